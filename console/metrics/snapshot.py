@@ -1,0 +1,155 @@
+"""The Snapshot: everything the live panels and the detectors need, at one instant.
+
+A Snapshot is a frozen value built by the metrics Collector after each poll and handed
+across layers (to triage, to the dashboard, to `check --json`). Times are the database
+server's clock (timezone-aware UTC), so a console on a host with a skewed clock still
+judges windows correctly. A panel whose query failed (no privilege, timeout, missing
+optional table) is not faked: its field keeps the last value or None and `panel_errors`
+says why, so the others go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+
+def _frozen_map(data: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(data or {}))
+
+
+@dataclass(frozen=True)
+class MinuteBucket:
+    """One minute of webhook traffic (by created_at)."""
+
+    minute: datetime
+    by_type: Mapping[str, int] = field(default_factory=_frozen_map)
+    errors: int = 0
+    processed: int = 0
+    latency_sum_seconds: float = 0.0
+    latency_count: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_type.values())
+
+
+@dataclass(frozen=True)
+class ErrorGroup:
+    """Errors of one message pattern (the guide's wording by default)."""
+
+    message: str
+    pattern: str
+    count_1h: int
+    count_24h: int
+    last_seen: datetime | None
+    event_types: int = 0
+
+
+@dataclass(frozen=True)
+class LatencyStats:
+    """Processing time (processed_at - created_at) of one event type over the last hour."""
+
+    event_type: str
+    count: int
+    avg_seconds: float | None
+    p95_seconds: float | None
+    max_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class Backlog:
+    unprocessed: int = 0
+    unprocessed_without_error: int = 0
+    oldest_unprocessed_age_seconds: float | None = None
+    failed_24h: int = 0
+    retryable_failed: int = 0
+
+
+@dataclass(frozen=True)
+class StuckOrders:
+    by_state: Mapping[str, int] = field(default_factory=_frozen_map)
+    older_than_minutes: float = 60.0
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_state.values())
+
+
+@dataclass(frozen=True)
+class Session:
+    """One server backend, as pg_stat_activity shows it."""
+
+    pid: int
+    state: str | None
+    usename: str | None
+    application_name: str | None
+    client_addr: str | None
+    backend_start: datetime | None
+    xact_start: datetime | None
+    query_start: datetime | None
+    state_change: datetime | None
+    wait_event_type: str | None
+    wait_event: str | None
+    query: str
+    duration_seconds: float | None
+    blocked_by: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Connections:
+    total: int = 0
+    max_connections: int = 0
+    by_state: Mapping[str, int] = field(default_factory=_frozen_map)
+    longest: Session | None = None
+    blocked: tuple[Session, ...] = ()
+    idle_in_transaction: tuple[Session, ...] = ()
+    sessions: tuple[Session, ...] = ()
+
+    @property
+    def usage(self) -> float:
+        return self.total / self.max_connections if self.max_connections else 0.0
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The whole live picture after one poll."""
+
+    taken_at: datetime
+    database: str = ""
+    server_version: str = ""
+    throughput: tuple[MinuteBucket, ...] = ()  # oldest first, covering the last 24 h
+    event_types: tuple[str, ...] = ()
+    events_per_minute: float = 0.0  # average over the last 5 minutes
+    events_5m: int = 0
+    errors_5m: int = 0
+    error_rate_5m: float = 0.0  # percent
+    errors: tuple[ErrorGroup, ...] = ()
+    latency: tuple[LatencyStats, ...] = ()
+    avg_processing_seconds_1h: float | None = None
+    p95_processing_seconds_1h: float | None = None
+    backlog: Backlog = field(default_factory=Backlog)
+    stuck_orders: StuckOrders = field(default_factory=StuckOrders)
+    connections: Connections = field(default_factory=Connections)
+    panel_errors: Mapping[str, str] = field(default_factory=_frozen_map)
+    poll_seconds: float = 0.0
+    extra: Mapping[str, Any] = field(default_factory=_frozen_map)
+
+    def metrics_json(self) -> dict[str, Any]:
+        """The `metrics` object of `check --json` (DESIGN.md's contract keys)."""
+        return {
+            "events_per_minute": round(self.events_per_minute, 3),
+            "error_rate_5m": round(self.error_rate_5m, 3),
+            "avg_processing_seconds_1h": self.avg_processing_seconds_1h,
+            "p95_processing_seconds_1h": self.p95_processing_seconds_1h,
+            "unprocessed": self.backlog.unprocessed,
+            "stuck_orders": self.stuck_orders.total,
+            "connections": {
+                "total": self.connections.total,
+                "max": self.connections.max_connections,
+                "by_state": dict(self.connections.by_state),
+            },
+        }
