@@ -92,6 +92,20 @@ def find_binaries(prefer: str = "pgserver") -> Binaries:
     )
 
 
+def as_user(user: str | None) -> dict[str, object]:
+    """subprocess kwargs that drop to `user` with its own group and no root groups.
+
+    Setting only the uid would keep gid 0, and then a root-owned 0701 directory (what
+    mktemp makes) denies access through its group bits.
+    """
+    if not user:
+        return {}
+    import pwd
+
+    entry = pwd.getpwnam(user)
+    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -228,8 +242,8 @@ class EmbeddedPostgres:
                 check=True,
                 capture_output=True,
                 timeout=120,
-                user=self._user,
                 cwd=str(self.data_dir),
+                **as_user(self._user),  # type: ignore[arg-type]
                 stdin=subprocess.DEVNULL,
             )
         except subprocess.CalledProcessError as exc:
@@ -347,9 +361,9 @@ def stop_server(bindir: Path, data_dir: Path, user: str | None) -> None:
         result = subprocess.run(
             [str(Path(bindir) / "pg_ctl"), "-D", str(pgdata), "-m", mode, "-w", "-t", "15", "stop"],
             capture_output=True,
-            user=user or None,
             stdin=subprocess.DEVNULL,
             check=False,
+            **as_user(user),  # type: ignore[arg-type]
         )
         if result.returncode == 0 or not (pgdata / "postmaster.pid").exists():
             return
