@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--events", type=int, default=None, help="history size in events")
     demo.add_argument("--seed", type=int, default=None, help="random seed for the world")
     demo.add_argument("--list-faults", action="store_true", help="list the fault names")
+    demo.add_argument(
+        "--allow-write", action="store_true", help="let the dashboard run recovery actions"
+    )
 
     check = sub.add_parser("check", help="one-shot triage: exit 0 healthy, 2 findings, 1 error")
     _common(check)

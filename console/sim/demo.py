@@ -1,0 +1,242 @@
+"""`incident-console demo`: the embedded world, live traffic, faults, and the dashboard.
+
+Start-up order matters for the "live data within 5 s" promise: the embedded server
+starts (well under a second), the schema and a modest history are generated set-based
+(a couple of seconds), then the receiver and traffic start while the dashboard paints.
+In headless mode the run lasts `--seconds` and prints one JSON document; interactively
+the simulator runs in a background thread with its own event loop so that traffic never
+competes with the dashboard's loop for keystrokes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+import psycopg
+
+from console.config import Settings, load_settings
+from console.sim.embedded import EmbeddedPostgres
+from console.sim.schema import apply_monitored_schema
+
+DEMO_DATABASE = "orders_demo"
+TABLES = ("webhook_events", "orders", "payments", "notifications")
+
+
+def parse_scenario(raw: str | None, known: tuple[str, ...]) -> list[str]:
+    """`--scenario a,b` → fault names; an unknown name is one clear error."""
+    if not raw:
+        return []
+    names = [part.strip() for part in raw.split(",") if part.strip()]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ValueError(f"unknown scenario {', '.join(unknown)}; choose from: {', '.join(known)}")
+    return names
+
+
+def row_counts(dsn: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for table in TABLES:
+            exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (table,)).fetchone()
+            if exists and exists[0]:
+                query = psycopg.sql.SQL("SELECT count(*) FROM {}").format(
+                    psycopg.sql.Identifier(table)
+                )
+                counts[table] = int(conn.execute(query).fetchone()[0])  # type: ignore[index]
+    return counts
+
+
+def _jsonable(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: _jsonable(v) for k, v in asdict(value).items()}
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float):
+        return round(value, 3)
+    return value
+
+
+class DemoWorld:
+    """The embedded database with the guide's schema and generated history."""
+
+    def __init__(self, *, days: float | None, events: int | None, seed: int | None) -> None:
+        self.days = days
+        self.events = events
+        self.seed = seed or 0
+        self.server = EmbeddedPostgres()
+        self.dsn = ""
+        self.summary: Any = None
+
+    def start(self, progress: Callable[[str], None] = lambda _: None) -> str:
+        from console.sim.world import generate_world
+
+        progress("starting embedded PostgreSQL")
+        self.server.start()
+        self.dsn = self.server.create_database(DEMO_DATABASE)
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            apply_monitored_schema(conn)
+        progress("generating history")
+        kwargs: dict[str, Any] = {"seed": self.seed}
+        if self.days is not None:
+            kwargs["days"] = self.days
+        if self.events is not None:
+            kwargs["events"] = self.events
+        self.summary = generate_world(self.dsn, **kwargs)
+        return self.dsn
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+class BackgroundLive:
+    """Runs the LiveSystem (receiver + traffic + faults) on its own loop in a thread."""
+
+    def __init__(self, dsn: str, settings: Settings, faults: list[str], rate: float | None):
+        self.dsn = dsn
+        self.settings = settings
+        self.faults = faults
+        self.rate = rate
+        self.live: Any = None
+        self.error: BaseException | None = None
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._run, name="demo-live", daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._loop.run_until_complete(self._main())
+        except BaseException as exc:  # reported to the foreground, never swallowed
+            self.error = exc
+            self._ready.set()
+
+    async def _main(self) -> None:
+        from console.sim.live import LiveSystem
+
+        self._stop = asyncio.Event()
+        kwargs: dict[str, Any] = {}
+        if self.rate is not None:
+            kwargs["rate"] = self.rate
+        async with LiveSystem(self.dsn, self.settings, **kwargs) as live:
+            self.live = live
+            for name in self.faults:
+                live.faults.enable(name)
+            self._ready.set()
+            await self._stop.wait()
+
+    def start(self, timeout: float = 30.0) -> None:
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise RuntimeError("the simulated webhook system did not start in time")
+        if self.error is not None:
+            raise self.error
+
+    def stats(self) -> dict[str, Any]:
+        if self.live is None:
+            return {}
+        future = asyncio.run_coroutine_threadsafe(self._stats(), self._loop)
+        return future.result(10)
+
+    async def _stats(self) -> dict[str, Any]:
+        result = self.live.stats()
+        if asyncio.iscoroutine(result):
+            result = await result
+        return dict(result)
+
+    def stop(self) -> None:
+        if self._stop is not None and self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(30)
+
+
+def demo_command(args: argparse.Namespace) -> int:
+    from console.sim.faults import FAULT_NAMES
+
+    if getattr(args, "list_faults", False):
+        if args.json:
+            print(json.dumps({"faults": list(FAULT_NAMES)}))
+        else:
+            print("\n".join(FAULT_NAMES))
+        return 0
+    try:
+        faults = parse_scenario(args.scenario, tuple(FAULT_NAMES))
+    except ValueError as exc:
+        print(f"incident-console: {exc}", file=sys.stderr)
+        return 1
+    settings = load_settings(config_file=args.config)
+
+    def say(message: str) -> None:
+        if not args.json:
+            print(f"demo: {message}", file=sys.stderr)
+
+    world = DemoWorld(days=args.days, events=args.events, seed=args.seed)
+    started = time.monotonic()
+    try:
+        dsn = world.start(progress=say)
+        say(f"history ready in {time.monotonic() - started:.1f} s ({world.summary})")
+        live = BackgroundLive(dsn, settings, faults, args.rate)
+        live.start()
+        say(f"simulated webhook receiver at {live.live.url}; faults: {faults or 'none'}")
+        try:
+            if args.headless:
+                return _headless(args, world, live, faults, started)
+            return _interactive(args, world, live, settings)
+        finally:
+            live.stop()
+    finally:
+        world.stop()
+
+
+def _headless(
+    args: argparse.Namespace,
+    world: DemoWorld,
+    live: BackgroundLive,
+    faults: list[str],
+    started: float,
+) -> int:
+    time.sleep(max(0.0, float(args.seconds)))
+    stats = live.stats()
+    document = {
+        "scenario": faults,
+        "seconds": float(args.seconds),
+        "deliveries": _jsonable(stats),
+        "rows": row_counts(world.dsn),
+        "history": _jsonable(world.summary),
+        "elapsed_seconds": round(time.monotonic() - started, 2),
+    }
+    if args.json:
+        print(json.dumps(document))
+    else:
+        print(json.dumps(document, indent=2))
+    return 0
+
+
+def _interactive(
+    args: argparse.Namespace, world: DemoWorld, live: BackgroundLive, settings: Settings
+) -> int:
+    import importlib
+
+    app_module = importlib.import_module("screens.app")
+    return int(
+        app_module.run_dashboard(
+            dsn=world.dsn,
+            settings=settings,
+            allow_write=bool(getattr(args, "allow_write", False)),
+            environment="demo",
+            demo_control=live,
+        )
+    )
+
+
+__all__ = ["DemoWorld", "demo_command", "load_settings", "parse_scenario"]
