@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg.rows import dict_row
 
 from console.db import DatabaseError, FeatureMissing, read_only, read_only_sync, translate
 from console.queries import Query, catalogue, group
@@ -216,13 +217,13 @@ async def run_query(
             missing = await missing_requirements(conn, query)
             if missing:
                 raise QuerySkipped(query, missing)
-            cur = await conn.execute(query.text, bound)
-            rows = await cur.fetchall()
+            async with conn.cursor(row_factory=dict_row) as cur:
+                await cur.execute(query.text, bound)
+                return await cur.fetchall()
     except DatabaseError:
         raise
     except Exception as exc:
         raise (_unavailable(query, exc) or translate(exc)) from None
-    return [_as_dict(row, cur) for row in rows]
 
 
 def run_query_sync(
@@ -236,18 +237,10 @@ def run_query_sync(
             missing = missing_requirements_sync(conn, query)
             if missing:
                 raise QuerySkipped(query, missing)
-            cur = conn.execute(query.text, bound)
-            rows = cur.fetchall()
+            with conn.cursor(row_factory=dict_row) as cur:
+                cur.execute(query.text, bound)
+                return cur.fetchall()
     except DatabaseError:
         raise
     except Exception as exc:
         raise (_unavailable(query, exc) or translate(exc)) from None
-    return [_as_dict(row, cur) for row in rows]
-
-
-def _as_dict(row: Any, cur: Any) -> dict[str, Any]:
-    """Rows come back as dicts whatever row factory the connection was opened with."""
-    if isinstance(row, Mapping):
-        return dict(row)
-    names = [col.name for col in cur.description or ()]
-    return dict(zip(names, row, strict=True))
