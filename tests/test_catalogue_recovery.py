@@ -60,6 +60,11 @@ def build_world(conn: psycopg.Connection[Any]) -> dict[str, set[Any]]:
         add_event(conn, "evt_fail2", error="Event too old", retry_count=2),
     }
     add_event(conn, "evt_limit", error="Rate limit exceeded", retry_count=3)
+    # a failed event stored twice: only its newest copy is retried, the older one is a dup
+    older_twice = add_event(conn, "evt_twice", error="timeout", age="3 minutes")
+    expected["reset_failed_events"].add(
+        add_event(conn, "evt_twice", error="timeout", age="2 minutes")
+    )
     # a failed copy of an event that was processed: not retried, deleted as a duplicate
     handled_elsewhere = add_event(conn, "evt_done", error="timeout", retry_count=0)
     add_event(conn, "evt_done", processed_after=1)
@@ -71,6 +76,7 @@ def build_world(conn: psycopg.Connection[Any]) -> dict[str, set[Any]]:
         add_event(conn, "evt_dup_p", age="7 minutes"),  # newest: the guide would keep it
         add_event(conn, "evt_dup_u", age="6 minutes"),
         handled_elsewhere,
+        older_twice,
     }
     add_event(conn, "evt_dup_u", age="5 minutes")  # newest unprocessed copy stays
     # orders: stuck pending (reset), pending with an intent, pending touched recently
@@ -128,7 +134,21 @@ def test_reset_failed_events_clears_errors_below_the_limit_only(any_db) -> None:
             " WHERE event_id = 'evt_done' ORDER BY processed_at NULLS FIRST"
         ).fetchall()
         assert done == [("timeout", False), (None, True)]  # the processed copy stays processed
-        assert len(expected) == 2
+        assert len(expected) == 3
+
+
+def test_failed_events_diagnostic_says_which_rows_may_be_retried(any_db) -> None:
+    with any_db.connect() as conn:
+        expected = build_world(conn)["reset_failed_events"]
+    rows = preview(any_db.dsn, "diagnostics/failed_events")
+    assert {r["id"] for r in rows if r["retryable"]} == expected
+    assert {r["event_id"] for r in rows if not r["retryable"]} == {
+        "evt_limit",
+        "evt_done",
+        "evt_twice",
+    }
+    assert [r["has_processed_copy"] for r in rows if r["event_id"] == "evt_done"] == [True]
+    assert "evt_stale" not in {r["event_id"] for r in rows}  # outside the window
 
 
 def test_reset_failed_events_skips_a_row_that_changed_after_the_preview(any_db) -> None:
