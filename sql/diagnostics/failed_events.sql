@@ -1,0 +1,32 @@
+-- description: Failed events of the window with whether a retry is allowed: the guide lists every failed row as retryable, but rows at the retry limit and rows whose event_id already has a processed copy must not be retried, and of several failed copies only the newest is
+-- source: Recovery Procedures / 2. Data Recovery — "Find failed events that can be retried"
+-- params: max_retries, window
+-- defaults: {"max_retries": 3, "window": "24 hours"}
+SELECT
+    w.id,
+    w.event_id,
+    w.event_type,
+    w.order_id,
+    w.created_at,
+    w.error_message,
+    w.retry_count,
+    EXISTS (
+        SELECT 1 FROM webhook_events AS d
+        WHERE d.event_id = w.event_id AND d.processed_at IS NOT NULL
+    ) AS has_processed_copy,
+    w.retry_count < %(max_retries)s
+    AND NOT EXISTS (
+        SELECT 1 FROM webhook_events AS d
+        WHERE d.event_id = w.event_id AND d.processed_at IS NOT NULL
+    )
+    AND NOT EXISTS (
+        SELECT 1 FROM webhook_events AS n
+        WHERE n.event_id = w.event_id
+            AND n.processed_at IS NULL
+            AND (n.created_at, n.id) > (w.created_at, w.id)
+    ) AS retryable
+FROM webhook_events AS w
+WHERE w.processed_at IS NULL
+    AND w.error_message IS NOT NULL
+    AND w.created_at > now() - %(window)s::interval
+ORDER BY w.created_at DESC

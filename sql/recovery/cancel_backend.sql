@@ -1,0 +1,17 @@
+-- description: Cancel the running query of the previewed session with pg_cancel_backend: the session stays connected and its transaction is rolled back. Refused for the console's own connection, other databases and non-client processes; the target is checked before the signal is sent
+-- source: Issue 4: Database Connection Issues (long-running queries, long-running transactions)
+-- key: pid
+-- params: ids, pid
+-- defaults: {}
+WITH target AS MATERIALIZED (
+    SELECT pid
+    FROM pg_stat_activity
+    WHERE pid = ANY(%(ids)s)
+        AND pid = %(pid)s
+        AND pid <> pg_backend_pid()
+        AND datname = current_database()
+        AND backend_type = 'client backend'
+)
+SELECT pid
+FROM target
+WHERE pg_cancel_backend(pid)

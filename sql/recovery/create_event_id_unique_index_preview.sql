@@ -1,0 +1,28 @@
+-- description: What blocks a unique index on webhook_events.event_id: every event_id stored more than once (unprocessed copies go with recovery/delete_duplicate_events; two processed copies mean the event ran twice and need a person), and an invalid index left by an earlier failed build. The index can be built only when this is empty
+-- source: Issue 3, Prevention "Implement proper database constraints" (the guide has no unique constraint)
+-- params:
+-- defaults: {}
+SELECT
+    event_id AS blocker,
+    count(*) AS copies,
+    count(processed_at) AS processed_copies,
+    CASE
+        WHEN count(processed_at) > 1
+            THEN 'processed more than once: investigate before removing a copy'
+        ELSE 'duplicate copies: run recovery/delete_duplicate_events first'
+    END AS reason
+FROM webhook_events
+GROUP BY event_id
+HAVING count(*) > 1
+UNION ALL
+SELECT
+    c.relname::text,
+    NULL,
+    NULL,
+    'invalid index left by a failed build: DROP INDEX CONCURRENTLY it, then build again'
+FROM pg_index AS i
+JOIN pg_class AS c ON c.oid = i.indexrelid
+WHERE i.indrelid = to_regclass('webhook_events')
+    AND c.relname = 'webhook_events_event_id_key'
+    AND NOT i.indisvalid
+ORDER BY 1

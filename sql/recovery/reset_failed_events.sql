@@ -1,0 +1,24 @@
+-- description: Clear the error of the previewed failed events and count the retry. The guide's UPDATE matches by event_id, so it also reset copies at or over the retry limit and wiped processed_at and the error of copies already processed (re-running a paid event); here only the previewed rows are reset, and only while still failed, below max_retries, without a processed copy and the newest copy of their event
+-- source: Recovery Procedures / 2. Data Recovery — "Reset failed events for retry"
+-- key: id
+-- params: ids, max_retries, window
+-- defaults: {"max_retries": 3, "window": "24 hours"}
+UPDATE webhook_events AS w
+SET error_message = NULL,
+    retry_count = w.retry_count + 1
+WHERE w.id = ANY(%(ids)s)
+    AND w.processed_at IS NULL
+    AND w.error_message IS NOT NULL
+    AND w.retry_count < %(max_retries)s
+    AND w.created_at > now() - %(window)s::interval
+    AND NOT EXISTS (
+        SELECT 1 FROM webhook_events AS d
+        WHERE d.event_id = w.event_id AND d.processed_at IS NOT NULL
+    )
+    AND NOT EXISTS (
+        SELECT 1 FROM webhook_events AS n
+        WHERE n.event_id = w.event_id
+            AND n.processed_at IS NULL
+            AND (n.created_at, n.id) > (w.created_at, w.id)
+    )
+RETURNING w.id, w.event_id, w.retry_count
