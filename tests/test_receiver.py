@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiohttp
+import psycopg
 import pytest
 from sim_helpers import (
     SECRET,
@@ -264,3 +265,27 @@ async def test_the_body_is_verified_as_raw_bytes(db, start_receiver) -> None:
     status, reply = await post(receiver.url, reserialised, header=header)
     assert (status, reply["error"]) == (400, "Invalid signature")
     assert (await post(receiver.url, body, header=header))[0] == 200
+
+
+async def test_a_lock_timeout_is_500_recorded_and_retryable(db, start_receiver) -> None:
+    receiver = await start_receiver(statement_timeout_ms=300)
+    order = create_order(db.dsn)
+    event = event_for("payment_intent.succeeded", order)
+    with psycopg.connect(db.dsn) as blocker:
+        blocker.execute("SELECT 1 FROM orders WHERE id = %s FOR UPDATE", [order[0]])
+        status, body = await post(receiver.url, event)
+        assert (status, body["error"]) == (500, "Database query timeout")
+        [row] = event_rows(db.dsn, event["id"])
+        assert row["error_message"] == "Database query timeout" and row["processed_at"] is None
+        assert order_row(db.dsn, order[0])["state"] == "pending_payment"
+    assert (await post(receiver.url, event))[0] == 200
+    [row] = event_rows(db.dsn, event["id"])
+    assert row["retry_count"] == 1 and row["processed_at"] is not None
+    assert "ERROR status=500" in receiver.log_path.read_text()
+
+
+async def test_too_many_requests_in_flight_is_503(db, start_receiver) -> None:
+    receiver = await start_receiver(max_in_flight=0)
+    order = create_order(db.dsn)
+    status, body = await post(receiver.url, event_for("payment_intent.succeeded", order))
+    assert (status, body["error"]) == (503, "Service overloaded")

@@ -415,12 +415,16 @@ class WebhookReceiver:
                 outcome = await self._handle(body, request.headers.get("Stripe-Signature"), event)
             except PoolTimeout:
                 outcome = Outcome(503, POOL_EXHAUSTED)
-            except pg_errors.QueryCanceled:
+            except (pg_errors.QueryCanceled, pg_errors.LockNotAvailable):
                 outcome = Outcome(500, DB_TIMEOUT)
             except psycopg.OperationalError:
                 outcome = Outcome(500, DB_CONNECTION_FAILED)
             except psycopg.Error:
                 outcome = Outcome(500, DB_ERROR)
+            if outcome.status == 500 and outcome.error != DB_CONNECTION_FAILED and event:
+                # The work was rolled back; keep a trace on the event's row if the database
+                # still answers (a dead connection would only fail again).
+                await self._record_rejection(event, outcome.error or DB_ERROR)
             return self._reply(outcome, started, event)
         finally:
             self._in_flight -= 1

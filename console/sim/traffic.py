@@ -229,9 +229,14 @@ class TrafficGenerator:
             asyncio.ensure_future(self._run_faults()),
         ]
 
-    async def stop(self) -> None:
-        """Cancel the loops and every delivery in flight; close the connections."""
-        for task in [*self._loops, *self._tasks]:
+    async def stop(self, drain_seconds: float = 0.0) -> None:
+        """Stop generating; let deliveries in flight finish for up to `drain_seconds`, cancel
+        the rest; close the connections."""
+        for task in self._loops:
+            task.cancel()
+        if drain_seconds > 0:
+            await self.drain(drain_seconds)
+        for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._loops, *self._tasks, return_exceptions=True)
         self._loops.clear()
