@@ -289,3 +289,17 @@ async def test_too_many_requests_in_flight_is_503(db, start_receiver) -> None:
     order = create_order(db.dsn)
     status, body = await post(receiver.url, event_for("payment_intent.succeeded", order))
     assert (status, body["error"]) == (503, "Service overloaded")
+
+
+async def test_log_lines_stay_one_per_delivery_whatever_the_event_id(db, start_receiver) -> None:
+    receiver = await start_receiver()
+    evil = {"id": "evt_x\nERROR status=200 forged", "type": "test.event", "created": 1}
+    assert (await post(receiver.url, json.dumps(evil).encode(), secret=WRONG))[0] == 400
+    lines = receiver.log_path.read_text().splitlines()
+    assert len(lines) == 1
+    assert lines[0].split(" ")[1:4] == [
+        "ERROR",
+        "status=400",
+        "event=evt_x?ERROR?status=200?forged",
+    ]
+    assert 'error="Invalid signature"' in lines[0]

@@ -39,13 +39,16 @@ DEMO_WEBHOOK_SECRET = "whsec_" + hashlib.sha256(b"incident-console demo").hexdig
 DEMO_RATE_LIMIT_MAX_EVENTS = 600
 
 
-def demo_settings(base: Settings | None = None) -> Settings:
-    """Settings for the demo world: the demo secret unless one is configured, a roomy limit."""
+def demo_settings(base: Settings | None = None, rate: float = 2.0) -> Settings:
+    """Settings for the demo world: the demo secret unless one is configured, and a rate
+    limit that healthy traffic at `rate` events/s never trips (only a retry storm does)."""
     settings = base or Settings()
     if not settings.stripe_webhook_secret:
         settings = replace(settings, stripe_webhook_secret=Secret(DEMO_WEBHOOK_SECRET))
-    if base is None:
-        settings = replace(settings, rate_limit_max_events=DEMO_RATE_LIMIT_MAX_EVENTS)
+    window_s = settings.rate_limit_window_ms / 1000
+    roomy = max(DEMO_RATE_LIMIT_MAX_EVENTS * window_s / 60, 3 * rate * window_s)
+    if settings.rate_limit_max_events < roomy:
+        settings = replace(settings, rate_limit_max_events=math.ceil(roomy))
     return settings
 
 
@@ -67,7 +70,7 @@ class LiveSystem:
     ) -> None:
         self.dsn = dsn
         self.faults = faults or FaultSet()
-        self._base_settings = demo_settings(settings)
+        self._base_settings = demo_settings(settings, rate)
         self._temp_dir: Path | None = None
         if log_path is None:
             self._temp_dir = Path(tempfile.mkdtemp(prefix="ic-webhook-"))

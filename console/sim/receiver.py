@@ -202,16 +202,20 @@ class DeliveryLog:
         event_type: str | None,
         error: str | None,
         ms: float,
+        note: str = "",
     ) -> None:
+        """`<time> <LEVEL> status= event= type= error="…" [note="…"] ms=`."""
         if self._file is None:
             return
         level = "INFO" if status < 400 else "WARN" if status == 429 else "ERROR"
         stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        text = json.dumps(error) if error else '"ok"'
-        self._file.write(
-            f"{stamp} {level} status={status} event={event_id or '-'} "
-            f"type={event_type or '-'} error={text} ms={ms:.0f}\n"
+        line = (
+            f"{stamp} {level} status={status} event={_token(event_id)} "
+            f"type={_token(event_type)} error={json.dumps(error) if error else '-'}"
         )
+        if note:
+            line += f" note={json.dumps(note)}"
+        self._file.write(f"{line} ms={ms:.0f}\n")
 
     def close(self) -> None:
         if self._file is not None:
@@ -393,8 +397,9 @@ class WebhookReceiver:
             outcome.status,
             event.event_id if event else event_id,
             event.event_type if event else None,
-            outcome.error or (outcome.note if outcome.note not in ("", "processed") else None),
+            outcome.error,
             (time.monotonic() - started) * 1000,
+            note=outcome.note,
         )
         if outcome.status < 400:
             body: dict[str, Any] = {"received": True}
@@ -421,6 +426,8 @@ class WebhookReceiver:
                 outcome = Outcome(500, DB_CONNECTION_FAILED)
             except psycopg.Error:
                 outcome = Outcome(500, DB_ERROR)
+            except Exception as exc:  # a bug must answer 500 and be logged, like a real service
+                outcome = Outcome(500, "Internal server error", note=f"{type(exc).__name__}: {exc}")
             if outcome.status == 500 and outcome.error != DB_CONNECTION_FAILED and event:
                 # The work was rolled back; keep a trace on the event's row if the database
                 # still answers (a dead connection would only fail again).
@@ -479,7 +486,8 @@ class WebhookReceiver:
             await self._write_rejection(event, error)
         except (psycopg.Error, PoolTimeout) as exc:
             self.stats["unrecorded_rejections"] += 1
-            self._log.write(500, event.event_id, event.event_type, f"{DB_ERROR}: {exc}", 0)
+            note = f"could not record {error!r}: {str(exc).strip()[:200]}"
+            self._log.write(500, event.event_id, event.event_type, DB_ERROR, 0, note=note)
 
     async def _write_rejection(self, event: EventInfo, error: str) -> None:
         assert self._pool is not None
@@ -815,6 +823,13 @@ class WebhookReceiver:
                 await self._process(conn, event, row["id"])
             done += 1
         return done
+
+
+def _token(value: str | None) -> str:
+    """A log field without spaces or control characters (ids come from untrusted bodies)."""
+    if not value:
+        return "-"
+    return "".join(c if c.isprintable() and not c.isspace() else "?" for c in value[:120])
 
 
 class _Rollback(Exception):
