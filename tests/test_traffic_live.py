@@ -48,9 +48,9 @@ def test_backoff_doubles_from_half_a_second_up_to_the_cap() -> None:
 
 
 @pytest.fixture
-async def receiver(db, tmp_path):
+async def receiver(any_db, tmp_path):
     rec = WebhookReceiver(
-        db.dsn,
+        any_db.dsn,
         ReceiverConfig(secrets=(SECRET,), log_path=tmp_path / "w.log", rate_limit_max_events=1000),
         FaultSet(),
     )
@@ -59,7 +59,8 @@ async def receiver(db, tmp_path):
     await rec.stop()
 
 
-async def test_traffic_creates_orders_and_moves_them_with_events(db, receiver) -> None:
+async def test_traffic_creates_orders_and_moves_them_with_events(any_db, receiver) -> None:
+    db = any_db
     config = TrafficConfig(rate=30, fail_ratio=0.2, refund_ratio=0.1, dispute_ratio=0.05, seed=5)
     traffic = TrafficGenerator(receiver.url, db.dsn, SECRET, receiver.faults, config)
     await traffic.start()
@@ -166,3 +167,17 @@ async def test_the_live_system_runs_toggles_faults_and_stops_cleanly(db) -> None
     )
     assert left[0]["n"] == 0
     assert not log_path.exists()
+
+
+async def test_a_receiver_without_a_database_fails_with_one_clear_line(tmp_path) -> None:
+    from console.db import ConnectionFailed
+    from console.sim.embedded import free_port
+
+    dsn = f"postgresql://postgres:secret@127.0.0.1:{free_port()}/nowhere"
+    receiver = WebhookReceiver(
+        dsn, ReceiverConfig(secrets=(SECRET,), connect_timeout_seconds=1, log_path=None)
+    )
+    with pytest.raises(ConnectionFailed, match="webhook receiver cannot use the database") as err:
+        await receiver.start()
+    assert "secret" not in str(err.value)
+    await receiver.stop()

@@ -40,7 +40,8 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from console.checks.signature import verify
-from console.config import Secret, Settings
+from console.config import Secret, Settings, mask_dsn
+from console.db import ConnectionFailed
 from console.schema_contract import STATE_TRANSITIONS
 from console.sim.faults import ConnectionHog, FaultError, FaultSet
 
@@ -94,6 +95,7 @@ class ReceiverConfig:
     duplicate_race_seconds: float = 0.05
     log_path: Path | None = None
     application_name: str = "webhook-receiver"
+    connect_timeout_seconds: float = 10.0
     seed: int | None = None
 
     @classmethod
@@ -288,8 +290,17 @@ class WebhookReceiver:
             name=self.config.application_name,
             open=False,
         )
-        await self._pool.open(wait=True, timeout=15)
-        await self._inspect_schema()
+        try:
+            await self._pool.open(wait=True, timeout=self.config.connect_timeout_seconds)
+            await self._inspect_schema()
+        except (PoolTimeout, psycopg.Error) as exc:
+            await self._pool.close()
+            self._pool = None
+            raise ConnectionFailed(
+                f"the webhook receiver cannot use the database at {mask_dsn(self.dsn)}: "
+                f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}",
+                "check that the server is up and the DSN is right",
+            ) from None
         self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)

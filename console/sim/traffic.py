@@ -149,6 +149,7 @@ class TrafficStats:
     redeliveries: int = 0
     gave_up: int = 0
     connection_errors: int = 0
+    storefront_errors: int = 0
     events: int = 0
     orders: int = 0
     stuck_orders: int = 0
@@ -162,6 +163,7 @@ class TrafficStats:
             "redeliveries": self.redeliveries,
             "gave_up": self.gave_up,
             "connection_errors": self.connection_errors,
+            "storefront_errors": self.storefront_errors,
             "events": self.events,
             "orders": self.orders,
             "stuck_orders": self.stuck_orders,
@@ -274,9 +276,10 @@ class TrafficGenerator:
             try:
                 await self.tick()
             except (psycopg.Error, OSError):
-                # The storefront's database is down too: try again on the next tick.
+                # The storefront's database is down too: count it, retry on the next tick.
+                self.stats.storefront_errors += 1
                 await self._reconnect()
-            next_at += interval
+            next_at = max(next_at + interval, time.monotonic() - interval)
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
 
     async def _run_faults(self) -> None:
@@ -287,8 +290,12 @@ class TrafficGenerator:
             if stuck:
                 stuck_credit += float(stuck["per_second"])
                 count, stuck_credit = int(stuck_credit), stuck_credit - int(stuck_credit)
-                with contextlib.suppress(psycopg.Error, OSError):
+                try:
                     await self.abandon_orders(count, float(stuck["age_seconds"]))
+                except (psycopg.Error, OSError):
+                    self.stats.storefront_errors += 1
+            if stuck and self._conn is None:
+                await self._reconnect()
             storm = self.faults.get("retry_storm")
             if storm:
                 burst = storm.get("burst")
@@ -305,13 +312,18 @@ class TrafficGenerator:
 
     # ---- the storefront -----------------------------------------------------------------
 
+    def _storefront(self) -> psycopg.AsyncConnection[Any]:
+        if self._conn is None or self._conn.closed:
+            raise psycopg.OperationalError("the storefront is not connected to the database")
+        return self._conn
+
     async def create_order(self, *, checkout: bool = False) -> _Order:
         """A new order: pending, then (unless a checkout session will) pending_payment."""
-        assert self._conn is not None, "call open() first"
+        conn = self._storefront()
         amount = self._random.randrange(500, 25_000, 5)
         intent = stripe_id("pi")
-        async with self._db_lock, self._conn.transaction():
-            cur = await self._conn.execute(
+        async with self._db_lock, conn.transaction():
+            cur = await conn.execute(
                 "INSERT INTO orders (state, total_amount_cents, currency, customer_email)"
                 " VALUES ('pending', %s, 'aud', %s) RETURNING id",
                 [amount, f"customer{self._random.randrange(1, 10_000)}@example.com"],
@@ -320,7 +332,7 @@ class TrafficGenerator:
             assert row is not None
             order_id = row[0]
             if not checkout:
-                await self._conn.execute(
+                await conn.execute(
                     "UPDATE orders SET state = 'pending_payment', stripe_payment_intent_id = %s,"
                     " updated_at = now() WHERE id = %s AND state = 'pending'",
                     [intent, order_id],
@@ -332,9 +344,9 @@ class TrafficGenerator:
         """stuck_orders: checkouts left in pending / pending_payment, backdated."""
         if count <= 0:
             return 0
-        assert self._conn is not None, "call open() first"
+        conn = self._storefront()
         async with self._db_lock:
-            made = await create_stuck_orders(self._conn, count, age_seconds)
+            made = await create_stuck_orders(conn, count, age_seconds)
         self.stats.stuck_orders += made
         return made
 
