@@ -206,6 +206,7 @@ async def test_processor_down_accepts_but_never_processes(world: World) -> None:
         {"event_type": "payment_intent.succeeded", "total": 3, "processed": 0, "errors": 0}
     ]
     assert world.one("SELECT count(*) FROM orders WHERE state = 'paid'") == 0
+    assert world.one("SELECT count(order_id) FROM webhook_events") == 3  # known at receipt
 
     world.faults.disable("processor_down")
     assert await world.receiver.reprocess_pending() == 3  # the worker restarted

@@ -567,10 +567,17 @@ class WebhookReceiver:
                 [payload, seen["id"]],
             )
             return seen["id"]
+        order = await self._find_order(conn, event)  # known at receipt, even if never processed
         cur = await conn.execute(
-            "INSERT INTO webhook_events (event_id, event_type, created_at, payload)"
-            " VALUES (%s, %s, now() - %s * interval '1 second', %s::jsonb) RETURNING id",
-            [event.event_id, event.event_type, backdate_seconds, payload],
+            "INSERT INTO webhook_events (event_id, event_type, order_id, created_at, payload)"
+            " VALUES (%s, %s, %s, now() - %s * interval '1 second', %s::jsonb) RETURNING id",
+            [
+                event.event_id,
+                event.event_type,
+                order["id"] if order else None,
+                backdate_seconds,
+                payload,
+            ],
         )
         row = await cur.fetchone()
         assert row is not None
@@ -597,13 +604,13 @@ class WebhookReceiver:
             outcome = refused.outcome
             await conn.execute(
                 "UPDATE webhook_events SET processed_at = NULL, error_message = %s,"
-                " order_id = %s WHERE id = %s",
+                " order_id = COALESCE(%s, order_id) WHERE id = %s",
                 [outcome.error, outcome.order_id, row_id],
             )
             return outcome
         await conn.execute(
             "UPDATE webhook_events SET processed_at = clock_timestamp(), error_message = NULL,"
-            " order_id = %s WHERE id = %s",
+            " order_id = COALESCE(%s, order_id) WHERE id = %s",
             [outcome.order_id, row_id],
         )
         return outcome
