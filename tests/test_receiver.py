@@ -233,6 +233,18 @@ async def test_health_endpoints_report_backlog_and_database(db, start_receiver) 
         assert health["status"] == "down" and health["unprocessed"] == 1
         assert health["oldest_unprocessed_seconds"] >= 0
 
+        # back up, but a backlog older than stale_seconds still says processing is down
+        receiver.faults.disable("processor_down")
+        with db.connect() as conn:
+            conn.execute("UPDATE webhook_events SET created_at = now() - interval '10 minutes'")
+        async with session.get(receiver.url + "/api/health/webhook") as response:
+            assert response.status == 503
+            health = await response.json()
+        assert health["processing"] == "running" and health["oldest_unprocessed_seconds"] >= 600
+        await receiver.reprocess_pending()
+        async with session.get(receiver.url + "/api/health/webhook") as response:
+            assert response.status == 200
+
 
 async def test_faults_are_toggled_over_the_loopback_admin_api(db, start_receiver) -> None:
     receiver = await start_receiver()

@@ -113,6 +113,9 @@ def test_wrong_secret_is_rejected_and_a_rotated_secret_is_named() -> None:
 
 def test_no_secret_configured_is_never_valid() -> None:
     assert check(sign(BODY, SECRET, NOW), secrets=()).reason == "no_matching_signature"
+    # an empty configured secret must not accept bodies signed with the empty key
+    assert not check(sign(BODY, "", NOW), secrets=("", "  ", None)).ok
+    assert check(sign(BODY, SECRET, NOW), secrets=("", SECRET)).matched_secret_index == 1
 
 
 # RELIABILITY 1: fuzzed headers give a typed error, never a crash, never "valid".

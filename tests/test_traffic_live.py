@@ -181,3 +181,9 @@ async def test_a_receiver_without_a_database_fails_with_one_clear_line(tmp_path)
         await receiver.start()
     assert "secret" not in str(err.value)
     await receiver.stop()
+
+
+def test_the_generator_refuses_a_remote_endpoint_unless_told() -> None:
+    with pytest.raises(ValueError, match="only sends to a local receiver"):
+        TrafficGenerator("https://shop.example.com", "dbname=x", SECRET)
+    TrafficGenerator("https://shop.example.com", "dbname=x", SECRET, allow_remote=True)

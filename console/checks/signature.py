@@ -80,8 +80,13 @@ def sign(payload: bytes, secret: str, timestamp: int) -> str:
     return f"t={int(timestamp)},v1={_signature(bytes(payload), secret, int(timestamp))}"
 
 
-def _reveal(secret: str | _Revealable) -> str:
-    return secret if isinstance(secret, str) else secret.reveal()
+def _reveal(secret: object) -> str:
+    """The secret's text; '' (never matches) for anything that is not a usable secret."""
+    if isinstance(secret, str):
+        return secret
+    reveal = getattr(secret, "reveal", None)
+    value = reveal() if callable(reveal) else ""
+    return value if isinstance(value, str) else ""
 
 
 def _fail(
@@ -161,7 +166,10 @@ def verify(
     ]
     matched: int | None = None
     for index, secret in enumerate(secrets):
-        expected = _signature(body, _reveal(secret), timestamp).encode("ascii")
+        key = _reveal(secret).strip()
+        if not key:  # an empty secret would let anyone sign
+            continue
+        expected = _signature(body, key, timestamp).encode("ascii")
         # Compare against every candidate (no early exit) so timing says nothing.
         hits = [hmac.compare_digest(expected, c) for c in usable]
         if any(hits) and matched is None:

@@ -23,6 +23,7 @@ import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import psycopg
@@ -189,7 +190,14 @@ class TrafficGenerator:
         config: TrafficConfig | None = None,
         *,
         tolerance_seconds: int = 300,
+        allow_remote: bool = False,
     ) -> None:
+        host = urlsplit(url).hostname or ""
+        if not allow_remote and host not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError(
+                f"the traffic generator only sends to a local receiver, not {host or url!r} "
+                "(pass allow_remote=True to send test traffic elsewhere)"
+            )
         self.url = url.rstrip("/")
         self.dsn = dsn
         self.secret = secret
