@@ -92,7 +92,7 @@ class ReceiverConfig:
     statement_timeout_ms: int = 5_000
     max_in_flight: int = 200
     stale_seconds: float = 120.0  # health: an unprocessed event older than this = down
-    duplicate_race_seconds: float = 0.05
+    duplicate_race_seconds: float = 0.2  # the check-to-insert gap the race slips through
     log_path: Path | None = None
     application_name: str = "webhook-receiver"
     connect_timeout_seconds: float = 10.0
