@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 from sim_helpers import SECRET, create_order, event_for, post, query
 
-from console.sim.faults import FAULTS, FaultError, FaultSet, set_fault
+from console.sim.faults import FAULTS, FaultError, FaultSet, parse_fault_spec, set_fault
 from console.sim.receiver import ReceiverConfig, WebhookReceiver
 from console.sim.traffic import TrafficConfig, TrafficGenerator
 
@@ -90,6 +90,22 @@ def test_the_fault_set_validates_names_and_parameters() -> None:
         "slow_processing",
         "notification_failures",
     }
+
+
+def test_a_scenario_string_names_faults_and_parameters() -> None:
+    spec = parse_fault_spec(" wrong_secret, slow_processing:seconds=15:backdate=true ,")
+    assert spec == [
+        ("wrong_secret", {}),
+        ("slow_processing", {"seconds": "15", "backdate": "true"}),
+    ]
+    faults = FaultSet()
+    for name, params in spec:
+        faults.enable(name, **params)
+    assert faults.get("slow_processing") == {"seconds": 15.0, "backdate": True}
+    with pytest.raises(FaultError, match="unknown fault 'gremlins'"):
+        parse_fault_spec("wrong_secret,gremlins")
+    with pytest.raises(FaultError, match="bad parameter 'speed=3'"):
+        parse_fault_spec("retry_storm:speed=3")
 
 
 async def test_wrong_secret_leaves_signature_failures_until_switched_off(world: World) -> None:

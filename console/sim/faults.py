@@ -249,6 +249,30 @@ class FaultSet:
         ]
 
 
+def parse_fault_spec(text: str) -> list[tuple[str, dict[str, str]]]:
+    """`"wrong_secret,slow_processing:seconds=15"` -> [(name, params)], checked against FAULTS.
+
+    The form the CLI's `--scenario` takes; values stay text (FaultSet.enable coerces them).
+    """
+    parsed: list[tuple[str, dict[str, str]]] = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        name, *pairs = (piece.strip() for piece in item.split(":"))
+        spec = FAULTS.get(name)
+        if spec is None:
+            raise FaultError(f"unknown fault {name!r}; known: {', '.join(FAULTS)}")
+        params: dict[str, str] = {}
+        for pair in pairs:
+            key, sep, value = pair.partition("=")
+            if not sep or key.strip() not in spec.defaults:
+                allowed = ", ".join(spec.defaults) or "none"
+                raise FaultError(f"fault {name}: bad parameter {pair!r} (allowed: {allowed})")
+            params[key.strip()] = value.strip()
+        parsed.append((name, params))
+    return parsed
+
+
 def random_wrong_secret() -> str:
     return "whsec_" + secrets.token_hex(16)
 
