@@ -7,28 +7,21 @@ that names an event is recorded in `webhook_events` (one row per event_id: a red
 of a rejected or failed event updates that row's retry_count and error instead of adding
 one), and every delivery gets a line in the service log.
 
-Idempotency is race-free in normal operation: a transaction-scoped advisory lock on the
-event id serialises deliveries of the same event. Order updates follow the guide's state
-machine with an atomic `UPDATE … WHERE state = ANY(valid_from)`.
-
-The `FaultSet` switches on the receiver-side faults (processor_down, slow_processing,
-paid_without_payment, notification_failures, connection_hog, and the non-atomic
-duplicate check of duplicate_deliveries). Health endpoints and a loopback-only admin API
-(`/_sim/…`) complete the picture of a real service an operator can probe.
+This module is the service around it: HTTP, the checks before anything is written, the
+writer pool (application_name `webhook-receiver`), the delivery log, the connection hog,
+health endpoints and a loopback-only admin API (`/_sim/…`) an operator's tools can probe.
+What happens in the tables is `console.sim.processing.EventStore`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
 import json
-import random
 import time
-import uuid
 from collections import Counter, deque
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -42,39 +35,26 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from console.checks.signature import verify
 from console.config import Secret, Settings, mask_dsn
 from console.db import ConnectionFailed
-from console.schema_contract import STATE_TRANSITIONS
+from console.sim.events import (
+    DB_CONNECTION_FAILED,
+    DB_ERROR,
+    DB_TIMEOUT,
+    EVENT_TOO_OLD,
+    MALFORMED_REQUEST,
+    OVERLOADED,
+    POOL_EXHAUSTED,
+    RATE_LIMIT_EXCEEDED,
+    EventInfo,
+    Outcome,
+    parse_event,
+)
 from console.sim.faults import ConnectionHog, FaultError, FaultSet
+from console.sim.processing import EventStore
 
 WEBHOOK_PATH = "/api/webhooks/stripe"
 HEALTH_WEBHOOK_PATH = "/api/health/webhook"
 HEALTH_DATABASE_PATH = "/api/health/database"
 FAULTS_PATH = "/_sim/faults"
-
-# Error messages in the guide's words; the console's patterns match these.
-INVALID_STATE_TRANSITION = "Invalid state transition"
-RATE_LIMIT_EXCEEDED = "Rate limit exceeded"
-EVENT_TOO_OLD = "Event too old"
-MALFORMED_REQUEST = "Malformed request"
-ORDER_NOT_FOUND = "Order not found"
-DB_CONNECTION_FAILED = "Database connection failed"
-DB_TIMEOUT = "Database query timeout"
-DB_ERROR = "Database error"
-POOL_EXHAUSTED = "Connection pool exhausted"
-OVERLOADED = "Service overloaded"
-
-# What each event type does to its order: the target state of the guide's state machine.
-EVENT_TARGETS: dict[str, str] = {
-    "payment_intent.succeeded": "paid",
-    "payment_intent.payment_failed": "payment_failed",
-    "charge.refunded": "refunded",
-    "charge.dispute.created": "disputed",
-    "checkout.session.completed": "pending_payment",
-}
-
-
-def valid_from(target: str) -> list[str]:
-    """The states from which the guide's state machine allows `target`."""
-    return [state for state, targets in STATE_TRANSITIONS.items() if target in targets]
 
 
 @dataclass(frozen=True)
@@ -132,61 +112,6 @@ class RateLimiter:
         return True
 
 
-@dataclass(frozen=True)
-class EventInfo:
-    """The fields of a Stripe event the receiver uses (parsed before it is trusted)."""
-
-    event_id: str
-    event_type: str
-    created: float | None
-    order_ref: str | None
-    payment_intent: str | None
-    amount_cents: int | None
-    currency: str | None
-    payload: Mapping[str, Any] = field(repr=False)
-
-
-def parse_event(body: bytes) -> EventInfo | None:
-    """Best-effort parse; None when the body is not a Stripe-shaped event."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if not isinstance(data, dict):
-        return None
-    event_id, event_type = data.get("id"), data.get("type")
-    if not isinstance(event_id, str) or not isinstance(event_type, str) or not event_id:
-        return None
-    created = data.get("created")
-    obj = (data.get("data") or {}).get("object") if isinstance(data.get("data"), dict) else None
-    obj = obj if isinstance(obj, dict) else {}
-    metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-    order_ref = metadata.get("order_id")
-    intent_key = "id" if obj.get("object") == "payment_intent" else "payment_intent"
-    intent = obj.get(intent_key)
-    amount = obj.get("amount", obj.get("amount_total"))
-    return EventInfo(
-        event_id=event_id[:255],
-        event_type=event_type[:255],
-        created=float(created)
-        if isinstance(created, int | float) and not isinstance(created, bool)
-        else None,
-        order_ref=str(order_ref) if order_ref is not None else None,
-        payment_intent=intent if isinstance(intent, str) else None,
-        amount_cents=amount if isinstance(amount, int) and not isinstance(amount, bool) else None,
-        currency=obj.get("currency") if isinstance(obj.get("currency"), str) else None,
-        payload=data,
-    )
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: int
-    error: str | None = None
-    note: str = ""
-    order_id: Any = None
-
-
 class DeliveryLog:
     """One line per delivery, like a service's webhook.log (`grep ERROR` works)."""
 
@@ -237,7 +162,6 @@ class WebhookReceiver:
         self._limiter = RateLimiter(
             config.rate_limit_window_ms / 1000, config.rate_limit_max_events
         )
-        self._random = random.Random(config.seed)
         self._log = DeliveryLog(config.log_path)
         self._pool: AsyncConnectionPool[psycopg.AsyncConnection[dict[str, Any]]] | None = None
         self._runner: web.AppRunner | None = None
@@ -250,8 +174,7 @@ class WebhookReceiver:
         self._hog_pending.set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._unsubscribe: Any = None
-        self._order_id_type = "bigint"
-        self._has_notifications = True
+        self._store: EventStore | None = None
         self.app = self._make_app()
 
     # ---- life cycle ---------------------------------------------------------------------
@@ -347,8 +270,21 @@ class WebhookReceiver:
                 " AND table_name IN ('orders', 'notifications')"
             )
             found = {row["table_name"]: row["data_type"] for row in await cur.fetchall()}
-        self._order_id_type = found.get("orders", "bigint")
-        self._has_notifications = "notifications" in found
+        self._store = EventStore(
+            self._pool,
+            self.faults,
+            self._spawn,
+            order_id_type=found.get("orders", "bigint"),
+            has_notifications="notifications" in found,
+            duplicate_race_seconds=self.config.duplicate_race_seconds,
+            seed=self.config.seed,
+        )
+
+    @property
+    def store(self) -> EventStore:
+        if self._store is None:
+            raise RuntimeError("the receiver is not started")
+        return self._store
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
@@ -468,248 +404,16 @@ class WebhookReceiver:
         if not self._limiter.allow(now):
             await self._record_rejection(event, RATE_LIMIT_EXCEEDED)
             return Outcome(429, RATE_LIMIT_EXCEEDED)
-        return await self._accept(event)
-
-    # ---- recording ----------------------------------------------------------------------
-
-    async def _lock_event(self, conn: psycopg.AsyncConnection[Any], event_id: str) -> None:
-        await conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"webhook_event:{event_id}"]
-        )
-
-    async def _existing(
-        self, conn: psycopg.AsyncConnection[Any], event_id: str, *, for_update: bool
-    ) -> dict[str, Any] | None:
-        lock = " FOR UPDATE" if for_update else ""
-        cur = await conn.execute(
-            "SELECT id, processed_at, error_message, retry_count FROM webhook_events"
-            " WHERE event_id = %s ORDER BY created_at LIMIT 1" + lock,
-            [event_id],
-        )
-        return await cur.fetchone()
+        return await self.store.accept(event)
 
     async def _record_rejection(self, event: EventInfo, error: str) -> None:
-        """Record a refused delivery: a new row, or the retry of an unprocessed one.
-
-        Best effort: the refusal stands (and is logged) even if the database cannot take it.
-        """
+        """Best effort: the refusal stands (and is logged) even if the database cannot take it."""
         try:
-            await self._write_rejection(event, error)
+            await self.store.record_rejection(event, error)
         except (psycopg.Error, PoolTimeout) as exc:
             self.stats["unrecorded_rejections"] += 1
             note = f"could not record {error!r}: {str(exc).strip()[:200]}"
             self._log.write(500, event.event_id, event.event_type, DB_ERROR, 0, note=note)
-
-    async def _write_rejection(self, event: EventInfo, error: str) -> None:
-        assert self._pool is not None
-        async with self._pool.connection() as conn, conn.transaction():
-            await self._lock_event(conn, event.event_id)
-            row = await self._existing(conn, event.event_id, for_update=True)
-            if row is None:
-                await conn.execute(
-                    "INSERT INTO webhook_events (event_id, event_type, error_message)"
-                    " VALUES (%s, %s, %s)",
-                    [event.event_id, event.event_type, error],
-                )
-            elif row["processed_at"] is None:
-                await conn.execute(
-                    "UPDATE webhook_events SET error_message = %s, retry_count = retry_count + 1"
-                    " WHERE id = %s",
-                    [error, row["id"]],
-                )
-            # A processed event is never touched by a refused redelivery.
-
-    # ---- accepting and processing -----------------------------------------------------------
-
-    async def _accept(self, event: EventInfo) -> Outcome:
-        assert self._pool is not None
-        atomic = not self.faults.is_on("duplicate_deliveries")
-        slow = self.faults.get("slow_processing")
-        down = self.faults.is_on("processor_down")
-        backdate = float(slow["seconds"]) if slow and slow.get("backdate") else 0.0
-        async with self._pool.connection() as conn:
-            seen: dict[str, Any] | None = None
-            if not atomic:
-                # The guide's check-then-insert, as a racy service does it.
-                seen = await self._existing(conn, event.event_id, for_update=False)
-                if seen is not None and seen["processed_at"] and not seen["error_message"]:
-                    return Outcome(200, note="duplicate")
-                await asyncio.sleep(self.config.duplicate_race_seconds)
-            async with conn.transaction():
-                if atomic:
-                    await self._lock_event(conn, event.event_id)
-                    seen = await self._existing(conn, event.event_id, for_update=True)
-                    if seen is not None and seen["error_message"] is None:
-                        # Processed already, or queued/in progress: acknowledge, do nothing.
-                        done = seen["processed_at"] is not None
-                        return Outcome(200, note="duplicate" if done else "already queued")
-                row_id = await self._upsert_event(conn, event, seen, backdate)
-                if down:
-                    return Outcome(200, note="queued")
-                if slow and not slow.get("backdate"):
-                    delay = float(slow["seconds"])
-                    self._spawn(self._process_later(event, row_id, delay))
-                    return Outcome(200, note="queued")
-                return await self._process(conn, event, row_id)
-
-    async def _upsert_event(
-        self,
-        conn: psycopg.AsyncConnection[Any],
-        event: EventInfo,
-        seen: Mapping[str, Any] | None,
-        backdate_seconds: float,
-    ) -> Any:
-        payload = json.dumps(event.payload)
-        if seen is not None and seen["processed_at"] is None:
-            await conn.execute(
-                "UPDATE webhook_events SET retry_count = retry_count + 1, error_message = NULL,"
-                " payload = %s::jsonb WHERE id = %s",
-                [payload, seen["id"]],
-            )
-            return seen["id"]
-        order = await self._find_order(conn, event)  # known at receipt, even if never processed
-        cur = await conn.execute(
-            "INSERT INTO webhook_events (event_id, event_type, order_id, created_at, payload)"
-            " VALUES (%s, %s, %s, now() - %s * interval '1 second', %s::jsonb) RETURNING id",
-            [
-                event.event_id,
-                event.event_type,
-                order["id"] if order else None,
-                backdate_seconds,
-                payload,
-            ],
-        )
-        row = await cur.fetchone()
-        assert row is not None
-        return row["id"]
-
-    async def _process_later(self, event: EventInfo, row_id: Any, delay: float) -> None:
-        await asyncio.sleep(delay)
-        assert self._pool is not None
-        with contextlib.suppress(psycopg.Error, PoolTimeout):
-            async with self._pool.connection() as conn, conn.transaction():
-                await self._lock_event(conn, event.event_id)
-                await self._process(conn, event, row_id)
-
-    async def _process(
-        self, conn: psycopg.AsyncConnection[Any], event: EventInfo, row_id: Any
-    ) -> Outcome:
-        """Apply the event to its order; mark the row processed or failed. In a transaction."""
-        try:
-            async with conn.transaction():  # a savepoint: a refusal leaves only the row update
-                outcome = await self._apply(conn, event)
-                if outcome.status >= 400:
-                    raise _Rollback(outcome)
-        except _Rollback as refused:
-            outcome = refused.outcome
-            await conn.execute(
-                "UPDATE webhook_events SET processed_at = NULL, error_message = %s,"
-                " order_id = COALESCE(%s, order_id) WHERE id = %s",
-                [outcome.error, outcome.order_id, row_id],
-            )
-            return outcome
-        await conn.execute(
-            "UPDATE webhook_events SET processed_at = clock_timestamp(), error_message = NULL,"
-            " order_id = COALESCE(%s, order_id) WHERE id = %s",
-            [outcome.order_id, row_id],
-        )
-        return outcome
-
-    async def _apply(self, conn: psycopg.AsyncConnection[Any], event: EventInfo) -> Outcome:
-        target = EVENT_TARGETS.get(event.event_type)
-        if target is None:
-            return Outcome(200, note="ignored event type")
-        order = await self._find_order(conn, event)
-        if order is None:
-            return Outcome(422, ORDER_NOT_FOUND)
-        cur = await conn.execute(
-            "UPDATE orders SET state = %(target)s, updated_at = now(),"
-            " paid_at = CASE WHEN %(target)s = 'paid' THEN now() ELSE paid_at END,"
-            " stripe_payment_intent_id = COALESCE(stripe_payment_intent_id, %(intent)s)"
-            " WHERE id = %(id)s AND state = ANY(%(valid_from)s)"
-            " RETURNING id, total_amount_cents, currency, stripe_payment_intent_id",
-            {
-                "target": target,
-                "intent": event.payment_intent,
-                "id": order["id"],
-                "valid_from": valid_from(target),
-            },
-        )
-        updated = await cur.fetchone()
-        if updated is None:
-            cur = await conn.execute("SELECT state FROM orders WHERE id = %s", [order["id"]])
-            now_row = await cur.fetchone()
-            if now_row is not None and now_row["state"] == target:
-                return Outcome(200, note="already in target state", order_id=order["id"])
-            return Outcome(422, INVALID_STATE_TRANSITION, order_id=order["id"])
-        await self._side_effects(conn, event, target, updated)
-        return Outcome(200, note="processed", order_id=order["id"])
-
-    async def _find_order(
-        self, conn: psycopg.AsyncConnection[Any], event: EventInfo
-    ) -> dict[str, Any] | None:
-        order_id = _typed_id(event.order_ref, self._order_id_type)
-        if order_id is not None:
-            cur = await conn.execute("SELECT id, state FROM orders WHERE id = %s", [order_id])
-            row = await cur.fetchone()
-            if row is not None:
-                return row
-        if event.payment_intent:
-            cur = await conn.execute(
-                "SELECT id, state FROM orders WHERE stripe_payment_intent_id = %s"
-                " ORDER BY created_at DESC LIMIT 1",
-                [event.payment_intent],
-            )
-            return await cur.fetchone()
-        return None
-
-    async def _side_effects(
-        self,
-        conn: psycopg.AsyncConnection[Any],
-        event: EventInfo,
-        target: str,
-        order: Mapping[str, Any],
-    ) -> None:
-        intent = event.payment_intent or order["stripe_payment_intent_id"]
-        if target == "paid":
-            skip = self.faults.get("paid_without_payment")
-            if not (skip and self._random.random() < float(skip["ratio"])):
-                await conn.execute(
-                    "INSERT INTO payments (order_id, amount_cents, currency, payment_method,"
-                    " status, stripe_payment_intent_id, processed_at)"
-                    " VALUES (%s, %s, %s, 'stripe', 'completed', %s, now())",
-                    [
-                        order["id"],
-                        event.amount_cents
-                        if event.amount_cents is not None
-                        else order["total_amount_cents"],
-                        event.currency or order["currency"] or "aud",
-                        intent,
-                    ],
-                )
-        elif target == "refunded":
-            await conn.execute(
-                "UPDATE payments SET status = 'refunded' WHERE order_id = %s"
-                " AND status = 'completed'",
-                [order["id"]],
-            )
-        if target in ("paid", "payment_failed", "refunded") and self._has_notifications:
-            await self._notify(conn, order["id"])
-
-    async def _notify(self, conn: psycopg.AsyncConnection[Any], order_id: Any) -> None:
-        failing = self.faults.get("notification_failures")
-        if failing and self._random.random() < float(failing["ratio"]):
-            await conn.execute(
-                "INSERT INTO notifications (order_id, channel, status, attempts, last_error)"
-                " VALUES (%s, 'email', 'failed', 3, %s)",
-                [order_id, str(failing["error"])],
-            )
-        else:
-            await conn.execute(
-                "INSERT INTO notifications (order_id, channel, status, attempts, sent_at)"
-                " VALUES (%s, 'email', 'sent', 1, now())",
-                [order_id],
-            )
 
     # ---- health and admin ---------------------------------------------------------------
 
@@ -808,6 +512,10 @@ class WebhookReceiver:
         self._loopback_only(request)
         return web.json_response(self.snapshot_stats())
 
+    async def reprocess_pending(self, limit: int = 1_000) -> int:
+        """Process accepted-but-never-processed events, as a restarted worker would."""
+        return await self.store.reprocess_pending(limit)
+
     def snapshot_stats(self) -> dict[str, Any]:
         return {
             "deliveries": sum(self.by_status.values()),
@@ -816,57 +524,9 @@ class WebhookReceiver:
             "hogged_connections": self._hog.held,
         }
 
-    async def reprocess_pending(self, limit: int = 1_000) -> int:
-        """Process events that were accepted but never processed (the worker restarted).
-
-        What restarting a queue-based processor does after processor_down; rows with an
-        error are left to Stripe's redelivery or the console's recovery actions.
-        """
-        assert self._pool is not None
-        async with self._pool.connection() as conn:
-            cur = await conn.execute(
-                "SELECT id, payload FROM webhook_events"
-                " WHERE processed_at IS NULL AND error_message IS NULL AND payload IS NOT NULL"
-                " ORDER BY created_at LIMIT %s",
-                [limit],
-            )
-            rows = await cur.fetchall()
-        done = 0
-        for row in rows:
-            event = parse_event(json.dumps(row["payload"]).encode())
-            if event is None:
-                continue
-            async with self._pool.connection() as conn, conn.transaction():
-                await self._lock_event(conn, event.event_id)
-                await self._process(conn, event, row["id"])
-            done += 1
-        return done
-
 
 def _token(value: str | None) -> str:
     """A log field without spaces or control characters (ids come from untrusted bodies)."""
     if not value:
         return "-"
     return "".join(c if c.isprintable() and not c.isspace() else "?" for c in value[:120])
-
-
-class _Rollback(Exception):
-    """Raised inside the savepoint so a refused event changes nothing but its own row."""
-
-    def __init__(self, outcome: Outcome) -> None:
-        self.outcome = outcome
-
-
-def _typed_id(ref: str | None, id_type: str) -> Any:
-    """The order reference as the orders.id column's type, or None if it cannot be one."""
-    if ref is None:
-        return None
-    text = ref.strip()
-    if id_type == "uuid":
-        try:
-            return uuid.UUID(text)
-        except ValueError:
-            return None
-    if text.isascii() and text.isdigit() and len(text) <= 18:
-        return int(text)
-    return None
