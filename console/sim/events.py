@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from console.checks.signature import EVENT_TOO_OLD, INVALID_SIGNATURE
 from console.schema_contract import STATE_TRANSITIONS
 
 # Error messages in the guide's words; the console's patterns match these.
 INVALID_STATE_TRANSITION = "Invalid state transition"
 RATE_LIMIT_EXCEEDED = "Rate limit exceeded"
-EVENT_TOO_OLD = "Event too old"
 MALFORMED_REQUEST = "Malformed request"
 ORDER_NOT_FOUND = "Order not found"
 DB_CONNECTION_FAILED = "Database connection failed"
@@ -25,6 +25,21 @@ DB_TIMEOUT = "Database query timeout"
 DB_ERROR = "Database error"
 POOL_EXHAUSTED = "Connection pool exhausted"
 OVERLOADED = "Service overloaded"
+
+# Every error_message the receiver writes (or answers with), by kind.
+ERROR_MESSAGES: dict[str, str] = {
+    "signature": INVALID_SIGNATURE,
+    "event_age": EVENT_TOO_OLD,
+    "rate_limit": RATE_LIMIT_EXCEEDED,
+    "state_transition": INVALID_STATE_TRANSITION,
+    "order_not_found": ORDER_NOT_FOUND,
+    "malformed": MALFORMED_REQUEST,
+    "db_connection": DB_CONNECTION_FAILED,
+    "db_timeout": DB_TIMEOUT,
+    "db_error": DB_ERROR,
+    "pool_exhausted": POOL_EXHAUSTED,
+    "overloaded": OVERLOADED,
+}
 
 # What each event type does to its order: the target state of the guide's state machine.
 EVENT_TARGETS: dict[str, str] = {

@@ -164,7 +164,8 @@ class EventStore:
         with contextlib.suppress(psycopg.Error, PoolTimeout):
             async with self._pool.connection() as conn, conn.transaction():
                 await self._lock_event(conn, event.event_id)
-                await self._process(conn, event, row_id)
+                if await self._still_pending(conn, row_id):
+                    await self._process(conn, event, row_id)
 
     async def _process(
         self, conn: psycopg.AsyncConnection[Any], event: EventInfo, row_id: Any
@@ -307,9 +308,18 @@ class EventStore:
                 continue
             async with self._pool.connection() as conn, conn.transaction():
                 await self._lock_event(conn, event.event_id)
-                await self._process(conn, event, row["id"])
-            done += 1
+                if await self._still_pending(conn, row["id"]):
+                    await self._process(conn, event, row["id"])
+                    done += 1
         return done
+
+    async def _still_pending(self, conn: psycopg.AsyncConnection[Any], row_id: Any) -> bool:
+        cur = await conn.execute(
+            "SELECT 1 FROM webhook_events WHERE id = %s AND processed_at IS NULL"
+            " AND error_message IS NULL",
+            [row_id],
+        )
+        return await cur.fetchone() is not None
 
 
 class _Rollback(Exception):
