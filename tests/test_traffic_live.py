@@ -158,6 +158,14 @@ async def test_the_live_system_runs_toggles_faults_and_stops_cleanly(db) -> None
             assert response.status == 200
         assert "Invalid signature" in log_path.read_text()
 
+        # stopping with damage in progress must still leave nothing behind
+        live.faults.enable("connection_hog", connections=3)
+        live.faults.enable("slow_processing", seconds=30)
+        live.faults.disable("wrong_secret")
+        await live.receiver.wait_for_faults()
+        await asyncio.sleep(0.3)
+        assert live.stats()["receiver"]["hogged_connections"] >= 3
+
     others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
     assert others == []
     left = query(

@@ -236,19 +236,22 @@ class WebhookReceiver:
         return self._url
 
     async def stop(self) -> None:
-        """Stop listening, finish background work, release hogged sessions, close the pool."""
+        """Release hogged sessions (so requests waiting for the pool finish at once), stop
+        listening, cancel background work, close the pool."""
         if self._unsubscribe:
             self._unsubscribe()
             self._unsubscribe = None
+        async with self._hog_lock:
+            await self._hog.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
+        while self._tasks:
+            for task in list(self._tasks):
+                task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
         async with self._hog_lock:
-            await self._hog.stop()
+            await self._hog.stop()  # in case a toggle raced the first release
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
