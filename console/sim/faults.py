@@ -345,6 +345,9 @@ async def create_stuck_orders(
     return count
 
 
+MAX_HOG_CONNECTIONS = 200
+
+
 class ConnectionHog:
     """Idle-in-transaction sessions: the pool's own connections, then extra ones.
 
@@ -432,4 +435,6 @@ async def _connections_needed(dsn: str, fill_ratio: float) -> int:
     assert row is not None
     max_connections, reserved, in_use = int(row[0]), int(row[1]), int(row[2])
     wanted = int(max_connections * fill_ratio) + 1 - in_use + 1  # +1: this probe has closed
-    return max(0, min(wanted, max_connections - reserved - in_use - 1))
+    # Leave two ordinary slots free (the console must still get in), and never open
+    # hundreds of sessions against a server configured far beyond the demo's 100.
+    return max(0, min(wanted, max_connections - reserved - in_use - 1, MAX_HOG_CONNECTIONS))
