@@ -101,7 +101,13 @@ class DemoWorld:
 class BackgroundLive:
     """Runs the LiveSystem (receiver + traffic + faults) on its own loop in a thread."""
 
-    def __init__(self, dsn: str, settings: Settings, faults: list[str], rate: float | None):
+    def __init__(
+        self,
+        dsn: str,
+        settings: Settings,
+        faults: list[tuple[str, dict[str, str]]],
+        rate: float | None,
+    ) -> None:
         self.dsn = dsn
         self.settings = settings
         self.faults = faults
@@ -130,8 +136,8 @@ class BackgroundLive:
             kwargs["rate"] = self.rate
         async with LiveSystem(self.dsn, self.settings, **kwargs) as live:
             self.live = live
-            for name in self.faults:
-                live.faults.enable(name)
+            for name, params in self.faults:
+                live.faults.enable(name, **params)
             self._ready.set()
             await self._stop.wait()
 
@@ -141,6 +147,22 @@ class BackgroundLive:
             raise RuntimeError("the simulated webhook system did not start in time")
         if self.error is not None:
             raise self.error
+
+    @property
+    def url(self) -> str:
+        return str(self.live.url) if self.live is not None else ""
+
+    @property
+    def console_settings(self) -> Settings:
+        """What a console watching the demo should be told (URLs, secret, log source)."""
+        return self.live.settings if self.live is not None else self.settings
+
+    def set_fault(self, name: str, on: bool) -> None:
+        """Switch a fault from another thread (the dashboard's demo controls)."""
+        if self.live is None:
+            return
+        action = self.live.faults.enable if on else self.live.faults.disable
+        self._loop.call_soon_threadsafe(action, name)
 
     def stats(self) -> dict[str, Any]:
         if self.live is None:
@@ -161,17 +183,19 @@ class BackgroundLive:
 
 
 def demo_command(args: argparse.Namespace) -> int:
-    from console.sim.faults import FAULT_NAMES
+    from console.sim.faults import FaultError, FaultSet, parse_fault_spec
 
     if getattr(args, "list_faults", False):
+        described = FaultSet().describe()
         if args.json:
-            print(json.dumps({"faults": list(FAULT_NAMES)}))
+            print(json.dumps({"faults": described}))
         else:
-            print("\n".join(FAULT_NAMES))
+            for fault in described:
+                print(f"{fault['name']:<22} {fault['description']}")
         return 0
     try:
-        faults = parse_scenario(args.scenario, tuple(FAULT_NAMES))
-    except ValueError as exc:
+        faults = parse_fault_spec(args.scenario or "")
+    except FaultError as exc:
         print(f"incident-console: {exc}", file=sys.stderr)
         return 1
     settings = load_settings(config_file=args.config)
@@ -187,7 +211,8 @@ def demo_command(args: argparse.Namespace) -> int:
         say(f"history ready in {time.monotonic() - started:.1f} s ({world.summary})")
         live = BackgroundLive(dsn, settings, faults, args.rate)
         live.start()
-        say(f"simulated webhook receiver at {live.live.url}; faults: {faults or 'none'}")
+        names = [name for name, _ in faults]
+        say(f"simulated webhook receiver at {live.url}; faults: {', '.join(names) or 'none'}")
         try:
             if args.headless:
                 return _headless(args, world, live, faults, started)
@@ -202,13 +227,13 @@ def _headless(
     args: argparse.Namespace,
     world: DemoWorld,
     live: BackgroundLive,
-    faults: list[str],
+    faults: list[tuple[str, dict[str, str]]],
     started: float,
 ) -> int:
     time.sleep(max(0.0, float(args.seconds)))
     stats = live.stats()
     document = {
-        "scenario": faults,
+        "scenario": [name for name, _ in faults],
         "seconds": float(args.seconds),
         "deliveries": _jsonable(stats),
         "rows": row_counts(world.dsn),
@@ -231,7 +256,7 @@ def _interactive(
     return int(
         app_module.run_dashboard(
             dsn=world.dsn,
-            settings=settings,
+            settings=live.console_settings,
             allow_write=bool(getattr(args, "allow_write", False)),
             environment="demo",
             demo_control=live,
@@ -239,4 +264,4 @@ def _interactive(
     )
 
 
-__all__ = ["DemoWorld", "demo_command", "load_settings", "parse_scenario"]
+__all__ = ["BackgroundLive", "DemoWorld", "demo_command"]
