@@ -57,6 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-write", action="store_true", help="let the dashboard run recovery actions"
     )
 
+    fault = sub.add_parser("fault", help="switch a fault of a running demo at run time")
+    fault.add_argument("spec", metavar="NAME[:k=v…]", help="fault name and parameters")
+    fault.add_argument("--off", action="store_true", help="switch it off instead")
+    fault.add_argument("--url", required=True, help="the demo receiver URL the demo printed")
+    fault.add_argument("--json", action="store_true", help="print the fault list as JSON")
+
     check = sub.add_parser("check", help="one-shot triage: exit 0 healthy, 2 findings, 1 error")
     _common(check)
 
@@ -120,6 +126,7 @@ def _lazy(module: str, function: str) -> Handler:
 
 HANDLERS: dict[str | None, Handler] = {
     "demo": _lazy("console.sim.demo", "demo_command"),
+    "fault": _lazy("console.sim.faults", "fault_command"),
     "doctor": _lazy("console.doctor", "doctor_command"),
     "check": _lazy("console.triage", "check_command"),
     "bench": _lazy("console.bench", "bench_command"),

@@ -438,3 +438,22 @@ async def _connections_needed(dsn: str, fill_ratio: float) -> int:
     # Leave two ordinary slots free (the console must still get in), and never open
     # hundreds of sessions against a server configured far beyond the demo's 100.
     return max(0, min(wanted, max_connections - reserved - in_use - 1, MAX_HOG_CONNECTIONS))
+
+
+def fault_command(args: Any) -> int:
+    """`incident-console fault NAME[:k=v] [--off] --url URL`: toggle a running demo's fault."""
+    import sys
+
+    try:
+        [(name, params)] = parse_fault_spec(args.spec) or [("", {})]
+        if not name:
+            raise FaultError("name a fault, e.g. wrong_secret")
+        faults = set_fault_sync(args.url, name, not args.off, **params)
+    except (FaultError, FaultToggleError, ValueError) as exc:
+        print(f"incident-console: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(faults))
+    else:
+        print(f"{name}: {'off' if args.off else 'on'}", file=sys.stderr)
+    return 0
