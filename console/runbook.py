@@ -298,12 +298,17 @@ def query_defaults(query: Any) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {}
 
 
-def _check_query_params(query: Any, params: Mapping[str, Any], where: str, name: str) -> None:
+def _check_query_params(
+    query: Any, params: Mapping[str, Any], where: str, name: str, *, complete: bool = True
+) -> None:
+    """Parameters must exist in the query; with `complete`, every one needs a value."""
     accepted = tuple(query.params)
     unknown = [p for p in params if p not in accepted]
     if unknown:
         takes = ", ".join(accepted) or "no parameters"
         raise _Problem(f"{where}: {name} does not take {', '.join(unknown)} (it takes {takes})")
+    if not complete:
+        return
     merged = {**query_defaults(query), **params}
     missing = [p for p in accepted if p not in merged]
     if missing:
@@ -386,7 +391,10 @@ def _parse_step(
             if needed not in catalogue:
                 raise _missing_query(where, needed)
         params = _params(raw, where)
-        _check_query_params(catalogue[f"{name}_preview"], params, where, f"{name}_preview")
+        # Values such as a pid are chosen by the operator when the action is planned.
+        _check_query_params(
+            catalogue[f"{name}_preview"], params, where, f"{name}_preview", complete=False
+        )
         return ActionStep(**common, action=name, params=params)
     if kind == "command":
         name = _text(raw, "command", where, required=True)
@@ -553,6 +561,27 @@ def load_runbooks(
     if not runbooks:
         raise RunbookError(f"no runbook files (*.toml) in {root}")
     return runbooks
+
+
+def referenced_queries(directory: str | Path | None = None) -> set[str]:
+    """Every catalogue name the runbook files refer to (queries, actions and their previews),
+    read without validation: lets `doctor` and tests say which names are missing."""
+    root = Path(directory) if directory is not None else runbooks_dir()
+    names: set[str] = set()
+    for path in sorted(root.glob("*.toml")):
+        try:
+            with path.open("rb") as handle:
+                data = tomllib.load(handle)
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        for step in data.get("steps", []):
+            if not isinstance(step, Mapping):
+                continue
+            if isinstance(step.get("query"), str):
+                names.add(step["query"])
+            if isinstance(step.get("action"), str):
+                names.update((step["action"], f"{step['action']}_preview"))
+    return names
 
 
 def runbook_for_finding(runbooks: Mapping[str, Runbook], finding_id: str) -> str | None:

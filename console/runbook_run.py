@@ -25,7 +25,7 @@ from typing import Any, Literal
 from console.checks.context import CheckContext
 from console.checks.result import CheckResult
 from console.config import Settings
-from console.db import DatabaseError, read_only, translate
+from console.db import read_only, translate
 from console.runbook import (
     ActionStep,
     AnyStep,
@@ -168,9 +168,12 @@ async def _run_query(step: QueryStep, context: StepContext) -> StepResult:
         return _result(step, "skipped", "no database connection", ran=False)
     try:
         fetched = await fetch_query(context, step.query, step.params)
-    except (KeyError, DatabaseError) as exc:
-        return _result(step, "error", str(exc).strip("'\""), error=str(exc).strip("'\""))
+    except KeyError as exc:
+        message = str(exc).strip("'\"")
+        return _result(step, "error", message, error=message)
     except Exception as exc:
+        if _unavailable(exc):
+            return _result(step, "skipped", f"not available here: {_first_line(exc)}", ran=False)
         error = str(translate(exc))
         return _result(step, "error", error, error=error)
     if isinstance(fetched, str):
@@ -188,6 +191,19 @@ async def _run_query(step: QueryStep, context: StepContext) -> StepResult:
         columns=columns,
         row_count=len(rows),
     )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _unavailable(exc: BaseException) -> bool:
+    """An optional server feature that is installed but not usable (pg_stat_statements not
+    preloaded): the step is skipped with the reason, not reported as a broken step."""
+    from psycopg import errors as pg_errors
+
+    return isinstance(exc, pg_errors.ObjectNotInPrerequisiteState)
 
 
 def _from_check(step: AnyStep, result: CheckResult) -> StepResult:
