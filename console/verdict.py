@@ -213,4 +213,6 @@ def judge(
     for rule in rules:
         if rule.when.holds(rows):
             return rule.verdict, rule.say or f"{rule.when.source} ({len(rows)} rows)"
-    return "ok", ok_text or f"{len(rows)} row(s); no rule fired"
+    if ok_text:
+        return "ok", ok_text
+    return "ok", f"{len(rows)} row(s)" + ("; no rule fired" if rules else "")

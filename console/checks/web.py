@@ -70,6 +70,8 @@ async def request(
             )
     except TimeoutError:
         raise HttpProblem(f"no answer from {url} within {timeout:g} s") from None
+    except aiohttp.InvalidURL:
+        raise HttpProblem(f"{printable(url)} is not a usable URL") from None
     except aiohttp.ClientError as exc:
         raise HttpProblem(
             f"cannot reach {url}: {printable(str(exc) or type(exc).__name__)}"
