@@ -85,6 +85,44 @@ _RUNBOOK_KEYS = {
 }
 
 
+# The guide's wording for the errors its queries look for; Settings.error_patterns (SQL
+# LIKE patterns, matched case-insensitively) overrides them for systems worded otherwise.
+GUIDE_ERROR_PATTERNS: dict[str, str] = {
+    "signature": "%signature%",
+    "event_too_old": "%too old%",
+    "rate_limit": "%rate limit%",
+    "state_transition": "%state transition%",
+    "connection": "%connection%",
+    "timeout": "%timeout%",
+}
+
+
+@dataclass(frozen=True)
+class ErrorPattern:
+    """A parameter whose value comes from Settings.error_patterns at run time:
+    `pattern = { error_pattern = "signature" }` in a runbook file."""
+
+    name: str
+
+    def resolve(self, configured: Mapping[str, str]) -> str:
+        return configured.get(self.name) or GUIDE_ERROR_PATTERNS[self.name]
+
+
+def resolve_params(params: Mapping[str, Any], configured: Mapping[str, str]) -> dict[str, Any]:
+    """Step parameters with their error patterns filled in from the settings."""
+    return {
+        name: value.resolve(configured) if isinstance(value, ErrorPattern) else value
+        for name, value in params.items()
+    }
+
+
+def _jsonable_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        name: {"error_pattern": value.name} if isinstance(value, ErrorPattern) else value
+        for name, value in params.items()
+    }
+
+
 class RunbookError(ValueError):
     """A runbook file the console cannot use; the message names the file and the problem."""
 
@@ -137,7 +175,7 @@ class QueryStep(Step):
     def _extra(self) -> dict[str, Any]:
         return {
             "query": self.query,
-            "params": dict(self.params),
+            "params": _jsonable_params(self.params),
             "verdicts": [
                 {"when": r.when.source, "verdict": r.verdict, "say": r.say} for r in self.verdicts
             ],
@@ -151,7 +189,7 @@ class CheckStep(Step):
     params: Mapping[str, Any] = field(default_factory=dict)
 
     def _extra(self) -> dict[str, Any]:
-        return {"check": self.check, "params": dict(self.params)}
+        return {"check": self.check, "params": _jsonable_params(self.params)}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -165,7 +203,11 @@ class ActionStep(Step):
         return f"{self.action}_preview"
 
     def _extra(self) -> dict[str, Any]:
-        return {"action": self.action, "preview": self.preview, "params": dict(self.params)}
+        return {
+            "action": self.action,
+            "preview": self.preview,
+            "params": _jsonable_params(self.params),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -283,7 +325,20 @@ def _params(table: Mapping[str, Any], where: str) -> dict[str, Any]:
     value = table.get("params", {})
     if not isinstance(value, Mapping):
         raise _Problem(f"{where}: 'params' must be a table, e.g. params = {{ window = '1 hour' }}")
-    return dict(value)
+    params: dict[str, Any] = {}
+    for name, item in value.items():
+        if isinstance(item, Mapping):
+            pattern = item.get("error_pattern")
+            if set(item) != {"error_pattern"} or pattern not in GUIDE_ERROR_PATTERNS:
+                known = ", ".join(GUIDE_ERROR_PATTERNS)
+                raise _Problem(
+                    f"{where}: parameter {name} must be a value or {{ error_pattern = NAME }} "
+                    f"with NAME one of {known}"
+                )
+            params[name] = ErrorPattern(pattern)
+        else:
+            params[name] = item
+    return params
 
 
 def query_defaults(query: Any) -> dict[str, Any]:

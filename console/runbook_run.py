@@ -35,6 +35,7 @@ from console.runbook import (
     ManualStep,
     QueryStep,
     query_defaults,
+    resolve_params,
 )
 from console.verdict import VerdictError, judge
 
@@ -149,7 +150,8 @@ async def fetch_query(
     from psycopg.rows import dict_row
 
     query = context.catalogue[name]
-    bound = query.bind({**query_defaults(query), **params})
+    given = resolve_params(params, context.settings.error_patterns)
+    bound = query.bind({**query_defaults(query), **given})
     missing = await _requirements_missing(context.conn, query.requires)
     if missing:
         return f"needs {missing}, which this database does not have"
@@ -231,7 +233,8 @@ async def _run_check(step: CheckStep, context: StepContext) -> StepResult:
     if spec is None:
         return _result(step, "error", f"unknown check {step.check!r}")
     try:
-        result = await spec.fn(context.check_context(step.id), **step.params)
+        params = resolve_params(step.params, context.settings.error_patterns)
+        result = await spec.fn(context.check_context(step.id), **params)
     except Exception as exc:  # a broken check must not take the checklist down
         message = f"check {step.check} failed: {type(exc).__name__}: {exc}"
         return _result(step, "error", message, error=message)

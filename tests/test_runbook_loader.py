@@ -195,6 +195,10 @@ def test_a_good_crafted_file_loads(tmp_path: Path) -> None:
         (lambda t: t.replace('summary = "For tests."\n', ""), "is missing 'summary'"),
         (lambda t: t.replace('kind = "issue"', 'kind = "novel"'), "kind must be one of"),
         (lambda t: t + "params = { limit = 5 }\n", "does not take limit"),
+        (
+            lambda t: t + 'params = { window = { error_pattern = "astrology" } }\n',
+            "must be a value or { error_pattern = NAME }",
+        ),
         (lambda t: t.replace('id = "count"', 'id = "Count Me"'), "needs an 'id'"),
         (lambda t: t + 'colour = "red"\n', "unknown key(s) for a query step: colour"),
         (lambda t: t.replace('id = "{stem}"', 'id = "other"'), "must match the file name"),

@@ -157,6 +157,42 @@ async def test_injection_strings_in_step_params_are_bound_values(db, value: str)
         assert conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 4
 
 
+async def test_error_patterns_come_from_the_settings(db) -> None:
+    from console.runbook import ErrorPattern
+
+    with db.connect() as conn:
+        conn.execute(
+            "INSERT INTO webhook_events (event_id, event_type, error_message) "
+            "VALUES ('evt_a', 'x', 'Bad sig from proxy'), ('evt_c', 'x', 'BAD SIG'), "
+            "('evt_b', 'x', 'Invalid signature')"
+        )
+    counting = {
+        "diagnostics/t_matching": make_query(
+            "diagnostics/t_matching",
+            "SELECT count(*) AS n FROM webhook_events WHERE error_message ILIKE %(pattern)s",
+        )
+    }
+    step = QueryStep(
+        id="s",
+        kind="query",
+        title="s",
+        query="diagnostics/t_matching",
+        params={"pattern": ErrorPattern("signature")},
+    )
+    context = await _context(db, catalogue=counting)
+    try:
+        guide = await run_step(step, context)
+        ours = await run_step(
+            step,
+            replace(context, settings=Settings(error_patterns={"signature": "%bad sig%"})),
+        )
+    finally:
+        await context.conn.close()
+    assert guide.rows == ({"n": 1},)  # the guide's '%signature%'
+    assert ours.rows == ({"n": 2},)
+    assert guide.status == ours.status == "ok"
+
+
 async def test_a_query_needing_a_missing_optional_table_is_skipped_with_the_reason(db) -> None:
     with db.connect() as conn:
         conn.execute("DROP TABLE notifications")
