@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from console.checks.clock import clock_skew
 from console.checks.context import CheckContext
@@ -392,3 +394,10 @@ def test_importing_the_checks_loads_neither_stripe_nor_aiohttp() -> None:
         cwd=Path(__file__).resolve().parent.parent,
     )
     assert out.stdout.strip() == "[]"
+
+
+@settings(max_examples=200, deadline=None)
+@given(header=st.text(max_size=200), body=st.text(max_size=100))
+def test_fuzzed_pasted_headers_are_never_valid(header: str, body: str) -> None:
+    result = asyncio.run(verify_pasted_signature(pasted(header, body, SECRET)))
+    assert result.status in ("fail", "skipped", "error")

@@ -243,3 +243,18 @@ def test_missing_catalogue_names_are_listed_clearly(tmp_path: Path) -> None:
     _write(tmp_path, GOOD, stem="fine")
     with pytest.raises(RunbookError, match=r"fine.toml: step 1 \(count\) uses diagnostics/t_count"):
         load_runbooks(tmp_path, catalogue={})
+
+
+def test_issue_runbooks_carry_the_guides_symptoms_causes_and_prevention(runbooks: dict) -> None:
+    issues = [r for r in runbooks.values() if r.kind == "issue"]
+    for runbook in issues:
+        assert len(runbook.symptoms) >= 3, runbook.id
+        assert len(runbook.root_causes) == 4, runbook.id
+        assert len(runbook.prevention) == 4, runbook.id
+    signature = runbooks["issue_signature"]
+    assert signature.root_causes == (
+        "Incorrect webhook secret",
+        "Clock skew between systems",
+        "Malformed request body",
+        "Missing signature header",
+    )
