@@ -60,7 +60,7 @@ FINDING_IDS = (
 )
 
 _SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
-_COMMON_STEP_KEYS = {"id", "kind", "title", "text", "why", "prevention", "guide"}
+_COMMON_STEP_KEYS = {"id", "kind", "title", "text", "why", "prevention", "guide", "finding"}
 _STEP_KEYS: dict[str, set[str]] = {
     "query": {"query", "params", "verdicts", "ok"},
     "check": {"check", "params"},
@@ -141,6 +141,7 @@ class Step:
     why: str = ""
     prevention: str = ""
     guide: str = ""  # the guide's original command/SQL when the console does it differently
+    finding: str | None = None  # the finding this step's rule mirrors (alerting rules)
 
     @property
     def read_only(self) -> bool:
@@ -156,6 +157,7 @@ class Step:
             "why": self.why,
             "prevention": self.prevention,
             "guide": self.guide,
+            "finding": self.finding,
             "read_only": self.read_only,
         }
         out.update(self._extra())
@@ -397,7 +399,11 @@ def _parse_step(
     unknown = set(raw) - _COMMON_STEP_KEYS - _STEP_KEYS[kind]
     if unknown:
         raise _Problem(f"{where}: unknown key(s) for a {kind} step: {', '.join(sorted(unknown))}")
+    finding = raw.get("finding")
+    if finding is not None and finding not in FINDING_IDS:
+        raise _Problem(f"{where}: unknown finding id {finding!r}")
     common: dict[str, Any] = {
+        "finding": finding,
         "id": step_id,
         "kind": kind,
         "title": _text(raw, "title", where, required=True),
@@ -647,6 +653,25 @@ def runbook_for_finding(runbooks: Mapping[str, Runbook], finding_id: str) -> str
         if finding_id in runbook.findings:
             return runbook.id
     return None
+
+
+# --- running steps (console/runbook_run.py, imported lazily) ---------------------------
+
+
+async def run_step(step: AnyStep, context: Any) -> Any:
+    """Run one step with a `StepContext`; returns a `StepResult` (see runbook_run.py)."""
+    from console.runbook_run import run_step as run
+
+    return await run(step, context)
+
+
+def __getattr__(name: str) -> Any:
+    """`StepContext` and `StepResult` live in runbook_run.py; reachable from here too."""
+    if name in ("StepContext", "StepResult"):
+        from console import runbook_run
+
+        return getattr(runbook_run, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --- CLI entry points (console/cli.py imports these names lazily) ----------------------

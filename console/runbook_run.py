@@ -263,12 +263,21 @@ async def _run_action(step: ActionStep, context: StepContext) -> StepResult:
     details = {"action": step.action, "preview": step.preview}
     if not context.show_previews or context.conn is None or step.preview not in context.catalogue:
         return _result(step, "skipped", base, ran=False, details=details)
+    preview = context.catalogue[step.preview]
+    given = {**query_defaults(preview), **step.params}
+    chosen_later = [p for p in preview.params if p not in given]
+    if chosen_later:
+        return _result(
+            step,
+            "skipped",
+            f"{base}; its preview needs {', '.join(chosen_later)}, chosen when it is planned",
+            ran=False,
+            details=details,
+        )
     try:
         fetched = await fetch_query(context, step.preview, step.params)
     except Exception as exc:
-        details["preview_error"] = (
-            str(translate(exc)) if not isinstance(exc, KeyError) else str(exc)
-        )
+        details["preview_error"] = str(exc) if isinstance(exc, KeyError) else str(translate(exc))
         return _result(step, "skipped", base, ran=False, details=details)
     if isinstance(fetched, str):
         return _result(step, "skipped", f"{base}; preview {fetched}", ran=False, details=details)

@@ -258,3 +258,13 @@ def test_issue_runbooks_carry_the_guides_symptoms_causes_and_prevention(runbooks
         "Malformed request body",
         "Missing signature header",
     )
+
+
+def test_alerting_rules_are_tied_to_their_findings(runbooks: dict) -> None:
+    alerts = {s.id: s.finding for s in runbooks["monitoring_alerting"].steps if s.finding}
+    assert alerts == {
+        "alert_failure_rate": "high_error_rate",
+        "alert_processing_time": "processing_delay",
+        "alert_pool": "db_connection_failure",
+        "alert_signatures": "signature_failures",
+    }

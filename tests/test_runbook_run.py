@@ -22,7 +22,7 @@ from console.runbook import (
     QueryStep,
     load_runbooks,
 )
-from console.runbook_run import StepContext, run_step
+from console.runbook import StepContext, run_step  # the contract DESIGN.md names
 from console.verdict import parse_verdict_rule
 
 
@@ -237,6 +237,7 @@ async def test_an_action_step_shows_its_preview_and_changes_nothing(db) -> None:
     assert result.ran is False
     assert "not run here" in result.verdict
     assert "1 row(s) would be touched" in result.verdict
+    assert result.details == {"action": "recovery/t_reset", "preview": "recovery/t_reset_preview"}
     assert result.rows[0]["state"] == "pending"
     with db.connect() as conn:
         assert (
