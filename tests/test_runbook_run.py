@@ -20,9 +20,10 @@ from console.runbook import (
     LogStep,
     ManualStep,
     QueryStep,
+    StepContext,
     load_runbooks,
+    run_step,
 )
-from console.runbook import StepContext, run_step  # the contract DESIGN.md names
 from console.verdict import parse_verdict_rule
 
 
