@@ -132,15 +132,22 @@ def _result(step: AnyStep, status: StepStatus, verdict: str, **kwargs: Any) -> S
     return StepResult(step_id=step.id, kind=step.kind, status=status, verdict=verdict, **kwargs)
 
 
+_REQUIREMENTS_SQL = (
+    "SELECT r.name FROM unnest(%(names)s::text[]) AS r(name) "
+    "WHERE to_regclass(r.name) IS NULL "
+    "AND NOT EXISTS (SELECT 1 FROM pg_extension AS e WHERE e.extname = r.name)"
+)
+
+
 async def _requirements_missing(conn: Any, requires: Sequence[str]) -> str | None:
-    """The first optional table/view a query needs that this database lacks, or None."""
-    for name in requires:
-        cursor = await conn.execute("SELECT to_regclass(%s) IS NOT NULL AS present", (name,))
-        row = await cursor.fetchone()
-        present = row["present"] if isinstance(row, Mapping) else row[0]
-        if not present:
-            return name
-    return None
+    """The first optional table, view or extension a query needs that is absent, or None."""
+    if not requires:
+        return None
+    cursor = await conn.execute(_REQUIREMENTS_SQL, {"names": list(requires)})
+    row = await cursor.fetchone()
+    if row is None:
+        return None
+    return str(row["name"] if isinstance(row, Mapping) else row[0])
 
 
 async def fetch_query(
@@ -157,7 +164,8 @@ async def fetch_query(
         return f"needs {missing}, which this database does not have"
     async with read_only(context.conn):
         cursor = context.conn.cursor(row_factory=dict_row)
-        await cursor.execute(query.text, bound)
+        # No parameters: pass None so a literal % in the text is left alone.
+        await cursor.execute(query.text, bound or None)
         columns = tuple(col.name for col in cursor.description or ())
         rows = await cursor.fetchall() if cursor.description else []
     return [dict(r) for r in rows], columns

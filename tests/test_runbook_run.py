@@ -341,3 +341,24 @@ async def test_every_read_only_step_of_every_runbook_runs(any_db, shipped_runboo
     # Only optional things may be missing: no URL, no log file, pg_stat_statements, a paste.
     allowed = ("not set", "does not exist", "pg_stat_statements", "needs a pasted", "WEBHOOK_URL")
     assert [s for s in skipped if not any(a in s for a in allowed)] == []
+
+
+async def test_a_query_without_parameters_keeps_its_literal_percent_signs(db) -> None:
+    like = {
+        "diagnostics/t_like": make_query(
+            "diagnostics/t_like",
+            "SELECT count(*) AS n FROM webhook_events WHERE error_message LIKE '%signature%'",
+        )
+    }
+    with db.connect() as conn:
+        conn.execute(
+            "INSERT INTO webhook_events (event_id, event_type, error_message) "
+            "VALUES ('evt_1', 'x', 'Invalid signature')"
+        )
+    context = await _context(db, catalogue=like)
+    try:
+        step = QueryStep(id="l", kind="query", title="l", query="diagnostics/t_like")
+        result = await run_step(step, context)
+    finally:
+        await context.conn.close()
+    assert (result.status, result.rows) == ("ok", ({"n": 1},))
