@@ -362,3 +362,41 @@ async def test_a_query_without_parameters_keeps_its_literal_percent_signs(db) ->
     finally:
         await context.conn.close()
     assert (result.status, result.rows) == ("ok", ({"n": 1},))
+
+
+async def test_a_nul_in_a_parameter_is_a_clean_step_error(db) -> None:
+    step = QueryStep(
+        id="p",
+        kind="query",
+        title="p",
+        query="diagnostics/stalled_events",
+        params={"event_types": "payment\x00%"},
+    )
+    context = await _context(db)
+    try:
+        result = await run_step(step, context)
+        after = await run_step(ERROR_RATE_STEP, context)
+    finally:
+        await context.conn.close()
+    assert result.status == "error"
+    assert "NUL" in result.verdict
+    assert "\n" not in result.verdict
+    assert after.status == "ok"  # the connection is still usable
+
+
+async def test_a_slow_query_hits_the_statement_timeout_and_the_connection_survives(db) -> None:
+    from console.db import SessionLimits
+
+    slow = {"diagnostics/t_slow": make_query("diagnostics/t_slow", "SELECT pg_sleep(3) AS s")}
+    conn = await connect(db.dsn, limits=SessionLimits(statement_timeout_ms=200))
+    context = StepContext(settings=Settings(), conn=conn, catalogue={**catalogue(), **slow})
+    try:
+        step = QueryStep(id="s", kind="query", title="s", query="diagnostics/t_slow")
+        result = await run_step(step, context)
+        after = await run_step(ERROR_RATE_STEP, context)
+    finally:
+        await conn.close()
+    assert result.status == "error"
+    assert "statement timeout" in result.verdict
+    assert result.duration < 2
+    assert after.status == "ok"
