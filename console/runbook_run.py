@@ -162,8 +162,7 @@ async def fetch_query(
     missing = await _requirements_missing(context.conn, query.requires)
     if missing:
         return f"needs {missing}, which this database does not have"
-    async with read_only(context.conn):
-        cursor = context.conn.cursor(row_factory=dict_row)
+    async with read_only(context.conn), context.conn.cursor(row_factory=dict_row) as cursor:
         # No parameters: pass None so a literal % in the text is left alone.
         await cursor.execute(query.text, bound or None)
         columns = tuple(col.name for col in cursor.description or ())
