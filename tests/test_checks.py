@@ -23,7 +23,7 @@ from console.checks.http import health_endpoints
 from console.checks.http_codes import APPENDIX_A, explain
 from console.checks.logs import tail_lines
 from console.checks.settings_checks import configuration, tolerance_settings, webhook_secret_format
-from console.checks.signing import sign
+from console.checks.signature import sign
 from console.checks.stripe_test_event import signed_test_event
 from console.checks.verify_pasted import verify_pasted_signature
 from console.config import Secret, Settings

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestServer
 from runbook_helpers import catalogue_or_skip, make_query, seed
 
 from console.checks.registry import default_registry
-from console.checks.signing import sign
+from console.checks.signature import sign
 from console.config import Secret, Settings
 from console.db import connect
 from console.queries import catalogue

@@ -18,7 +18,7 @@ import uuid
 from console.checks.context import CheckContext
 from console.checks.http_codes import explain
 from console.checks.result import CheckResult
-from console.checks.signing import sign
+from console.checks.signature import sign
 from console.checks.web import HttpProblem, request
 
 NAME = "signed_test_event"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from console.checks.context import CheckContext
 from console.checks.result import CheckResult
-from console.checks.signing import verify
+from console.checks.signature import verify
 
 NAME = "verify_pasted_signature"
 NUL_MESSAGE = "the pasted text contains a NUL character: paste the header and raw body as text"
