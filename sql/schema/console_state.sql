@@ -15,8 +15,8 @@ CREATE TABLE IF NOT EXISTS incident_console.incidents (
     issue_type text
 );
 
-CREATE UNIQUE INDEX IF NOT EXISTS incidents_one_open_idx
-    ON incident_console.incidents ((true)) WHERE closed_at IS NULL;
+CREATE INDEX IF NOT EXISTS incidents_open_idx
+    ON incident_console.incidents (opened_at) WHERE closed_at IS NULL;
 
 CREATE TABLE IF NOT EXISTS incident_console.timeline (
     id uuid PRIMARY KEY,
