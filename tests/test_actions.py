@@ -6,6 +6,7 @@ backend, a second operator) are built with a second real connection, never mocks
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -710,3 +711,109 @@ def test_unique_index_is_blocked_by_duplicates_then_built_concurrently_and_verif
             conn.execute("INSERT INTO webhook_events (event_id, event_type) VALUES ('evt_c', 't')")
         done = actions.plan(reader, "create_event_id_unique_index")
         assert "already exists" in done.blocked
+
+
+class CommitSwallowingProxy:
+    """A TCP proxy to the test server that, once armed, forwards the next COMMIT to the
+    server and then cuts the connection without relaying the reply: the write happened but
+    the client never hears so — the 'connection drops after COMMIT was sent' case."""
+
+    def __init__(self, upstream_port: int) -> None:
+        import socket
+        import threading
+
+        self.upstream_port = upstream_port
+        self.armed = threading.Event()
+        self.fired = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self._threads: list[threading.Thread] = []
+        self._closing = False
+        self._start(self._accept_loop)
+
+    def _start(self, target: Any, *args: Any) -> None:
+        import threading
+
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _accept_loop(self) -> None:
+        import socket
+
+        while not self._closing:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", self.upstream_port))
+            cut = {"replies": False}
+            self._start(self._pump, client, server, cut, True)
+            self._start(self._pump, server, client, cut, False)
+
+    def _pump(self, src: Any, dst: Any, cut: dict[str, bool], upstream: bool) -> None:
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if upstream and self.armed.is_set() and b"COMMIT" in data:
+                    self.armed.clear()
+                    cut["replies"] = True
+                    dst.sendall(data)
+                    time.sleep(0.3)  # the server commits; its reply is swallowed
+                    self.fired.set()
+                    break
+                if not upstream and cut["replies"]:
+                    continue
+                dst.sendall(data)
+        except OSError:
+            pass
+        for sock in (src, dst):
+            with contextlib.suppress(OSError):
+                sock.close()
+
+    def close(self) -> None:
+        self._closing = True
+        self.listener.close()
+
+
+def test_commit_sent_but_reply_lost_is_unknown_then_verified_as_applied(
+    db: TestDatabase, audit: AuditLog
+) -> None:
+    proxy = CommitSwallowingProxy(db.server.port)
+    proxied = db.dsn.replace(f":{db.server.port}/", f":{proxy.port}/")
+    try:
+        with db.connect() as conn:
+            seed_failed_events(conn, 3)
+            with connect_sync(proxied) as reader:
+                p = actions.plan(reader, "reset_failed_events")
+            writer = connect_sync(proxied, allow_write=True, limits=FAST)
+
+            def arm(progress: Progress) -> None:
+                if progress.phase == "committing":
+                    proxy.armed.set()
+
+            result = actions.apply(writer, p, p.token, audit=audit, on_progress=arm)
+            assert proxy.fired.is_set()
+            assert result.status == "unknown"
+            assert "outcome unknown" in result.message
+            assert "re-queried: 3 of 3 rows show the change" in result.message
+            assert "not retried" in result.message
+            assert result.batches[0].verified_applied == 3
+            assert reset_count(conn) == 3  # applied exactly once
+            writer.close()
+    finally:
+        proxy.close()
+
+
+def test_dry_run_of_terminate_backend_signals_nobody(
+    db: TestDatabase, writer: psycopg.Connection[Any], audit: AuditLog
+) -> None:
+    with psycopg.connect(db.dsn, autocommit=True) as victim, connect_sync(db.dsn) as reader:
+        pid = victim.info.backend_pid
+        p = actions.plan(reader, "terminate_backend", {"pid": pid})
+        result = actions.apply(writer, p, str(pid), audit=audit, dry_run=True)
+        assert result.status == "dry_run"
+        assert result.would_change == 1
+        assert victim.execute("SELECT 1").fetchone() == (1,)
