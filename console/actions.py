@@ -410,6 +410,7 @@ class Plan:
     deadline: float  # time.monotonic() value; wall clocks can jump, this cannot
     blocked: str = ""
     note: str = ""
+    nothing_to_do: bool = False
 
     @property
     def count(self) -> int:
@@ -420,15 +421,27 @@ class Plan:
         return self.rows[:SAMPLE_SIZE]
 
     @property
-    def nothing_to_do(self) -> bool:
-        return not self.blocked and self.token == self.action_id and self.spec.kind != "index"
-
-    @property
     def spec(self) -> ActionSpec:
         return get_spec(self.action_id)
 
     def expired(self) -> bool:
         return time.monotonic() >= self.deadline
+
+    def describe(self) -> str:
+        """One line for the confirm dialog's heading."""
+        if self.blocked:
+            return f"{self.spec.title}: blocked — {self.blocked}"
+        if self.nothing_to_do:
+            return f"{self.spec.title}: nothing to do{' — ' + self.note if self.note else ''}"
+        if self.spec.kind == "backend":
+            row = self.rows[0]
+            return (
+                f"{self.spec.title}: pid {self.token} ({row.get('application_name') or '-'}, "
+                f"user {row.get('usename')}, {row.get('state')})"
+            )
+        if self.spec.kind == "index":
+            return f"{self.spec.title}: no duplicates block it; build CONCURRENTLY"
+        return f"{self.spec.title}: {self.count} rows will change"
 
     def token_prompt(self) -> str:
         """What the confirm dialog asks the operator to type."""
@@ -486,12 +499,11 @@ def plan(
     try:
         rows = _run_preview(conn, spec, resolved)
         index_rows = _run_verify(conn, spec) if spec.kind == "index" else []
-    except DatabaseError:
-        raise
     except psycopg.Error as exc:
         raise translate(exc) from None
     keys = tuple(r[spec.key] for r in rows)
     blocked = note = ""
+    nothing = not keys
     token = str(len(keys)) if keys else spec.id
     if spec.kind == "backend":
         token = str(resolved["pid"]) if keys else spec.id
@@ -500,8 +512,9 @@ def plan(
     elif spec.kind == "index":
         token = spec.id
         valid = [r for r in index_rows if r["valid"]]
+        nothing = bool(valid)
         if valid:
-            blocked = f"a valid unique index on event_id already exists: {valid[0]['index_name']}"
+            note = f"a valid unique index on event_id already exists: {valid[0]['index_name']}"
         elif keys:
             blocked = (
                 f"{len(keys)} event_id(s) are stored more than once; the build would fail — "
@@ -520,6 +533,7 @@ def plan(
         deadline=time.monotonic() + ttl_seconds,
         blocked=blocked,
         note=note,
+        nothing_to_do=nothing and not blocked,
     )
 
 
@@ -834,7 +848,7 @@ def apply(
         raise ActionRefused(f"{spec.id} cannot run: {plan.blocked}")
     run = _Run(spec, plan, write_conn, dry_run, on_progress, verify_dsn="")
     if plan.nothing_to_do:
-        return run.result("nothing_to_do", f"{spec.title}: nothing to change (preview was empty)")
+        return run.result("nothing_to_do", plan.describe())
     _check_writable(write_conn)
     if spec.kind == "backend" and plan.keys[0] == _own_pid(write_conn):
         raise ActionRefused(f"pid {plan.keys[0]} is this console's own session")

@@ -710,7 +710,10 @@ def test_unique_index_is_blocked_by_duplicates_then_built_concurrently_and_verif
         with pytest.raises(psycopg.errors.UniqueViolation):
             conn.execute("INSERT INTO webhook_events (event_id, event_type) VALUES ('evt_c', 't')")
         done = actions.plan(reader, "create_event_id_unique_index")
-        assert "already exists" in done.blocked
+        assert done.nothing_to_do
+        assert "already exists" in done.describe()
+        again = actions.apply(writer, done, done.token, audit=audit)
+        assert again.status == "nothing_to_do"
 
 
 class CommitSwallowingProxy:
@@ -817,3 +820,27 @@ def test_dry_run_of_terminate_backend_signals_nobody(
         assert result.status == "dry_run"
         assert result.would_change == 1
         assert victim.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_an_invalid_index_left_by_a_failed_build_is_dropped_and_rebuilt(
+    db: TestDatabase, writer: psycopg.Connection[Any], audit: AuditLog
+) -> None:
+    with db.connect() as conn, connect_sync(db.dsn) as reader:
+        seed_duplicates(conn)
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute(
+                "CREATE UNIQUE INDEX CONCURRENTLY webhook_events_event_id_key"
+                " ON webhook_events (event_id)"
+            )
+        plan_apply(reader, writer, audit, "delete_duplicate_events")
+        p = actions.plan(reader, "create_event_id_unique_index")
+        assert not p.blocked and not p.nothing_to_do
+        dry = actions.apply(writer, p, p.token, audit=audit, dry_run=True)
+        assert "after dropping the invalid index webhook_events_event_id_key" in dry.message
+        result = actions.apply(writer, p, p.token, audit=audit)
+        assert result.status == "applied", result.message
+        rows = conn.execute(
+            "SELECT indisvalid FROM pg_index WHERE indrelid = 'webhook_events'::regclass"
+            " AND indisunique AND indexrelid::regclass::text = 'webhook_events_event_id_key'"
+        ).fetchall()
+        assert rows == [(True,)]
