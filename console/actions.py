@@ -29,7 +29,7 @@ import contextlib
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Literal
@@ -404,38 +404,32 @@ def _lock_holders(conn: psycopg.Connection[Any], action_id: str) -> tuple[Holder
 def _row_lock_holders(
     conn: psycopg.Connection[Any], spec: ActionSpec, keys: Sequence[Any]
 ) -> tuple[Holder, ...]:
-    """Who holds the rows we waited for: the transaction in their xmax, else table lockers."""
+    """Who holds the rows we waited for: the transaction in their xmax, else table lockers.
+
+    Asked after the lock timeout fired (our wait is over, so pg_blocking_pids no longer
+    knows); a row locked by another transaction carries that transaction's id in xmax.
+    """
     if not spec.lock_table:
         return ()
+    by_row = sql.SQL(
+        "SELECT DISTINCT {cols} FROM {table} AS t"
+        " JOIN pg_locks AS l ON l.locktype = 'transactionid'"
+        " AND l.transactionid = t.xmax AND l.granted"
+        " JOIN pg_stat_activity AS a ON a.pid = l.pid"
+        " WHERE t.{key} = ANY(%(ids)s) AND a.pid <> pg_backend_pid()"
+    ).format(
+        cols=_HOLDER_COLUMNS,
+        table=sql.Identifier(spec.lock_table),
+        key=sql.Identifier(spec.lock_key),
+    )
+    by_table = sql.SQL(
+        "SELECT DISTINCT {cols} FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid"
+        " WHERE l.relation = to_regclass(%(table)s) AND l.granted"
+        " AND l.mode <> 'AccessShareLock' AND a.pid <> pg_backend_pid()"
+    ).format(cols=_HOLDER_COLUMNS)
     try:
-        by_row = _dict_rows(
-            conn,
-            sql.SQL(
-                "SELECT DISTINCT {cols} FROM {table} AS t"
-                " JOIN pg_locks AS l ON l.locktype = 'transactionid'"
-                " AND l.transactionid = t.xmax AND l.granted"
-                " JOIN pg_stat_activity AS a ON a.pid = l.pid"
-                " WHERE t.{key} = ANY(%(ids)s) AND a.pid <> pg_backend_pid()"
-            ).format(
-                cols=_HOLDER_COLUMNS,
-                table=sql.Identifier(spec.lock_table),
-                key=sql.Identifier(spec.lock_key),
-            ),
-            {"ids": list(keys)},
-        )
-        if by_row:
-            return _holders(by_row)
-        by_table = _dict_rows(
-            conn,
-            sql.SQL(
-                "SELECT DISTINCT {cols} FROM pg_locks AS l"
-                " JOIN pg_stat_activity AS a ON a.pid = l.pid"
-                " WHERE l.relation = to_regclass(%(table)s) AND l.granted"
-                " AND l.mode <> 'AccessShareLock' AND a.pid <> pg_backend_pid()"
-            ).format(cols=_HOLDER_COLUMNS),
-            {"table": spec.lock_table},
-        )
-        return _holders(by_table)
+        rows = _dict_rows(conn, by_row, {"ids": list(keys)}) if keys else []
+        return _holders(rows or _dict_rows(conn, by_table, {"table": spec.lock_table}))
     except psycopg.Error:
         return ()
 
@@ -554,15 +548,26 @@ def apply(
     if spec.kind == "backend" and plan.keys[0] == _own_pid(write_conn):
         raise ActionRefused(f"pid {plan.keys[0]} is this console's own session")
     run.verify_dsn = _conninfo_of(write_conn)
+    own_audit = audit is None
     audit = audit or AuditLog(state_dsn=run.verify_dsn)
-    operator = operator or current_operator()
-
-    k1, k2 = _lock_keys(spec.id)
-    got = _dict_rows(write_conn, "SELECT pg_try_advisory_lock(%s, %s) AS ok", (k1, k2))
-    if not got[0]["ok"]:
-        raise ActionLocked(spec.id, _lock_holders(write_conn, spec.id))
     try:
-        audit.write(
+        return _locked_and_audited(run, audit, operator or current_operator(), incident_id)
+    finally:
+        if own_audit:
+            audit.close()
+
+
+def _locked_and_audited(
+    run: _Run, audit: AuditLog, operator: str, incident_id: uuid.UUID | None
+) -> ActionResult:
+    """Hold the action's advisory lock; audit intent (or refuse), execute, audit outcome."""
+    spec, plan, conn = run.spec, run.plan, run.conn
+    k1, k2 = _lock_keys(spec.id)
+    got = _dict_rows(conn, "SELECT pg_try_advisory_lock(%s, %s) AS ok", (k1, k2))
+    if not got[0]["ok"]:
+        raise ActionLocked(spec.id, _lock_holders(conn, spec.id))
+    try:
+        receipt = audit.write(
             run_id=run.run_id,
             phase="intent",
             action_id=spec.id,
@@ -574,12 +579,12 @@ def apply(
                 "params": dict(plan.params),
                 "previewed": plan.count,
                 "keys": [str(k) for k in plan.keys],
-                "dry_run": dry_run,
+                "dry_run": run.dry_run,
                 "batch_size": spec.batch_size,
-                "backend_pid": _own_pid(write_conn),
+                "backend_pid": _own_pid(conn),
             },
         )
-        result = _execute(run)
+        result = replace(_execute(run), audit_problems=receipt.problems)
         try:
             audit.write(
                 run_id=run.run_id,
@@ -591,25 +596,17 @@ def apply(
             )
         except AuditUnavailable as exc:
             # The change happened; say loudly that its outcome is not on record.
-            return _with_audit_problem(result, str(exc))
+            return replace(
+                result,
+                message=f"{result.message} — WARNING: outcome not audited: {exc}",
+                audit_problems=(*result.audit_problems, str(exc)),
+            )
         return result
     finally:
-        if not (write_conn.closed or write_conn.broken):
-            try:
-                _rollback_quietly(write_conn)
-                write_conn.execute("SELECT pg_advisory_unlock(%s, %s)", (k1, k2))
-            except psycopg.Error:
-                pass
-
-
-def _with_audit_problem(result: ActionResult, problem: str) -> ActionResult:
-    from dataclasses import replace
-
-    return replace(
-        result,
-        message=f"{result.message} — WARNING: outcome not audited: {problem}",
-        audit_problems=(*result.audit_problems, problem),
-    )
+        if not (conn.closed or conn.broken):
+            with contextlib.suppress(psycopg.Error):
+                _rollback_quietly(conn)
+                conn.execute("SELECT pg_advisory_unlock(%s, %s)", (k1, k2))
 
 
 def _execute(run: _Run) -> ActionResult:

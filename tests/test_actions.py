@@ -604,6 +604,7 @@ def test_the_local_file_alone_is_enough_when_the_state_database_is_down(
             result = plan_apply(reader, writer, audit, "reset_failed_events")
     assert result.status == "applied"
     assert [r["phase"] for r in audit.local_records(result.run_id)] == ["intent", "outcome"]
+    assert result.audit_problems and "state database" in result.audit_problems[0]
 
 
 # --- parameters -------------------------------------------------------------------------------
