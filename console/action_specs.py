@@ -133,6 +133,23 @@ class ActionSpec:
     statement_timeout_ms: int | None = None
 
 
+def spec_json(spec: ActionSpec) -> dict[str, Any]:
+    """What `runbooks --json` and the UI show about an action."""
+    return {
+        "id": spec.id,
+        "title": spec.title,
+        "description": spec.description,
+        "kind": spec.kind,
+        "preview": spec.preview,
+        "apply": spec.apply,
+        "verify": spec.verify,
+        "key": spec.key,
+        "batch_size": spec.batch_size,
+        "params": dict(spec.params),
+        "findings": list(spec.findings),
+    }
+
+
 def _spec(**kwargs: Any) -> ActionSpec:
     kwargs["params"] = MappingProxyType(dict(kwargs.get("params", {})))
     kwargs["param_types"] = MappingProxyType(dict(kwargs.get("param_types", {})))
@@ -293,6 +310,11 @@ ACTIONS: dict[str, ActionSpec] = {
         ),
     )
 }
+
+
+def actions_for_finding(finding_id: str) -> list[ActionSpec]:
+    """The recovery actions that address a triage finding, in registry order."""
+    return [spec for spec in ACTIONS.values() if finding_id in spec.findings]
 
 
 def get_spec(action_id: str) -> ActionSpec:

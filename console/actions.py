@@ -26,6 +26,7 @@ worker never commits after an exception, including one raised by the progress ca
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -51,8 +52,10 @@ from console.action_specs import (
     PlanExpired,
     TokenMismatch,
     UnknownAction,
+    actions_for_finding,
     get_spec,
     resolve_params,
+    spec_json,
 )
 from console.audit import AuditLog, AuditUnavailable, current_operator
 from console.db import (
@@ -64,6 +67,7 @@ from console.db import (
     read_only_sync,
     translate,
 )
+from console.state import to_json
 
 __all__ = [
     "ACTIONS",
@@ -81,10 +85,12 @@ __all__ = [
     "Progress",
     "TokenMismatch",
     "UnknownAction",
+    "actions_for_finding",
     "apply",
     "get_spec",
     "plan",
     "resolve_params",
+    "spec_json",
 ]
 
 DEFAULT_TTL_SECONDS = 120.0
@@ -143,6 +149,27 @@ class Plan:
         if self.spec.kind == "index":
             return f"{self.spec.title}: no duplicates block it; build CONCURRENTLY"
         return f"{self.spec.title}: {self.count} rows will change"
+
+    def to_json(self) -> dict[str, Any]:
+        """The preview as one JSON-safe document (keys as text: they may be uuids)."""
+        return json.loads(
+            to_json(
+                {
+                    "plan_id": self.plan_id,
+                    "action_id": self.action_id,
+                    "summary": self.describe(),
+                    "params": dict(self.params),
+                    "count": self.count,
+                    "keys": [str(k) for k in self.keys],
+                    "sample": [dict(r) for r in self.sample],
+                    "confirm": self.token_prompt(),
+                    "blocked": self.blocked,
+                    "nothing_to_do": self.nothing_to_do,
+                    "created_at": self.created_at,
+                    "expires_at": self.expires_at,
+                }
+            )
+        )
 
     def token_prompt(self) -> str:
         """What the confirm dialog asks the operator to type."""

@@ -845,3 +845,38 @@ def test_an_invalid_index_left_by_a_failed_build_is_dropped_and_rebuilt(
             " AND indisunique AND indexrelid::regclass::text = 'webhook_events_event_id_key'"
         ).fetchall()
         assert rows == [(True,)]
+
+
+def test_plan_json_is_one_document_with_keys_as_text_and_the_confirm_prompt(
+    any_db: TestDatabase,
+) -> None:
+    import json
+
+    with any_db.connect() as conn:
+        seed_orders(conn)
+    with connect_sync(any_db.dsn) as reader:
+        p = actions.plan(reader, "insert_missing_payments")
+    doc = json.loads(json.dumps(p.to_json()))
+    assert doc["count"] == 3
+    assert len(doc["keys"]) == 3 and all(isinstance(k, str) for k in doc["keys"])
+    assert doc["confirm"] == "type 3 (the number of rows previewed) to confirm"
+    assert sorted(r["amount_cents"] for r in doc["sample"]) == [700, 800, 900]
+
+
+def test_every_registered_action_has_its_query_pair_and_explains_the_correction() -> None:
+    from console import queries
+
+    for spec in actions.ACTIONS.values():
+        for name in (spec.preview, spec.apply, spec.verify):
+            assert queries.get(name).description
+        if spec.kind == "rows":
+            assert "ids" in queries.get(spec.apply).params
+            assert "guide" in spec.description
+    assert [s.id for s in actions.actions_for_finding("inconsistent_orders")] == [
+        "fix_paid_without_payment",
+        "insert_missing_payments",
+    ]
+    assert actions.spec_json(actions.get_spec("reset_failed_events"))["params"] == {
+        "max_retries": 3,
+        "window": "24 hours",
+    }

@@ -255,3 +255,12 @@ def test_the_state_schema_can_be_initialised_twice_at_once(db: TestDatabase) -> 
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_init_against_an_unreachable_database_is_one_line_and_exit_1(capsys: Any) -> None:
+    from console.cli import main
+
+    assert main(["init", "--dsn", DEAD_DSN]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("incident-console: cannot reach the database")
+    assert "\n" not in err
