@@ -880,3 +880,27 @@ def test_every_registered_action_has_its_query_pair_and_explains_the_correction(
         "max_retries": 3,
         "window": "24 hours",
     }
+
+
+def test_no_typed_text_but_the_token_gets_past_the_confirmation(db: TestDatabase) -> None:
+    """Fuzzed confirmations against a *closed* connection: any database access would raise
+    OperationalError, so TokenMismatch proves nothing reached the server."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    with db.connect() as conn:
+        seed_failed_events(conn, 7)
+    with connect_sync(db.dsn) as reader:
+        p = actions.plan(reader, "reset_failed_events")
+    closed = connect_sync(db.dsn, allow_write=True)
+    closed.close()
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.text(max_size=40) | st.sampled_from(["", "\r", "\n" * 50, "07", "7.0", "٧"]))
+    def check(typed: str) -> None:
+        if typed.strip() == "7":
+            return
+        with pytest.raises(TokenMismatch):
+            actions.apply(closed, p, typed)
+
+    check()
