@@ -318,8 +318,9 @@ def actions_for_finding(finding_id: str) -> list[ActionSpec]:
 
 
 def get_spec(action_id: str) -> ActionSpec:
+    """An action by id; runbooks name it by its query (`recovery/<id>`), accepted too."""
     try:
-        return ACTIONS[action_id]
+        return ACTIONS[action_id.removeprefix("recovery/")]
     except KeyError:
         known = ", ".join(sorted(ACTIONS))
         raise UnknownAction(f"no recovery action named {action_id!r}", f"known: {known}") from None

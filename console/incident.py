@@ -336,14 +336,11 @@ class IncidentStore:
             kind = rec.pop("type", "")
             if kind == "incident":
                 incidents[rec["id"]] = rec
-            elif kind == "close" and rec.get("id") in incidents:
+            elif kind in ("close", "commander") and rec.get("id") in incidents:
                 incidents[rec["id"]].update(rec)
             elif kind == "entry":
                 entries.append(rec)
         return incidents, entries
-
-    def _local_closes(self) -> list[dict[str, Any]]:
-        return [r for r in read_jsonl(self.fallback_path) if r.get("type") == "close"]
 
     # -- incidents --
 
@@ -457,6 +454,34 @@ class IncidentStore:
                 "closed_at": closed_at,
                 "closed_by": closed_by,
                 "summary": record["summary"],
+            }
+        )
+
+    def hand_over(self, incident: Incident, author: str, commander: str) -> Incident:
+        """A new incident commander; the handover goes on the timeline."""
+        check_text(commander, "commander", max_length=500)
+        if not commander.strip():
+            raise InputError("commander must not be empty")
+        record = {"id": incident.id, "commander": commander.strip()}
+
+        def update(conn: psycopg.Connection[Any]) -> None:
+            conn.execute(
+                f"UPDATE {SCHEMA}.incidents SET commander = %(commander)s WHERE id = %(id)s",
+                record,
+            )
+
+        self._save("commander", record, update)
+        self.add_entry(
+            incident,
+            "commander",
+            author,
+            f"incident commander: {incident.commander} → {record['commander']}",
+            {"from": incident.commander, "to": record["commander"]},
+        )
+        return Incident(
+            **{
+                **{c: getattr(incident, c) for c in _INCIDENT_COLUMNS},
+                "commander": record["commander"],
             }
         )
 
@@ -607,6 +632,12 @@ class IncidentStore:
                     self._insert_incident(conn, {c: rec.get(c) for c in _INCIDENT_COLUMNS})
                 elif kind == "entry":
                     self._insert_entry(conn, rec)
+                elif kind == "commander":
+                    conn.execute(
+                        f"UPDATE {SCHEMA}.incidents SET commander = %(commander)s"
+                        " WHERE id = %(id)s",
+                        {"commander": rec.get("commander"), "id": rec.get("id")},
+                    )
                 elif kind == "close":
                     conn.execute(
                         f"UPDATE {SCHEMA}.incidents SET closed_at = %(closed_at)s,"

@@ -872,6 +872,7 @@ def test_every_registered_action_has_its_query_pair_and_explains_the_correction(
         if spec.kind == "rows":
             assert "ids" in queries.get(spec.apply).params
             assert "guide" in spec.description
+    assert actions.get_spec("recovery/reset_stuck_orders").id == "reset_stuck_orders"
     assert [s.id for s in actions.actions_for_finding("inconsistent_orders")] == [
         "fix_paid_without_payment",
         "insert_missing_payments",

@@ -108,12 +108,18 @@ def test_a_restarted_console_resumes_the_open_incident_and_operators_share_it(
         other.close()
     bob = IncidentStore(db.dsn, local_dir=tmp_path / "bob")
     bob.note(resumed, "bob", "customer emails paused")
+    resumed = bob.hand_over(resumed, "carol", "dave")
+    restarted = IncidentStore(db.dsn, local_dir=tmp_path)
+    assert restarted.current_incident() == resumed
+    assert resumed.commander == "dave"
+    restarted.close()
     kinds = [(e.kind, e.author) for e in bob.timeline(incident)]
     assert kinds == [
         ("opened", "alice"),
         ("finding_fired", "alice"),
         ("note", "alice"),
         ("note", "bob"),
+        ("commander", "carol"),
     ]
     closed = bob.close_incident(resumed, "carol", "error rate back under 1 %")
     assert closed.closed_at is not None
