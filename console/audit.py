@@ -19,7 +19,7 @@ from uuid import UUID
 import psycopg
 
 from console.db import DatabaseError, SessionLimits, connect_sync, translate
-from console.state import SCHEMA, append_jsonl, default_state_dir, read_jsonl, to_json
+from console.state import append_jsonl, default_state_dir, read_jsonl, state_sql, to_json
 
 AUDIT_FILE = "audit.jsonl"
 
@@ -90,9 +90,11 @@ class AuditLog:
             if self.state_dsn:
                 try:
                     self._connection().execute(
-                        f"INSERT INTO {SCHEMA}.audit_log"
-                        " (run_id, at, phase, action_id, operator, incident_id, detail)"
-                        " VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb)",
+                        state_sql(
+                            "INSERT INTO {audit_log}"
+                            " (run_id, at, phase, action_id, operator, incident_id, detail)"
+                            " VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb)"
+                        ),
                         (run_id, at, phase, action_id, operator, incident_id, to_json(detail)),
                     )
                     in_db = True
@@ -130,8 +132,10 @@ class AuditLog:
         rows = (
             self._connection()
             .execute(
-                f"SELECT run_id, at, phase, action_id, operator, incident_id, detail"
-                f" FROM {SCHEMA}.audit_log WHERE run_id = %s ORDER BY id",
+                state_sql(
+                    "SELECT run_id, at, phase, action_id, operator, incident_id, detail"
+                    " FROM {audit_log} WHERE run_id = %s ORDER BY id"
+                ),
                 (run_id,),
             )
             .fetchall()

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 
 from console.config import GUIDE_ESCALATION, Settings
@@ -38,6 +39,7 @@ from console.state import (
     default_state_dir,
     ensure_schema,
     read_jsonl,
+    state_sql,
     to_json,
 )
 
@@ -274,6 +276,12 @@ _INCIDENT_COLUMNS = (
     "issue_type",
 )
 
+_CLOSE = state_sql(
+    "UPDATE {incidents} SET closed_at = %(closed_at)s, closed_by = %(closed_by)s,"
+    " summary = %(summary)s WHERE id = %(id)s"
+)
+_HAND_OVER = state_sql("UPDATE {incidents} SET commander = %(commander)s WHERE id = %(id)s")
+
 
 class IncidentStore:
     """Incidents and timelines in the state database, with a local JSONL fallback."""
@@ -399,10 +407,12 @@ class IncidentStore:
 
     @staticmethod
     def _insert_incident(conn: psycopg.Connection[Any], record: Mapping[str, Any]) -> None:
-        cols = ", ".join(_INCIDENT_COLUMNS)
-        marks = ", ".join(f"%({c})s" for c in _INCIDENT_COLUMNS)
         conn.execute(
-            f"INSERT INTO {SCHEMA}.incidents ({cols}) VALUES ({marks}) ON CONFLICT (id) DO NOTHING",
+            state_sql(
+                "INSERT INTO {incidents} ({cols}) VALUES ({marks}) ON CONFLICT (id) DO NOTHING",
+                cols=sql.SQL(", ").join(map(sql.Identifier, _INCIDENT_COLUMNS)),
+                marks=sql.SQL(", ").join(map(sql.Placeholder, _INCIDENT_COLUMNS)),
+            ),
             dict(record),
         )
 
@@ -416,7 +426,7 @@ class IncidentStore:
         try:
             self.sync()
             with self._db().cursor(row_factory=dict_row) as cur:
-                cur.execute(f"SELECT * FROM {SCHEMA}.incidents ORDER BY opened_at")
+                cur.execute(state_sql("SELECT * FROM {incidents} ORDER BY opened_at"))
                 for row in cur.fetchall():
                     found[str(row["id"])] = _incident_from(row)
         except (psycopg.Error, DatabaseError) as exc:
@@ -440,11 +450,7 @@ class IncidentStore:
         record["summary"] = summary or incident.summary
 
         def update(conn: psycopg.Connection[Any]) -> None:
-            conn.execute(
-                f"UPDATE {SCHEMA}.incidents SET closed_at = %(closed_at)s,"
-                " closed_by = %(closed_by)s, summary = %(summary)s WHERE id = %(id)s",
-                record,
-            )
+            conn.execute(_CLOSE, record)
 
         self._save("close", record, update)
         self.add_entry(incident, "closed", closed_by, summary or "incident closed")
@@ -465,10 +471,7 @@ class IncidentStore:
         record = {"id": incident.id, "commander": commander.strip()}
 
         def update(conn: psycopg.Connection[Any]) -> None:
-            conn.execute(
-                f"UPDATE {SCHEMA}.incidents SET commander = %(commander)s WHERE id = %(id)s",
-                record,
-            )
+            conn.execute(_HAND_OVER, record)
 
         self._save("commander", record, update)
         self.add_entry(
@@ -526,9 +529,11 @@ class IncidentStore:
     @staticmethod
     def _insert_entry(conn: psycopg.Connection[Any], record: Mapping[str, Any]) -> None:
         conn.execute(
-            f"INSERT INTO {SCHEMA}.timeline (id, incident_id, at, kind, author, text, data)"
-            " VALUES (%(id)s, %(incident_id)s, %(at)s, %(kind)s, %(author)s, %(text)s,"
-            " %(data)s::jsonb) ON CONFLICT (id) DO NOTHING",
+            state_sql(
+                "INSERT INTO {timeline} (id, incident_id, at, kind, author, text, data)"
+                " VALUES (%(id)s, %(incident_id)s, %(at)s, %(kind)s, %(author)s, %(text)s,"
+                " %(data)s::jsonb) ON CONFLICT (id) DO NOTHING"
+            ),
             {**record, "data": to_json(record["data"])},
         )
 
@@ -538,7 +543,7 @@ class IncidentStore:
         try:
             with self._db().cursor(row_factory=dict_row) as cur:
                 cur.execute(
-                    f"SELECT * FROM {SCHEMA}.timeline WHERE incident_id = %s ORDER BY at, id",
+                    state_sql("SELECT * FROM {timeline} WHERE incident_id = %s ORDER BY at, id"),
                     (incident_id,),
                 )
                 for row in cur.fetchall():
@@ -633,16 +638,10 @@ class IncidentStore:
                 elif kind == "entry":
                     self._insert_entry(conn, rec)
                 elif kind == "commander":
-                    conn.execute(
-                        f"UPDATE {SCHEMA}.incidents SET commander = %(commander)s"
-                        " WHERE id = %(id)s",
-                        {"commander": rec.get("commander"), "id": rec.get("id")},
-                    )
+                    conn.execute(_HAND_OVER, {k: rec.get(k) for k in ("commander", "id")})
                 elif kind == "close":
                     conn.execute(
-                        f"UPDATE {SCHEMA}.incidents SET closed_at = %(closed_at)s,"
-                        " closed_by = %(closed_by)s, summary = %(summary)s WHERE id = %(id)s",
-                        {k: rec.get(k) for k in ("closed_at", "closed_by", "summary", "id")},
+                        _CLOSE, {k: rec.get(k) for k in ("closed_at", "closed_by", "summary", "id")}
                     )
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         self.fallback_path.rename(self.fallback_path.with_name(f"incidents.synced-{stamp}.jsonl"))

@@ -19,6 +19,7 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
+from psycopg import sql
 
 from console.paths import sql_dir
 
@@ -27,6 +28,16 @@ SCHEMA = "incident_console"
 
 class InputError(ValueError):
     """Text an operator typed that cannot be stored; one line saying what to change."""
+
+
+STATE_TABLES = ("incidents", "timeline", "audit_log")
+
+
+def state_sql(text: str, **parts: sql.Composable) -> sql.Composed:
+    """SQL whose `{incidents}`, `{timeline}`, `{audit_log}` become schema-qualified
+    identifiers (through psycopg.sql, never string formatting); values stay placeholders."""
+    tables = {t: sql.Identifier(SCHEMA, t) for t in STATE_TABLES}
+    return sql.SQL(text).format(**tables, **parts)  # type: ignore[arg-type]
 
 
 def default_state_dir() -> Path:
