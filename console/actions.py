@@ -775,7 +775,9 @@ def _summarise(run: _Run, stop_status: ResultStatus | None, stop_message: str) -
         changed = sum(b.changed for b in run.batches)
         if spec.kind == "backend":
             return run.result("applied", f"{spec.title}: pid {run.plan.keys[0]} signalled")
-        return run.result("applied", f"{spec.title}: {changed} rows changed ({summary})")
+        return run.result(
+            "applied", f"{spec.title}: {changed} rows changed ({summary}); {_verified(run)}"
+        )
     if stop_status is None:
         stop_status = "partial" if committed else "rolled_back"
     written = (
@@ -786,6 +788,19 @@ def _summarise(run: _Run, stop_status: ResultStatus | None, stop_message: str) -
     return run.result(
         stop_status, f"{spec.title} stopped: {stop_message}. {summary}; {written}; not retried"
     )
+
+
+def _verified(run: _Run) -> str:
+    """Re-run the preview after the last commit: no changed key should still match."""
+    try:
+        rows = _run_preview(run.conn, run.spec, run.plan.params)
+    except (psycopg.Error, DatabaseError) as exc:
+        return f"could not verify: {translate(exc).message}"
+    changed = {str(k) for b in run.batches if b.status == "committed" for k in b.keys}
+    still = sum(1 for r in rows if str(r[run.spec.key]) in changed)
+    if still:
+        return f"WARNING: {still} of them match the preview again (changed back by someone?)"
+    return "verified: none of them match the preview any more"
 
 
 def _verify_applied(run: _Run, chunk: Sequence[Any]) -> int | None:

@@ -183,6 +183,7 @@ def test_preview_count_is_exactly_what_changes_and_a_second_run_changes_nothing(
             result = actions.apply(writer, p, p.token, audit=audit)
             assert result.status == "applied", result.message
             assert result.changed == expected
+            assert "verified: none of them match the preview any more" in result.message
             after = snapshot(conn)
             assert changed_rows(before, after) == expected
 
@@ -660,7 +661,9 @@ def test_terminate_backend_needs_the_pid_as_token_and_ends_that_session_only(
                 if actions.plan(reader, "terminate_backend", {"pid": pid}).count == 0:
                     break
                 time.sleep(0.02)
-            assert actions.plan(reader, "terminate_backend", {"pid": pid}).count == 0
+            twice = actions.plan(reader, "terminate_backend", {"pid": pid})
+            assert twice.nothing_to_do
+            assert actions.apply(writer, twice, twice.token, audit=audit).status == "nothing_to_do"
             assert not writer.closed
     finally:
         victim.close()
