@@ -656,7 +656,9 @@ def _execute(run: _Run) -> ActionResult:
             f"rows changed since the preview ({p.count} previewed, {len(now_keys)} match now: "
             f"{gone} no longer match, {new} new); nothing was changed — preview again",
         )
-    carried = {c: {str(r[spec.key]): r[c] for r in now_rows} for c in spec.carry}
+    # Carried values come from the preview the operator saw (a pid reused by a new session
+    # since then has another backend_start, so the write matches nothing and rolls back).
+    carried = {c: {str(r[spec.key]): r[c] for r in p.rows} for c in spec.carry}
     return _execute_batches(run, carried)
 
 
