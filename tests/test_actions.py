@@ -911,3 +911,23 @@ def test_no_typed_text_but_the_token_gets_past_the_confirmation(db: TestDatabase
             actions.apply(closed, p, typed)
 
     check()
+
+
+def test_a_backend_gone_since_the_preview_is_not_signalled(
+    db: TestDatabase, writer: psycopg.Connection[Any], audit: AuditLog
+) -> None:
+    victim = psycopg.connect(db.dsn, autocommit=True)
+    pid = victim.info.backend_pid
+    with connect_sync(db.dsn) as reader:
+        p = actions.plan(reader, "cancel_backend", {"pid": pid})
+    victim.close()
+    with db.connect() as conn:
+        deadline = time.monotonic() + 3
+        while conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (pid,)
+        ).fetchone() != (0,):
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+    result = actions.apply(writer, p, str(pid), audit=audit)
+    assert result.status == "changed_since_preview"
+    assert "nothing was changed" in result.message
