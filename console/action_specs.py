@@ -6,6 +6,7 @@ description, how and why it differs from the guide's own SQL. `console.actions` 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -93,6 +94,13 @@ def _int_param(low: int, high: int) -> Callable[[Any], int]:
     return parse
 
 
+def _plain_param(raw: Any) -> Any:
+    """A parameter without a declared type: text or a number, nothing else."""
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        raise ValueError("expected text or a number")
+    return raw.strip() if isinstance(raw, str) else raw
+
+
 def _text_param(raw: Any) -> str:
     if not isinstance(raw, str):
         raise ValueError("expected text")
@@ -170,7 +178,8 @@ ACTIONS: dict[str, ActionSpec] = {
                 "matched rows by event_id, which also reset the processed copy of a "
                 "duplicated event (processed_at = NULL runs a finished payment again); here "
                 "each row is matched by id, rows whose event already has a processed copy "
-                "are left alone, and only the window's events are touched."
+                "are left alone, only the newest failed copy of an event is retried, and only "
+                "the window's events are touched."
             ),
             preview="recovery/reset_failed_events_preview",
             apply="recovery/reset_failed_events",
@@ -188,7 +197,8 @@ ACTIONS: dict[str, ActionSpec] = {
                 "processed copy when there is one, else the newest unprocessed copy. "
                 "Corrected from the guide: it ranked unprocessed rows only, so beside a "
                 "processed copy it kept an unprocessed twin, which then ran a second time. "
-                "Each delete re-checks that a kept copy still exists."
+                "Only event_ids seen in the window are considered; each delete re-checks "
+                "that a kept copy still exists."
             ),
             preview="recovery/delete_duplicate_events_preview",
             apply="recovery/delete_duplicate_events",
@@ -238,8 +248,9 @@ ACTIONS: dict[str, ActionSpec] = {
             title="Insert missing payment records",
             description=(
                 "Adds the completed payment record of paid orders (paid_at set) that have "
-                "none. Corrected from the guide: it hard-coded the currency 'aud' (a "
-                "parameter here) and dropped the payment intent id, so the record could not "
+                "none. Corrected from the guide: it hard-coded the currency 'aud' (here the "
+                "order's own currency when the table has one, else the currency parameter) "
+                "and dropped the payment intent id, so the record could not "
                 "be matched with Stripe; each insert re-checks that the order still has no "
                 "payment."
             ),
@@ -302,7 +313,7 @@ ACTIONS: dict[str, ActionSpec] = {
             preview="recovery/create_event_id_unique_index_preview",
             apply="recovery/create_event_id_unique_index",
             verify="recovery/create_event_id_unique_index_verify",
-            key="event_id",
+            key="blocker",
             kind="index",
             lock_table="webhook_events",
             findings=("idempotency_conflicts",),
@@ -326,25 +337,55 @@ def get_spec(action_id: str) -> ActionSpec:
         raise UnknownAction(f"no recovery action named {action_id!r}", f"known: {known}") from None
 
 
+def _query_defaults(name: str) -> dict[str, Any]:
+    from console import queries
+
+    raw = queries.get(name).meta.get("defaults", "")
+    try:
+        value = json.loads(raw) if raw else {}
+    except json.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def declared_params(spec: ActionSpec) -> tuple[str, ...]:
+    """The operator-facing parameters: what the preview and the write use, minus the keys
+    and carried columns the executor supplies itself."""
+    from console import queries
+
+    supplied = {"ids", *spec.carry}
+    names: dict[str, None] = {}
+    for query in (spec.preview, spec.apply):
+        for name in queries.get(query).params:
+            if name not in supplied:
+                names.setdefault(name, None)
+    return tuple(names)
+
+
 def resolve_params(spec: ActionSpec, params: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Defaults overlaid with the operator's values, each parsed; unknown names refused."""
+    """Defaults (the queries' `-- defaults:`, then the spec's) overlaid with the operator's
+    values, each parsed; unknown names refused. Parameters come from the SQL files, so a
+    query that gains a parameter (with a default) needs no change here."""
+    accepted = declared_params(spec)
     given = dict(params or {})
-    unknown = sorted(set(given) - set(spec.param_types))
+    unknown = sorted(set(given) - set(accepted))
     if unknown:
-        allowed = ", ".join(sorted(spec.param_types)) or "none"
+        allowed = ", ".join(accepted) or "none"
         raise InvalidParams(
             f"{spec.id} does not take {', '.join(unknown)}", f"parameters: {allowed}"
         )
-    resolved = {**spec.params, **given}
-    missing = sorted(set(spec.param_types) - set(resolved))
+    defaults = {**_query_defaults(spec.preview), **_query_defaults(spec.apply), **spec.params}
+    resolved = {name: given.get(name, defaults.get(name)) for name in accepted}
+    missing = [name for name, value in resolved.items() if value is None]
     if missing:
         raise InvalidParams(f"{spec.id} needs {', '.join(missing)}")
     out: dict[str, Any] = {}
     for name, value in resolved.items():
+        parse = spec.param_types.get(name, _plain_param)
         try:
             if isinstance(value, str):
                 check_text(value, name, max_length=200)
-            out[name] = spec.param_types[name](value)
+            out[name] = parse(value)
         except (ValueError, InputError) as exc:
             raise InvalidParams(f"{spec.id}: parameter {name}: {exc}") from None
     return out

@@ -244,10 +244,8 @@ def plan(
         if valid:
             note = f"a valid unique index on event_id already exists: {valid[0]['index_name']}"
         elif keys:
-            blocked = (
-                f"{len(keys)} event_id(s) are stored more than once; the build would fail — "
-                "resolve the duplicates first (delete_duplicate_events)"
-            )
+            reasons = sorted({str(r.get("reason") or "duplicate copies") for r in rows})
+            blocked = f"{len(keys)} blocker(s) would make the build fail: " + "; ".join(reasons)
     now = datetime.now(UTC)
     return Plan(
         plan_id=uuid.uuid4(),
@@ -656,9 +654,23 @@ def _execute(run: _Run) -> ActionResult:
             f"rows changed since the preview ({p.count} previewed, {len(now_keys)} match now: "
             f"{gone} no longer match, {new} new); nothing was changed — preview again",
         )
-    # Carried values come from the preview the operator saw (a pid reused by a new session
-    # since then has another backend_start, so the write matches nothing and rolls back).
+    # Carried values come from the preview the operator saw: a pid reused by a new session
+    # since then has another backend_start, so it is refused here and, where the write
+    # re-checks it too, matches nothing there.
     carried = {c: {str(r[spec.key]): r[c] for r in p.rows} for c in spec.carry}
+    moved = [
+        str(r[spec.key])
+        for r in now_rows
+        for c, by_key in carried.items()
+        if r.get(c) != by_key.get(str(r[spec.key]))
+    ]
+    if moved:
+        run.error_kind = "changed"
+        return run.result(
+            "changed_since_preview",
+            f"{', '.join(moved)}: not the previewed session any more "
+            f"({', '.join(spec.carry)} changed); nothing was changed — preview again",
+        )
     return _execute_batches(run, carried)
 
 
@@ -671,11 +683,13 @@ def _execute_batches(run: _Run, carried: Mapping[str, Mapping[str, Any]]) -> Act
     stop_status: ResultStatus | None = None
     stop_message = ""
     for number, chunk in enumerate(chunks, 1):
-        bound = {k: v for k, v in p.params.items() if k in query.params}
-        bound["ids"] = list(chunk)
-        for column, by_key in carried.items():
-            bound[column] = [by_key[str(k)] for k in chunk]
-        bound = query.bind(bound)
+        supplied = {
+            **p.params,
+            "ids": list(chunk),
+            **{col: [by_key[str(k)] for k in chunk] for col, by_key in carried.items()},
+        }
+        # Pass what this write uses: a catalogue version may re-check with more or fewer.
+        bound = query.bind({k: v for k, v in supplied.items() if k in query.params})
         if not transactional and run.dry_run:
             run.batches.append(BatchReport(number, chunk, "dry_run", changed=len(chunk)))
             run.emit(number, len(chunks), "dry_run", done)

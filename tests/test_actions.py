@@ -231,12 +231,14 @@ def test_duplicate_cleanup_keeps_the_processed_copy_and_the_newest_unprocessed_o
         assert left == [("evt_a", True, False), ("evt_b", False, True), ("evt_c", False, True)]
 
 
-def test_inserted_payments_carry_amount_intent_and_the_currency_parameter_verbatim(
+def test_inserted_payments_carry_amount_intent_and_a_hostile_currency_verbatim(
     db: TestDatabase, writer: psycopg.Connection[Any], audit: AuditLog
 ) -> None:
     hostile = "eur'); DROP TABLE orders; --"
     with db.connect() as conn:
         seed_orders(conn)
+        # Without a currency column on orders the parameter is what gets stored.
+        conn.execute("ALTER TABLE orders DROP COLUMN currency")
         with connect_sync(db.dsn) as reader:
             result = plan_apply(
                 reader, writer, audit, "insert_missing_payments", {"currency": hostile}
@@ -690,7 +692,7 @@ def test_unique_index_is_blocked_by_duplicates_then_built_concurrently_and_verif
         seed_duplicates(conn)
         blocked = actions.plan(reader, "create_event_id_unique_index")
         assert blocked.count == 2
-        assert "delete_duplicate_events" in blocked.blocked
+        assert "recovery/delete_duplicate_events" in blocked.blocked
         with pytest.raises(actions.ActionRefused):
             actions.apply(writer, blocked, "create_event_id_unique_index", audit=audit)
 
@@ -931,3 +933,22 @@ def test_a_backend_gone_since_the_preview_is_not_signalled(
     result = actions.apply(writer, p, str(pid), audit=audit)
     assert result.status == "changed_since_preview"
     assert "nothing was changed" in result.message
+
+
+def test_a_pid_now_owned_by_another_session_is_not_signalled(
+    db: TestDatabase, writer: psycopg.Connection[Any], audit: AuditLog
+) -> None:
+    """A preview taken of an earlier session with the same pid (pid reuse) is refused."""
+    from dataclasses import replace
+    from datetime import timedelta
+    from types import MappingProxyType
+
+    with psycopg.connect(db.dsn, autocommit=True) as victim, connect_sync(db.dsn) as reader:
+        pid = victim.info.backend_pid
+        p = actions.plan(reader, "terminate_backend", {"pid": pid})
+        earlier = dict(p.rows[0], backend_start=p.rows[0]["backend_start"] - timedelta(hours=1))
+        stale = replace(p, rows=(MappingProxyType(earlier),))
+        result = actions.apply(writer, stale, str(pid), audit=audit)
+        assert result.status == "changed_since_preview"
+        assert "not the previewed session" in result.message
+        assert victim.execute("SELECT 1").fetchone() == (1,)

@@ -1,20 +1,26 @@
--- description: The session that would be signalled by cancel_backend: who, what and since when (never the console's own session)
--- source: Issue 4: Database Connection Issues — "Check long-running queries" / Appendix C "Check locks"
+-- description: The session that will be signalled: a client backend of this database, never the console's own connection, with its query, age, wait and what blocks it
+-- source: Issue 4: Database Connection Issues (long-running queries, long-running transactions)
+-- key: pid
 -- params: pid
 -- defaults: {}
 SELECT
-    a.pid,
-    a.usename,
-    a.application_name,
-    a.client_addr,
-    a.state,
-    a.backend_start,
-    a.xact_start,
-    now() - a.xact_start AS xact_age,
-    now() - a.query_start AS query_age,
-    left(a.query, 200) AS query
-FROM pg_stat_activity AS a
-WHERE a.pid = %(pid)s
-    AND a.datname = current_database()
-    AND a.backend_type = 'client backend'
-    AND a.pid <> pg_backend_pid()
+    pid,
+    datname,
+    usename,
+    application_name,
+    client_addr,
+    state,
+    backend_start,
+    xact_start,
+    now() - xact_start AS transaction_age,
+    query_start,
+    now() - query_start AS query_age,
+    wait_event_type,
+    wait_event,
+    pg_blocking_pids(pid) AS blocked_by,
+    left(query, 500) AS query
+FROM pg_stat_activity
+WHERE pid = %(pid)s
+    AND pid <> pg_backend_pid()
+    AND datname = current_database()
+    AND backend_type = 'client backend'

@@ -1,14 +1,18 @@
--- description: Event ids stored more than once: each one would make CREATE UNIQUE INDEX on webhook_events(event_id) fail, so these must be resolved first
--- source: Issue 3: Idempotency Conflicts — Prevention "Implement proper database constraints"
+-- description: What blocks a unique index on webhook_events.event_id: every event_id stored more than once (unprocessed copies go with recovery/delete_duplicate_events; two processed copies mean the event ran twice and need a person). An invalid index left by an earlier failed build is not a blocker here: the executor drops it (CONCURRENTLY) before building again
+-- source: Issue 3, Prevention "Implement proper database constraints" (the guide has no unique constraint)
+-- key: blocker
 -- params:
 -- defaults: {}
 SELECT
-    w.event_id,
+    event_id AS blocker,
     count(*) AS copies,
-    count(w.processed_at) AS processed_copies,
-    min(w.created_at) AS first_seen,
-    max(w.created_at) AS last_seen
-FROM webhook_events AS w
-GROUP BY w.event_id
+    count(processed_at) AS processed_copies,
+    CASE
+        WHEN count(processed_at) > 1
+            THEN 'processed more than once: investigate before removing a copy'
+        ELSE 'duplicate copies: run recovery/delete_duplicate_events first'
+    END AS reason
+FROM webhook_events
+GROUP BY event_id
 HAVING count(*) > 1
-ORDER BY copies DESC, w.event_id
+ORDER BY 1

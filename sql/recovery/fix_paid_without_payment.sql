@@ -1,6 +1,7 @@
--- description: Revert the previewed paid-without-payment orders to pending_payment; the guide's `id NOT IN (SELECT order_id FROM payments …)` matches nothing once any payment has a NULL order_id, and it also reverted orders whose money did arrive (paid_at set: insert the payment record instead) or that have a payment in another status (investigate)
+-- description: Send the previewed 'paid' orders with no payment and no paid_at back to 'pending_payment'. The guide's UPDATE uses NOT IN (SELECT order_id FROM payments ...), which matches nothing as soon as one payment has a NULL order_id; it also reverted orders whose payment is pending, refunded or disputed, and orders with paid_at that its own insert fix treats as paid. paid -> pending_payment is outside the guide's state machine, so it is kept to orders with no evidence of payment at all
 -- source: Advanced Troubleshooting / 3. Data Consistency Issues — "Fix inconsistent states"
--- params: window, ids
+-- key: id
+-- params: ids, window
 -- defaults: {"window": "24 hours"}
 UPDATE orders AS o
 SET state = 'pending_payment',
@@ -10,4 +11,4 @@ WHERE o.id = ANY(%(ids)s)
     AND o.paid_at IS NULL
     AND o.created_at > now() - %(window)s::interval
     AND NOT EXISTS (SELECT 1 FROM payments AS p WHERE p.order_id = o.id)
-RETURNING o.id
+RETURNING o.id, o.state

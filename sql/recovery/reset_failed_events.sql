@@ -1,6 +1,7 @@
--- description: Reset the previewed failed events for retry (clear the error, count the retry); matched by row id, not by event_id — the guide's `WHERE event_id IN (…)` also reset the processed copies of a duplicated event, so a finished payment ran again
+-- description: Clear the error of the previewed failed events and count the retry. The guide's UPDATE matches by event_id, so it also reset copies at or over the retry limit and wiped processed_at and the error of copies already processed (re-running a paid event); here only the previewed rows are reset, and only while still failed, below max_retries, without a processed copy and the newest copy of their event
 -- source: Recovery Procedures / 2. Data Recovery — "Reset failed events for retry"
--- params: max_retries, window, ids
+-- key: id
+-- params: ids, max_retries, window
 -- defaults: {"max_retries": 3, "window": "24 hours"}
 UPDATE webhook_events AS w
 SET error_message = NULL,
@@ -14,4 +15,10 @@ WHERE w.id = ANY(%(ids)s)
         SELECT 1 FROM webhook_events AS d
         WHERE d.event_id = w.event_id AND d.processed_at IS NOT NULL
     )
-RETURNING w.id
+    AND NOT EXISTS (
+        SELECT 1 FROM webhook_events AS n
+        WHERE n.event_id = w.event_id
+            AND n.processed_at IS NULL
+            AND (n.created_at, n.id) > (w.created_at, w.id)
+    )
+RETURNING w.id, w.event_id, w.retry_count

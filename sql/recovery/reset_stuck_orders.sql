@@ -1,13 +1,14 @@
--- description: Move the previewed stuck orders from 'pending' to 'pending_payment' (a transition the guide's state machine allows); the guide judged by created_at only, so an old order updated a minute ago — being worked on right now — was reset too
--- source: Issue 6 Solution 2 and Data Recovery — "Fix orders stuck in pending states"
--- params: age, ids
+-- description: Move the previewed stuck 'pending' orders to 'pending_payment' (a transition the guide's state machine allows) and stamp updated_at. The guide's Data Recovery copy forgets updated_at, so the order looks stuck again at once; both copies also moved orders touched a minute ago (only created_at was checked) — updated_at must be old too
+-- source: Issue 6, Solution 2 "Fix Stuck Orders" and Data Recovery "Fix orders stuck in pending states"
+-- key: id
+-- params: ids, age
 -- defaults: {"age": "1 hour"}
 UPDATE orders AS o
 SET state = 'pending_payment',
     updated_at = now()
 WHERE o.id = ANY(%(ids)s)
     AND o.state = 'pending'
-    AND o.stripe_payment_intent_id IS NULL
     AND o.created_at < now() - %(age)s::interval
     AND o.updated_at < now() - %(age)s::interval
-RETURNING o.id
+    AND o.stripe_payment_intent_id IS NULL
+RETURNING o.id, o.state

@@ -1,16 +1,18 @@
--- description: Orders stuck in 'pending' without a payment intent, created and last updated longer than age ago
--- source: Issue 6 Solution 2 and Data Recovery — "Fix orders stuck in pending states"
+-- description: Orders still 'pending' without a payment intent, created and last updated longer ago than age, that will move to 'pending_payment'
+-- source: Issue 6, Solution 2 "Fix Stuck Orders" and Data Recovery "Fix orders stuck in pending states"
+-- key: id
 -- params: age
 -- defaults: {"age": "1 hour"}
 SELECT
-    o.id,
-    o.state,
-    o.created_at,
-    o.updated_at,
-    o.total_amount_cents
-FROM orders AS o
-WHERE o.state = 'pending'
-    AND o.stripe_payment_intent_id IS NULL
-    AND o.created_at < now() - %(age)s::interval
-    AND o.updated_at < now() - %(age)s::interval
-ORDER BY o.created_at, o.id
+    id,
+    state,
+    created_at,
+    updated_at,
+    now() - updated_at AS unchanged_for,
+    stripe_payment_intent_id
+FROM orders
+WHERE state = 'pending'
+    AND created_at < now() - %(age)s::interval
+    AND updated_at < now() - %(age)s::interval
+    AND stripe_payment_intent_id IS NULL
+ORDER BY updated_at, id

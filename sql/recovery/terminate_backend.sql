@@ -1,11 +1,17 @@
--- description: Terminate the previewed session (pg_terminate_backend: its transaction rolls back and its locks are released), only if it is still the same session (same pid and backend_start) and not this one
--- source: Issue 4: Database Connection Issues — long-running transactions
--- params: ids, backend_start
+-- description: Terminate the previewed session with pg_terminate_backend: the connection is closed and its open transaction rolled back; the client must reconnect. Refused for the console's own connection, other databases and non-client processes; the target is checked before the signal is sent
+-- source: Issue 4: Database Connection Issues (long-running queries, long-running transactions)
+-- key: pid
+-- params: ids, pid
 -- defaults: {}
-SELECT a.pid, pg_terminate_backend(a.pid) AS signalled
-FROM pg_stat_activity AS a
-JOIN unnest(%(ids)s::int[], %(backend_start)s::timestamptz[]) AS t (pid, backend_start)
-    ON t.pid = a.pid AND t.backend_start = a.backend_start
-WHERE a.datname = current_database()
-    AND a.backend_type = 'client backend'
-    AND a.pid <> pg_backend_pid()
+WITH target AS MATERIALIZED (
+    SELECT pid
+    FROM pg_stat_activity
+    WHERE pid = ANY(%(ids)s)
+        AND pid = %(pid)s
+        AND pid <> pg_backend_pid()
+        AND datname = current_database()
+        AND backend_type = 'client backend'
+)
+SELECT pid
+FROM target
+WHERE pg_terminate_backend(pid)
