@@ -1,5 +1,6 @@
--- description: What blocks a unique index on webhook_events.event_id: every event_id stored more than once (unprocessed copies go with recovery/delete_duplicate_events; two processed copies mean the event ran twice and need a person), and an invalid index left by an earlier failed build. The index can be built only when this is empty
+-- description: What blocks a unique index on webhook_events.event_id: every event_id stored more than once (unprocessed copies go with recovery/delete_duplicate_events; two processed copies mean the event ran twice and need a person). An invalid index left by an earlier failed build is not a blocker here: the executor drops it (CONCURRENTLY) before building again
 -- source: Issue 3, Prevention "Implement proper database constraints" (the guide has no unique constraint)
+-- key: blocker
 -- params:
 -- defaults: {}
 SELECT
@@ -14,15 +15,4 @@ SELECT
 FROM webhook_events
 GROUP BY event_id
 HAVING count(*) > 1
-UNION ALL
-SELECT
-    c.relname::text,
-    NULL,
-    NULL,
-    'invalid index left by a failed build: DROP INDEX CONCURRENTLY it, then build again'
-FROM pg_index AS i
-JOIN pg_class AS c ON c.oid = i.indexrelid
-WHERE i.indrelid = to_regclass('webhook_events')
-    AND c.relname = 'webhook_events_event_id_key'
-    AND NOT i.indisvalid
 ORDER BY 1
