@@ -312,7 +312,7 @@ ACTIONS: dict[str, ActionSpec] = {
             ),
             preview="recovery/create_event_id_unique_index_preview",
             apply="recovery/create_event_id_unique_index",
-            verify="recovery/create_event_id_unique_index_verify",
+            verify="diagnostics/event_id_unique_index",
             key="blocker",
             kind="index",
             lock_table="webhook_events",

@@ -46,6 +46,13 @@ EXPECTED_DIAGNOSTICS = {
     "dashboard_overview",
     "dashboard_error_analysis",
     "notification_failure_rate",
+    # added for the runbooks' verdicts and the unique-index action's verification
+    "error_rate",
+    "stalled_events",
+    "processing_p95_trend",
+    "connection_usage",
+    "server_settings",
+    "event_id_unique_index",
 }
 EXPECTED_WRITES = {
     "reset_failed_events",

@@ -7,12 +7,17 @@ WITH clients AS (
     FROM pg_stat_activity
     WHERE backend_type = 'client backend'
 ),
-top_app AS (
+per_app AS (
     SELECT application_name, count(*) AS n
     FROM clients
     GROUP BY application_name
-    ORDER BY n DESC, application_name
-    LIMIT 1
+),
+top_app AS (
+    SELECT application_name, n
+    FROM per_app
+    WHERE n = (SELECT max(n) FROM per_app)
+    ORDER BY application_name
+    FETCH FIRST ROW ONLY
 )
 SELECT
     (SELECT count(*) FROM clients) AS connections,

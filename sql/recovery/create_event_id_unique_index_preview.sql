@@ -1,6 +1,5 @@
 -- description: What blocks a unique index on webhook_events.event_id: every event_id stored more than once (unprocessed copies go with recovery/delete_duplicate_events; two processed copies mean the event ran twice and need a person). An invalid index left by an earlier failed build is not a blocker here: the executor drops it (CONCURRENTLY) before building again
 -- source: Issue 3, Prevention "Implement proper database constraints" (the guide has no unique constraint)
--- key: blocker
 -- params:
 -- defaults: {}
 SELECT
