@@ -74,7 +74,8 @@ def add_events(
                t + make_interval(secs => %(latency)s), %(error)s
         FROM generate_series(1, %(count)s) AS g,
              LATERAL (SELECT now() - make_interval(secs => %(newest)s
-                 + (%(oldest)s - %(newest)s) * (g - 1) / greatest(%(count)s - 1, 1)) AS t) AS ts
+                 + (%(oldest)s::float8 - %(newest)s) * (g - 1) / greatest(%(count)s - 1, 1)
+             ) AS t) AS ts
         """,
         {
             "count": count,

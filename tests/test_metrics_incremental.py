@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from metrics_testkit import add_event, add_events
+from metrics_testkit import add_event, add_events, poll_once
 
 from console.config import Settings
 from console.metrics.buckets import latency_us, minute_of
@@ -202,7 +202,8 @@ async def test_a_poll_reads_what_changed_not_the_table(db) -> None:
             idle = await collector.poll()
             add_events(conn, 7, oldest=10, newest=1, latency=0.2)
             busy = await collector.poll()
-    assert first.rows_read >= 3003
+    assert sum(b.total for b in first.throughput) == 3003
+    assert first.rows_read > 100  # the one-off initial load, aggregated per minute in SQL
     # besides one row per client session: just the three failed, unprocessed rows
     assert idle.rows_read - idle.connections.total == 3
     # then the backlog plus the new rows (once as arrived, once as processed)
@@ -254,3 +255,26 @@ async def test_lost_connection_is_one_clear_error_then_recovers(db) -> None:
             again = await collector.poll()
     assert again.throughput[-10:] != first.throughput[-10:]
     assert sum(b.total for b in again.throughput) == 55
+
+
+async def test_initial_load_aggregated_in_sql_equals_counting_row_by_row(any_db) -> None:
+    """The first poll bins latencies in SQL; the deltas bin them in Python: same buckets."""
+    with any_db.connect() as conn:
+        # latencies across many histogram bins, including exact bin edges (1 ms * 1.05^k)
+        edges = [0.001 * 1.05**k for k in range(0, 300, 7)]
+        for index, latency in enumerate([0.0, 0.0004, 0.001, 0.00105, 0.5, 3.0, *edges]):
+            error = "Invalid signature" if index % 5 == 0 else None
+            add_event(conn, age=1800 + index, latency=latency, error=error)
+        add_events(conn, 40, oldest=3000, newest=2000, latency=None, error="Event too old")
+    aggregated = await poll_once(any_db.dsn)
+    row_by_row = await poll_once(any_db.dsn, overlap_seconds=4 * 3600)  # all inside the overlap
+    assert aggregated.rows_read < row_by_row.rows_read
+    assert _buckets(aggregated) == _buckets(row_by_row) == _recount_from(any_db)
+    assert aggregated.latency == row_by_row.latency
+    assert _error_view(aggregated) == _error_view(row_by_row)
+    assert aggregated.p95_processing_seconds_1h == row_by_row.p95_processing_seconds_1h
+
+
+def _recount_from(database: Any) -> dict[Any, tuple[Any, ...]]:
+    with database.connect() as conn:
+        return _recount(conn)

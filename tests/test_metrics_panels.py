@@ -133,6 +133,9 @@ def test_live_query_can_use_its_declared_index(db, query: queries.Query) -> None
         "states": ["pending", "pending_payment"],
         "before": datetime.now(UTC) - timedelta(hours=1),
         "ids": [1, 2],
+        "start": datetime.now(UTC) - timedelta(hours=24),
+        "cut": datetime.now(UTC) - timedelta(minutes=1),
+        "processed_since": datetime.now(UTC) - timedelta(minutes=1),
     }
     params = {name: sample[name] for name in query.params}
     index = re.match(r"\w+", query.meta["index"]).group(0)  # type: ignore[union-attr]

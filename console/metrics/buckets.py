@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
+from typing import Any
 
 from console.metrics.snapshot import MinuteBucket
 
@@ -83,7 +84,9 @@ class LatencyAgg:
         self.count += other.count
         self.sum_us += other.sum_us
         self.max_us = max(self.max_us, other.max_us)
-        self.hist.update(other.hist)
+        hist = self.hist
+        for index, count in other.hist.items():
+            hist[index] = hist.get(index, 0) + count
 
     @property
     def avg_seconds(self) -> float | None:
@@ -133,12 +136,21 @@ class _ErrorPart:
     first: dict[str, datetime] = field(default_factory=dict)
     last: dict[str, datetime] = field(default_factory=dict)
 
-    def add(self, group: str, event_type: str, created_at: datetime) -> None:
-        self.counts[(group, event_type)] += 1
+    def add(
+        self,
+        group: str,
+        event_type: str,
+        created_at: datetime,
+        count: int = 1,
+        last_at: datetime | None = None,
+    ) -> None:
+        """Count errors of one group; `created_at`..`last_at` is when they happened."""
+        last_at = last_at or created_at
+        self.counts[(group, event_type)] += count
         if group not in self.first or created_at < self.first[group]:
             self.first[group] = created_at
-        if group not in self.last or created_at > self.last[group]:
-            self.last[group] = created_at
+        if group not in self.last or last_at > self.last[group]:
+            self.last[group] = last_at
 
     @property
     def total(self) -> int:
@@ -149,6 +161,7 @@ class _ErrorPart:
 class _Bucket:
     arrivals: Counter[str] = field(default_factory=Counter)
     latency: dict[str, LatencyAgg] = field(default_factory=dict)
+    latency_total: LatencyAgg = field(default_factory=LatencyAgg)  # all types together
     errors: _ErrorPart = field(default_factory=_ErrorPart)
 
 
@@ -202,8 +215,31 @@ class MetricWindow:
     ) -> None:
         bucket = self._bucket(created_at)
         bucket.latency.setdefault(event_type, LatencyAgg()).add(us)
+        bucket.latency_total.add(us)
         if error_group is not None:
             bucket.errors.add(error_group, event_type, created_at)
+
+    def add_processed_group(
+        self,
+        minute: datetime,
+        event_type: str,
+        bin_index: int,
+        count: int,
+        sum_us: int,
+        max_us: int,
+        error_group: str | None,
+        first_at: datetime,
+        last_at: datetime,
+    ) -> None:
+        """Processed events pre-aggregated by the database (the initial load)."""
+        bucket = self._bucket(minute)
+        for lat in (bucket.latency.setdefault(event_type, LatencyAgg()), bucket.latency_total):
+            lat.count += count
+            lat.sum_us += sum_us
+            lat.max_us = max(lat.max_us, max_us)
+            lat.hist[bin_index] += count
+        if error_group is not None:
+            bucket.errors.add(error_group, event_type, first_at, count, last_at)
 
     def set_volatile(self, rows: Iterable[tuple[datetime, str, str]]) -> None:
         """Replace the errors of unprocessed events: (created_at, event_type, group) rows."""
@@ -225,24 +261,35 @@ class MetricWindow:
     ) -> Aggregate:
         """Totals over minutes first..last inclusive."""
         agg = Aggregate()
-        for minute, bucket in self._buckets.items():
-            if not first <= minute <= last:
-                continue
-            agg.arrivals.update(bucket.arrivals)
-            for event_type, lat in bucket.latency.items():
-                agg.processed += lat.count
-                if histogram:
-                    agg.latency.merge(lat)
-                else:
-                    agg.latency.count += lat.count
-                    agg.latency.sum_us += lat.sum_us
-                if by_type:
+        arrivals = agg.arrivals
+        for minute in self._minutes(first, last, self._buckets):
+            bucket = self._buckets[minute]
+            for event_type, count in bucket.arrivals.items():
+                arrivals[event_type] = arrivals.get(event_type, 0) + count
+            total = bucket.latency_total
+            agg.processed += total.count
+            if histogram:
+                agg.latency.merge(total)
+            else:
+                agg.latency.count += total.count
+                agg.latency.sum_us += total.sum_us
+            if by_type:
+                for event_type, lat in bucket.latency.items():
                     agg.latency_by_type.setdefault(event_type, LatencyAgg()).merge(lat)
-            agg.add_errors(bucket.errors)
-        for minute, part in self._volatile.items():
-            if first <= minute <= last:
-                agg.add_errors(part)
+            if bucket.errors.counts:
+                agg.add_errors(bucket.errors)
+        for minute in self._minutes(first, last, self._volatile):
+            agg.add_errors(self._volatile[minute])
         return agg
+
+    @staticmethod
+    def _minutes(first: datetime, last: datetime, store: dict[datetime, Any]) -> list[datetime]:
+        """The minutes of `store` in first..last, by lookup when the range is the shorter."""
+        span = int((last - first) / MINUTE) + 1
+        if span < len(store):
+            minutes = (first + i * MINUTE for i in range(span))
+            return [m for m in minutes if m in store]
+        return [m for m in store if first <= m <= last]
 
     def minute_buckets(self, first: datetime, last: datetime) -> tuple[MinuteBucket, ...]:
         """One frozen MinuteBucket per minute first..last (empty minutes included)."""
@@ -262,14 +309,13 @@ class MetricWindow:
         errors = volatile.total if volatile else 0
         if bucket is None:
             return MinuteBucket(minute=minute, errors=errors)
-        processed = sum(lat.count for lat in bucket.latency.values())
         return MinuteBucket(
             minute=minute,
             by_type=MappingProxyType(dict(bucket.arrivals)),
             errors=errors + bucket.errors.total,
-            processed=processed,
-            latency_sum_seconds=sum(lat.sum_us for lat in bucket.latency.values()) / 1e6,
-            latency_count=processed,
+            processed=bucket.latency_total.count,
+            latency_sum_seconds=bucket.latency_total.sum_us / 1e6,
+            latency_count=bucket.latency_total.count,
         )
 
     def event_types(self) -> tuple[str, ...]:

@@ -148,8 +148,9 @@ class Collector:
         self._pending: dict[Any, _Pending] = {}
         self._seen_arrivals: dict[Any, datetime] = {}
         self._seen_processed: dict[Any, datetime] = {}
-        self._events_mark: datetime | None = None
-        self._processed_mark: datetime | None = None
+        # Where the next poll's delta queries start (None: the initial load is still due).
+        self._events_from: datetime | None = None
+        self._processed_from: datetime | None = None
         self._pending_loaded = False
 
     async def __aenter__(self) -> Collector:
@@ -246,15 +247,18 @@ class Collector:
 
     async def _poll_events(self, now: datetime) -> None:
         start = window_start(now)
-        first_load = self._events_mark is None
-        events_since = start if first_load else max(start, self._events_mark - self.overlap)
-        processed_since = (
-            now - self.overlap
-            if self._processed_mark is None
-            else self._processed_mark - self.overlap
-        )
+        first_load = self._events_from is None
+        events_since = max(start, self._events_from or start)
+        processed_since = self._processed_from or now - self.overlap
         fetched: dict[Any, dict[str, Any]] = {}
         processed_now: set[Any] = set()
+        if first_load:
+            # Everything older than the overlap margin arrives pre-aggregated; only the
+            # last moments come row by row, so their ids can be deduplicated next time.
+            cut = max(start, now - self.overlap)
+            if not await self._initial_load(start, cut, processed_since):
+                return  # retried on a later poll (the panel says why)
+            events_since = self._events_from = cut
 
         arrivals = await self._fetch(EVENTS, "live/events_since", {"since": events_since})
         if arrivals is not None:
@@ -269,7 +273,7 @@ class Collector:
                     # processed before the processed-delta range starts: count it here
                     self._count_processed(row, start)
                     processed_now.add(row["id"])
-            self._events_mark = now
+            self._events_from = now - self.overlap
 
         processed = await self._fetch(
             PROCESSED, "live/processed_since", {"since": processed_since, "window_start": start}
@@ -282,13 +286,16 @@ class Collector:
                 processed_now.add(row["id"])
                 self._count_processed(row, start)
                 late = (
-                    row["id"] not in self._seen_arrivals
+                    not first_load
+                    and row["id"] not in self._seen_arrivals
                     and row["id"] not in self._pending
                     and row["created_at"] < events_since
                 )
                 if late and arrivals is not None:
                     self._window.add_arrival(row["created_at"], row["event_type"])
-            self._processed_mark = now
+            self._processed_from = now - self.overlap
+        elif self._processed_from is None:
+            self._processed_from = processed_since  # the initial load counted up to here
 
         await self._poll_unprocessed(now, start, events_since, fetched, processed_now)
 
@@ -296,6 +303,34 @@ class Collector:
         horizon = now - self.overlap
         self._seen_arrivals = {k: v for k, v in self._seen_arrivals.items() if v >= horizon}
         self._seen_processed = {k: v for k, v in self._seen_processed.items() if v >= horizon}
+
+    async def _initial_load(
+        self, start: datetime, cut: datetime, processed_since: datetime
+    ) -> bool:
+        rows = await self._fetch(
+            EVENTS,
+            "live/initial_buckets",
+            {"start": start, "cut": cut, "processed_since": processed_since},
+        )
+        if rows is None:
+            return False
+        for row in rows:
+            self._window.add_arrival(row["minute"], row["event_type"], int(row["events"]))
+            if not row["counted"]:
+                continue
+            message = row["error_message"]
+            self._window.add_processed_group(
+                row["minute"],
+                row["event_type"],
+                int(row["bin"]),
+                int(row["events"]),
+                int(row["sum_us"]),
+                int(row["max_us"]),
+                self.classifier.classify(message) if message is not None else None,
+                row["first_at"],
+                row["last_at"],
+            )
+        return True
 
     def _count_processed(self, row: Mapping[str, Any], start: datetime) -> None:
         if row["created_at"] < start:
