@@ -409,7 +409,7 @@ def _performance_degradation(s: Snapshot, t: Mapping[str, float]) -> Finding | N
         "performance_degradation",
         "P2",
         f"Performance degradation: p95 {recent:.2f} s in 15 min vs {base:.2f} s before",
-        round(recent / base, 2) if base else float("inf"),
+        round(recent / max(base, 0.001), 2),
         t["performance_degradation_factor"],
         "performance_degradation",
         {"p95_15m_seconds": round(recent, 3), "p95_baseline_seconds": round(base, 3)},

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -133,3 +135,35 @@ def test_unknown_threshold_in_config_is_a_config_error(db, tmp_path) -> None:
     doc = _json(run_check("--dsn", db.dsn, "--config", str(config), "--json"))
     assert [f["id"] for f in doc["findings"]] == ["high_error_rate"]
     assert doc["findings"][0]["threshold"] == 3
+
+
+class _Health(http.server.BaseHTTPRequestHandler):
+    status = 503
+
+    def do_GET(self) -> None:
+        self.send_response(self.status)
+        self.end_headers()
+        self.wfile.write(b"down")
+
+    def log_message(self, *args: Any) -> None:
+        return
+
+
+def test_health_endpoint_down_is_processing_down(db) -> None:
+    with db.connect() as conn:
+        add_events(conn, 20, oldest=600, newest=10)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Health)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/api/health/webhook"
+    try:
+        doc = _json(run_check("--dsn", db.dsn, "--json", env={"HEALTH_WEBHOOK_URL": url}))
+        _Health.status = 200
+        healthy = run_check("--dsn", db.dsn, "--json", env={"HEALTH_WEBHOOK_URL": url})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert doc["severity"] == "P0"
+    assert [f["id"] for f in doc["findings"]] == ["processing_down"]
+    assert doc["findings"][0]["evidence"]["health"] == "down: HTTP 503"
+    assert healthy.returncode == 0, healthy.stdout

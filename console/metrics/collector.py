@@ -33,6 +33,7 @@ Ids are bigint or uuid; they are only compared for equality, never used as a cur
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from collections.abc import Mapping
@@ -139,6 +140,7 @@ class Collector:
         self._panels: dict[str, _PanelState] = {}
         self._slow_due = 0.0
         self._last: dict[str, Any] = {}
+        self._polling = asyncio.Lock()  # polls never overlap, even if a caller asks twice
 
     # --- life cycle -------------------------------------------------------------------
 
@@ -225,6 +227,10 @@ class Collector:
 
     async def poll(self) -> Snapshot:
         """One consistent read of what changed; returns the whole picture as a Snapshot."""
+        async with self._polling:
+            return await self._poll()
+
+    async def _poll(self) -> Snapshot:
         started = time.perf_counter()
         self._rows = 0
         self._queries = 0
