@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from console.metrics import collector as panels
+from console.metrics import panels
 from console.metrics.patterns import EVENT_TOO_OLD, RATE_LIMIT, SECURITY_GROUPS, SIGNATURE
 from console.metrics.snapshot import Snapshot
 

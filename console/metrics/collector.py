@@ -2,7 +2,9 @@
 
 Why deltas: the guide's dashboard queries rescan a day of events on every refresh and
 grow with the table; during an incident that load lands on the very database in trouble.
-The Collector reads the last 24 h once, then each poll asks only for what changed:
+The Collector reads the last 24 h once (aggregated in SQL per minute, event type, latency
+bin and kept error, so start-up ships thousands of rows, not a day of events), then each
+poll asks only for what changed:
 
 - new events by `created_at >= watermark - overlap` (ids seen in the overlap are
   remembered and skipped), for throughput by type;
@@ -22,6 +24,10 @@ Known blind spots, accepted and documented: an error_message changed on an alrea
 processed row, a processed row deleted or un-processed again, and a row inserted already
 processed with both timestamps older than the overlap margin. Restarting the Collector
 (or `resync()`) recounts from scratch.
+
+Three detector inputs are not deltas (duplicate event_ids in the last hour, orders paid
+without a completed payment, the notification failure rate): they are read by index on
+a slower cadence (`slow_interval_seconds`; the first poll always includes them).
 
 Every poll runs in one REPEATABLE READ, READ ONLY transaction, so all queries see the
 same instant, and windows use that transaction's `now()` (the server clock). Each panel
@@ -56,6 +62,7 @@ from console.db import (
     read_only,
     translate,
 )
+from console.metrics.activity import build_connections
 from console.metrics.buckets import (
     MINUTE,
     WINDOW,
@@ -63,6 +70,17 @@ from console.metrics.buckets import (
     latency_us,
     minute_of,
     window_start,
+)
+from console.metrics.panels import (
+    CONNECTIONS,
+    DUPLICATES,
+    EVENTS,
+    LOOKUP,
+    NOTIFICATIONS,
+    PAID_WITHOUT_PAYMENT,
+    PROCESSED,
+    STUCK_ORDERS,
+    UNPROCESSED,
 )
 from console.metrics.patterns import SECURITY_GROUPS, ErrorClassifier
 from console.metrics.snapshot import (
@@ -73,7 +91,6 @@ from console.metrics.snapshot import (
     LatencyStats,
     NotificationStats,
     PaidWithoutPayment,
-    Session,
     Snapshot,
     StuckOrders,
 )
@@ -82,17 +99,6 @@ STUCK_STATES = ("pending", "pending_payment")
 PAYMENT_EVENT_PREFIX = "payment_intent."
 MAX_PAYMENT_AGES = 1000
 MAX_ERROR_GROUPS = 50
-
-# Panels (a failing panel switches off only itself).
-EVENTS = "events"
-PROCESSED = "processed"
-UNPROCESSED = "unprocessed"
-LOOKUP = "lookup"
-STUCK_ORDERS = "stuck_orders"
-CONNECTIONS = "connections"
-DUPLICATES = "duplicates"
-PAID_WITHOUT_PAYMENT = "paid_without_payment"
-NOTIFICATIONS = "notifications"
 
 
 @dataclass(frozen=True)
@@ -433,26 +439,7 @@ class Collector:
         rows = await self._fetch(CONNECTIONS, "live/connections")
         if rows is None:
             return self._last.get(CONNECTIONS)
-        sessions = tuple(sorted((_session(r, now) for r in rows), key=_longest_first))
-        by_state = Counter((s.state or "unknown") for s in sessions)
-        others = [
-            s
-            for s in sessions
-            if s.state == "active"
-            and s.duration_seconds is not None
-            and not (s.application_name or "").startswith("incident-console")
-        ]
-        connections = Connections(
-            total=len(sessions),
-            max_connections=max_connections,
-            by_state=MappingProxyType(dict(by_state)),
-            longest=others[0] if others else None,
-            blocked=tuple(s for s in sessions if s.blocked_by),
-            idle_in_transaction=tuple(
-                s for s in sessions if (s.state or "").startswith("idle in transaction")
-            ),
-            sessions=sessions,
-        )
+        connections = build_connections(rows, now, max_connections)
         self._last[CONNECTIONS] = connections
         return connections
 
@@ -612,36 +599,6 @@ class Collector:
             unprocessed_by_type=MappingProxyType(dict(Counter(p.event_type for p in pending))),
             payment_waiting_seconds=tuple(payment_ages[:MAX_PAYMENT_AGES]),
         )
-
-
-def _session(row: Mapping[str, Any], now: datetime) -> Session:
-    state = row["state"]
-    if state == "active" and row["query_start"] is not None:
-        duration: float | None = (now - row["query_start"]).total_seconds()
-    elif row["xact_start"] is not None:
-        duration = (now - row["xact_start"]).total_seconds()
-    else:
-        duration = None
-    return Session(
-        pid=row["pid"],
-        state=state,
-        usename=row["usename"],
-        application_name=row["application_name"],
-        client_addr=row["client_addr"],
-        backend_start=row["backend_start"],
-        xact_start=row["xact_start"],
-        query_start=row["query_start"],
-        state_change=row["state_change"],
-        wait_event_type=row["wait_event_type"],
-        wait_event=row["wait_event"],
-        query=row["query"] or "",
-        duration_seconds=duration,
-        blocked_by=tuple(row["blocked_by"] or ()),
-    )
-
-
-def _longest_first(session: Session) -> tuple[int, float]:
-    return (0 if session.duration_seconds is not None else 1, -(session.duration_seconds or 0.0))
 
 
 def failed_snapshot(error: DatabaseError, taken_at: datetime) -> Snapshot:
