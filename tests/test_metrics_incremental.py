@@ -278,3 +278,34 @@ async def test_initial_load_aggregated_in_sql_equals_counting_row_by_row(any_db)
 def _recount_from(database: Any) -> dict[Any, tuple[Any, ...]]:
     with database.connect() as conn:
         return _recount(conn)
+
+
+async def test_large_backlog_is_summarised_in_sql_and_tracked_row_by_row_again_later(db) -> None:
+    """Processing down, events piling up: the poll's cost stays flat, the figures the same."""
+    with db.connect() as conn:
+        add_events(conn, 120, oldest=1500, newest=60, latency=None)
+        add_events(conn, 40, oldest=900, newest=100, latency=None, error="Invalid signature")
+        add_events(conn, 20, oldest=3000, newest=2000, event_type=TYPES[2], latency=None)
+        conn.execute("UPDATE webhook_events SET retry_count = 3 WHERE event_type = %s", (TYPES[2],))
+        async with (
+            Collector(db.dsn, Settings(), max_backlog_rows=50) as small,
+            Collector(db.dsn, Settings()) as exact,
+        ):
+            summary = await small.poll()
+            rows = await exact.poll()
+            assert _backlog_view(summary) == _backlog_view(rows)
+            assert summary.backlog.unprocessed == 180
+            assert summary.backlog.retryable_failed == 40
+            assert _error_view(summary) == _error_view(rows)
+            assert _buckets(summary) == _buckets(rows)
+            assert summary.rows_read < rows.rows_read
+            conn.execute(
+                "UPDATE webhook_events SET processed_at = now() "
+                "WHERE id IN (SELECT id FROM webhook_events ORDER BY created_at OFFSET 10)"
+            )
+            shrunk = await small.poll()
+            assert shrunk.backlog.unprocessed == 10
+            conn.execute("DELETE FROM webhook_events WHERE processed_at IS NULL")
+            tracked = await small.poll()  # row by row again: the deletion is seen
+        assert _buckets(tracked) == _recount(conn)
+        assert tracked.backlog.unprocessed == 0

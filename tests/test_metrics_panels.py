@@ -136,6 +136,7 @@ def test_live_query_can_use_its_declared_index(db, query: queries.Query) -> None
         "start": datetime.now(UTC) - timedelta(hours=24),
         "cut": datetime.now(UTC) - timedelta(minutes=1),
         "processed_since": datetime.now(UTC) - timedelta(minutes=1),
+        "retry_limit": 3,
     }
     params = {name: sample[name] for name in query.params}
     index = re.match(r"\w+", query.meta["index"]).group(0)  # type: ignore[union-attr]

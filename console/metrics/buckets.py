@@ -241,11 +241,16 @@ class MetricWindow:
         if error_group is not None:
             bucket.errors.add(error_group, event_type, first_at, count, last_at)
 
-    def set_volatile(self, rows: Iterable[tuple[datetime, str, str]]) -> None:
-        """Replace the errors of unprocessed events: (created_at, event_type, group) rows."""
+    def set_volatile(self, rows: Iterable[tuple[datetime, datetime, str, str, int]]) -> None:
+        """Replace the errors of unprocessed events.
+
+        Rows are (first created_at, last created_at, event_type, group, count), each within
+        one minute: single events, or the per-minute summary of a large backlog.
+        """
         fresh: dict[datetime, _ErrorPart] = {}
-        for created_at, event_type, group in rows:
-            fresh.setdefault(minute_of(created_at), _ErrorPart()).add(group, event_type, created_at)
+        for first_at, last_at, event_type, group, count in rows:
+            part = fresh.setdefault(minute_of(first_at), _ErrorPart())
+            part.add(group, event_type, first_at, count, last_at)
         for minute in set(self._volatile) | set(fresh):
             if self._volatile.get(minute) != fresh.get(minute):
                 self._frozen.pop(minute, None)

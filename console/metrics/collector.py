@@ -11,7 +11,8 @@ poll asks only for what changed:
 - newly processed events by `processed_at >= watermark - overlap` (deduplicated the same
   way), for latency and the errors they kept; processed rows are then final;
 - every unprocessed row, re-read whole through the partial index `processed_at IS NULL`
-  (which stays as small as the backlog). `webhook_events` has no updated_at, so a failure
+  (which stays as small as the backlog; past `max_backlog_rows` it is summarised per
+  minute in SQL instead, see backlog.py). `webhook_events` has no updated_at, so a failure
   (error_message set), a retry reset (error_message cleared, retry_count + 1) or a deletion
   of an unprocessed row changes no timestamp; re-reading this set each poll is how those
   changes are seen exactly. A row that leaves the set is accounted for: either its
@@ -41,7 +42,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -63,6 +63,7 @@ from console.db import (
     translate,
 )
 from console.metrics.activity import build_connections
+from console.metrics.backlog import PendingGroup, build_backlog, oldest_since
 from console.metrics.buckets import (
     MINUTE,
     WINDOW,
@@ -84,7 +85,6 @@ from console.metrics.panels import (
 )
 from console.metrics.patterns import SECURITY_GROUPS, ErrorClassifier
 from console.metrics.snapshot import (
-    Backlog,
     Connections,
     Duplicates,
     ErrorGroup,
@@ -96,8 +96,6 @@ from console.metrics.snapshot import (
 )
 
 STUCK_STATES = ("pending", "pending_payment")
-PAYMENT_EVENT_PREFIX = "payment_intent."
-MAX_PAYMENT_AGES = 1000
 MAX_ERROR_GROUPS = 50
 
 
@@ -130,6 +128,7 @@ class Collector:
         overlap_seconds: float = 30.0,
         slow_interval_seconds: float = 60.0,
         panel_retry_seconds: float = 60.0,
+        max_backlog_rows: int = 20_000,
     ) -> None:
         self.dsn = dsn
         self.settings = settings
@@ -139,6 +138,7 @@ class Collector:
         self.overlap = timedelta(seconds=overlap_seconds)
         self.slow_interval = slow_interval_seconds
         self.panel_retry = panel_retry_seconds
+        self.max_backlog_rows = max_backlog_rows
         patterns = {**settings.error_patterns, **(error_patterns or {})}
         self.classifier = ErrorClassifier(patterns)
         self._conn: psycopg.AsyncConnection[dict[str, Any]] | None = None
@@ -153,7 +153,9 @@ class Collector:
     def resync(self) -> None:
         """Forget every count: the next poll reloads the 24 h window from scratch."""
         self._window = MetricWindow()
-        self._pending: dict[Any, _Pending] = {}
+        self._pending: dict[Any, _Pending] = {}  # by id, while the backlog is read row by row
+        self._groups: list[PendingGroup] = []  # the backlog as last read, either way
+        self._summary_mode = True  # the first poll sizes the backlog before reading rows
         self._seen_arrivals: dict[Any, datetime] = {}
         self._seen_processed: dict[Any, datetime] = {}
         # Where the next poll's delta queries start (None: the initial load is still due).
@@ -298,7 +300,7 @@ class Collector:
                 processed_now.add(row["id"])
                 self._count_processed(row, start)
                 late = (
-                    not first_load
+                    self._pending_loaded
                     and row["id"] not in self._seen_arrivals
                     and row["id"] not in self._pending
                     and row["created_at"] < events_since
@@ -364,6 +366,32 @@ class Collector:
         fetched: dict[Any, dict[str, Any]],
         processed_now: set[Any],
     ) -> None:
+        if self._summary_mode:
+            rows = await self._fetch(
+                UNPROCESSED,
+                "live/unprocessed_summary",
+                {"start": start, "retry_limit": self.retry_limit},
+            )
+            if rows is None:
+                return
+            groups = [
+                PendingGroup(
+                    r["first_at"],
+                    r["last_at"],
+                    r["event_type"],
+                    r["error_message"],
+                    int(r["events"]),
+                    int(r["retryable"]),
+                )
+                for r in rows
+            ]
+            if sum(g.count for g in groups) > self.max_backlog_rows // 2:
+                # Too large to track row by row: deletions and late processed_at of
+                # unprocessed rows go unseen until the backlog shrinks again.
+                self._pending, self._pending_loaded = {}, False
+                self._set_backlog(groups, start)
+                return
+            self._summary_mode = False
         rows = await self._fetch(UNPROCESSED, "live/unprocessed")
         if rows is None:
             return
@@ -378,31 +406,66 @@ class Collector:
             for row in rows
         }
         if self._pending_loaded:
-            for event_id, row in pending.items():
-                late = (
-                    event_id not in self._pending
-                    and event_id not in self._seen_arrivals
-                    and start <= row.created_at < events_since
-                )
-                if late:
-                    self._window.add_arrival(row.created_at, row.event_type)
-            left = [i for i in self._pending if i not in pending and i not in processed_now]
-            unexplained = []
-            for event_id in left:
-                row = fetched.get(event_id)
-                if row is not None and row["processed_at"] is not None:
-                    self._count_processed(row, start)
-                else:
-                    unexplained.append(event_id)
-            if unexplained:
-                await self._resolve_left(unexplained, start)
+            await self._reconcile(pending, start, events_since, fetched, processed_now)
         self._pending = pending
         self._pending_loaded = True
-        self._window.set_volatile(
-            (row.created_at, row.event_type, self.classifier.classify(row.error_message))
-            for row in pending.values()
-            if row.error_message is not None and row.created_at >= start
+        self._summary_mode = len(pending) > self.max_backlog_rows
+        self._set_backlog(
+            [
+                PendingGroup(
+                    p.created_at,
+                    p.created_at,
+                    p.event_type,
+                    p.error_message,
+                    1,
+                    int(p.retry_count < self.retry_limit),
+                )
+                for p in pending.values()
+            ],
+            start,
         )
+
+    def _set_backlog(self, groups: list[PendingGroup], start: datetime) -> None:
+        self._groups = groups
+        self._window.set_volatile(
+            (
+                g.first_at,
+                g.last_at,
+                g.event_type,
+                self.classifier.classify(g.error_message),
+                g.count,
+            )
+            for g in groups
+            if g.error_message is not None and g.first_at >= start
+        )
+
+    async def _reconcile(
+        self,
+        pending: dict[Any, _Pending],
+        start: datetime,
+        events_since: datetime,
+        fetched: dict[Any, dict[str, Any]],
+        processed_now: set[Any],
+    ) -> None:
+        """Account for rows that entered the backlog without arriving, or left it unseen."""
+        for event_id, row in pending.items():
+            late = (
+                event_id not in self._pending
+                and event_id not in self._seen_arrivals
+                and start <= row.created_at < events_since
+            )
+            if late:
+                self._window.add_arrival(row.created_at, row.event_type)
+        left = [i for i in self._pending if i not in pending and i not in processed_now]
+        unexplained = []
+        for event_id in left:
+            row = fetched.get(event_id)
+            if row is not None and row["processed_at"] is not None:
+                self._count_processed(row, start)
+            else:
+                unexplained.append(event_id)
+        if unexplained:
+            await self._resolve_left(unexplained, start)
 
     async def _resolve_left(self, ids: list[Any], start: datetime) -> None:
         """Rows that left the backlog with no fresh processed_at: processed late, or deleted."""
@@ -533,7 +596,7 @@ class Collector:
             )
             for event_type, agg in sorted(last60.latency_by_type.items())
         )
-        recent = [p.created_at for p in self._pending.values() if p.created_at >= since(10)]
+        recent = oldest_since(self._groups, since(10))
         return Snapshot(
             taken_at=now,
             database=server["database"],
@@ -548,16 +611,14 @@ class Collector:
             latency=latency,
             avg_processing_seconds_1h=last60.latency.avg_seconds,
             p95_processing_seconds_1h=last60.latency.percentile(0.95),
-            backlog=self._backlog(now, start),
+            backlog=build_backlog(self._groups, now, self.retry_limit),
             stuck_orders=stuck or StuckOrders(older_than_minutes=self.stuck_minutes),
             connections=connections or Connections(max_connections=server["max_connections"]),
             panel_errors=MappingProxyType(self.panel_errors),
             poll_seconds=db_seconds,
             events_10m=last10.events,
             processed_10m=last10.processed,
-            oldest_unprocessed_10m_age_seconds=(
-                (now - min(recent)).total_seconds() if recent else None
-            ),
+            oldest_unprocessed_10m_age_seconds=(now - recent).total_seconds() if recent else None,
             processed_5m=last5.processed,
             avg_processing_seconds_5m=last5.latency.avg_seconds,
             p95_processing_seconds_15m=last15.latency.percentile(0.95),
@@ -569,35 +630,6 @@ class Collector:
             notifications=self._last.get(NOTIFICATIONS),
             rows_read=self._rows,
             queries_run=self._queries,
-        )
-
-    def _backlog(self, now: datetime, start: datetime) -> Backlog:
-        pending = self._pending.values()
-        failed = [p for p in pending if p.error_message is not None]
-        waiting = [p for p in pending if p.error_message is None]
-        day_ago = now - WINDOW
-        payment_ages = sorted(
-            (
-                (now - p.created_at).total_seconds()
-                for p in waiting
-                if p.event_type.startswith(PAYMENT_EVENT_PREFIX)
-            ),
-            reverse=True,
-        )
-        oldest = min((p.created_at for p in pending), default=None)
-        oldest_waiting = min((p.created_at for p in waiting), default=None)
-        return Backlog(
-            unprocessed=len(self._pending),
-            unprocessed_without_error=len(waiting),
-            oldest_unprocessed_age_seconds=(now - oldest).total_seconds() if oldest else None,
-            failed_24h=sum(1 for p in failed if p.created_at > day_ago),
-            retryable_failed=sum(1 for p in failed if p.retry_count < self.retry_limit),
-            retry_limit=self.retry_limit,
-            oldest_without_error_age_seconds=(
-                (now - oldest_waiting).total_seconds() if oldest_waiting else None
-            ),
-            unprocessed_by_type=MappingProxyType(dict(Counter(p.event_type for p in pending))),
-            payment_waiting_seconds=tuple(payment_ages[:MAX_PAYMENT_AGES]),
         )
 
 
