@@ -6,6 +6,7 @@ Ages are seconds before the database's own now(), so tests never depend on the h
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import psycopg
@@ -141,3 +142,19 @@ async def poll_once(dsn: str, settings: Settings | None = None, **kwargs: Any) -
 
 def poll_once_sync(dsn: str, settings: Settings | None = None, **kwargs: Any) -> Snapshot:
     return asyncio.run(poll_once(dsn, settings, **kwargs))
+
+
+def wait_for_sessions(
+    conn: psycopg.Connection[Any], condition: str, count: int = 1, *, exactly: bool = False
+) -> None:
+    """Wait (at most 10 s) until `count` (or more) sessions of this database match."""
+    deadline = time.monotonic() + 10
+    query = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND " + condition
+    )
+    while time.monotonic() < deadline:
+        row = conn.execute(query).fetchone()  # type: ignore[call-overload]
+        if row is not None and (row[0] == count if exactly else row[0] >= count):
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"sessions never matched: {condition}")

@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from metrics_testkit import add_event, add_events, poll_once
+from metrics_testkit import add_event, add_events, poll_once, wait_for_sessions
 
 from console.config import Settings
 from console.metrics.buckets import latency_us, minute_of
@@ -247,6 +247,9 @@ async def test_lost_connection_is_one_clear_error_then_recovers(db) -> None:
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND application_name LIKE %s",
                 ("incident-console:%:metrics",),
+            )
+            wait_for_sessions(
+                conn, "application_name LIKE 'incident-console:%:metrics'", 0, exactly=True
             )
             with pytest.raises(DatabaseError) as caught:
                 await collector.poll()

@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from metrics_testkit import add_events, add_order, poll_once
+from metrics_testkit import add_events, add_order, poll_once, wait_for_sessions
 
 from console import queries
 from console.config import Settings
@@ -96,11 +96,13 @@ async def test_connections_show_blocking_idle_in_transaction_and_longest_query(d
         _run_in_thread(db.dsn, "SELECT pg_sleep(2.5)", app="incident-console:ops:other"),
         _run_in_thread(db.dsn, "SELECT pg_sleep(2.0)"),
     ]
-    time.sleep(0.3)
-    threads.append(
-        _run_in_thread(db.dsn, "UPDATE orders SET state = 'paid' WHERE id = %s", (order_id,))
-    )
-    time.sleep(0.3)
+    with db.connect() as watcher:
+        wait_for_sessions(watcher, "query LIKE 'SELECT pg_sleep%' AND state = 'active'", 2)
+        time.sleep(0.05)  # so the blocked update below is the younger query
+        threads.append(
+            _run_in_thread(db.dsn, "UPDATE orders SET state = 'paid' WHERE id = %s", (order_id,))
+        )
+        wait_for_sessions(watcher, "wait_event_type = 'Lock'", 1)
     try:
         async with Collector(db.dsn, Settings()) as collector:
             snapshot = await collector.poll()
