@@ -28,6 +28,25 @@ from console.metrics.snapshot import Snapshot
 
 SEVERITIES = ("P0", "P1", "P2")
 
+# Each finding id and the guide's words for it (Quick Reference, Issue 6, Data Consistency),
+# so a checklist can light the item a finding belongs to.
+GUIDE_ITEMS: dict[str, str] = {
+    "processing_down": "Webhook processing completely down",
+    "payments_not_processing": "Payment events not processing",
+    "security_anomaly": "Security vulnerabilities detected",
+    "db_connection_failure": "Database connection failures",
+    "high_error_rate": "High error rates (>5%)",
+    "processing_delay": "Processing delays (>10 seconds)",
+    "signature_failures": "Signature validation failures",
+    "idempotency_conflicts": "Idempotency conflicts",
+    "stuck_orders": "Orders stuck in incorrect states (Issue 6)",
+    "inconsistent_orders": "Inconsistent order states (Data Consistency)",
+    "rate_limiting": "Rate limiting triggered",
+    "event_age_failures": "Event age validation failures",
+    "notification_failures": "Notification delivery issues",
+    "performance_degradation": "Performance degradation",
+}
+
 DEFAULT_THRESHOLDS: dict[str, float] = {
     "processing_down_grace_seconds": 60,  # an event younger than this may just be in flight
     "payments_not_processing_minutes": 5,

@@ -251,7 +251,7 @@ async def test_since_is_first_seen_and_kept_across_polls(db) -> None:
 
 
 def test_every_contract_finding_id_has_a_detector_and_default() -> None:
-    from console.triage import DETECTORS
+    from console.triage import DETECTORS, GUIDE_ITEMS, NEEDS
 
     contract = {
         "processing_down",
@@ -269,7 +269,7 @@ def test_every_contract_finding_id_has_a_detector_and_default() -> None:
         "notification_failures",
         "performance_degradation",
     }
-    assert set(DETECTORS) == contract
+    assert set(DETECTORS) == contract == set(GUIDE_ITEMS) == set(NEEDS)
     assert set(CASES) | {"db_connection_failure"} == contract
     assert DEFAULT_THRESHOLDS["high_error_rate_percent"] == 5
 
