@@ -105,7 +105,6 @@ class _Pending:
 
     created_at: datetime
     event_type: str
-    event_id: str
     error_message: str | None
     retry_count: int
 
@@ -399,7 +398,6 @@ class Collector:
             row["id"]: _Pending(
                 row["created_at"],
                 row["event_type"],
-                row["event_id"],
                 row["error_message"],
                 row["retry_count"] or 0,
             )
