@@ -47,6 +47,9 @@ class ErrorGroup:
     count_24h: int
     last_seen: datetime | None
     event_types: int = 0
+    count_5m: int = 0
+    first_seen: datetime | None = None  # earliest within the 24 h window
+    first_seen_5m: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -67,12 +70,19 @@ class Backlog:
     oldest_unprocessed_age_seconds: float | None = None
     failed_24h: int = 0
     retryable_failed: int = 0
+    retry_limit: int = 3
+    oldest_without_error_age_seconds: float | None = None
+    unprocessed_by_type: Mapping[str, int] = field(default_factory=_frozen_map)
+    # ages (seconds, oldest first, at most 1000) of payment_intent.* events waiting unprocessed
+    # without an error: what "payment events not processing" is judged on
+    payment_waiting_seconds: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
 class StuckOrders:
     by_state: Mapping[str, int] = field(default_factory=_frozen_map)
     older_than_minutes: float = 60.0
+    oldest_updated_at: datetime | None = None
 
     @property
     def total(self) -> int:
@@ -115,6 +125,39 @@ class Connections:
 
 
 @dataclass(frozen=True)
+class Duplicates:
+    """event_ids seen more than once among the last hour's events (Issue 3)."""
+
+    duplicated_event_ids: int = 0
+    extra_copies: int = 0
+    examples: tuple[str, ...] = ()
+    first_seen: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PaidWithoutPayment:
+    """Orders marked paid in the last 24 h with no completed payment (Data Consistency)."""
+
+    count: int = 0
+    examples: tuple[str, ...] = ()  # order ids as text
+    oldest_updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class NotificationStats:
+    """The optional notifications table over the last hour."""
+
+    total_1h: int = 0
+    failed_1h: int = 0
+    first_failed: datetime | None = None
+
+    @property
+    def failure_rate(self) -> float:
+        """Percent of the last hour's notifications that failed."""
+        return 100.0 * self.failed_1h / self.total_1h if self.total_1h else 0.0
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """The whole live picture after one poll."""
 
@@ -137,6 +180,23 @@ class Snapshot:
     panel_errors: Mapping[str, str] = field(default_factory=_frozen_map)
     poll_seconds: float = 0.0
     extra: Mapping[str, Any] = field(default_factory=_frozen_map)
+    # --- added for the detectors (windows judged by the events' own created_at) ---
+    events_10m: int = 0
+    processed_10m: int = 0
+    oldest_unprocessed_10m_age_seconds: float | None = None
+    processed_5m: int = 0
+    avg_processing_seconds_5m: float | None = None
+    p95_processing_seconds_15m: float | None = None
+    p95_processing_seconds_baseline: float | None = None  # the 24 h before the last 15 min
+    security_rejections_5m: int = 0  # "Invalid signature" + "Event too old"
+    security_baseline_per_5m: float = 0.0  # their average per 5 min over the rest of 24 h
+    duplicates_1h: Duplicates | None = None  # None: not measured (see panel_errors)
+    paid_without_payment: PaidWithoutPayment | None = None
+    notifications: NotificationStats | None = None
+    webhook_health: str | None = None  # "up", or "down: why"; None when not configured
+    connection_error: str | None = None  # set when the database could not be polled at all
+    rows_read: int = 0  # rows fetched by this poll (cost grows with this, not table size)
+    queries_run: int = 0
 
     def metrics_json(self) -> dict[str, Any]:
         """The `metrics` object of `check --json` (DESIGN.md's contract keys)."""

@@ -1,0 +1,636 @@
+"""The live metrics Collector: one initial load, then deltas by index, into a Snapshot.
+
+Why deltas: the guide's dashboard queries rescan a day of events on every refresh and
+grow with the table; during an incident that load lands on the very database in trouble.
+The Collector reads the last 24 h once (aggregated in SQL per minute, event type, latency
+bin and kept error, so start-up ships thousands of rows, not a day of events), then each
+poll asks only for what changed:
+
+- new events by `created_at >= watermark - overlap` (ids seen in the overlap are
+  remembered and skipped), for throughput by type;
+- newly processed events by `processed_at >= watermark - overlap` (deduplicated the same
+  way), for latency and the errors they kept; processed rows are then final;
+- every unprocessed row, re-read whole through the partial index `processed_at IS NULL`
+  (which stays as small as the backlog; past `max_backlog_rows` it is summarised per
+  minute in SQL instead, see backlog.py). `webhook_events` has no updated_at, so a failure
+  (error_message set), a retry reset (error_message cleared, retry_count + 1) or a deletion
+  of an unprocessed row changes no timestamp; re-reading this set each poll is how those
+  changes are seen exactly. A row that leaves the set is accounted for: either its
+  processed_at arrived in the delta, or it is looked up by primary key (a late
+  processed_at older than the overlap, or a deletion, which takes its arrival back).
+  A row that enters the set without having arrived (inserted late with an old
+  created_at) is counted as a late arrival.
+
+Known blind spots, accepted and documented: an error_message changed on an already
+processed row, a processed row deleted or un-processed again, and a row inserted already
+processed with both timestamps older than the overlap margin. Restarting the Collector
+(or `resync()`) recounts from scratch.
+
+Three detector inputs are not deltas (duplicate event_ids in the last hour, orders paid
+without a completed payment, the notification failure rate): they are read by index on
+a slower cadence (`slow_interval_seconds`; the first poll always includes them).
+
+Every poll runs in one REPEATABLE READ, READ ONLY transaction, so all queries see the
+same instant, and windows use that transaction's `now()` (the server clock). Each panel
+query runs in its own savepoint: one that fails (no privilege, a timeout, a missing
+optional table) is switched off with its reason in `panel_errors` (pg_activity's
+FailedQueriesInfo idea) while the other panels go on; timeouts are retried later.
+Ids are bigint or uuid; they are only compared for equality, never used as a cursor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import MappingProxyType
+from typing import Any
+
+import psycopg
+
+from console import queries
+from console.config import Settings
+from console.db import (
+    ConnectionLost,
+    DatabaseError,
+    FeatureMissing,
+    PrivilegeError,
+    SessionLimits,
+    connect,
+    read_only,
+    translate,
+)
+from console.metrics.activity import build_connections
+from console.metrics.backlog import PendingGroup, build_backlog, oldest_since
+from console.metrics.buckets import (
+    MINUTE,
+    WINDOW,
+    MetricWindow,
+    latency_us,
+    minute_of,
+    window_start,
+)
+from console.metrics.panels import (
+    CONNECTIONS,
+    DUPLICATES,
+    EVENTS,
+    LOOKUP,
+    NOTIFICATIONS,
+    PAID_WITHOUT_PAYMENT,
+    PROCESSED,
+    STUCK_ORDERS,
+    UNPROCESSED,
+)
+from console.metrics.patterns import SECURITY_GROUPS, ErrorClassifier
+from console.metrics.snapshot import (
+    Connections,
+    Duplicates,
+    ErrorGroup,
+    LatencyStats,
+    NotificationStats,
+    PaidWithoutPayment,
+    Snapshot,
+    StuckOrders,
+)
+
+STUCK_STATES = ("pending", "pending_payment")
+MAX_ERROR_GROUPS = 50
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """An unprocessed event as last read."""
+
+    created_at: datetime
+    event_type: str
+    error_message: str | None
+    retry_count: int
+
+
+@dataclass
+class _PanelState:
+    reason: str
+    retry_at: float | None  # monotonic time to try again; None: off for good
+
+
+class Collector:
+    """Polls the monitored database and keeps 24 h of per-minute buckets in memory."""
+
+    def __init__(
+        self,
+        dsn: str,
+        settings: Settings,
+        *,
+        error_patterns: Mapping[str, str] | None = None,
+        overlap_seconds: float = 30.0,
+        slow_interval_seconds: float = 60.0,
+        panel_retry_seconds: float = 60.0,
+        max_backlog_rows: int = 20_000,
+    ) -> None:
+        self.dsn = dsn
+        self.settings = settings
+        thresholds = settings.thresholds
+        self.retry_limit = int(thresholds.get("retry_limit", 3))
+        self.stuck_minutes = float(thresholds.get("stuck_order_minutes", 60))
+        self.overlap = timedelta(seconds=overlap_seconds)
+        self.slow_interval = slow_interval_seconds
+        self.panel_retry = panel_retry_seconds
+        self.max_backlog_rows = max_backlog_rows
+        patterns = {**settings.error_patterns, **(error_patterns or {})}
+        self.classifier = ErrorClassifier(patterns)
+        self._conn: psycopg.AsyncConnection[dict[str, Any]] | None = None
+        self.resync()
+        self._panels: dict[str, _PanelState] = {}
+        self._slow_due = 0.0
+        self._last: dict[str, Any] = {}
+        self._polling = asyncio.Lock()  # polls never overlap, even if a caller asks twice
+
+    # --- life cycle -------------------------------------------------------------------
+
+    def resync(self) -> None:
+        """Forget every count: the next poll reloads the 24 h window from scratch."""
+        self._window = MetricWindow()
+        self._pending: dict[Any, _Pending] = {}  # by id, while the backlog is read row by row
+        self._groups: list[PendingGroup] = []  # the backlog as last read, either way
+        self._summary_mode = True  # the first poll sizes the backlog before reading rows
+        self._seen_arrivals: dict[Any, datetime] = {}
+        self._seen_processed: dict[Any, datetime] = {}
+        # Where the next poll's delta queries start (None: the initial load is still due).
+        self._events_from: datetime | None = None
+        self._processed_from: datetime | None = None
+        self._pending_loaded = False
+
+    async def __aenter__(self) -> Collector:
+        await self._ensure_connection()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            await conn.close()
+
+    async def _ensure_connection(self) -> psycopg.AsyncConnection[dict[str, Any]]:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            if self._conn is not None:
+                await self._conn.close()
+                self._conn = None
+            conn = await connect(
+                self.dsn, limits=SessionLimits.from_settings(self.settings), role="metrics"
+            )
+            try:
+                await conn.set_isolation_level(psycopg.IsolationLevel.REPEATABLE_READ)
+            except psycopg.Error as exc:
+                await conn.close()
+                raise translate(exc, self.dsn) from None
+            self._conn = conn
+        return self._conn
+
+    # --- panels -----------------------------------------------------------------------
+
+    @property
+    def panel_errors(self) -> dict[str, str]:
+        return {name: state.reason for name, state in self._panels.items()}
+
+    def _enabled(self, panel: str) -> bool:
+        state = self._panels.get(panel)
+        if state is None:
+            return True
+        return state.retry_at is not None and time.monotonic() >= state.retry_at
+
+    async def _fetch(
+        self, panel: str, name: str, params: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]] | None:
+        """Run one named query in a savepoint; on failure switch the panel off (None)."""
+        if not self._enabled(panel):
+            return None
+        conn = self._conn
+        assert conn is not None
+        query = queries.get(name)
+        try:
+            async with conn.transaction():
+                cursor = await conn.execute(query.text, query.bind(params))
+                rows = await cursor.fetchall()
+        except psycopg.Error as exc:
+            if conn.broken or conn.closed:
+                raise ConnectionLost(
+                    "connection to the database was lost during a poll", "reconnecting"
+                ) from None
+            error = translate(exc, self.dsn)
+            permanent = isinstance(error, PrivilegeError | FeatureMissing)
+            retry_at = None if permanent else time.monotonic() + self.panel_retry
+            self._panels[panel] = _PanelState(error.message, retry_at)
+            return None
+        self._panels.pop(panel, None)
+        self._rows += len(rows)
+        self._queries += 1
+        return rows
+
+    # --- the poll ---------------------------------------------------------------------
+
+    async def poll(self) -> Snapshot:
+        """One consistent read of what changed; returns the whole picture as a Snapshot."""
+        async with self._polling:
+            return await self._poll()
+
+    async def _poll(self) -> Snapshot:
+        started = time.perf_counter()
+        self._rows = 0
+        self._queries = 0
+        conn = await self._ensure_connection()
+        try:
+            async with read_only(conn):
+                server = await (await conn.execute(queries.get("live/server").text)).fetchone()
+                assert server is not None
+                now: datetime = server["now"]
+                await self._poll_events(now)
+                stuck = await self._poll_stuck(now)
+                connections = await self._poll_connections(now, server["max_connections"])
+                await self._poll_slow(now)
+        except DatabaseError:
+            raise
+        except psycopg.Error as exc:
+            raise translate(exc, self.dsn) from None
+        db_seconds = time.perf_counter() - started
+        return self._snapshot(now, server, stuck, connections, db_seconds)
+
+    async def _poll_events(self, now: datetime) -> None:
+        start = window_start(now)
+        first_load = self._events_from is None
+        events_since = max(start, self._events_from or start)
+        processed_since = self._processed_from or now - self.overlap
+        fetched: dict[Any, dict[str, Any]] = {}
+        processed_now: set[Any] = set()
+        if first_load:
+            # Everything older than the overlap margin arrives pre-aggregated; only the
+            # last moments come row by row, so their ids can be deduplicated next time.
+            cut = max(start, now - self.overlap)
+            if not await self._initial_load(start, cut, processed_since):
+                return  # retried on a later poll (the panel says why)
+            events_since = self._events_from = cut
+
+        arrivals = await self._fetch(EVENTS, "live/events_since", {"since": events_since})
+        if arrivals is not None:
+            for row in arrivals:
+                fetched[row["id"]] = row
+                if row["id"] in self._seen_arrivals:
+                    continue
+                self._seen_arrivals[row["id"]] = row["created_at"]
+                self._window.add_arrival(row["created_at"], row["event_type"])
+                done = row["processed_at"]
+                if done is not None and done < processed_since:
+                    # processed before the processed-delta range starts: count it here
+                    self._count_processed(row, start)
+                    processed_now.add(row["id"])
+            self._events_from = now - self.overlap
+
+        processed = await self._fetch(
+            PROCESSED, "live/processed_since", {"since": processed_since, "window_start": start}
+        )
+        if processed is not None:
+            for row in processed:
+                if row["id"] in self._seen_processed or row["id"] in processed_now:
+                    continue
+                self._seen_processed[row["id"]] = row["processed_at"]
+                processed_now.add(row["id"])
+                self._count_processed(row, start)
+                late = (
+                    self._pending_loaded
+                    and row["id"] not in self._seen_arrivals
+                    and row["id"] not in self._pending
+                    and row["created_at"] < events_since
+                )
+                if late and arrivals is not None:
+                    self._window.add_arrival(row["created_at"], row["event_type"])
+            self._processed_from = now - self.overlap
+        elif self._processed_from is None:
+            self._processed_from = processed_since  # the initial load counted up to here
+
+        await self._poll_unprocessed(now, start, events_since, fetched, processed_now)
+
+        self._window.prune(start)
+        horizon = now - self.overlap
+        self._seen_arrivals = {k: v for k, v in self._seen_arrivals.items() if v >= horizon}
+        self._seen_processed = {k: v for k, v in self._seen_processed.items() if v >= horizon}
+
+    async def _initial_load(
+        self, start: datetime, cut: datetime, processed_since: datetime
+    ) -> bool:
+        rows = await self._fetch(
+            EVENTS,
+            "live/initial_buckets",
+            {"start": start, "cut": cut, "processed_since": processed_since},
+        )
+        if rows is None:
+            return False
+        for row in rows:
+            self._window.add_arrival(row["minute"], row["event_type"], int(row["events"]))
+            if not row["counted"]:
+                continue
+            message = row["error_message"]
+            self._window.add_processed_group(
+                row["minute"],
+                row["event_type"],
+                int(row["bin"]),
+                int(row["events"]),
+                int(row["sum_us"]),
+                int(row["max_us"]),
+                self.classifier.classify(message) if message is not None else None,
+                row["first_at"],
+                row["last_at"],
+            )
+        return True
+
+    def _count_processed(self, row: Mapping[str, Any], start: datetime) -> None:
+        if row["created_at"] < start:
+            return
+        message = row["error_message"]
+        group = self.classifier.classify(message) if message is not None else None
+        self._window.add_processed(
+            row["created_at"],
+            row["event_type"],
+            latency_us(row["created_at"], row["processed_at"]),
+            group,
+        )
+
+    async def _poll_unprocessed(
+        self,
+        now: datetime,
+        start: datetime,
+        events_since: datetime,
+        fetched: dict[Any, dict[str, Any]],
+        processed_now: set[Any],
+    ) -> None:
+        if self._summary_mode:
+            rows = await self._fetch(
+                UNPROCESSED,
+                "live/unprocessed_summary",
+                {"start": start, "retry_limit": self.retry_limit},
+            )
+            if rows is None:
+                return
+            groups = [
+                PendingGroup(
+                    r["first_at"],
+                    r["last_at"],
+                    r["event_type"],
+                    r["error_message"],
+                    int(r["events"]),
+                    int(r["retryable"]),
+                )
+                for r in rows
+            ]
+            if sum(g.count for g in groups) > self.max_backlog_rows // 2:
+                # Too large to track row by row: deletions and late processed_at of
+                # unprocessed rows go unseen until the backlog shrinks again.
+                self._pending, self._pending_loaded = {}, False
+                self._set_backlog(groups, start)
+                return
+            self._summary_mode = False
+        rows = await self._fetch(UNPROCESSED, "live/unprocessed")
+        if rows is None:
+            return
+        pending = {
+            row["id"]: _Pending(
+                row["created_at"],
+                row["event_type"],
+                row["error_message"],
+                row["retry_count"] or 0,
+            )
+            for row in rows
+        }
+        if self._pending_loaded:
+            await self._reconcile(pending, start, events_since, fetched, processed_now)
+        self._pending = pending
+        self._pending_loaded = True
+        self._summary_mode = len(pending) > self.max_backlog_rows
+        self._set_backlog(
+            [
+                PendingGroup(
+                    p.created_at,
+                    p.created_at,
+                    p.event_type,
+                    p.error_message,
+                    1,
+                    int(p.retry_count < self.retry_limit),
+                )
+                for p in pending.values()
+            ],
+            start,
+        )
+
+    def _set_backlog(self, groups: list[PendingGroup], start: datetime) -> None:
+        self._groups = groups
+        self._window.set_volatile(
+            (
+                g.first_at,
+                g.last_at,
+                g.event_type,
+                self.classifier.classify(g.error_message),
+                g.count,
+            )
+            for g in groups
+            if g.error_message is not None and g.first_at >= start
+        )
+
+    async def _reconcile(
+        self,
+        pending: dict[Any, _Pending],
+        start: datetime,
+        events_since: datetime,
+        fetched: dict[Any, dict[str, Any]],
+        processed_now: set[Any],
+    ) -> None:
+        """Account for rows that entered the backlog without arriving, or left it unseen."""
+        for event_id, row in pending.items():
+            late = (
+                event_id not in self._pending
+                and event_id not in self._seen_arrivals
+                and start <= row.created_at < events_since
+            )
+            if late:
+                self._window.add_arrival(row.created_at, row.event_type)
+        left = [i for i in self._pending if i not in pending and i not in processed_now]
+        unexplained = []
+        for event_id in left:
+            row = fetched.get(event_id)
+            if row is not None and row["processed_at"] is not None:
+                self._count_processed(row, start)
+            else:
+                unexplained.append(event_id)
+        if unexplained:
+            await self._resolve_left(unexplained, start)
+
+    async def _resolve_left(self, ids: list[Any], start: datetime) -> None:
+        """Rows that left the backlog with no fresh processed_at: processed late, or deleted."""
+        rows = await self._fetch(LOOKUP, "live/events_by_id", {"ids": ids})
+        if rows is None:
+            return
+        found = {row["id"]: row for row in rows}
+        for event_id in ids:
+            row = found.get(event_id)
+            if row is not None and row["processed_at"] is not None:
+                self._count_processed(row, start)
+            elif row is None:
+                gone = self._pending[event_id]
+                if gone.created_at >= start:
+                    self._window.add_arrival(gone.created_at, gone.event_type, -1)
+
+    async def _poll_stuck(self, now: datetime) -> StuckOrders | None:
+        before = now - timedelta(minutes=self.stuck_minutes)
+        rows = await self._fetch(
+            STUCK_ORDERS, "live/stuck_orders", {"states": list(STUCK_STATES), "before": before}
+        )
+        if rows is None:
+            return self._last.get(STUCK_ORDERS)
+        oldest = min((r["oldest_updated_at"] for r in rows), default=None)
+        stuck = StuckOrders(
+            by_state=MappingProxyType({r["state"]: int(r["orders"]) for r in rows}),
+            older_than_minutes=self.stuck_minutes,
+            oldest_updated_at=oldest,
+        )
+        self._last[STUCK_ORDERS] = stuck
+        return stuck
+
+    async def _poll_connections(self, now: datetime, max_connections: int) -> Connections | None:
+        rows = await self._fetch(CONNECTIONS, "live/connections")
+        if rows is None:
+            return self._last.get(CONNECTIONS)
+        connections = build_connections(rows, now, max_connections)
+        self._last[CONNECTIONS] = connections
+        return connections
+
+    async def _poll_slow(self, now: datetime) -> None:
+        """Detector inputs that need more than deltas; run at most every slow_interval."""
+        if time.monotonic() < self._slow_due:
+            return
+        self._slow_due = time.monotonic() + self.slow_interval
+        rows = await self._fetch(DUPLICATES, "live/duplicates_1h", {"since": now - 60 * MINUTE})
+        if rows is not None:
+            self._last[DUPLICATES] = Duplicates(
+                duplicated_event_ids=int(rows[0]["duplicated_event_ids"]) if rows else 0,
+                extra_copies=int(rows[0]["extra_copies"]) if rows else 0,
+                examples=tuple(r["event_id"] for r in rows),
+                first_seen=min((r["first_seen"] for r in rows), default=None),
+            )
+        rows = await self._fetch(
+            PAID_WITHOUT_PAYMENT, "live/paid_without_payment", {"since": now - WINDOW}
+        )
+        if rows is not None:
+            self._last[PAID_WITHOUT_PAYMENT] = PaidWithoutPayment(
+                count=int(rows[0]["total"]) if rows else 0,
+                examples=tuple(r["id"] for r in rows),
+                oldest_updated_at=rows[0]["updated_at"] if rows else None,
+            )
+        rows = await self._fetch(
+            NOTIFICATIONS, "live/notifications_1h", {"since": now - 60 * MINUTE}
+        )
+        if rows is not None:
+            row = rows[0]
+            self._last[NOTIFICATIONS] = NotificationStats(
+                total_1h=int(row["total"]),
+                failed_1h=int(row["failed"]),
+                first_failed=row["first_failed"],
+            )
+
+    # --- building the Snapshot --------------------------------------------------------
+
+    def _snapshot(
+        self,
+        now: datetime,
+        server: Mapping[str, Any],
+        stuck: StuckOrders | None,
+        connections: Connections | None,
+        db_seconds: float,
+    ) -> Snapshot:
+        start = window_start(now)
+        current = minute_of(now)
+
+        def since(minutes: int) -> datetime:
+            return current - (minutes - 1) * MINUTE
+
+        w = self._window
+        last5 = w.aggregate(since(5), current)
+        last10 = w.aggregate(since(10), current, histogram=False)
+        last15 = w.aggregate(since(15), current)
+        last60 = w.aggregate(since(60), current, by_type=True)
+        day = w.aggregate(start, current, histogram=False)
+        before15 = w.aggregate(start, since(15) - MINUTE)
+        security_5m = sum(last5.groups[g].count for g in SECURITY_GROUPS if g in last5.groups)
+        security_day = sum(day.groups[g].count for g in SECURITY_GROUPS if g in day.groups)
+        slots = max(1.0, ((current - start) / MINUTE + 1 - 5) / 5)
+        events_5m = last5.events
+        errors = tuple(
+            sorted(
+                (
+                    ErrorGroup(
+                        message=group,
+                        pattern=self.classifier.pattern_of(group),
+                        count_1h=last60.groups[group].count if group in last60.groups else 0,
+                        count_24h=agg.count,
+                        last_seen=agg.last,
+                        event_types=len(agg.types),
+                        count_5m=last5.groups[group].count if group in last5.groups else 0,
+                        first_seen=agg.first,
+                        first_seen_5m=last5.groups[group].first if group in last5.groups else None,
+                    )
+                    for group, agg in day.groups.items()
+                    if agg.count > 0
+                ),
+                key=lambda g: (-g.count_24h, g.message),
+            )[:MAX_ERROR_GROUPS]
+        )
+        latency = tuple(
+            LatencyStats(
+                event_type=event_type,
+                count=agg.count,
+                avg_seconds=agg.avg_seconds,
+                p95_seconds=agg.percentile(0.95),
+                max_seconds=agg.max_seconds,
+            )
+            for event_type, agg in sorted(last60.latency_by_type.items())
+        )
+        recent = oldest_since(self._groups, since(10))
+        return Snapshot(
+            taken_at=now,
+            database=server["database"],
+            server_version=server["server_version"],
+            throughput=w.minute_buckets(start, current),
+            event_types=w.event_types(),
+            events_per_minute=events_5m / 5,
+            events_5m=events_5m,
+            errors_5m=last5.errors,
+            error_rate_5m=100.0 * last5.errors / events_5m if events_5m else 0.0,
+            errors=errors,
+            latency=latency,
+            avg_processing_seconds_1h=last60.latency.avg_seconds,
+            p95_processing_seconds_1h=last60.latency.percentile(0.95),
+            backlog=build_backlog(self._groups, now, self.retry_limit),
+            stuck_orders=stuck or StuckOrders(older_than_minutes=self.stuck_minutes),
+            connections=connections or Connections(max_connections=server["max_connections"]),
+            panel_errors=MappingProxyType(self.panel_errors),
+            poll_seconds=db_seconds,
+            events_10m=last10.events,
+            processed_10m=last10.processed,
+            oldest_unprocessed_10m_age_seconds=(now - recent).total_seconds() if recent else None,
+            processed_5m=last5.processed,
+            avg_processing_seconds_5m=last5.latency.avg_seconds,
+            p95_processing_seconds_15m=last15.latency.percentile(0.95),
+            p95_processing_seconds_baseline=before15.latency.percentile(0.95),
+            security_rejections_5m=security_5m,
+            security_baseline_per_5m=(security_day - security_5m) / slots,
+            duplicates_1h=self._last.get(DUPLICATES),
+            paid_without_payment=self._last.get(PAID_WITHOUT_PAYMENT),
+            notifications=self._last.get(NOTIFICATIONS),
+            rows_read=self._rows,
+            queries_run=self._queries,
+        )
+
+
+def failed_snapshot(error: DatabaseError, taken_at: datetime) -> Snapshot:
+    """The picture when the database could not be polled at all (db_connection_failure)."""
+    return Snapshot(taken_at=taken_at, connection_error=str(error))

@@ -1,0 +1,17 @@
+"""Names of the Collector's panels: each is one query that can fail on its own.
+
+A failing panel records its reason in `Snapshot.panel_errors[name]`; triage uses the same
+names to say which detectors could not judge and why.
+"""
+
+from __future__ import annotations
+
+EVENTS = "events"
+PROCESSED = "processed"
+UNPROCESSED = "unprocessed"
+LOOKUP = "lookup"
+STUCK_ORDERS = "stuck_orders"
+CONNECTIONS = "connections"
+DUPLICATES = "duplicates"
+PAID_WITHOUT_PAYMENT = "paid_without_payment"
+NOTIFICATIONS = "notifications"

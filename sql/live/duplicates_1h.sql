@@ -1,0 +1,13 @@
+-- description: event_ids that appear more than once among the last hour's events (Issue 3)
+-- index: webhook_events_created_at_idx; runs on the slow cadence, cost is one hour of events
+SELECT event_id,
+       count(*) AS copies,
+       min(created_at) AS first_seen,
+       count(*) OVER () AS duplicated_event_ids,
+       sum(count(*) - 1) OVER () AS extra_copies
+FROM webhook_events
+WHERE created_at >= %(since)s
+GROUP BY event_id
+HAVING count(*) > 1
+ORDER BY copies DESC, event_id
+LIMIT 10
