@@ -127,7 +127,7 @@ async def measure_console(dsn: str, result: SizeResult, polls: int, interval: fl
             started = time.perf_counter()
             snapshot = await collector.poll()
             result.console_polls_ms.append((time.perf_counter() - started) * 1000)
-            result.console_rows_per_poll.append(int(snapshot.extra.get("rows_read", 0)))
+            result.console_rows_per_poll.append(snapshot.rows_read)
 
 
 def bench_size(
