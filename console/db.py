@@ -162,16 +162,14 @@ def translate(exc: BaseException, dsn: str | None = None) -> DatabaseError:
             f"authentication failed{where}", "check the user and password in the DSN"
         )
     if isinstance(exc, psycopg.OperationalError):
-        lowered = str(exc).lower()
-        if "database" in lowered and "does not exist" in lowered:
+        missing = re.search(r'(database|role) "[^"]*" does not exist', str(exc))
+        if missing and missing.group(1) == "database":
             return ConnectionFailed(
-                f"database does not exist{where}",
+                f"{missing.group(0)}{where}",
                 "check the database name in --dsn or DATABASE_URL",
             )
-        if "role" in lowered and "does not exist" in lowered:
-            return ConnectionFailed(
-                f"the database user does not exist{where}", "check the user name in the DSN"
-            )
+        if missing:
+            return ConnectionFailed(f"{missing.group(0)}{where}", "check the user name in the DSN")
         if "connection" in text.lower() and ("closed" in text.lower() or "lost" in text.lower()):
             return ConnectionLost(
                 f"connection to the database was lost{where}", "reconnecting; retry the step"
