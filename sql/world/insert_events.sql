@@ -1,0 +1,91 @@
+-- description: Insert the webhook events in arrival order: one per step that has a webhook, plus rare rejected deliveries
+-- A rejected delivery is its own event (new event_id, error_message set, processed_at NULL)
+-- arriving shortly after a real one: a bad signature, a late out-of-order event, a timeout.
+-- None arrive in the last `quiet` stretch, so a fresh world trips no detector; faults do
+-- that later. Event ids and the rejection draws come from a hash of the world key, so they
+-- do not depend on the order rows are read in (ids: `evt_1` + 23 characters of the hash in
+-- base64, mixed case like Stripe's). Rejected signatures carry no order (the
+-- payload was never trusted).
+INSERT INTO webhook_events (
+    event_id, event_type, order_id, created_at, processed_at, error_message, retry_count
+)
+WITH steps AS (
+    -- one branch per webhook step; the fifth number is the retry slot drawn for it
+    SELECT w.ord_no, 1 AS slot, 'checkout.session.completed' AS event_type,
+           w.co_at AS at_s, w.co_done AS done_s, 1 AS retry_slot
+    FROM world_plan AS w WHERE w.co_at <= w.now_s
+    UNION ALL
+    SELECT w.ord_no, 2, 'payment_intent.payment_failed', w.fail_at, w.fail_done, 2
+    FROM world_plan AS w WHERE w.fail_at <= w.now_s
+    UNION ALL
+    SELECT w.ord_no, 3, 'payment_intent.succeeded', w.paid_at, w.paid_done, 3
+    FROM world_plan AS w WHERE w.paid_at <= w.now_s
+    UNION ALL
+    SELECT w.ord_no, 4, 'charge.refunded', w.refund_at, w.refund_done, 4
+    FROM world_plan AS w WHERE w.refund_at <= w.now_s
+    UNION ALL
+    SELECT w.ord_no, 5, 'charge.dispute.created', w.dispute_at, w.dispute_done, 5
+    FROM world_plan AS w WHERE w.dispute_at <= w.now_s
+    UNION ALL
+    SELECT w.ord_no, 6, 'charge.refunded', w.resolve_at, w.resolve_done, 4
+    FROM world_plan AS w WHERE w.resolution = 'refunded' AND w.resolve_at <= w.now_s
+), slots AS (
+    SELECT
+        w.ord_no,
+        m.order_id,
+        s.slot,
+        s.event_type,
+        w.created_at + s.at_s * interval '1 second' AS created_at,
+        CASE WHEN s.done_s <= w.now_s
+            THEN w.created_at + s.done_s * interval '1 second' END AS processed_at,
+        CASE WHEN s.retry_slot = w.retry_slot THEN 1 + (w.d7 > 0.8)::int ELSE 0 END
+            AS retry_count,
+        s.at_s + 90 <= w.now_s - extract(epoch FROM p.quiet) AS may_reject,
+        md5(p.key || ':evt:' || w.ord_no || ':' || s.slot) AS h
+    FROM steps AS s
+    JOIN world_plan AS w ON w.ord_no = s.ord_no
+    JOIN world_map AS m ON m.ord_no = s.ord_no
+    CROSS JOIN world_params AS p
+), rejected AS (
+    SELECT
+        d.*,
+        ('x' || substr(d.h, 9, 8))::bit(32)::bigint::float8 / 4294967296 AS u_delay,
+        ('x' || substr(d.h, 17, 8))::bit(32)::bigint::float8 / 4294967296 AS u_message,
+        ('x' || substr(d.h, 25, 8))::bit(32)::bigint::float8 / 4294967296 AS u_retries,
+        md5(d.h || ':rejected') AS h2
+    FROM slots AS d, world_params AS p
+    WHERE d.may_reject
+      AND ('x' || substr(d.h, 1, 8))::bit(32)::bigint::float8 / 4294967296 < p.p_error
+)
+SELECT
+    'evt_1' || substr(h, 32, 1)
+        || left(translate(encode(decode(h, 'hex'), 'base64'), '+/', 'Az'), 22),
+    event_type,
+    order_id,
+    created_at,
+    processed_at,
+    NULL,
+    retry_count
+FROM slots
+UNION ALL
+SELECT
+    'evt_1' || substr(h2, 32, 1)
+        || left(translate(encode(decode(h2, 'hex'), 'base64'), '+/', 'Az'), 22),
+    r.event_type,
+    CASE WHEN m.message <> 'Invalid signature' THEN r.order_id END,
+    r.created_at + (1 + 89 * r.u_delay) * interval '1 second',
+    NULL,
+    m.message,
+    floor(4 * r.u_retries)::int
+FROM rejected AS r
+CROSS JOIN LATERAL (
+    SELECT CASE
+        WHEN r.u_message < 0.25 THEN 'Invalid signature'
+        WHEN r.u_message < 0.60 THEN 'Invalid state transition'
+        WHEN r.u_message < 0.75 THEN 'Database connection timeout'
+        WHEN r.u_message < 0.80 THEN 'Connection pool exhausted'
+        WHEN r.u_message < 0.90 THEN 'Event too old'
+        ELSE 'Rate limit exceeded'
+    END AS message
+) AS m
+ORDER BY 4
