@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
+from console.db import DatabaseError
 from console.schema_contract import KNOWN_STATES
 from console.sim.embedded import EmbeddedPostgres
 from console.sim.schema import apply_monitored_schema
@@ -324,7 +325,15 @@ def test_default_volume_is_sized_for_a_quick_demo(empty_db) -> None:
     assert summary.notifications == 0  # the optional table is absent: skipped, not an error
 
 
-@pytest.mark.parametrize("kwargs", [{"days": 0}, {"days": -1}, {"events": 0}])
+def test_a_database_without_the_schema_is_one_clear_error(empty_db) -> None:
+    with pytest.raises(DatabaseError, match="orders"):
+        generate_world(empty_db.dsn, days=1, events=100)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"days": 0}, {"days": -1}, {"events": 0}, {"now": datetime(2026, 1, 1)}],
+)
 def test_bad_arguments_are_refused(db, kwargs) -> None:
     with pytest.raises(ValueError):
         generate_world(db.dsn, **kwargs)

@@ -198,6 +198,8 @@ def generate_world(
         raise ValueError(f"days must be positive, got {days}")
     if events is not None and events < 1:
         raise ValueError(f"events must be at least 1, got {events}")
+    if now is not None and now.tzinfo is None:
+        raise ValueError("now must be timezone-aware (e.g. datetime.now(UTC))")
     mix = mix or Mix()
     target = events if events is not None else default_event_count(days)
     orders_total = max(1, round(target / mix.events_per_order))

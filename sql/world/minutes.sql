@@ -1,6 +1,7 @@
 -- description: One row per minute of history with its diurnal load and how many orders start in it
 -- A smooth daily curve (peak at peak_hour UTC) rather than Poisson noise: every recent minute
--- has traffic, so live panels show data at once. Rounding is stochastic to keep the total.
+-- has traffic, so live panels show data at once. Rounding is stochastic to keep the total;
+-- the last hour gets at least one new order a minute whatever the volume or hour.
 CREATE TEMP TABLE world_minutes ON COMMIT DROP AS
 WITH m AS (
     SELECT
@@ -16,5 +17,8 @@ SELECT
     m.minute_no,
     m.minute_start,
     m.load,
-    floor(p.orders_total * m.load / sum(m.load) OVER () + random())::int AS orders
+    greatest(
+        floor(p.orders_total * m.load / sum(m.load) OVER () + random())::int,
+        (m.minute_start >= p.now - interval '1 hour')::int
+    ) AS orders
 FROM m, world_params AS p
