@@ -191,52 +191,68 @@ def test_low_error_rate_in_the_guides_words(world: World) -> None:
     assert {"Invalid signature", "Invalid state transition"} <= messages
 
 
-def test_history_is_healthy_for_the_default_detectors(world: World) -> None:
-    checks = world.one(
-        """
+HEALTH_SQL = """
         SELECT
           (SELECT count(*) FROM orders WHERE state IN ('pending', 'pending_payment')
-             AND updated_at < now() - interval '1 hour') AS stuck,
+             AND updated_at < %(now)s - interval '1 hour') AS stuck,
           (SELECT count(*) FROM orders o WHERE o.state = 'paid'
-             AND o.created_at > now() - interval '24 hours'
+             AND o.created_at > %(now)s - interval '24 hours'
              AND NOT EXISTS (SELECT 1 FROM payments p
                              WHERE p.order_id = o.id AND p.status = 'completed'))
              AS inconsistent,
           (SELECT count(*) FROM (SELECT event_id FROM webhook_events
-             WHERE created_at > now() - interval '1 hour'
+             WHERE created_at > %(now)s - interval '1 hour'
              GROUP BY event_id HAVING count(*) > 1) d) AS duplicates,
           (SELECT coalesce(avg((error_message IS NOT NULL)::int), 0) FROM webhook_events
-             WHERE created_at > now() - interval '5 minutes') AS error_rate_5m,
+             WHERE created_at > %(now)s - interval '5 minutes') AS error_rate_5m,
           (SELECT coalesce(avg(extract(epoch FROM processed_at - created_at)), 0)
              FROM webhook_events WHERE processed_at IS NOT NULL
-             AND created_at > now() - interval '5 minutes') AS avg_processing_5m,
+             AND created_at > %(now)s - interval '5 minutes') AS avg_processing_5m,
           (SELECT count(*) FROM webhook_events WHERE event_type LIKE 'payment_intent.%%'
              AND processed_at IS NULL AND error_message IS NULL
-             AND created_at < now() - interval '5 minutes') AS payments_stalled,
-          (SELECT count(*) FROM webhook_events WHERE created_at > now() - interval '5 minutes'
+             AND created_at < %(now)s - interval '5 minutes') AS payments_stalled,
+          (SELECT count(*) FROM webhook_events WHERE created_at > %(now)s - interval '5 minutes'
              AND (error_message ILIKE '%%rate limit%%' OR error_message ILIKE '%%too old%%'
                   OR error_message ILIKE '%%signature%%')) AS security_5m,
           (SELECT coalesce(avg((status = 'failed')::int), 0) FROM notifications
-             WHERE created_at > now() - interval '1 hour') AS notify_fail_1h,
+             WHERE created_at > %(now)s - interval '1 hour') AS notify_fail_1h,
           (SELECT count(processed_at) FROM webhook_events
-             WHERE created_at > now() - interval '10 minutes') AS processed_10m
+             WHERE created_at > %(now)s - interval '10 minutes') AS processed_10m
         """
-    )
+WINDOWS_SQL = (
+    "SELECT floor(extract(epoch FROM %(now)s - created_at) / 300) AS w, count(*)"
+    " FROM webhook_events WHERE created_at > %(now)s - interval '1 hour'"
+    " GROUP BY 1 ORDER BY 1"
+)
+
+
+def assert_healthy_and_steady(dsn: str, now: datetime) -> None:
+    """The default detector rules, judged at `now`, find nothing; recent traffic is steady."""
+    with psycopg.connect(dsn) as conn:
+        checks = conn.execute(HEALTH_SQL, {"now": now}).fetchone()
+        windows = conn.execute(WINDOWS_SQL, {"now": now}).fetchall()
+    assert checks is not None
     stuck, inconsistent, dups, err5, avg5, stalled, security, notify, processed10 = checks
     assert (stuck, inconsistent, dups, stalled, security) == (0, 0, 0, 0, 0)
     assert err5 < 0.05
     assert avg5 < 10
     assert notify < 0.10
     assert processed10 > 0
-
-
-def test_recent_traffic_is_steady_and_follows_a_daily_curve(world: World) -> None:
-    windows = world.all(
-        "SELECT floor(extract(epoch FROM now() - created_at) / 300) AS w, count(*)"
-        " FROM webhook_events WHERE created_at > now() - interval '1 hour'"
-        " GROUP BY 1 ORDER BY 1"
-    )
     assert len(windows) >= 12  # every 5-minute window of the last hour has events
+
+
+def test_history_is_healthy_for_the_default_detectors(world: World) -> None:
+    assert_healthy_and_steady(world.dsn, world.summary.end)
+
+
+@pytest.mark.parametrize("hour", [3, 15])  # the busiest and the quietest hour (UTC)
+def test_healthy_and_steady_at_peak_and_trough(db, hour: int) -> None:
+    now = datetime(2026, 3, 2, hour, 17, tzinfo=UTC)
+    generate_world(db.dsn, days=2, events=4_000, now=now, seed=hour)
+    assert_healthy_and_steady(db.dsn, now)
+
+
+def test_traffic_follows_a_daily_curve(world: World) -> None:
     by_hour = dict(
         world.all(
             "SELECT extract(hour FROM created_at AT TIME ZONE 'UTC')::int, count(*)"
