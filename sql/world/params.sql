@@ -18,6 +18,7 @@ SELECT
     %(p_dispute_refund)s::float8 AS p_dispute_refund,
     %(p_dispute_release)s::float8 AS p_dispute_release,
     %(p_error)s::float8 AS p_error,
+    lpad(to_hex(floor(%(p_error)s::float8 * 4294967296)::bigint), 8, '0') AS error_hex,
     %(p_event_retry)s::float8 AS p_event_retry,
     %(quiet_seconds)s::float8 * interval '1 second' AS quiet,
     %(latency_median)s::float8 AS latency_median,

@@ -152,9 +152,7 @@ WITH o AS (
 SELECT
     s.ord_no, s.created_at, s.now_s, s.path, s.post, s.resolution, s.amount_cents,
     s.retry_slot, s.u_notify, s.u_channel, s.d_notify, s.d_sent, s.d7,
-    'pi_3' || substr(s.pi_hash, 32, 1)
-        || left(translate(encode(decode(s.pi_hash, 'hex'), 'base64'), '+/', 'Az'), 22)
-        AS payment_intent,
+    'pi_3' || upper(substr(s.pi_hash, 1, 9)) || substr(s.pi_hash, 10, 14) AS payment_intent,
     s.co_at, s.co_done, s.fail_at, s.fail_done, s.cancel_at, s.retry_at,
     s.paid_at, s.paid_done, s.handover_at, s.refund_at, s.refund_done,
     s.dispute_at, s.dispute_done, s.resolve_at, s.resolve_done,
