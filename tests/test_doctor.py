@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import socket
 import subprocess
 import sys
+import time
 import uuid
 
 import psycopg
@@ -318,3 +320,18 @@ def test_no_database_configured_is_one_line(monkeypatch) -> None:
     code, _, err = run_cli()
     assert code == EXIT_CANNOT_RUN
     assert "no database configured" in err and "--dsn" in err
+
+
+def test_a_server_that_never_answers_times_out_in_one_line(monkeypatch) -> None:
+    """A port that accepts TCP but never speaks PostgreSQL: the connect timeout ends it."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        monkeypatch.setenv("INCIDENT_CONSOLE_CONNECT_TIMEOUT", "1")
+        started = time.monotonic()
+        code, out, err = run_cli("--dsn", f"postgresql://nobody@127.0.0.1:{port}/x")
+        elapsed = time.monotonic() - started
+    assert code == EXIT_CANNOT_RUN and out == ""
+    assert "cannot reach the database" in err and err.count("\n") == 0
+    assert elapsed < 10
