@@ -190,9 +190,14 @@ def generate_world(
 ) -> WorldSummary:
     """Fill the guide's tables with `days` of healthy history ending at `now` (server time).
 
-    `events` sets the volume (about that many webhook events); by default the history is
-    sized for a quick demo start. Everything happens in one transaction: on error nothing
-    is left behind. Secondary indexes are rebuilt after big loads unless told otherwise.
+    `events` sets the volume (about that many webhook events; the last hour always gets
+    at least one new order a minute); by default the history is sized for a quick demo
+    start. Everything happens in one transaction: on error nothing is left behind.
+
+    Meant for a database nobody else is writing to yet (the demo, training, benchmarks):
+    big loads drop and rebuild the tables' secondary indexes (`rebuild_indexes`, default
+    from 100k events), which locks the tables until commit, and a role that may do so
+    skips the per-row foreign-key triggers (`session_replication_role = replica`).
     """
     if days <= 0:
         raise ValueError(f"days must be positive, got {days}")
