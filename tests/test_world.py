@@ -250,6 +250,18 @@ def test_healthy_and_steady_at_peak_and_trough(db, hour: int) -> None:
     now = datetime(2026, 3, 2, hour, 17, tzinfo=UTC)
     generate_world(db.dsn, days=2, events=4_000, now=now, seed=hour)
     assert_healthy_and_steady(db.dsn, now)
+    with psycopg.connect(db.dsn) as conn:  # performance_degradation: p95 15 min vs 24 h
+        recent, baseline = conn.execute(
+            "SELECT percentile_cont(0.95) WITHIN GROUP (ORDER BY s)"
+            "   FILTER (WHERE created_at > %(now)s - interval '15 minutes'),"
+            " percentile_cont(0.95) WITHIN GROUP (ORDER BY s)"
+            "   FILTER (WHERE created_at <= %(now)s - interval '15 minutes')"
+            " FROM (SELECT created_at, extract(epoch FROM processed_at - created_at) AS s"
+            "   FROM webhook_events WHERE processed_at IS NOT NULL"
+            "   AND created_at > %(now)s - interval '24 hours 15 minutes') t",
+            {"now": now},
+        ).fetchone()
+    assert recent <= 2 * baseline
 
 
 def test_traffic_follows_a_daily_curve(world: World) -> None:
