@@ -78,6 +78,8 @@ def test_healthy_database_passes_with_everything_named(db) -> None:
     assert report.id_types["orders.id"] == "bigint"
     assert report.server_version and report.server_version[:2].isdigit()
     assert "100" in report.by_name("setting:max_connections").detail
+    memory = report.by_name("setting:memory")
+    assert memory.status == "info" and "shared_buffers 128MB (guide 256MB)" in memory.detail
 
 
 def test_missing_index_and_tables_come_with_fixes_that_work(db) -> None:

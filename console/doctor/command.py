@@ -17,6 +17,7 @@ from console.doctor.report import EXIT_CANNOT_RUN, Check, DoctorReport, render
 from console.doctor.schema import index_checks, schema_checks
 from console.doctor.secrets import check_webhook_secrets
 from console.doctor.server import (
+    GUIDE_MEMORY,
     privilege_checks,
     rows,
     server_checks,
@@ -74,6 +75,7 @@ def _database_report(
         "log_min_duration_statement",
         "log_statement",
         "shared_preload_libraries",
+        *GUIDE_MEMORY,
     ]
     visible = {row["name"]: row for row in rows(conn, "doctor/settings", names=names)}
     preload = visible.get("shared_preload_libraries", {}).get("setting")

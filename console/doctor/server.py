@@ -14,6 +14,13 @@ from console.doctor.report import Check
 #: The guide's Appendix B values the console cares about.
 GUIDE_MAX_CONNECTIONS = 100
 GUIDE_LOG_MIN_DURATION_MS = 1000
+#: Appendix B's performance settings: reported for comparison only (they depend on the host).
+GUIDE_MEMORY = {
+    "shared_buffers": "256MB",
+    "effective_cache_size": "1GB",
+    "work_mem": "4MB",
+    "maintenance_work_mem": "64MB",
+}
 MIN_SERVER_VERSION = 130000  # gen_random_uuid() built in; what the console is tested on
 
 
@@ -160,6 +167,13 @@ def settings_checks(
                 "sessions: it logs every statement with its values)",
             )
         )
+    memory = [
+        f"{name} {settings[name]['shown']} (guide {guide})"
+        for name, guide in GUIDE_MEMORY.items()
+        if name in settings
+    ]
+    if memory:
+        checks.append(Check("setting:memory", "info", "; ".join(memory)))
     return checks
 
 
