@@ -10,40 +10,45 @@ INSERT INTO webhook_events (
     event_id, event_type, order_id, created_at, processed_at, error_message, retry_count
 )
 WITH steps AS (
-    -- one branch per webhook step; the fifth number is the retry slot drawn for it
-    SELECT w.ord_no, 1 AS slot, 'checkout.session.completed' AS event_type,
+    -- one branch per webhook step; the last number is the retry slot drawn for it
+    SELECT w.ord_no, w.created_at, w.now_s, w.retry_slot AS drawn_retry, w.d7,
+           1 AS slot, 'checkout.session.completed' AS event_type,
            w.co_at AS at_s, w.co_done AS done_s, 1 AS retry_slot
     FROM world_plan AS w WHERE w.co_at <= w.now_s
     UNION ALL
-    SELECT w.ord_no, 2, 'payment_intent.payment_failed', w.fail_at, w.fail_done, 2
+    SELECT w.ord_no, w.created_at, w.now_s, w.retry_slot, w.d7,
+           2, 'payment_intent.payment_failed', w.fail_at, w.fail_done, 2
     FROM world_plan AS w WHERE w.fail_at <= w.now_s
     UNION ALL
-    SELECT w.ord_no, 3, 'payment_intent.succeeded', w.paid_at, w.paid_done, 3
+    SELECT w.ord_no, w.created_at, w.now_s, w.retry_slot, w.d7,
+           3, 'payment_intent.succeeded', w.paid_at, w.paid_done, 3
     FROM world_plan AS w WHERE w.paid_at <= w.now_s
     UNION ALL
-    SELECT w.ord_no, 4, 'charge.refunded', w.refund_at, w.refund_done, 4
+    SELECT w.ord_no, w.created_at, w.now_s, w.retry_slot, w.d7,
+           4, 'charge.refunded', w.refund_at, w.refund_done, 4
     FROM world_plan AS w WHERE w.refund_at <= w.now_s
     UNION ALL
-    SELECT w.ord_no, 5, 'charge.dispute.created', w.dispute_at, w.dispute_done, 5
+    SELECT w.ord_no, w.created_at, w.now_s, w.retry_slot, w.d7,
+           5, 'charge.dispute.created', w.dispute_at, w.dispute_done, 5
     FROM world_plan AS w WHERE w.dispute_at <= w.now_s
     UNION ALL
-    SELECT w.ord_no, 6, 'charge.refunded', w.resolve_at, w.resolve_done, 4
+    SELECT w.ord_no, w.created_at, w.now_s, w.retry_slot, w.d7,
+           6, 'charge.refunded', w.resolve_at, w.resolve_done, 4
     FROM world_plan AS w WHERE w.resolution = 'refunded' AND w.resolve_at <= w.now_s
 ), slots AS (
     SELECT
-        w.ord_no,
+        s.ord_no,
         m.order_id,
         s.slot,
         s.event_type,
-        w.created_at + s.at_s * interval '1 second' AS created_at,
-        CASE WHEN s.done_s <= w.now_s
-            THEN w.created_at + s.done_s * interval '1 second' END AS processed_at,
-        CASE WHEN s.retry_slot = w.retry_slot THEN 1 + (w.d7 > 0.8)::int ELSE 0 END
+        s.created_at + s.at_s * interval '1 second' AS created_at,
+        CASE WHEN s.done_s <= s.now_s
+            THEN s.created_at + s.done_s * interval '1 second' END AS processed_at,
+        CASE WHEN s.retry_slot = s.drawn_retry THEN 1 + (s.d7 > 0.8)::int ELSE 0 END
             AS retry_count,
-        s.at_s + 90 <= w.now_s - extract(epoch FROM p.quiet) AS may_reject,
-        md5(p.key || ':evt:' || w.ord_no || ':' || s.slot) AS h
+        s.at_s + 90 <= s.now_s - extract(epoch FROM p.quiet) AS may_reject,
+        md5(p.key || ':evt:' || s.ord_no || ':' || s.slot) AS h
     FROM steps AS s
-    JOIN world_plan AS w ON w.ord_no = s.ord_no
     JOIN world_map AS m ON m.ord_no = s.ord_no
     CROSS JOIN world_params AS p
 ), rejected AS (
