@@ -38,8 +38,8 @@ DEFAULT_EVENTS_PER_DAY = 7_200
 
 #: From this many events on (into tables holding fewer rows than that), secondary indexes
 #: are dropped for the load and rebuilt after: building an index once is cheaper than
-#: maintaining it row by row. Measured here (backend CPU): 100k events 2.5 s rebuilt vs
-#: 3.2-4.2 s maintained; 200k 5.1 vs 6.1 s; 1M 23 vs 31 s; 50k no difference.
+#: maintaining it row by row. Measured here (backend CPU, 2 shared cores): 1M events 21 s
+#: rebuilt vs 37 s maintained; 200k 5.1 vs 6.1 s; 100k and 50k no difference.
 REBUILD_INDEXES_FROM = 100_000
 
 STEPS: tuple[str, ...] = (
