@@ -15,7 +15,7 @@ import psycopg
 import pytest
 
 from console.db import DatabaseError
-from console.schema_contract import KNOWN_STATES
+from console.schema_contract import KNOWN_STATES, is_valid_transition
 from console.sim.embedded import EmbeddedPostgres
 from console.sim.schema import apply_monitored_schema
 from console.sim.world import (
@@ -142,6 +142,45 @@ def test_orders_use_only_the_state_machine_with_consistent_timestamps(world: Wor
         list(PAID_FAMILY),
     )
     assert bad == (0, 0, 0, 0, 0)
+
+
+EVENT_STATE = {
+    "checkout.session.completed": "pending_payment",
+    "payment_intent.payment_failed": "payment_failed",
+    "payment_intent.succeeded": "paid",
+    "charge.refunded": "refunded",
+    "charge.dispute.created": "disputed",
+}
+
+
+def _walk(path: list[str]) -> str:
+    """Replay event-driven states from 'pending'; a step may pass through one state changed
+    without a webhook (a retry after a failed payment). Returns the state reached."""
+    state = "pending"
+    for target in path:
+        direct = is_valid_transition(state, target)
+        via = any(
+            is_valid_transition(state, m) and is_valid_transition(m, target) for m in KNOWN_STATES
+        )
+        assert direct or (via and (state, target) == ("payment_failed", "paid")), (state, target)
+        state = target
+    return state
+
+
+def test_each_orders_events_replay_its_path_through_the_state_machine(world: World) -> None:
+    rows = world.all(
+        "SELECT o.id::text, o.state, array_agg(e.event_type ORDER BY e.processed_at)"
+        " FILTER (WHERE e.processed_at IS NOT NULL)"
+        " FROM orders o LEFT JOIN webhook_events e"
+        "   ON e.order_id = o.id AND e.error_message IS NULL"
+        " GROUP BY o.id, o.state"
+    )
+    assert len(rows) == world.summary.orders
+    for _, state, events in rows:
+        reached = _walk([EVENT_STATE[t] for t in events or []])
+        # what is left happens without a webhook: a cancellation, a retry, the handover
+        # or a dispute released -- each one transition of the guide's machine
+        assert state == reached or is_valid_transition(reached, state), (reached, state)
 
 
 def test_every_paid_order_has_its_completed_payment(world: World) -> None:
