@@ -404,3 +404,21 @@ def test_a_database_without_the_schema_is_one_clear_error(empty_db) -> None:
 def test_bad_arguments_are_refused(db, kwargs) -> None:
     with pytest.raises(ValueError):
         generate_world(db.dsn, **kwargs)
+
+
+def test_recent_events_carry_a_stripe_shaped_payload(world: World) -> None:
+    total, with_payload, matching = world.one(
+        "SELECT count(*), count(payload),"
+        " count(*) FILTER (WHERE payload->>'id' = event_id AND payload->>'type' = event_type"
+        "   AND payload->'data'->'object'->'metadata'->>'order_id' = order_id::text"
+        "   AND payload->>'object' = 'event')"
+        " FROM webhook_events WHERE order_id IS NOT NULL"
+        " AND created_at > %s - interval '1 hour'",
+        world.summary.end,
+    )
+    assert total > 0 and with_payload == matching == total
+    old = world.one(
+        "SELECT count(payload) FROM webhook_events WHERE created_at < %s - interval '2 days'",
+        world.summary.end,
+    )[0]
+    assert old == 0  # big histories stay cheap: the contract allows no payload

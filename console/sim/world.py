@@ -173,6 +173,15 @@ def _existing_events(conn: psycopg.Connection[Any]) -> float:
     return float(row["n"]) if row else 0.0
 
 
+def _column_exists(conn: psycopg.Connection[Any], table: str, column: str) -> bool:
+    row = conn.execute(
+        "SELECT count(*) AS n FROM pg_attribute"
+        " WHERE attrelid = to_regclass(%s) AND attname = %s AND NOT attisdropped",
+        (table, column),
+    ).fetchone()
+    return bool(row and row["n"])
+
+
 def _table_exists(conn: psycopg.Connection[Any], table: str) -> bool:
     row = conn.execute("SELECT to_regclass(%s) IS NOT NULL AS present", (table,)).fetchone()
     return bool(row and row["present"])
@@ -272,6 +281,8 @@ def _load(
     notification_count = (
         _run(conn, "world/insert_notifications") if _table_exists(conn, "notifications") else 0
     )
+    if _column_exists(conn, "webhook_events", "payload"):
+        _run(conn, "world/payloads")
     for _, definition in dropped:
         conn.execute(definition)  # type: ignore[arg-type]  # pg_get_indexdef output
     start = conn.execute("SELECT start_at FROM world_params").fetchone()["start_at"]  # type: ignore[index]
