@@ -7,8 +7,10 @@ one.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -79,7 +81,8 @@ def test_volume_matches_the_request_and_the_summary(world: World) -> None:
         " (SELECT count(*) FROM payments), (SELECT count(*) FROM notifications)"
     )
     assert counts == (s.orders, s.webhook_events, s.payments, s.notifications)
-    assert s.end - s.start == timedelta(days=7)
+    assert s.end_at - s.start_at == timedelta(days=7)
+    assert json.loads(json.dumps(asdict(s))) == s.as_dict()  # JSON-native, as --json needs
     assert s.seconds > 0
 
 
@@ -281,7 +284,7 @@ def assert_healthy_and_steady(dsn: str, now: datetime) -> None:
 
 
 def test_history_is_healthy_for_the_default_detectors(world: World) -> None:
-    assert_healthy_and_steady(world.dsn, world.summary.end)
+    assert_healthy_and_steady(world.dsn, world.summary.end_at)
 
 
 @pytest.mark.parametrize("hour", [3, 15])  # the busiest and the quietest hour (UTC)
@@ -353,7 +356,7 @@ def test_same_seed_same_world_other_seed_other_world(pg_server: EmbeddedPostgres
         dsn = pg_server.create_database(name, template="tmpl_uuid" if n else "tmpl_bigint")
         try:
             summary = generate_world(dsn, days=1, events=3_000, seed=seed, now=now)
-            assert summary.end == now
+            assert summary.end_at == now
             worlds.append(_content(dsn))
         finally:
             pg_server.drop_database(name)
@@ -414,11 +417,11 @@ def test_recent_events_carry_a_stripe_shaped_payload(world: World) -> None:
         "   AND payload->>'object' = 'event')"
         " FROM webhook_events WHERE order_id IS NOT NULL"
         " AND created_at > %s - interval '1 hour'",
-        world.summary.end,
+        world.summary.end_at,
     )
     assert total > 0 and with_payload == matching == total
     old = world.one(
         "SELECT count(payload) FROM webhook_events WHERE created_at < %s - interval '2 days'",
-        world.summary.end,
+        world.summary.end_at,
     )[0]
     assert old == 0  # big histories stay cheap: the contract allows no payload

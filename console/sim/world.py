@@ -93,23 +93,32 @@ class Mix:
 
 @dataclass(frozen=True)
 class WorldSummary:
-    """What was generated: rows per table, the time span, and how long it took."""
+    """What was generated: rows per table, the time span, and how long it took.
+
+    Only JSON-native values (times as ISO 8601 text), so `asdict()` goes straight into a
+    `--json` document; `start_at`/`end_at` give them back as datetimes.
+    """
 
     orders: int
     webhook_events: int
     payments: int
     notifications: int
     seconds: float
-    start: datetime
-    end: datetime
+    start: str
+    end: str
     seed: int
     indexes_rebuilt: bool = False
 
+    @property
+    def start_at(self) -> datetime:
+        return datetime.fromisoformat(self.start)
+
+    @property
+    def end_at(self) -> datetime:
+        return datetime.fromisoformat(self.end)
+
     def as_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["start"] = self.start.isoformat()
-        out["end"] = self.end.isoformat()
-        return out
+        return asdict(self)
 
 
 def default_event_count(days: float) -> int:
@@ -292,8 +301,8 @@ def _load(
         payments=payment_count,
         notifications=notification_count,
         seconds=time.perf_counter() - started,
-        start=start,
-        end=end,
+        start=start.isoformat(),
+        end=end.isoformat(),
         seed=seed,
         indexes_rebuilt=bool(dropped),
     )
