@@ -1,0 +1,144 @@
+"""Running doctor: the checks in order, and the `incident-console doctor` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+
+from console.config import ConfigError, Settings, load_settings, mask_dsn
+from console.db import DatabaseError, SessionLimits, connect_sync, translate
+from console.doctor.report import EXIT_CANNOT_RUN, Check, DoctorReport, render
+from console.doctor.schema import index_checks, schema_checks
+from console.doctor.secrets import check_webhook_secrets
+from console.doctor.server import (
+    GUIDE_MEMORY,
+    privilege_checks,
+    rows,
+    server_checks,
+    settings_checks,
+    stat_statements,
+)
+from console.schema_contract import TABLES
+
+
+def run_doctor(settings: Settings) -> DoctorReport:
+    """All checks for these settings. Raises nothing for database trouble: it is reported."""
+    checks: list[Check] = [Check("config", "ok", _config_source(settings))]
+    checks.extend(check_webhook_secrets(settings))
+    dsn = settings.database_url
+    if not dsn:
+        checks.insert(
+            1,
+            Check(
+                "connection",
+                "fail",
+                "no database configured",
+                "pass --dsn postgresql://… or set DATABASE_URL",
+            ),
+        )
+        return DoctorReport(tuple(checks))
+    started = time.perf_counter()
+    try:
+        conn = connect_sync(dsn, limits=SessionLimits.from_settings(settings), role="doctor")
+    except DatabaseError as exc:
+        checks.insert(1, Check("connection", "fail", exc.message, exc.hint))
+        return DoctorReport(tuple(checks), database=mask_dsn(dsn))
+    took_ms = (time.perf_counter() - started) * 1000
+    try:
+        with conn:
+            return _database_report(conn, checks, dsn, took_ms)
+    except psycopg.Error as exc:
+        error = translate(exc, dsn)
+        checks.append(Check("database", "fail", error.message, error.hint))
+        return DoctorReport(tuple(checks), database=mask_dsn(dsn), reachable=True)
+
+
+def _database_report(
+    conn: psycopg.Connection[Any], checks: list[Check], dsn: str, took_ms: float
+) -> DoctorReport:
+    tables = [t.name for t in TABLES]
+    server = rows(conn, "doctor/server")[0]
+    db_checks = server_checks(server, took_ms, dsn)
+    columns = rows(conn, "doctor/columns", tables=tables)
+    contract_checks, id_types = schema_checks(columns)
+    db_checks += contract_checks
+    present = {row["table_name"] for row in columns}
+    db_checks += index_checks(rows(conn, "doctor/indexes", tables=tables), present)
+    names = [
+        "max_connections",
+        "log_min_duration_statement",
+        "log_statement",
+        "shared_preload_libraries",
+        *GUIDE_MEMORY,
+    ]
+    visible = {row["name"]: row for row in rows(conn, "doctor/settings", names=names)}
+    preload = visible.get("shared_preload_libraries", {}).get("setting")
+    in_use = rows(conn, "doctor/connections")[0]["in_use"]
+    db_checks += settings_checks(visible, in_use, stat_statements(conn, preload))
+    db_checks += privilege_checks(rows(conn, "doctor/privileges", tables=tables), server)
+    # config first, then the database in the order an operator fixes things, secrets last
+    ordered = checks[:1] + db_checks + checks[1:]
+    return DoctorReport(
+        tuple(ordered),
+        database=mask_dsn(dsn),
+        server_version=str(server["server_version"]).split()[0],
+        id_types=id_types,
+        reachable=True,
+    )
+
+
+def _config_source(settings: Settings) -> str:
+    source = f"file {settings.config_file}" if settings.config_file else "no config file"
+    return f"settings valid ({source}; environment and flags applied)"
+
+
+# --- the command ---------------------------------------------------------------------
+
+
+def config_failure(exc: ConfigError) -> DoctorReport:
+    """The report when settings cannot even be loaded."""
+    fix = f"fix {exc.setting}" + (f" in {exc.source}" if exc.source else "")
+    return DoctorReport((Check("config", "fail", str(exc), fix),))
+
+
+def _one_line(report: DoctorReport) -> str:
+    for check in report.checks:
+        if check.status == "fail":
+            if check.name == "config":
+                return f"incident-console: config error: {check.detail}"
+            hint = f" — {check.fix}" if check.fix else ""
+            return f"incident-console: {check.detail}{hint}"
+    return "incident-console: doctor could not run"
+
+
+def doctor_command(
+    args: argparse.Namespace,
+    *,
+    out: Callable[[str], None] | None = None,
+    err: Callable[[str], None] | None = None,
+) -> int:
+    """`incident-console doctor [--dsn DSN] [--config FILE] [--json]`."""
+    write_out = out or (lambda text: print(text, file=sys.stdout))
+    write_err = err or (lambda text: print(text, file=sys.stderr))
+    try:
+        settings = load_settings(
+            config_file=getattr(args, "config", None),
+            overrides={"database_url": getattr(args, "dsn", None)},
+        )
+    except ConfigError as exc:
+        report = config_failure(exc)
+    else:
+        report = run_doctor(settings)
+    if getattr(args, "json", False):
+        write_out(json.dumps(report.as_dict(), indent=2))
+    if report.exit_code == EXIT_CANNOT_RUN:
+        write_err(_one_line(report))
+    elif not getattr(args, "json", False):
+        write_out(render(report))
+    return report.exit_code

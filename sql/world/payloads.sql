@@ -1,0 +1,37 @@
+-- description: Stripe-shaped payloads for the events an operator is likely to open
+-- The last hour's events and the last day's rejected ones get a compact event body (id,
+-- type, created, data.object with the payment intent, amount and order id); older ones
+-- keep payload NULL, which the contract allows, so big histories stay cheap.
+UPDATE webhook_events AS e
+SET payload = jsonb_build_object(
+    'id', e.event_id,
+    'object', 'event',
+    'api_version', '2024-06-20',
+    'type', e.event_type,
+    'livemode', false,
+    'created', floor(extract(epoch FROM e.created_at))::bigint,
+    'data', jsonb_build_object('object', jsonb_build_object(
+        'id', CASE split_part(e.event_type, '.', 1)
+            WHEN 'checkout' THEN 'cs_test_' || substr(e.event_id, 6)
+            WHEN 'charge' THEN
+                CASE WHEN e.event_type = 'charge.dispute.created'
+                    THEN 'dp_' || substr(e.event_id, 5) ELSE 'ch_' || substr(e.event_id, 5) END
+            ELSE o.stripe_payment_intent_id
+        END,
+        'object', CASE e.event_type
+            WHEN 'checkout.session.completed' THEN 'checkout.session'
+            WHEN 'charge.dispute.created' THEN 'dispute'
+            WHEN 'charge.refunded' THEN 'charge'
+            ELSE 'payment_intent'
+        END,
+        'payment_intent', o.stripe_payment_intent_id,
+        'amount', o.total_amount_cents,
+        'currency', 'aud',
+        'metadata', jsonb_build_object('order_id', o.id::text)
+    ))
+)
+FROM orders AS o, world_params AS p
+WHERE o.id = e.order_id
+  AND e.created_at > p.now - interval '1 day'
+  AND (e.created_at > p.now - interval '1 hour' OR e.error_message IS NOT NULL)
+  AND e.payload IS NULL
