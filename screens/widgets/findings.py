@@ -1,0 +1,64 @@
+"""Findings, most severe first, each with its value, threshold and runbook."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from screens.formatting import count, severity_word, shorten
+from screens.widgets.panel import Panel, PanelTable, RenderContext
+
+SEVERITY_STYLE = {"P0": "bold reverse red", "P1": "bold red", "P2": "bold yellow"}
+
+
+def show_value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, int):
+        return count(value)
+    return str(value) if value is not None else "—"
+
+
+class FindingsPanel(Panel):
+    key = "findings"
+    title = "Findings"
+    number = 1
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", classes="panel-summary")
+        table = PanelTable(drill_kind="finding")
+        table.set_columns(("Sev", "Finding", "Value", "Limit", "Runbook"))
+        yield table
+
+    def error_text(self, ctx: RenderContext) -> str | None:
+        return f"triage failed: {ctx.findings_error}" if ctx.findings_error else None
+
+    def render_body(self, ctx: RenderContext) -> None:
+        summary = self.query_one(".panel-summary", Static)
+        if ctx.findings:
+            worst = severity_word(ctx.findings[0].severity)
+            summary.update(Text(f"{len(ctx.findings)} firing, worst {worst}", style="bold"))
+        elif ctx.snapshot is None and not ctx.db_error:
+            summary.update("waiting for the first poll…")
+        else:
+            summary.update("No findings: every detector is quiet.")
+        title_width = 30 if ctx.compact else 44
+        rows = []
+        for finding in ctx.findings:
+            sev = Text(finding.severity, style=SEVERITY_STYLE.get(finding.severity, "bold"))
+            rows.append(
+                (
+                    finding.id,
+                    [
+                        sev,
+                        shorten(finding.title, title_width),
+                        shorten(show_value(finding.value), 14),
+                        shorten(show_value(finding.threshold), 10),
+                        finding.runbook,
+                    ],
+                )
+            )
+        self.query_one(PanelTable).replace_rows(rows)

@@ -1,0 +1,54 @@
+"""Latency: processing time (processed_at - created_at) by event type, last hour."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from screens.formatting import count, duration, matches_filter, shorten_left
+from screens.widgets.panel import Panel, PanelTable, RenderContext, fit, no_data_text
+
+WIDE = ("Event type", "n", "avg", "p95", "max")
+COMPACT = ("Event type", "avg", "p95")
+
+
+class LatencyPanel(Panel):
+    key = "latency"
+    title = "Latency, last hour"
+    number = 4
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", classes="panel-summary")
+        yield PanelTable()
+
+    def render_body(self, ctx: RenderContext) -> None:
+        summary = self.query_one(".panel-summary", Static)
+        table = self.query_one(PanelTable)
+        table.set_columns(COMPACT if ctx.compact else WIDE)
+        snap = ctx.snapshot
+        if snap is None:
+            summary.update(no_data_text(ctx))
+            table.replace_rows([])
+            return
+        avg, p95 = snap.avg_processing_seconds_1h, snap.p95_processing_seconds_1h
+        summary.update(fit([f"all types: avg {duration(avg)}, p95 {duration(p95)}"], ctx))
+        stats = [s for s in snap.latency if matches_filter(s.event_type, ctx.event_filter)]
+        stats.sort(key=lambda s: (-(s.p95_seconds or 0.0), s.event_type))
+        rows = []
+        for s in stats:
+            if ctx.compact:
+                cells = [
+                    shorten_left(s.event_type, 18),
+                    duration(s.avg_seconds),
+                    duration(s.p95_seconds),
+                ]
+            else:
+                cells = [
+                    shorten_left(s.event_type, 32),
+                    count(s.count),
+                    duration(s.avg_seconds),
+                    duration(s.p95_seconds),
+                    duration(s.max_seconds),
+                ]
+            rows.append((s.event_type, cells))
+        table.replace_rows(rows)

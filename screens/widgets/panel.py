@@ -1,0 +1,141 @@
+"""The base of every dashboard panel: a titled, maximisable box rendered from one context.
+
+A panel is told everything it may show in one frozen `RenderContext`; it never fetches.
+When the Snapshot says this panel's query failed (`panel_errors[key]`), the panel says
+so in its own error line and keeps showing the last good value, so the rest go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
+
+from console.metrics.snapshot import Snapshot
+from screens.formatting import shorten
+from screens.source import FindingLike
+
+COMPACT_WIDTH = 38  # a panel's usable width at 80 columns (two panels side by side)
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """Everything panels may show after one poll (or one failed poll)."""
+
+    snapshot: Snapshot | None
+    now: datetime
+    findings: Sequence[FindingLike] = ()
+    findings_error: str | None = None
+    db_error: str | None = None
+    event_filter: str = ""
+    compact: bool = False
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+class DrillDown(Message):
+    """Enter (or a click) on a row that has rows behind it."""
+
+    def __init__(self, kind: str, key: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self.key = key
+
+
+class Panel(Vertical):
+    """A titled panel; subclasses compose a body and fill it in `render_body`."""
+
+    ALLOW_MAXIMIZE = True
+    key: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    number: ClassVar[int] = 0
+
+    def __init__(self) -> None:
+        super().__init__(id=self.key, classes="panel")
+        self.border_title = f"{self.number} {self.title}"
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_body()
+        yield Static("", classes="panel-error")
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", classes="panel-text")
+
+    def show(self, ctx: RenderContext) -> None:
+        """Render this panel from `ctx` (called only when rendering is allowed)."""
+        error = self.error_text(ctx)
+        line = self.query_one(".panel-error", Static)
+        if error and ctx.compact:
+            error = shorten(error, COMPACT_WIDTH - 2)
+        line.update(Text(f"! {error}") if error else "")
+        line.display = bool(error)
+        self.render_body(ctx)
+
+    def error_text(self, ctx: RenderContext) -> str | None:
+        if ctx.snapshot is not None and self.key in ctx.snapshot.panel_errors:
+            return f"query failed: {ctx.snapshot.panel_errors[self.key]} (last good value shown)"
+        return None
+
+    def render_body(self, ctx: RenderContext) -> None:
+        raise NotImplementedError
+
+    def focus_body(self) -> None:
+        for widget in self.query("*").results(Widget):
+            if widget.can_focus:
+                widget.focus()
+                return
+        self.focus()
+
+
+class PanelTable(DataTable[Text | str]):
+    """A row-cursor table that keeps the cursor on the same row key across refreshes."""
+
+    def __init__(self, drill_kind: str | None = None, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
+        self.drill_kind = drill_kind
+
+    def set_columns(self, names: Sequence[str]) -> None:
+        """Swap the column set (wide vs compact) only when it changes."""
+        if tuple(str(c.label) for c in self.columns.values()) != tuple(names):
+            self.clear(columns=True)
+            self.add_columns(*names)
+
+    def replace_rows(self, rows: Iterable[tuple[str, Sequence[Text | str]]]) -> None:
+        current: str | None = None
+        if self.row_count and 0 <= self.cursor_row < self.row_count:
+            current = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        self.clear()
+        keys: list[str] = []
+        for key, cells in rows:
+            if key in keys:  # a duplicate key would raise; the first row wins the key
+                key = f"{key}\x00{len(keys)}"
+            self.add_row(*cells, key=key)
+            keys.append(key)
+        if current in keys:
+            self.move_cursor(row=keys.index(current), animate=False, scroll=False)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if self.drill_kind and event.row_key.value is not None:
+            event.stop()
+            key = str(event.row_key.value).split("\x00", 1)[0]
+            self.post_message(DrillDown(self.drill_kind, key))
+
+
+def no_data_text(ctx: RenderContext) -> Text:
+    if ctx.db_error:
+        return Text("no data: the database cannot be reached")
+    return Text("waiting for the first poll…")
+
+
+def fit(lines: Iterable[str], ctx: RenderContext) -> Text:
+    """Summary lines, each shortened to one compact line at 80 columns."""
+    if ctx.compact:
+        return Text("\n".join(shorten(line, COMPACT_WIDTH) for line in lines))
+    return Text("\n".join(lines))

@@ -1,0 +1,63 @@
+"""Throughput: events per minute over the last hour, in total and by event type."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Sparkline, Static
+
+from console.metrics.snapshot import Snapshot
+from screens.formatting import count, matches_filter, per_minute, shorten_left, sparkline
+from screens.widgets.panel import Panel, PanelTable, RenderContext, fit, no_data_text
+
+MINUTES = 60
+WIDE = ("Event type", "1h", "/min", "Last 60 min")
+COMPACT = ("Event type", "1h", "/min")
+
+
+def event_types(snap: Snapshot) -> list[str]:
+    found = set(snap.event_types) or {t for b in snap.throughput for t in b.by_type}
+    return sorted(found)
+
+
+class ThroughputPanel(Panel):
+    key = "throughput"
+    title = "Throughput / min, last hour"
+    number = 2
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", classes="panel-summary")
+        yield Sparkline([], id="throughput-plot")
+        yield PanelTable()
+
+    def render_body(self, ctx: RenderContext) -> None:
+        summary = self.query_one(".panel-summary", Static)
+        table = self.query_one(PanelTable)
+        plot = self.query_one(Sparkline)
+        table.set_columns(COMPACT if ctx.compact else WIDE)
+        snap = ctx.snapshot
+        if snap is None:
+            summary.update(no_data_text(ctx))
+            plot.data = []
+            table.replace_rows([])
+            return
+        types = [t for t in event_types(snap) if matches_filter(t, ctx.event_filter)]
+        total = per_minute(snap.throughput, snap.taken_at, MINUTES, types)
+        lines = [f"{count(snap.events_per_minute)}/min (5 min avg) · {count(sum(total))} in 1h"]
+        if ctx.event_filter:
+            lines.append(f"filter '{ctx.event_filter}': {len(types)} types")
+        summary.update(fit(lines, ctx))
+        plot.data = [float(v) for v in total]
+        rows = []
+        for event_type in types:
+            series = per_minute(snap.throughput, snap.taken_at, MINUTES, [event_type])
+            hour = sum(series)
+            cells = [
+                shorten_left(event_type, 18 if ctx.compact else 32),
+                count(hour),
+                count(round(hour / MINUTES, 1)),
+            ]
+            if not ctx.compact:
+                cells.append(sparkline(series, 30))
+            rows.append((hour, event_type, cells))
+        rows.sort(key=lambda r: (-r[0], r[1]))
+        table.replace_rows((key, cells) for _, key, cells in rows)
