@@ -81,7 +81,8 @@ class DashboardScreen(Screen[None]):
             panel.show(ctx)
 
     def show_status(self, info: StatusInfo) -> None:
-        self.query_one(StatusBar).info = info
+        for bar in self.query(StatusBar):  # none while the app is shutting down
+            bar.info = info
 
     def on_screen_resume(self) -> None:
         self.incident_app.render_now()

@@ -5,6 +5,9 @@ Times are fixed (NOW) so rendered text such as "data 2s old" is deterministic.
 
 from __future__ import annotations
 
+import asyncio
+import html
+import re
 from datetime import UTC, datetime, timedelta
 
 from console.metrics.snapshot import (
@@ -17,7 +20,8 @@ from console.metrics.snapshot import (
     Snapshot,
     StuckOrders,
 )
-from screens.source import LocalFinding
+from screens.app import IncidentApp
+from screens.source import LocalFinding, StaticSource
 
 NOW = datetime(2026, 11, 28, 3, 0, 0, tzinfo=UTC)
 TAKEN = NOW - timedelta(seconds=2)
@@ -178,3 +182,70 @@ P1_FINDINGS = (
         runbook="rate_limiting",
     ),
 )
+
+
+def make_app(
+    *snapshots: Snapshot,
+    findings=(),
+    source: StaticSource | None = None,
+    **kwargs,
+) -> IncidentApp:
+    """The real app fed from a StaticSource, with the frozen clock unless told otherwise."""
+    src = source if source is not None else StaticSource(list(snapshots) or [healthy()])
+    kwargs.setdefault("clock", frozen_clock)
+    kwargs.setdefault("environment", "production")
+    kwargs.setdefault("db_host", "db.internal:5432")
+    return IncidentApp(lambda: src, evaluate=lambda snapshot: list(findings), **kwargs)
+
+
+async def settle(pilot, polls: int = 1, timeout: float = 3.0) -> None:
+    """Wait until the app has finished `polls` polls (good or failed) and rendered."""
+    app = pilot.app
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while app.state.polls + app.state.failures < polls:
+        if loop.time() > deadline:
+            raise AssertionError(f"no poll finished within {timeout} s")
+        await pilot.pause(0.01)
+    await pilot.pause()
+
+
+def panel_text(app: IncidentApp, panel_id: str) -> str:
+    """Everything a panel shows now, as plain text (summary, table cells, error line)."""
+    from textual.widgets import DataTable, Static
+
+    panel = app.dashboard.query_one(f"#{panel_id}")
+    parts: list[str] = []
+    for widget in panel.query("*"):
+        if isinstance(widget, DataTable):
+            for row in range(widget.row_count):
+                parts.append(" ".join(str(c) for c in widget.get_row_at(row)))
+        elif isinstance(widget, Static) and widget.display:
+            parts.append(str(widget.render()))
+    return "\n".join(parts)
+
+
+def status_text(app: IncidentApp) -> str:
+    from screens.widgets.status_bar import StatusBar
+
+    return str(app.dashboard.query_one(StatusBar).render())
+
+
+_SVG_TEXT = re.compile(
+    r'<text class="[^"]*-r\d+" x="([0-9.]+)" y="([0-9.]+)" textLength="[0-9.]+"[^>]*>([^<]*)</text>'
+)
+
+
+def screen_text(app: IncidentApp) -> str:
+    """The terminal as plain text, read back from the app's own SVG screenshot."""
+    rows: dict[int, dict[int, str]] = {}
+    for match in _SVG_TEXT.finditer(app.export_screenshot()):
+        x, y = float(match.group(1)), float(match.group(2))
+        text = html.unescape(match.group(3)).replace("\xa0", " ")
+        line = rows.setdefault(round((y - 20) / 24.4), {})
+        for offset, char in enumerate(text):
+            line[round(x / 12.2) + offset] = char
+    return "\n".join(
+        "".join(line.get(i, " ") for i in range(max(line) + 1)).rstrip()
+        for _, line in sorted(rows.items())
+    )

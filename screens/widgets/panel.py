@@ -49,6 +49,10 @@ class DrillDown(Message):
         self.key = key
 
 
+class PanelText(Static, can_focus=True):
+    """Plain panel text that can take focus, so every panel is reachable by keys."""
+
+
 class Panel(Vertical):
     """A titled panel; subclasses compose a body and fill it in `render_body`."""
 
@@ -66,7 +70,7 @@ class Panel(Vertical):
         yield Static("", classes="panel-error")
 
     def compose_body(self) -> ComposeResult:
-        yield Static("", classes="panel-text")
+        yield PanelText("", classes="panel-text")
 
     def show(self, ctx: RenderContext) -> None:
         """Render this panel from `ctx` (called only when rendering is allowed)."""
