@@ -58,8 +58,8 @@ class DashboardScreen(Screen[None]):
         Binding("escape", "minimize", "Restore size", show=False),
         Binding("slash", "app.filter", "Filter"),
         Binding("p", "app.toggle_pause", "Pause"),
-        Binding("plus", "app.slower", "Interval +", key_display="+"),
-        Binding("minus", "app.faster", "Interval -", key_display="-"),
+        Binding("plus", "app.slower", "Refresh less often", key_display="+", show=False),
+        Binding("minus", "app.faster", "Refresh more often", key_display="-", show=False),
     ]
 
     @property

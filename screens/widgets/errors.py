@@ -41,7 +41,7 @@ class ErrorsPanel(Panel):
                     seen = duration((snap.taken_at - group.last_seen).total_seconds())
             else:
                 seen = ago(group.last_seen, snap.taken_at)
-            message = shorten(group.message, 14 if ctx.compact else 48)
+            message = shorten(group.message, 16 if ctx.compact else 48)
             rows.append(
                 (group.pattern, [message, count(group.count_1h), count(group.count_24h), seen])
             )

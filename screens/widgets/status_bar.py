@@ -50,13 +50,14 @@ def _part(priority: int, full: str, short: str | None = None, style: str = "") -
 def status_parts(info: StatusInfo) -> list[Part]:
     """The parts in display order."""
     mode, mode_style = ("WRITE", "bold reverse red") if info.allow_write else ("READ-ONLY", "bold")
-    age = "no data yet"
+    age, age_short = "no data yet", "no data"
     if info.data_taken_at is not None:
         seconds = max(0.0, (info.now - info.data_taken_at).total_seconds())
-        age = f"{duration(seconds) if seconds >= 60 else f'{seconds:.0f}s'} old"
+        age_short = f"{duration(seconds) if seconds >= 60 else f'{seconds:.0f}s'} old"
+        age = f"data {age_short}"
     parts = [
         _part(3, info.environment or "environment?", style="bold"),
-        _part(5, f"db {info.db_host}", info.db_host),
+        _part(2, f"db {info.db_host}", info.db_host),
         _part(0, f" {mode} ", mode, style=mode_style),
         _part(
             0,
@@ -65,7 +66,7 @@ def status_parts(info: StatusInfo) -> list[Part]:
             style=SEVERITY_STYLE.get(info.severity or "", "bold"),
         ),
         _part(4, info.now.strftime("%H:%M:%S UTC"), info.now.strftime("%H:%M:%SZ")),
-        _part(2, f"data {age}", age),
+        _part(3, age, age_short),
     ]
     if info.connection:
         parts.append(_part(1, info.connection, style="bold reverse"))

@@ -37,7 +37,7 @@ class ThroughputPanel(Panel):
         snap = ctx.snapshot
         if snap is None:
             summary.update(no_data_text(ctx))
-            plot.data = []
+            plot.display = False
             table.replace_rows([])
             return
         types = [t for t in event_types(snap) if matches_filter(t, ctx.event_filter)]
@@ -47,6 +47,7 @@ class ThroughputPanel(Panel):
             lines.append(f"filter '{ctx.event_filter}': {len(types)} types")
         summary.update(fit(lines, ctx))
         plot.data = [float(v) for v in total]
+        plot.display = True
         rows = []
         for event_type in types:
             series = per_minute(snap.throughput, snap.taken_at, MINUTES, [event_type])
