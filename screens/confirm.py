@@ -30,9 +30,11 @@ class ConfirmScreen(ModalScreen[bool]):
         with Vertical(id="confirm-box", classes="dialog") as box:
             box.border_title = "Confirm"
             yield Static(self.question, id="confirm-question")
-            yield Static(f"Type {self.token} and press Enter to confirm; Esc cancels.")
-            yield Input(placeholder=f"type {self.token}", max_length=32, id="confirm-input")
+            yield Input(
+                placeholder=f"type {self.token}", max_length=32, id="confirm-input", compact=True
+            )
             yield Static("", id="confirm-feedback")
+            yield Static(f"Type {self.token} and press Enter to confirm; Esc cancels.")
 
     def on_mount(self) -> None:
         self.set_timer(self.expires_after, self._expire)
@@ -44,9 +46,9 @@ class ConfirmScreen(ModalScreen[bool]):
             self.dismiss(True)
             return
         said = "nothing typed" if not event.value.strip() else "that does not match"
-        self.query_one("#confirm-feedback", Static).update(
-            f"{said}: type {self.token} to confirm, or Esc to cancel"
-        )
+        feedback = self.query_one("#confirm-feedback", Static)
+        feedback.update(f"{said}: type {self.token} to confirm, or Esc to cancel")
+        feedback.display = True
         event.input.value = ""
 
     def action_cancel(self) -> None:

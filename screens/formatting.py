@@ -32,7 +32,7 @@ def shorten(text: str, width: int) -> str:
         return "…"
     cut = flat[: width - 1]
     space = cut.rfind(" ")
-    if space >= max(1, (width - 1) // 3):
+    if space >= 1 and flat[width - 1] != " ":  # a word would be cut: drop it whole
         cut = cut[:space]
     return cut.rstrip(" ,;:-") + "…"
 

@@ -27,6 +27,7 @@ from textual.widgets import DataTable, Input
 
 from console.db import ConnectionFailed
 from console.metrics.snapshot import Snapshot
+from screens.confirm import ConfirmScreen
 from screens.drilldown import TextScreen
 from screens.filter import FilterScreen
 from screens.help import HelpScreen
@@ -341,3 +342,38 @@ async def test_no_color_keeps_severity_readable_as_words(monkeypatch) -> None:
     assert "P1 HIGH" in shown and "READ-ONLY" in shown
     assert "\n P1 " in shown and "\n P2 " in shown  # the findings rows name their severity
     assert 'fill="#ff0000"' not in svg
+
+
+async def test_confirm_stays_visible_at_40x10_and_after_a_resize() -> None:
+    app = make_app(healthy(), interval=60)
+    answers: list[bool | None] = []
+    async with app.run_test(size=(40, 10)) as pilot:
+        await settle(pilot)
+        question = "Terminate backend 12345? Its connection closes; an open transaction rolls back."
+        app.push_screen(ConfirmScreen(question, "12345"), answers.append)
+        await pilot.pause()
+        for size in ((40, 10), (80, 24), (40, 10)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            field = app.screen.query_one(Input)
+            assert app.screen.region.contains_region(field.region), size
+            assert field.region.height >= 1 and app.focused is field
+            assert "Terminate backend 12345?" in screen_text(app)
+        await pilot.press("enter")
+        assert "nothing typed" in screen_text(app)
+        await pilot.press(*"12345", "enter")
+    assert answers == [True]
+
+
+async def test_an_unexpected_poll_error_is_shown_and_the_last_data_stays() -> None:
+    source = StaticSource([healthy()])
+    app = make_app(source=source, interval=0.05, max_backoff=60)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        source.error = RuntimeError("collector bug")
+        await settle(pilot, polls=app.state.polls + 1)
+        assert "POLL FAILED" in status_text(app)
+        assert app.state.error == "RuntimeError: collector bug"
+        assert "intent.succeeded" in panel_text(app, "throughput")  # last good data stays
+        await pilot.press("2")  # still answering keys
+        assert app.focused is not None

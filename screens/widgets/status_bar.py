@@ -56,7 +56,7 @@ def status_parts(info: StatusInfo) -> list[Part]:
         age_short = f"{duration(seconds) if seconds >= 60 else f'{seconds:.0f}s'} old"
         age = f"data {age_short}"
     parts = [
-        _part(3, info.environment or "environment?", style="bold"),
+        _part(1, info.environment or "environment?", style="bold"),
         _part(2, f"db {info.db_host}", info.db_host),
         _part(0, f" {mode} ", mode, style=mode_style),
         _part(
@@ -69,12 +69,15 @@ def status_parts(info: StatusInfo) -> list[Part]:
         _part(3, age, age_short),
     ]
     if info.connection:
-        parts.append(_part(1, info.connection, style="bold reverse"))
+        brief = info.connection.replace("reconnecting in ", "retry ").replace(
+            "retrying in ", "retry "
+        )
+        parts.append(_part(0, info.connection, brief.replace(" s", "s"), style="bold reverse"))
     if info.paused:
         parts.append(_part(1, " PAUSED ", "PAUSED", style="bold reverse"))
     parts.append(_part(7, f"every {duration(info.interval_seconds)}"))
     if info.event_filter:
-        parts.append(_part(6, f"filter: {info.event_filter}", f"/{info.event_filter}"))
+        parts.append(_part(5, f"filter: {info.event_filter}", f"/{info.event_filter}"))
     return parts
 
 
@@ -84,7 +87,8 @@ def _join(parts: list[Part], short: set[int]) -> Text:
 
 def fit_status(info: StatusInfo, width: int) -> Text:
     """Degrade step by step until the line fits `width`: shorten the minor parts, drop
-    the optional ones, shorten the essential ones, then drop all but the essentials."""
+    the optional ones (clock, age, interval, filter), shorten the essential ones, then
+    drop all but the essentials (write mode, severity, connection state)."""
     parts = status_parts(info)
     short: set[int] = set()
 
@@ -92,7 +96,7 @@ def fit_status(info: StatusInfo, width: int) -> Text:
         return _join(parts, short).cell_len <= width
 
     def shorten_where(keep: Callable[[int], bool]) -> None:
-        for index in sorted(range(len(parts)), key=lambda i: (-parts[i].priority, -i)):
+        for index in sorted(range(len(parts)), key=lambda i: (-parts[i].priority, i)):
             if fits():
                 return
             if keep(parts[index].priority):
@@ -108,8 +112,8 @@ def fit_status(info: StatusInfo, width: int) -> Text:
             parts.pop(drop)
             short = {i - (i > drop) for i in short if i != drop}
 
-    shorten_where(lambda p: p >= 2)
-    drop_where(lambda p: p >= 6)
+    shorten_where(lambda p: p >= 1)
+    drop_where(lambda p: p >= 3)
     shorten_where(lambda p: True)
     drop_where(lambda p: p > 0)
     text = _join(parts, short)
