@@ -13,8 +13,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import signal
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from functools import partial
 from typing import ClassVar
 
 from textual import work
@@ -65,6 +67,7 @@ class IncidentApp(App[int]):
         max_backoff: float = 30.0,
         limits: SessionLimits | None = None,
         confirm_expiry: float = 60.0,
+        handle_signals: bool = False,
     ) -> None:
         super().__init__()
         self.source_factory = source_factory
@@ -75,6 +78,7 @@ class IncidentApp(App[int]):
         self.clock = clock
         self.poll_timeout = poll_timeout
         self.confirm_expiry = confirm_expiry
+        self.handle_signals = handle_signals
         self.state = PollState(interval=interval, max_backoff=max_backoff)
         self.ops = Operations(dsn, allow_write=allow_write, limits=limits)
         self.dashboard = DashboardScreen()
@@ -85,9 +89,19 @@ class IncidentApp(App[int]):
         return self.dashboard
 
     def on_mount(self) -> None:
+        if self.handle_signals:
+            self._exit_on_hangup()
         self.set_interval(1.0, self.render_status)
         self.render_now()
         self.start_poll()
+
+    def _exit_on_hangup(self) -> None:
+        """SSH drop (SIGHUP) or SIGTERM: leave cleanly, so the terminal is restored and
+        connections close; an open confirmation simply never gets its answer."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, partial(self.exit, return_code=128 + sig))
 
     # --- polling -------------------------------------------------------------------
 
@@ -273,6 +287,7 @@ def dashboard_command(args: argparse.Namespace) -> int:
         interval=settings.refresh_seconds,
         poll_timeout=4 * limits.statement_timeout_ms / 1000 + limits.connect_timeout_seconds,
         limits=limits,
+        handle_signals=True,
     )
     app.run()
     return app.return_code or 0

@@ -34,7 +34,7 @@ class FindingsPanel(Panel):
         yield table
 
     def error_text(self, ctx: RenderContext) -> str | None:
-        return f"triage failed: {ctx.findings_error}" if ctx.findings_error else None
+        return f"triage: {ctx.findings_error}" if ctx.findings_error else None
 
     def render_body(self, ctx: RenderContext) -> None:
         summary = self.query_one(".panel-summary", Static)
