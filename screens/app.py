@@ -135,7 +135,7 @@ class IncidentApp(App[int]):
         try:
             return sort_findings(self.evaluate(snapshot)), None
         except ImportError:
-            return [], "triage is not available in this build"
+            return [], "not available in this build yet (no console.triage)"
         except Exception as exc:
             return [], describe_failure(exc)[1]
 

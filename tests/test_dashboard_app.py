@@ -206,7 +206,14 @@ async def test_ctrl_p_opens_the_command_palette_and_q_quits() -> None:
         await settle(pilot)
         await pilot.press("ctrl+p")
         assert isinstance(app.screen, CommandPalette)
-        await pilot.press("escape")
+        await pilot.press(*"Pause / resume")
+        for _ in range(100):  # the palette searches in the background
+            await pilot.pause(0.02)
+            if "Pause / resume" in screen_text(app):
+                break
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.state.paused
         assert app.screen is app.dashboard
         await pilot.press("q")
         await pilot.pause()
@@ -223,6 +230,18 @@ async def test_enter_on_a_finding_shows_its_evidence() -> None:
         assert "31 of 190 events failed" in body and "runbook: high_error_rate" in body
         await pilot.press("escape")
         assert app.screen is app.dashboard
+
+
+async def test_mouse_click_on_a_finding_row_opens_it() -> None:
+    app = make_app(p1_firing(), findings=P1_FINDINGS)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        table = app.dashboard.query_one("#findings DataTable", DataTable)
+        await pilot.click(table, offset=(3, 2))  # header row, then the second finding
+        await pilot.click(table, offset=(3, 2))  # a click on the selected row selects it
+        await pilot.pause()
+        assert isinstance(app.screen, TextScreen)
+        assert "stuck_orders" in str(app.screen.body)
 
 
 async def test_database_down_shows_p0_and_reconnects_with_backoff() -> None:
