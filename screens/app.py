@@ -167,8 +167,17 @@ class IncidentApp(App[int]):
     # --- rendering -----------------------------------------------------------------
 
     @property
+    def dashboard_on_top(self) -> bool:
+        """The dashboard is visible: mounted, and no dialog over it (nor shutting down)."""
+        try:
+            stack = self.screen_stack
+        except KeyError:  # the mode's stack is gone while the app shuts down
+            return False
+        return bool(stack) and stack[-1] is self.dashboard and self.dashboard.is_mounted
+
+    @property
     def can_render(self) -> bool:
-        return self.screen is self.dashboard and not self.state.paused
+        return self.dashboard_on_top and not self.state.paused
 
     def context(self) -> RenderContext:
         return RenderContext(
@@ -183,13 +192,13 @@ class IncidentApp(App[int]):
 
     def render_now(self) -> None:
         """Render panels and status, unless paused or a dialog is open (then later)."""
-        if self.can_render and self.dashboard.is_mounted:
+        if self.can_render:
             self._rendered_ctx = self.context()
             self.dashboard.show(self._rendered_ctx)
         self.render_status()
 
     def render_status(self) -> None:
-        if self.screen is not self.dashboard or not self.dashboard.is_mounted:
+        if not self.dashboard_on_top:
             return
         now = self.clock()
         shown = self._rendered_ctx.findings if self._rendered_ctx else ()

@@ -254,7 +254,7 @@ async def test_database_down_shows_p0_and_reconnects_with_backoff() -> None:
         assert "P0" in status
         findings = panel_text(app, "findings")
         assert "db_connection_failure" in findings and "P0" in findings
-        assert "cannot be reached" in panel_text(app, "errors")
+        assert "no data: cannot reach the database" in panel_text(app, "errors")
         delays = [app.state.backoff()]
         await settle(pilot, polls=3)
         delays.append(app.state.backoff())

@@ -26,6 +26,7 @@ class FindingsPanel(Panel):
     key = "findings"
     title = "Findings"
     number = 1
+    compact_width = 78  # spans both columns at 80x24
 
     def compose_body(self) -> ComposeResult:
         yield Static("", classes="panel-summary")
@@ -34,7 +35,12 @@ class FindingsPanel(Panel):
         yield table
 
     def error_text(self, ctx: RenderContext) -> str | None:
-        return f"triage: {ctx.findings_error}" if ctx.findings_error else None
+        problems = []
+        if ctx.db_error:
+            problems.append(f"poll failed: {ctx.db_error}")
+        if ctx.findings_error:
+            problems.append(f"triage: {ctx.findings_error}")
+        return "; ".join(problems) or None
 
     def render_body(self, ctx: RenderContext) -> None:
         summary = self.query_one(".panel-summary", Static)

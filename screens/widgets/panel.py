@@ -60,6 +60,7 @@ class Panel(Vertical):
     key: ClassVar[str] = ""
     title: ClassVar[str] = ""
     number: ClassVar[int] = 0
+    compact_width: ClassVar[int] = COMPACT_WIDTH
 
     def __init__(self) -> None:
         super().__init__(id=self.key, classes="panel")
@@ -77,7 +78,7 @@ class Panel(Vertical):
         error = self.error_text(ctx)
         line = self.query_one(".panel-error", Static)
         if error and ctx.compact:
-            error = shorten(error, COMPACT_WIDTH - 2)
+            error = shorten(error, self.compact_width - 2)
         line.update(Text(f"! {error}") if error else "")
         line.display = bool(error)
         self.render_body(ctx)
@@ -134,7 +135,8 @@ class PanelTable(DataTable[Text | str]):
 
 def no_data_text(ctx: RenderContext) -> Text:
     if ctx.db_error:
-        return Text("no data: the database cannot be reached")
+        text = f"no data: {ctx.db_error}"
+        return Text(shorten(text, COMPACT_WIDTH) if ctx.compact else text)
     return Text("waiting for the first poll…")
 
 

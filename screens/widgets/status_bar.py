@@ -55,14 +55,17 @@ def status_parts(info: StatusInfo) -> list[Part]:
         seconds = max(0.0, (info.now - info.data_taken_at).total_seconds())
         age_short = f"{duration(seconds) if seconds >= 60 else f'{seconds:.0f}s'} old"
         age = f"data {age_short}"
+    severity_full, severity_short = severity_word(info.severity), info.severity or "OK"
+    if info.severity is None and info.data_taken_at is None:
+        severity_full, severity_short = "severity unknown", "?"
     parts = [
         _part(1, info.environment or "environment?", style="bold"),
         _part(2, f"db {info.db_host}", info.db_host),
         _part(0, f" {mode} ", mode, style=mode_style),
         _part(
             0,
-            severity_word(info.severity),
-            info.severity or "OK",
+            severity_full,
+            severity_short,
             style=SEVERITY_STYLE.get(info.severity or "", "bold"),
         ),
         _part(4, info.now.strftime("%H:%M:%S UTC"), info.now.strftime("%H:%M:%SZ")),
