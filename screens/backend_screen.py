@@ -55,7 +55,12 @@ class BackendScreen(ModalScreen[None]):
     ]
 
     def __init__(
-        self, pid: int, ops: Operations, *, protected: Iterable[int] = (), confirm_expiry=60.0
+        self,
+        pid: int,
+        ops: Operations,
+        *,
+        protected: Iterable[int] = (),
+        confirm_expiry: float = 60.0,
     ) -> None:
         super().__init__()
         self.pid = pid

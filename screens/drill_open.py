@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 
 from console.db import application_name
+from console.drilldown import DEFAULT_LIMIT
 from screens.backend_screen import BackendScreen
 from screens.drilldown import RowsScreen, TextScreen, when
 from screens.formatting import count, duration, severity_word
@@ -78,7 +79,7 @@ def open_drilldown(app: IncidentApp, kind: str, key: str, ctx: RenderContext) ->
                 for r in rows
             ]
 
-        app.push_screen(RowsScreen(title, EVENT_COLUMNS, events))
+        app.push_screen(RowsScreen(title, EVENT_COLUMNS, events, limit=DEFAULT_LIMIT))
     elif kind == "orders" and snap is not None:
         minutes = snap.stuck_orders.older_than_minutes
 
@@ -97,7 +98,7 @@ def open_drilldown(app: IncidentApp, kind: str, key: str, ctx: RenderContext) ->
             ]
 
         title = f"Orders in {key} for over {duration(minutes * 60)}"
-        app.push_screen(RowsScreen(title, ORDER_COLUMNS, orders))
+        app.push_screen(RowsScreen(title, ORDER_COLUMNS, orders, limit=DEFAULT_LIMIT))
     elif kind == "backend" and key.isdigit():
         app.push_screen(
             BackendScreen(

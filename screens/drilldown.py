@@ -28,8 +28,11 @@ class RowsScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Close")]
 
-    def __init__(self, title: str, columns: Sequence[str], load: Loader) -> None:
+    def __init__(
+        self, title: str, columns: Sequence[str], load: Loader, *, limit: int | None = None
+    ) -> None:
         super().__init__()
+        self.limit = limit
         self.title_text = title
         self.columns = tuple(columns)
         self.load = load
@@ -58,7 +61,12 @@ class RowsScreen(ModalScreen[None]):
         table.clear()
         for row in rows:
             table.add_row(*row)
-        status.update(f"{len(rows)} rows" if rows else "no rows match now")
+        if not rows:
+            status.update("no rows match now")
+        elif self.limit is not None and len(rows) >= self.limit:
+            status.update(f"{len(rows)} rows (only the first {self.limit} are shown)")
+        else:
+            status.update(f"{len(rows)} rows")
 
 
 class TextScreen(ModalScreen[None]):

@@ -23,18 +23,18 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD = f"""
 import sys
 sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / "tests")!r}]
-from dashboard_samples import healthy, make_app
-app = make_app(healthy(), interval=60, handle_signals=True)
+from dashboard_samples import P1_FINDINGS, make_app, p1_firing
+app = make_app(p1_firing(), findings=P1_FINDINGS, interval=60, handle_signals=True)
 app.run()
 sys.exit(app.return_code or 0)
 """
 
 
 class Terminal:
-    def __init__(self) -> None:
+    def __init__(self, **env_extra: str) -> None:
         self.master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-        env = {**os.environ, "TERM": "xterm-256color", "TEXTUAL": ""}
+        env = {**os.environ, "TERM": "xterm-256color", "TEXTUAL": "", **env_extra}
         self.proc = subprocess.Popen(
             [sys.executable, "-c", CHILD],
             stdin=slave,
@@ -78,5 +78,17 @@ def test_signal_leaves_the_terminal_restored(sig: signal.Signals) -> None:
         tail = term.output[mark:]
         assert b"\x1b[?1049l" in tail  # left the alternate screen
         assert b"Traceback" not in term.output
+    finally:
+        term.close()
+
+
+@pytest.mark.parametrize(
+    "env", [{"NO_COLOR": "1"}, {"TERM": "dumb"}], ids=["NO_COLOR", "TERM=dumb"]
+)
+def test_colourless_terminals_still_read_severity_and_mode_as_words(env) -> None:
+    term = Terminal(**env)
+    try:
+        assert term.read_until(b"READ-ONLY"), term.output[-500:]
+        assert term.read_until(b"P1 HIGH")  # the severity is a word, not only a colour
     finally:
         term.close()
