@@ -120,7 +120,7 @@ class IncidentApp(App[int]):
                 raise NoAnswer(f"no answer from the database in {self.poll_timeout:g} s") from None
         except Exception as exc:
             kind, message = describe_failure(exc)
-            if kind in ("unreachable", "lost", "no_answer"):
+            if kind == "no_answer":  # cancelled mid-poll: rebuild rather than trust its state
                 await self._drop_source()
             self.poll_failed(kind, message)
             return

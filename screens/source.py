@@ -20,7 +20,11 @@ from console.metrics.snapshot import Snapshot
 
 @runtime_checkable
 class SnapshotSource(Protocol):
-    """Anything that can produce a Snapshot per poll (the Collector, a replay, a test)."""
+    """Anything that can produce a Snapshot per poll (the Collector, a replay, a test).
+
+    `poll` raises a `console.db.DatabaseError` when it cannot read; the next `poll`
+    retries (reconnecting if needed). The app never calls `poll` twice at once.
+    """
 
     async def poll(self) -> Snapshot: ...
 

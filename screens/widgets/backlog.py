@@ -12,6 +12,7 @@ class BacklogPanel(Panel):
     key = "backlog"
     title = "Backlog"
     number = 5
+    sources = ("unprocessed", "lookup")
 
     def render_body(self, ctx: RenderContext) -> None:
         body = self.query_one(".panel-text", Static)

@@ -16,6 +16,7 @@ class ErrorsPanel(Panel):
     key = "errors"
     title = "Errors"
     number = 3
+    sources = ("events", "processed", "unprocessed")
 
     def compose_body(self) -> ComposeResult:
         yield Static("", classes="panel-summary")

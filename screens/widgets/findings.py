@@ -27,6 +27,7 @@ class FindingsPanel(Panel):
     title = "Findings"
     number = 1
     compact_width = 78  # spans both columns at 80x24
+    sources = ("duplicates", "paid_without_payment", "notifications")
 
     def compose_body(self) -> ComposeResult:
         yield Static("", classes="panel-summary")
@@ -36,6 +37,9 @@ class FindingsPanel(Panel):
 
     def error_text(self, ctx: RenderContext) -> str | None:
         problems = []
+        queries = super().error_text(ctx)
+        if queries:
+            problems.append(f"some detectors cannot judge: {queries}")
         if ctx.db_error:
             problems.append(f"poll failed: {ctx.db_error}")
         if ctx.findings_error:

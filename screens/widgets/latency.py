@@ -16,6 +16,7 @@ class LatencyPanel(Panel):
     key = "latency"
     title = "Latency, last hour"
     number = 4
+    sources = ("processed",)
 
     def compose_body(self) -> ComposeResult:
         yield Static("", classes="panel-summary")

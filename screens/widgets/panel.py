@@ -61,6 +61,9 @@ class Panel(Vertical):
     title: ClassVar[str] = ""
     number: ClassVar[int] = 0
     compact_width: ClassVar[int] = COMPACT_WIDTH
+    # The Collector's query names (console/metrics/panels.py) whose failure this panel
+    # reports, besides its own key.
+    sources: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
         super().__init__(id=self.key, classes="panel")
@@ -84,9 +87,19 @@ class Panel(Vertical):
         self.render_body(ctx)
 
     def error_text(self, ctx: RenderContext) -> str | None:
-        if ctx.snapshot is not None and self.key in ctx.snapshot.panel_errors:
-            return f"query failed: {ctx.snapshot.panel_errors[self.key]} (last good value shown)"
-        return None
+        if ctx.snapshot is None:
+            return None
+        failed = {
+            name: ctx.snapshot.panel_errors[name]
+            for name in (self.key, *self.sources)
+            if name in ctx.snapshot.panel_errors
+        }
+        if not failed:
+            return None
+        if len(failed) == 1:
+            return f"query failed: {next(iter(failed.values()))} (last good value shown)"
+        reasons = "; ".join(f"{name}: {reason}" for name, reason in failed.items())
+        return f"queries failed: {reasons} (last good values shown)"
 
     def render_body(self, ctx: RenderContext) -> None:
         raise NotImplementedError

@@ -23,6 +23,7 @@ class ThroughputPanel(Panel):
     key = "throughput"
     title = "Throughput / min, last hour"
     number = 2
+    sources = ("events",)
 
     def compose_body(self) -> ComposeResult:
         yield Static("", classes="panel-summary")
