@@ -26,8 +26,9 @@ def session_rank(session: Session, blocked: set[int], idle_tx: set[int]) -> tupl
 
 
 def summary_lines(conn: Connections, compact: bool = False) -> list[str]:
-    states = " · ".join(f"{state} {n}" for state, n in sorted(conn.by_state.items()))
-    lines = [f"{conn.total} of max {conn.max_connections} ({conn.usage:.0%}) · {states}"]
+    usage = f"{conn.total} of max {conn.max_connections} ({conn.usage:.0%})"
+    states = [f"{state} {n}" for state, n in sorted(conn.by_state.items())]
+    lines = [" · ".join([usage, *states])]
     if conn.blocked:
         chains = ", ".join(
             f"{s.pid} waits for {'+'.join(str(p) for p in s.blocked_by)}" for s in conn.blocked
