@@ -51,7 +51,7 @@ class BackendScreen(ModalScreen[None]):
         Binding("c", "signal('cancel')", "Cancel query"),
         Binding("t", "signal('terminate')", "Terminate"),
         Binding("r", "reload", "Reload"),
-        Binding("escape", "dismiss", "Close"),
+        Binding("escape,q", "dismiss", "Close"),
     ]
 
     def __init__(

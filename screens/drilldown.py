@@ -26,7 +26,7 @@ def when(moment: datetime | None) -> str:
 class RowsScreen(ModalScreen[None]):
     """A table of rows fetched once on open (events of an error, orders of a state)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "dismiss", "Close")]
 
     def __init__(
         self, title: str, columns: Sequence[str], load: Loader, *, limit: int | None = None
@@ -72,7 +72,7 @@ class RowsScreen(ModalScreen[None]):
 class TextScreen(ModalScreen[None]):
     """Read-only details (a finding and its evidence)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "dismiss", "Close")]
 
     def __init__(self, title: str, body: Text | str) -> None:
         super().__init__()

@@ -229,8 +229,9 @@ async def test_enter_on_a_finding_shows_its_evidence() -> None:
         assert isinstance(app.screen, TextScreen)
         body = str(app.screen.body)
         assert "31 of 190 events failed" in body and "runbook: high_error_rate" in body
-        await pilot.press("escape")
+        await pilot.press("q")  # q closes a dialog; it quits only from the dashboard
         assert app.screen is app.dashboard
+        assert app.is_running
 
 
 async def test_mouse_click_on_a_finding_row_opens_it() -> None:
