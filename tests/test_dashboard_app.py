@@ -6,9 +6,11 @@ poll worker and rendering path.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 from datetime import timedelta
 
+import pytest
 from dashboard_samples import (
     NOW,
     P1_FINDINGS,
@@ -25,8 +27,9 @@ from textual import events
 from textual.command import CommandPalette
 from textual.widgets import DataTable, Input
 
-from console.db import ConnectionFailed
+from console.db import ConnectionFailed, NoDatabaseConfigured
 from console.metrics.snapshot import Snapshot
+from screens.app import dashboard_command
 from screens.confirm import ConfirmScreen
 from screens.drilldown import TextScreen
 from screens.filter import FilterScreen
@@ -396,3 +399,11 @@ async def test_an_unexpected_poll_error_is_shown_and_the_last_data_stays() -> No
         assert "intent.succeeded" in panel_text(app, "throughput")  # last good data stays
         await pilot.press("2")  # still answering keys
         assert app.focused is not None
+
+
+def test_dashboard_command_without_a_database_says_so(monkeypatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("INCIDENT_CONSOLE_CONFIG", raising=False)
+    args = argparse.Namespace(dsn=None, config=None, allow_write=False)
+    with pytest.raises(NoDatabaseConfigured, match="no database configured"):
+        dashboard_command(args)
