@@ -188,6 +188,7 @@ class IncidentApp(App[int]):
             db_error=self.state.error,
             event_filter=self.state.event_filter,
             compact=self.size.width < 120,
+            width=max(20, self.size.width // (2 if self.size.width < 120 else 3) - 4),
         )
 
     def render_now(self) -> None:

@@ -7,7 +7,14 @@ from textual.widgets import Static
 
 from console.metrics.snapshot import Connections, Session
 from screens.formatting import duration, shorten
-from screens.widgets.panel import Panel, PanelTable, RenderContext, fit, no_data_text
+from screens.widgets.panel import (
+    Panel,
+    PanelTable,
+    RenderContext,
+    fit,
+    flex_width,
+    no_data_text,
+)
 
 WIDE = ("pid", "State", "For", "Wait", "Query")
 COMPACT = ("pid", "State", "For", "Query")
@@ -29,6 +36,15 @@ def summary_lines(conn: Connections, compact: bool = False) -> list[str]:
     usage = f"{conn.total} of max {conn.max_connections} ({conn.usage:.0%})"
     states = [f"{state} {n}" for state, n in sorted(conn.by_state.items())]
     lines = [" · ".join([usage, *states])]
+    if compact:  # one more line at most: the table needs the room
+        if conn.blocked:
+            waits = ", ".join(
+                f"{s.pid} waits for {'+'.join(map(str, s.blocked_by))}" for s in conn.blocked
+            )
+            lines.append(f"Blocked: {waits}")
+        elif conn.idle_in_transaction:
+            lines.append(f"Idle in transaction: {len(conn.idle_in_transaction)}")
+        return lines
     if conn.blocked:
         chains = ", ".join(
             f"{s.pid} waits for {'+'.join(str(p) for p in s.blocked_by)}" for s in conn.blocked
@@ -65,7 +81,7 @@ class ConnectionsPanel(Panel):
     def render_body(self, ctx: RenderContext) -> None:
         summary = self.query_one(".panel-summary", Static)
         table = self.query_one(PanelTable)
-        table.set_columns(COMPACT if ctx.compact else WIDE)
+        table.set_columns(WIDE if ctx.width >= 100 else COMPACT)
         snap = ctx.snapshot
         if snap is None:
             summary.update(no_data_text(ctx))
@@ -76,14 +92,17 @@ class ConnectionsPanel(Panel):
         blocked = {s.pid for s in conn.blocked} | {p for s in conn.blocked for p in s.blocked_by}
         idle_tx = {s.pid for s in conn.idle_in_transaction}
         rows = []
+        wait_width = 16 if ctx.width >= 100 else 0
+        state_width = 10 if ctx.compact else 20
+        fixed = (7, state_width, 6, wait_width) if wait_width else (7, state_width, 6)
+        query_width = flex_width(ctx, fixed, lo=8, hi=120)
         for s in sorted(conn.sessions, key=lambda s: session_rank(s, blocked, idle_tx)):
             state = s.state or "—"
             if ctx.compact:
                 state = SHORT_STATES.get(state, state)
-                cells = [str(s.pid), shorten(state, 10), duration(s.duration_seconds)]
-                cells.append(shorten(s.query, 8))
-            else:
-                cells = [str(s.pid), state, duration(s.duration_seconds), shorten(wait_text(s), 16)]
-                cells.append(shorten(s.query, 80))
+            cells = [str(s.pid), shorten(state, state_width), duration(s.duration_seconds)]
+            if wait_width:
+                cells.append(shorten(wait_text(s), wait_width))
+            cells.append(shorten(s.query, query_width))
             rows.append((str(s.pid), cells))
         table.replace_rows(rows)

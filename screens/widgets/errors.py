@@ -6,7 +6,14 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from screens.formatting import ago, count, duration, percent, shorten
-from screens.widgets.panel import Panel, PanelTable, RenderContext, fit, no_data_text
+from screens.widgets.panel import (
+    Panel,
+    PanelTable,
+    RenderContext,
+    fit,
+    flex_width,
+    no_data_text,
+)
 
 WIDE = ("Message", "1h", "24h", "Last seen")
 COMPACT = ("Message", "1h", "24h", "Last")
@@ -34,6 +41,7 @@ class ErrorsPanel(Panel):
         rate = f"{percent(snap.error_rate_5m)} errors ({count(snap.errors_5m)} of "
         summary.update(fit([f"5 min: {rate}{count(snap.events_5m)})"], ctx))
         groups = sorted(snap.errors, key=lambda g: (-g.count_1h, -g.count_24h, g.message))
+        width = flex_width(ctx, (4, 5, 5 if ctx.compact else 10), lo=10, hi=60)
         rows = []
         for group in groups:
             if ctx.compact:
@@ -42,8 +50,11 @@ class ErrorsPanel(Panel):
                     seen = duration((snap.taken_at - group.last_seen).total_seconds())
             else:
                 seen = ago(group.last_seen, snap.taken_at)
-            message = shorten(group.message, 16 if ctx.compact else 48)
-            rows.append(
-                (group.pattern, [message, count(group.count_1h), count(group.count_24h), seen])
-            )
+            cells = [
+                shorten(group.message, width),
+                count(group.count_1h),
+                count(group.count_24h),
+                seen,
+            ]
+            rows.append((group.pattern, cells))
         table.replace_rows(rows)

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from screens.formatting import count, severity_word, shorten
-from screens.widgets.panel import Panel, PanelTable, RenderContext
+from screens.widgets.panel import Panel, PanelTable, RenderContext, flex_width
 
 SEVERITY_STYLE = {"P0": "bold reverse red", "P1": "bold red", "P2": "bold yellow"}
 
@@ -26,7 +26,6 @@ class FindingsPanel(Panel):
     key = "findings"
     title = "Findings"
     number = 1
-    compact_width = 78  # spans both columns at 80x24
     sources = ("duplicates", "paid_without_payment", "notifications")
 
     def compose_body(self) -> ComposeResult:
@@ -55,7 +54,8 @@ class FindingsPanel(Panel):
             summary.update("waiting for the first poll…")
         else:
             summary.update("No findings: every detector is quiet.")
-        title_width = 30 if ctx.compact else 44
+        runbook_width = min(24, max((len(f.runbook) for f in ctx.findings), default=7))
+        title_width = flex_width(ctx, (3, 10, 8, runbook_width), hi=60)
         rows = []
         for finding in ctx.findings:
             sev = Text(finding.severity, style=SEVERITY_STYLE.get(finding.severity, "bold"))
@@ -65,9 +65,9 @@ class FindingsPanel(Panel):
                     [
                         sev,
                         shorten(finding.title, title_width),
-                        shorten(show_value(finding.value), 14),
-                        shorten(show_value(finding.threshold), 10),
-                        finding.runbook,
+                        shorten(show_value(finding.value), 10),
+                        shorten(show_value(finding.threshold), 8),
+                        shorten(finding.runbook, runbook_width),
                     ],
                 )
             )

@@ -8,7 +8,7 @@ so in its own error line and keeps showing the last good value, so the rest go o
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import ClassVar
 
@@ -23,7 +23,7 @@ from console.metrics.snapshot import Snapshot
 from screens.formatting import shorten
 from screens.source import FindingLike
 
-COMPACT_WIDTH = 38  # a panel's usable width at 80 columns (two panels side by side)
+NARROW = 60  # a panel narrower than this shows its compact form
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,8 @@ class RenderContext:
     findings_error: str | None = None
     db_error: str | None = None
     event_filter: str = ""
-    compact: bool = False
-    notes: dict[str, str] = field(default_factory=dict)
+    compact: bool = False  # the panel is narrow: fewer columns, short words
+    width: int = 100  # cells the panel's content may use (set per panel in `show`)
 
 
 class DrillDown(Message):
@@ -60,7 +60,6 @@ class Panel(Vertical):
     key: ClassVar[str] = ""
     title: ClassVar[str] = ""
     number: ClassVar[int] = 0
-    compact_width: ClassVar[int] = COMPACT_WIDTH
     # The Collector's query names (console/metrics/panels.py) whose failure this panel
     # reports, besides its own key.
     sources: ClassVar[tuple[str, ...]] = ()
@@ -76,15 +75,25 @@ class Panel(Vertical):
     def compose_body(self) -> ComposeResult:
         yield PanelText("", classes="panel-text")
 
+    _shown: RenderContext | None = None
+
     def show(self, ctx: RenderContext) -> None:
         """Render this panel from `ctx` (called only when rendering is allowed)."""
+        self._shown = ctx
+        width = self.content_region.width or ctx.width
+        ctx = replace(ctx, width=width, compact=width < NARROW)
         error = self.error_text(ctx)
         line = self.query_one(".panel-error", Static)
         if error and ctx.compact:
-            error = shorten(error, self.compact_width - 2)
+            error = shorten(error, width - 2)
         line.update(Text(f"! {error}") if error else "")
         line.display = bool(error)
         self.render_body(ctx)
+
+    def on_resize(self) -> None:
+        """Maximised, restored or the terminal resized: lay the same data out again."""
+        if self._shown is not None:
+            self.show(self._shown)
 
     def error_text(self, ctx: RenderContext) -> str | None:
         if ctx.snapshot is None:
@@ -119,9 +128,12 @@ class PanelTable(DataTable[Text | str]):
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
         self.drill_kind = drill_kind
 
+    _names: tuple[str, ...] = ()
+
     def set_columns(self, names: Sequence[str]) -> None:
-        """Swap the column set (wide vs compact) only when it changes."""
-        if tuple(str(c.label) for c in self.columns.values()) != tuple(names):
+        """The column set (wide vs compact) used by the next `replace_rows`."""
+        if tuple(names) != self._names:
+            self._names = tuple(names)
             self.clear(columns=True)
             self.add_columns(*names)
 
@@ -129,7 +141,8 @@ class PanelTable(DataTable[Text | str]):
         current: str | None = None
         if self.row_count and 0 <= self.cursor_row < self.row_count:
             current = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        self.clear()
+        self.clear(columns=True)  # columns re-measured: a narrower panel gets narrower ones
+        self.add_columns(*self._names)
         keys: list[str] = []
         for key, cells in rows:
             if key in keys:  # a duplicate key would raise; the first row wins the key
@@ -148,13 +161,16 @@ class PanelTable(DataTable[Text | str]):
 
 def no_data_text(ctx: RenderContext) -> Text:
     if ctx.db_error:
-        text = f"no data: {ctx.db_error}"
-        return Text(shorten(text, COMPACT_WIDTH) if ctx.compact else text)
+        return Text(shorten(f"no data: {ctx.db_error}", ctx.width))
     return Text("waiting for the first poll…")
 
 
 def fit(lines: Iterable[str], ctx: RenderContext) -> Text:
-    """Summary lines, each shortened to one compact line at 80 columns."""
-    if ctx.compact:
-        return Text("\n".join(shorten(line, COMPACT_WIDTH) for line in lines))
-    return Text("\n".join(lines))
+    """Summary lines, each kept to one line of the panel's width (whole words)."""
+    return Text("\n".join(shorten(line, ctx.width) for line in lines))
+
+
+def flex_width(ctx: RenderContext, fixed: Sequence[int], *, lo: int = 8, hi: int = 200) -> int:
+    """Cells left for a table's one flexible column, after the fixed ones and padding."""
+    padding = 2 * (len(fixed) + 1) + 1  # one cell each side of every column, a scrollbar
+    return max(lo, min(hi, ctx.width - sum(fixed) - padding))

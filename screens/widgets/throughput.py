@@ -7,7 +7,14 @@ from textual.widgets import Sparkline, Static
 
 from console.metrics.snapshot import Snapshot
 from screens.formatting import count, matches_filter, per_minute, shorten_left, sparkline
-from screens.widgets.panel import Panel, PanelTable, RenderContext, fit, no_data_text
+from screens.widgets.panel import (
+    Panel,
+    PanelTable,
+    RenderContext,
+    fit,
+    flex_width,
+    no_data_text,
+)
 
 MINUTES = 60
 WIDE = ("Event type", "1h", "/min", "Last 60 min")
@@ -34,7 +41,8 @@ class ThroughputPanel(Panel):
         summary = self.query_one(".panel-summary", Static)
         table = self.query_one(PanelTable)
         plot = self.query_one(Sparkline)
-        table.set_columns(COMPACT if ctx.compact else WIDE)
+        trend = ctx.width >= 70
+        table.set_columns(WIDE if trend else COMPACT)
         snap = ctx.snapshot
         if snap is None:
             summary.update(no_data_text(ctx))
@@ -49,17 +57,19 @@ class ThroughputPanel(Panel):
         summary.update(fit(lines, ctx))
         plot.data = [float(v) for v in total]
         plot.display = True
+        trend_width = min(30, max(10, ctx.width - 32 - 11 - 11)) if trend else 0
+        name_width = flex_width(ctx, (6, 5, trend_width) if trend else (6, 5), lo=10, hi=32)
         rows = []
         for event_type in types:
             series = per_minute(snap.throughput, snap.taken_at, MINUTES, [event_type])
             hour = sum(series)
             cells = [
-                shorten_left(event_type, 18 if ctx.compact else 32),
+                shorten_left(event_type, name_width),
                 count(hour),
                 count(round(hour / MINUTES, 1)),
             ]
-            if not ctx.compact:
-                cells.append(sparkline(series, 30))
+            if trend:
+                cells.append(sparkline(series, trend_width))
             rows.append((hour, event_type, cells))
         rows.sort(key=lambda r: (-r[0], r[1]))
         table.replace_rows((key, cells) for _, key, cells in rows)
