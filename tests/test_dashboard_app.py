@@ -101,8 +101,13 @@ async def test_number_keys_focus_panels_and_m_maximises() -> None:
         for key, panel in expected.items():
             await pilot.press(key)
             assert focused_panel(app) == panel, key
+        errors_table = app.dashboard.query_one("#errors DataTable", DataTable)
+        labels = lambda: [str(c.label) for c in errors_table.columns.values()]  # noqa: E731
+        assert labels()[-1] == "Last"  # condensed at 80x24
         await pilot.press("3", "m")
         assert app.screen.maximized is not None and app.screen.maximized.id == "errors"
+        await pilot.pause()
+        assert labels()[-1] == "Last seen"  # maximised: the panel uses the room
         await pilot.press("7")
         assert app.screen.maximized.id == "connections"
         await pilot.press("m")
