@@ -23,6 +23,7 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from console.db import SessionLimits
@@ -33,7 +34,13 @@ from screens.filter import FilterScreen
 from screens.help import HelpScreen
 from screens.ops import Operations
 from screens.polling import NoAnswer, PollState, describe_failure, next_interval
-from screens.source import Evaluator, SnapshotSource, SourceFactory, sort_findings
+from screens.source import (
+    Evaluator,
+    FindingLike,
+    SnapshotSource,
+    SourceFactory,
+    sort_findings,
+)
 from screens.widgets.panel import RenderContext
 from screens.widgets.status_bar import StatusInfo
 
@@ -84,6 +91,7 @@ class IncidentApp(App[int]):
         self.dashboard = DashboardScreen()
         self._source: SnapshotSource | None = None
         self._rendered_ctx: RenderContext | None = None
+        self._next_poll: Timer | None = None
 
     def get_default_screen(self) -> Screen:
         return self.dashboard
@@ -129,7 +137,7 @@ class IncidentApp(App[int]):
         self._schedule(self.state.interval)
         self.render_now()
 
-    def _triage(self, snapshot: Snapshot) -> tuple[list, str | None]:
+    def _triage(self, snapshot: Snapshot) -> tuple[list[FindingLike], str | None]:
         if self.evaluate is None:
             return [], None
         try:
@@ -145,7 +153,16 @@ class IncidentApp(App[int]):
         self.render_now()
 
     def _schedule(self, delay: float) -> None:
-        self.set_timer(delay, self.start_poll, name="next-poll")
+        if self._next_poll is not None:
+            self._next_poll.stop()
+        self._next_poll = self.set_timer(delay, self.start_poll, name="next-poll")
+
+    def action_poll_now(self) -> None:
+        """Poll at once instead of waiting, unless a poll is already running."""
+        if self.state.polling_since is None:
+            if self._next_poll is not None:
+                self._next_poll.stop()
+            self.start_poll()
 
     async def _drop_source(self) -> None:
         source, self._source = self._source, None
@@ -262,6 +279,7 @@ class IncidentApp(App[int]):
         yield from super().get_system_commands(screen)
         yield SystemCommand("Pause / resume", "Freeze the panels", self.action_toggle_pause)
         yield SystemCommand("Filter by event type", "Show some types", self.action_filter)
+        yield SystemCommand("Poll now", "Refresh without waiting", self.action_poll_now)
         yield SystemCommand("Refresh slower", "Longer poll interval", self.action_slower)
         yield SystemCommand("Refresh faster", "Shorter poll interval", self.action_faster)
         yield SystemCommand("Help", "Keys and HTTP codes", self.action_help)

@@ -58,6 +58,7 @@ class DashboardScreen(Screen[None]):
         Binding("escape", "minimize", "Restore size", show=False),
         Binding("slash", "app.filter", "Filter"),
         Binding("p", "app.toggle_pause", "Pause"),
+        Binding("r", "app.poll_now", "Poll now", show=False),
         Binding("plus", "app.slower", "Refresh less often", key_display="+", show=False),
         Binding("minus", "app.faster", "Refresh more often", key_display="-", show=False),
     ]

@@ -156,7 +156,7 @@ async def test_p_pauses_rendering_and_resumes_with_the_latest_data() -> None:
         await settle(pilot)
         await pilot.press("p")
         assert "PAUSED" in status_text(app)
-        app.start_poll()  # a poll lands while paused
+        await pilot.press("r")  # poll now: a poll lands while paused
         await settle(pilot, polls=2)
         assert app.state.snapshot is second
         assert "11/min" in panel_text(app, "throughput")
@@ -172,7 +172,7 @@ async def test_no_rendering_under_a_dialog_then_catch_up_when_it_closes() -> Non
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("question_mark")
-        app.start_poll()
+        app.action_poll_now()  # (r is not bound under a dialog) a poll lands meanwhile
         await settle(pilot, polls=2)
         assert "11/min" in panel_text(app, "throughput")
         await pilot.press("escape")
@@ -326,8 +326,10 @@ async def test_polls_never_overlap() -> None:
     source = CountingSource([healthy()])
     app = make_app(source=source, interval=0.001)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, polls=5)
-    assert source.polls >= 5
+        await settle(pilot, polls=2)
+        await pilot.press("r", "r", "r", "r")  # "poll now", impatiently
+        await settle(pilot, polls=6)
+    assert source.polls >= 6
     assert CountingSource.most == 1
 
 
