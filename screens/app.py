@@ -244,11 +244,16 @@ class IncidentApp(App[int]):
         self.render_now()
 
     def action_slower(self) -> None:
-        self.state.interval = next_interval(self.state.interval, +1)
-        self.render_status()
+        self._set_interval(next_interval(self.state.interval, +1))
 
     def action_faster(self) -> None:
-        self.state.interval = next_interval(self.state.interval, -1)
+        self._set_interval(next_interval(self.state.interval, -1))
+
+    def _set_interval(self, seconds: float) -> None:
+        """Takes effect now: the waiting poll is re-timed (a backoff is left alone)."""
+        self.state.interval = seconds
+        if self.state.polling_since is None and self.state.error is None:
+            self._schedule(seconds)
         self.render_status()
 
     def action_filter(self) -> None:

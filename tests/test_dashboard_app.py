@@ -194,6 +194,15 @@ async def test_plus_and_minus_change_the_refresh_interval() -> None:
         assert app.state.interval == 0.5
 
 
+async def test_a_shorter_interval_takes_effect_at_once() -> None:
+    app = make_app(healthy(), interval=60)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("minus", "minus", "minus", "minus", "minus", "minus")
+        assert app.state.interval == 0.5
+        await settle(pilot, polls=2, timeout=2.0)  # not 60 s later
+
+
 async def test_question_mark_shows_keys_and_the_guide_http_codes() -> None:
     app = make_app(healthy())
     async with app.run_test(size=(100, 40)) as pilot:
