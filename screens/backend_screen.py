@@ -24,6 +24,7 @@ from screens.confirm import ConfirmScreen
 from screens.drilldown import when
 from screens.formatting import duration
 from screens.ops import Operations
+from screens.polling import describe_failure
 
 READ_ONLY_NOTE = "read-only: restart with --allow-write to cancel or terminate backends"
 QUESTIONS = {
@@ -95,6 +96,9 @@ class BackendScreen(ModalScreen[None]):
         except DatabaseError as exc:
             details.update(Text(f"! {exc}"))
             return
+        except Exception as exc:  # a bug: shown here, where it happened
+            details.update(Text(f"! {describe_failure(exc)[1]}"))
+            return
         if detail is None:
             details.update(f"pid {self.pid} is gone: no such backend now")
             self.query_one("#backend-query-text", Static).update("")
@@ -126,6 +130,9 @@ class BackendScreen(ModalScreen[None]):
             acted = await self.ops.signal(self.pid, action, self.protected)
         except DatabaseError as exc:
             result.update(Text(f"! {action} refused: {exc}"))
+            return
+        except Exception as exc:  # never retried: the operator decides what next
+            result.update(Text(f"! {action} failed: {describe_failure(exc)[1]}"))
             return
         if acted:
             result.update(Text(f"{action}: the server signalled pid {self.pid}", style="bold"))

@@ -50,7 +50,7 @@ def own_pids(ctx: RenderContext) -> list[int]:
     return [
         s.pid
         for s in ctx.snapshot.connections.sessions
-        if (s.application_name or "").startswith(mine)
+        if s.application_name == mine or (s.application_name or "").startswith(mine + ":")
     ]
 
 

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from console.db import DatabaseError
+from screens.polling import describe_failure
 
 Loader = Callable[[], Awaitable[Sequence[Sequence[str]]]]
 
@@ -56,6 +57,9 @@ class RowsScreen(ModalScreen[None]):
             rows = await self.load()
         except DatabaseError as exc:
             status.update(Text(f"! {exc}"))
+            return
+        except Exception as exc:  # a bug: shown here, where it happened; the app stays up
+            status.update(Text(f"! {describe_failure(exc)[1]}"))
             return
         table = self.query_one(DataTable)
         table.clear()

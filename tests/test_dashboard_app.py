@@ -25,13 +25,13 @@ from dashboard_samples import (
 )
 from textual import events
 from textual.command import CommandPalette
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Static
 
 from console.db import ConnectionFailed, NoDatabaseConfigured
 from console.metrics.snapshot import Snapshot
 from screens.app import dashboard_command
 from screens.confirm import ConfirmScreen
-from screens.drilldown import TextScreen
+from screens.drilldown import RowsScreen, TextScreen
 from screens.filter import FilterScreen
 from screens.help import HelpScreen
 from screens.source import StaticSource
@@ -352,6 +352,25 @@ async def test_a_crashing_triage_is_shown_in_findings_and_panels_still_render() 
         await settle(pilot)
         assert "triage: ValueError: threshold 'x' is not a number" in panel_text(app, "findings")
         assert "payment_intent.succeeded" in panel_text(app, "throughput")
+
+
+async def test_a_crashing_drilldown_shows_its_error_in_place() -> None:
+    async def broken() -> list[list[str]]:
+        raise KeyError("event_type")
+
+    app = make_app(healthy())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(RowsScreen("Events", ("id",), broken))
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if "KeyError" in str(app.screen.query_one("#drill-status", Static).render()):
+                break
+        assert "! KeyError: 'event_type'" in str(
+            app.screen.query_one("#drill-status", Static).render()
+        )
+        await pilot.press("escape")
+        assert app.screen is app.dashboard and app.is_running
 
 
 async def test_panels_do_not_overlap_and_fit_at_80x24_and_160x48() -> None:
