@@ -145,3 +145,25 @@ async def test_terminate_kills_the_backend_and_cancel_keeps_it(db) -> None:
     finally:
         await rw.close()
         victim.close()
+
+
+async def test_a_timed_out_drilldown_leaves_the_operator_connection_usable(db) -> None:
+    from console.db import LockTimeout, SessionLimits
+    from screens.ops import Operations
+
+    ops = Operations(
+        db.dsn,
+        allow_write=False,
+        limits=SessionLimits(statement_timeout_ms=500, lock_timeout_ms=200),
+    )
+    locker = db.connect()
+    try:
+        locker.execute("BEGIN")
+        locker.execute("LOCK TABLE webhook_events IN ACCESS EXCLUSIVE MODE")
+        with pytest.raises(LockTimeout, match="lock timeout"):
+            await ops.events_for_error("%Invalid%")
+        locker.execute("ROLLBACK")
+        assert await ops.events_for_error("%Invalid%") == []
+    finally:
+        locker.close()
+        await ops.close()
