@@ -1,8 +1,11 @@
 """The base of every dashboard panel: a titled, maximisable box rendered from one context.
 
 A panel is told everything it may show in one frozen `RenderContext`; it never fetches.
-When the Snapshot says this panel's query failed (`panel_errors[key]`), the panel says
-so in its own error line and keeps showing the last good value, so the rest go on.
+It lays that out for its own width (columns drop and text shortens at whole words when
+narrow, a maximised panel uses the room), again whenever it is resized. When the
+Snapshot says a query behind this panel failed (`panel_errors[key or one of sources]`),
+the panel says so in its own error line and keeps showing the last good value, so the
+rest go on.
 """
 
 from __future__ import annotations
@@ -150,7 +153,7 @@ class PanelTable(DataTable[Text | str]):
             self.add_row(*cells, key=key)
             keys.append(key)
         if current in keys:
-            self.move_cursor(row=keys.index(current), animate=False, scroll=False)
+            self.move_cursor(row=keys.index(current), animate=False, scroll=True)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if self.drill_kind and event.row_key.value is not None:
