@@ -28,7 +28,7 @@ from textual.command import CommandPalette
 from textual.widgets import DataTable, Input, Static
 
 from console.db import ConnectionFailed, NoDatabaseConfigured
-from console.metrics.snapshot import Snapshot
+from console.metrics.snapshot import ErrorGroup, Snapshot
 from screens.app import dashboard_command
 from screens.confirm import ConfirmScreen
 from screens.drilldown import RowsScreen, TextScreen
@@ -236,6 +236,27 @@ async def test_ctrl_p_opens_the_command_palette_and_q_quits() -> None:
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code == 0
+
+
+async def test_the_selected_row_follows_its_key_when_the_order_changes() -> None:
+    def groups(x: int, y: int) -> Snapshot:
+        return healthy(
+            errors=(
+                ErrorGroup("Invalid signature", "%Invalid signature%", x, x, TAKEN),
+                ErrorGroup("Rate limit exceeded", "%Rate limit exceeded%", y, y, TAKEN),
+            )
+        )
+
+    app = make_app(source=StaticSource([groups(10, 5), groups(10, 50)]), interval=60)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        table = app.dashboard.query_one("#errors DataTable", DataTable)
+        assert table.get_row_at(table.cursor_row)[0] == "Invalid signature"
+        await pilot.press("r")
+        await settle(pilot, polls=2)
+        assert table.get_row_at(0)[0] == "Rate limit exceeded"  # re-sorted
+        assert table.get_row_at(table.cursor_row)[0] == "Invalid signature"  # still selected
 
 
 async def test_enter_on_a_finding_shows_its_evidence() -> None:
