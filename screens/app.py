@@ -122,10 +122,12 @@ class IncidentApp(App[int]):
         try:
             if self._source is None:
                 self._source = self.source_factory()
+            # The first poll loads the whole window: give it more time than a delta poll.
+            timeout = self.poll_timeout * (1 if self.state.polls else 3)
             try:
-                snapshot = await asyncio.wait_for(self._source.poll(), self.poll_timeout)
+                snapshot = await asyncio.wait_for(self._source.poll(), timeout)
             except TimeoutError:
-                raise NoAnswer(f"no answer from the database in {self.poll_timeout:g} s") from None
+                raise NoAnswer(f"no answer from the database in {timeout:g} s") from None
         except Exception as exc:
             kind, message = describe_failure(exc)
             if kind == "no_answer":  # cancelled mid-poll: rebuild rather than trust its state
