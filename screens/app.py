@@ -271,8 +271,13 @@ class IncidentApp(App[int]):
             self.push_screen(HelpScreen(list(self.key_help())))
 
     def key_help(self) -> Iterable[tuple[str, str]]:
+        panels = sorted(PANELS, key=lambda p: p.number)
+        yield (
+            f"{panels[0].number}-{panels[-1].number}",
+            "Focus a panel: " + ", ".join(f"{p.number} {p.label or p.title}" for p in panels),
+        )
         for binding in [*self.dashboard.BINDINGS, *self.BINDINGS]:
-            if isinstance(binding, Binding) and binding.description:
+            if isinstance(binding, Binding) and not binding.key.isdigit():
                 yield self.get_key_display(binding), binding.description
         yield "Enter", "Drill down (errors, stuck orders, connections, findings)"
         yield "Tab / Shift+Tab", "Next / previous panel"
@@ -292,7 +297,7 @@ class IncidentApp(App[int]):
         yield SystemCommand("Help", "Keys and HTTP codes", self.action_help)
         for panel in PANELS:
             yield SystemCommand(
-                f"Focus {panel.title}",
+                f"Focus {panel.label or panel.title}",
                 f"Key {panel.number}",
                 lambda key=panel.key: self.dashboard.action_focus_panel(key),
             )

@@ -42,7 +42,7 @@ PANELS: tuple[type[Panel], ...] = (
 
 def _focus_bindings() -> list[Binding]:
     return [
-        Binding(str(p.number), f"focus_panel('{p.key}')", f"Focus {p.title}", show=False)
+        Binding(str(p.number), f"focus_panel('{p.key}')", f"Focus {p.label or p.title}", show=False)
         for p in sorted(PANELS, key=lambda p: p.number)
     ]
 

@@ -59,7 +59,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body", classes="dialog") as body:
-            body.border_title = "Help (Esc to close)"
+            body.border_title = "Help (Esc closes, arrows scroll)"
             yield Static(keys_table(self.keys))
             yield Static(http_codes_table())
 

@@ -33,3 +33,13 @@ def test_snapshot_database_down(snap_compare, size) -> None:
     down = ConnectionFailed("cannot reach the database at db.internal:5432: connection refused")
     app = make_app(source=StaticSource(error=down), interval=60)
     assert snap_compare(app, terminal_size=size, run_before=settle)
+
+
+def test_snapshot_help_at_80x24(snap_compare) -> None:
+    app = make_app(healthy(), interval=60)
+
+    async def open_help(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("question_mark")
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=open_help)

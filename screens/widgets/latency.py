@@ -23,6 +23,7 @@ SMALL = ("Event type", "avg", "p95")
 class LatencyPanel(Panel):
     key = "latency"
     title = "Latency, last hour"
+    label = "Latency"
     number = 4
     sources = ("processed",)
 

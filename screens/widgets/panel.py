@@ -62,6 +62,7 @@ class Panel(Vertical):
     ALLOW_MAXIMIZE = True
     key: ClassVar[str] = ""
     title: ClassVar[str] = ""
+    label: ClassVar[str] = ""  # a short name for help and the command palette
     number: ClassVar[int] = 0
     # The Collector's query names (console/metrics/panels.py) whose failure this panel
     # reports, besides its own key.

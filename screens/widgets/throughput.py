@@ -29,6 +29,7 @@ def event_types(snap: Snapshot) -> list[str]:
 class ThroughputPanel(Panel):
     key = "throughput"
     title = "Throughput / min, last hour"
+    label = "Throughput"
     number = 2
     sources = ("events",)
 
