@@ -11,6 +11,7 @@ only acts and reports whether the server did.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any, Literal
 
 import psycopg
@@ -45,8 +46,10 @@ async def signal_backend(
     action: Signal,
     *,
     protected_pids: Iterable[int] = (),
+    backend_start: datetime | None = None,
 ) -> bool:
-    """Send `action` to backend `pid`; True if the server acted, False if the pid was gone.
+    """Send `action` to backend `pid`; True if the server acted, False if the pid was gone
+    (or, given the `backend_start` the operator saw, now belongs to another session).
 
     Raises BackendRefused for the console's own or a protected pid, ReadOnlyError when the
     connection was not opened for writing, and other DatabaseError kinds for server errors.
@@ -67,7 +70,8 @@ async def signal_backend(
                 f"the console is read-only: it will not {action} pid {pid}",
                 "restart with --allow-write to cancel or terminate backends",
             )
-        cur = await conn.execute(query.text, query.bind({"pid": pid}))
+        params = {"pid": pid, "backend_start": backend_start}
+        cur = await conn.execute(query.text, query.bind(params))
         row = await cur.fetchone()
     except DatabaseError:
         raise

@@ -7,6 +7,7 @@ type the pid. The screen re-reads the backend after acting so the outcome is vis
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -68,6 +69,7 @@ class BackendScreen(ModalScreen[None]):
         self.ops = ops
         self.protected = tuple(protected)
         self.confirm_expiry = confirm_expiry
+        self.seen_start: datetime | None = None  # the session the operator is looking at
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog drill") as box:
@@ -104,6 +106,7 @@ class BackendScreen(ModalScreen[None]):
             self.query_one("#backend-query-text", Static).update("")
             return
         details.update(describe(detail))
+        self.seen_start = detail.backend_start
         self.query_one("#backend-query-text", Static).update(Text(detail.query or "(no query)"))
 
     def action_signal(self, action: Signal) -> None:
@@ -127,7 +130,7 @@ class BackendScreen(ModalScreen[None]):
     async def send(self, action: Signal) -> None:
         result = self.query_one("#backend-result", Static)
         try:
-            acted = await self.ops.signal(self.pid, action, self.protected)
+            acted = await self.ops.signal(self.pid, action, self.protected, self.seen_start)
         except DatabaseError as exc:
             result.update(Text(f"! {action} refused: {exc}"))
             return
@@ -137,5 +140,5 @@ class BackendScreen(ModalScreen[None]):
         if acted:
             result.update(Text(f"{action}: the server signalled pid {self.pid}", style="bold"))
         else:
-            result.update(f"{action}: the server did not act (pid {self.pid} already gone?)")
+            result.update(f"{action}: nothing done: pid {self.pid} is gone or now another session")
         self.fetch()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import psycopg
@@ -63,10 +64,18 @@ class Operations:
     async def backend(self, pid: int) -> drilldown.BackendDetail | None:
         return await self._run(lambda c: drilldown.backend(c, pid))
 
-    async def signal(self, pid: int, action: backends.Signal, protected: Iterable[int]) -> bool:
+    async def signal(
+        self,
+        pid: int,
+        action: backends.Signal,
+        protected: Iterable[int],
+        backend_start: datetime | None = None,
+    ) -> bool:
         pids = tuple(protected)
         return await self._run(
-            lambda c: backends.signal_backend(c, pid, action, protected_pids=pids)
+            lambda c: backends.signal_backend(
+                c, pid, action, protected_pids=pids, backend_start=backend_start
+            )
         )
 
     async def close(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import psycopg
 import pytest
@@ -167,3 +168,18 @@ async def test_a_timed_out_drilldown_leaves_the_operator_connection_usable(db) -
     finally:
         locker.close()
         await ops.close()
+
+
+async def test_a_reused_pid_is_never_signalled(db) -> None:
+    victim = db.connect()
+    rw = await connect(db.dsn, allow_write=True)
+    try:
+        pid = victim.info.backend_pid
+        seen = (await drilldown.backend(rw, pid)).backend_start
+        earlier = seen - timedelta(seconds=1)  # the session the operator saw is not this one
+        assert await backends.signal_backend(rw, pid, "terminate", backend_start=earlier) is False
+        assert victim.execute("SELECT 1").fetchone() == (1,)
+        assert await backends.signal_backend(rw, pid, "terminate", backend_start=seen) is True
+    finally:
+        await rw.close()
+        victim.close()
