@@ -1,0 +1,161 @@
+"""Small pure helpers that turn numbers and times into short, honest text for panels.
+
+Kept free of Textual so they are trivially testable and reusable by any front end.
+Shortening always cuts at a word boundary and says so with an ellipsis: an operator
+should never read half a word as if it were the whole message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from console.metrics.snapshot import MinuteBucket
+
+SEVERITY_ORDER = {"P0": 0, "P1": 1, "P2": 2}
+SEVERITY_WORDS = {
+    "P0": "P0 CRITICAL",
+    "P1": "P1 HIGH",
+    "P2": "P2 MEDIUM",
+}
+_BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def shorten(text: str, width: int) -> str:
+    """`text` on one line, at most `width` cells, cut at a word boundary with '…'."""
+    flat = " ".join(str(text).split())
+    if width <= 0:
+        return ""
+    if len(flat) <= width:
+        return flat
+    if width == 1:
+        return "…"
+    cut = flat[: width - 1]
+    space = cut.rfind(" ")
+    if space >= 1 and flat[width - 1] != " ":  # a word would be cut: drop it whole
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+def shorten_left(text: str, width: int) -> str:
+    """Keep the end of a dotted name (the part that differs), cut at a '.' or '_'."""
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    tail = text[-(width - 1) :]
+    if text[-width] in "._":
+        return "…" + tail
+    for index, char in enumerate(tail):
+        if char in "._" and index + 1 < len(tail):
+            return "…" + tail[index + 1 :]
+    return "…" + tail
+
+
+def duration(seconds: float | None) -> str:
+    """Compact duration: 850ms, 4.2s, 3m05s, 2h10m, 3d4h; '—' when unknown."""
+    if seconds is None:
+        return "—"
+    if seconds < 0:
+        seconds = 0.0
+    if seconds < 1:
+        return f"{seconds * 1000:.0f}ms"
+    if seconds < 10:
+        return f"{seconds:.1f}s"
+    if seconds < 60:
+        return f"{seconds:.0f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours}h{minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours}h"
+
+
+def ago(then: datetime | None, now: datetime) -> str:
+    """'3m05s ago' relative to `now` (both aware datetimes); '—' when unknown."""
+    if then is None:
+        return "—"
+    return f"{duration((now - then).total_seconds())} ago"
+
+
+def count(value: int | float) -> str:
+    """Thousands separators for counts; one decimal for small rates."""
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}"
+    return f"{int(value):,}"
+
+
+def percent(value: float) -> str:
+    return f"{value:.1f}%"
+
+
+def severity_word(severity: str | None) -> str:
+    """The severity as words, readable without colour."""
+    if severity is None:
+        return "OK"
+    return SEVERITY_WORDS.get(severity, severity)
+
+
+def highest_severity(severities: Iterable[str]) -> str | None:
+    ranked = sorted((s for s in severities if s in SEVERITY_ORDER), key=SEVERITY_ORDER.get)
+    return ranked[0] if ranked else None
+
+
+def minute_floor(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def per_minute(
+    buckets: Sequence[MinuteBucket],
+    end: datetime,
+    minutes: int = 60,
+    event_types: Iterable[str] | None = None,
+) -> list[int]:
+    """A dense series of events per minute over the `minutes` ending at `end`, oldest first.
+
+    Buckets may be sparse (quiet minutes absent); missing minutes count as zero. With
+    `event_types`, only those types are counted.
+    """
+    last = minute_floor(end)
+    first = last - timedelta(minutes=minutes - 1)
+    wanted = None if event_types is None else set(event_types)
+    series = [0] * minutes
+    for bucket in buckets:
+        start = minute_floor(bucket.minute)
+        if start < first or start > last:
+            continue
+        index = int((start - first).total_seconds() // 60)
+        if wanted is None:
+            series[index] += bucket.total
+        else:
+            series[index] += sum(n for t, n in bucket.by_type.items() if t in wanted)
+    return series
+
+
+def sparkline(values: Sequence[float], width: int) -> str:
+    """Values as block characters, `width` cells wide (groups averaged), '·' for zero."""
+    if width <= 0 or not values:
+        return ""
+    groups: list[float] = []
+    size = len(values) / width if len(values) > width else 1.0
+    position = 0.0
+    while round(position) < len(values) and len(groups) < width:
+        chunk = values[round(position) : max(round(position + size), round(position) + 1)]
+        groups.append(sum(chunk) / len(chunk))
+        position += size
+    top = max(groups)
+    cells = []
+    for value in groups:
+        if value <= 0 or top <= 0:
+            cells.append("·")
+        else:
+            cells.append(_BLOCKS[min(len(_BLOCKS) - 1, int(value / top * (len(_BLOCKS) - 1)))])
+    return "".join(cells)
+
+
+def matches_filter(event_type: str, text: str) -> bool:
+    """Case-insensitive substring match; an empty filter matches everything."""
+    return not text or text.lower() in event_type.lower()

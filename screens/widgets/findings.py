@@ -1,0 +1,74 @@
+"""Findings, most severe first, each with its value, threshold and runbook."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from screens.formatting import count, severity_word, shorten
+from screens.widgets.panel import Panel, PanelTable, RenderContext, flex_width
+
+SEVERITY_STYLE = {"P0": "bold reverse red", "P1": "bold red", "P2": "bold yellow"}
+
+
+def show_value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, int):
+        return count(value)
+    return str(value) if value is not None else "—"
+
+
+class FindingsPanel(Panel):
+    key = "findings"
+    title = "Findings"
+    number = 1
+    sources = ("duplicates", "paid_without_payment", "notifications")
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", classes="panel-summary")
+        table = PanelTable(drill_kind="finding")
+        table.set_columns(("Sev", "Finding", "Value", "Limit", "Runbook"))
+        yield table
+
+    def error_text(self, ctx: RenderContext) -> str | None:
+        problems = []
+        queries = super().error_text(ctx)
+        if queries:
+            problems.append(f"some detectors cannot judge: {queries}")
+        if ctx.db_error:
+            problems.append(f"poll failed: {ctx.db_error}")
+        if ctx.findings_error:
+            problems.append(f"triage: {ctx.findings_error}")
+        return "; ".join(problems) or None
+
+    def render_body(self, ctx: RenderContext) -> None:
+        summary = self.query_one(".panel-summary", Static)
+        if ctx.findings:
+            worst = severity_word(ctx.findings[0].severity)
+            summary.update(Text(f"{len(ctx.findings)} firing, worst {worst}", style="bold"))
+        elif ctx.snapshot is None and not ctx.db_error:
+            summary.update("waiting for the first poll…")
+        else:
+            summary.update("No findings: every detector is quiet.")
+        runbook_width = min(24, max((len(f.runbook) for f in ctx.findings), default=7))
+        title_width = flex_width(ctx, (3, 10, 8, runbook_width), hi=60)
+        rows = []
+        for finding in ctx.findings:
+            sev = Text(finding.severity, style=SEVERITY_STYLE.get(finding.severity, "bold"))
+            rows.append(
+                (
+                    finding.id,
+                    [
+                        sev,
+                        shorten(finding.title, title_width),
+                        shorten(show_value(finding.value), 10),
+                        shorten(show_value(finding.threshold), 8),
+                        shorten(finding.runbook, runbook_width),
+                    ],
+                )
+            )
+        self.query_one(PanelTable).replace_rows(rows)

@@ -1,0 +1,180 @@
+"""The base of every dashboard panel: a titled, maximisable box rendered from one context.
+
+A panel is told everything it may show in one frozen `RenderContext`; it never fetches.
+It lays that out for its own width (columns drop and text shortens at whole words when
+narrow, a maximised panel uses the room), again whenever it is resized. When the
+Snapshot says a query behind this panel failed (`panel_errors[key or one of sources]`),
+the panel says so in its own error line and keeps showing the last good value, so the
+rest go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
+
+from console.metrics.snapshot import Snapshot
+from screens.formatting import shorten
+from screens.source import FindingLike
+
+NARROW = 60  # a panel narrower than this shows its compact form
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """Everything panels may show after one poll (or one failed poll)."""
+
+    snapshot: Snapshot | None
+    now: datetime
+    findings: Sequence[FindingLike] = ()
+    findings_error: str | None = None
+    db_error: str | None = None
+    event_filter: str = ""
+    compact: bool = False  # the panel is narrow: fewer columns, short words
+    width: int = 100  # cells the panel's content may use (set per panel in `show`)
+
+
+class DrillDown(Message):
+    """Enter (or a click) on a row that has rows behind it."""
+
+    def __init__(self, kind: str, key: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self.key = key
+
+
+class PanelText(Static, can_focus=True):
+    """Plain panel text that can take focus, so every panel is reachable by keys."""
+
+
+class Panel(Vertical):
+    """A titled panel; subclasses compose a body and fill it in `render_body`."""
+
+    ALLOW_MAXIMIZE = True
+    key: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    label: ClassVar[str] = ""  # a short name for help and the command palette
+    number: ClassVar[int] = 0
+    # The Collector's query names (console/metrics/panels.py) whose failure this panel
+    # reports, besides its own key.
+    sources: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self) -> None:
+        super().__init__(id=self.key, classes="panel")
+        self.border_title = f"{self.number} {self.title}"
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_body()
+        yield Static("", classes="panel-error")
+
+    def compose_body(self) -> ComposeResult:
+        yield PanelText("", classes="panel-text")
+
+    _shown: RenderContext | None = None
+
+    def show(self, ctx: RenderContext) -> None:
+        """Render this panel from `ctx` (called only when rendering is allowed)."""
+        self._shown = ctx
+        width = self.content_region.width or ctx.width
+        ctx = replace(ctx, width=width, compact=width < NARROW)
+        error = self.error_text(ctx)
+        line = self.query_one(".panel-error", Static)
+        if error and ctx.compact:
+            error = shorten(error, width - 2)
+        line.update(Text(f"! {error}") if error else "")
+        line.display = bool(error)
+        self.render_body(ctx)
+
+    def on_resize(self) -> None:
+        """Maximised, restored or the terminal resized: lay the same data out again."""
+        if self._shown is not None:
+            self.show(self._shown)
+
+    def error_text(self, ctx: RenderContext) -> str | None:
+        if ctx.snapshot is None:
+            return None
+        failed = {
+            name: ctx.snapshot.panel_errors[name]
+            for name in (self.key, *self.sources)
+            if name in ctx.snapshot.panel_errors
+        }
+        if not failed:
+            return None
+        if len(failed) == 1:
+            return f"query failed: {next(iter(failed.values()))} (last good value shown)"
+        reasons = "; ".join(f"{name}: {reason}" for name, reason in failed.items())
+        return f"queries failed: {reasons} (last good values shown)"
+
+    def render_body(self, ctx: RenderContext) -> None:
+        raise NotImplementedError
+
+    def focus_body(self) -> None:
+        for widget in self.query("*").results(Widget):
+            if widget.can_focus:
+                widget.focus()
+                return
+        self.focus()
+
+
+class PanelTable(DataTable[Text | str]):
+    """A row-cursor table that keeps the cursor on the same row key across refreshes."""
+
+    def __init__(self, drill_kind: str | None = None, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
+        self.drill_kind = drill_kind
+
+    _names: tuple[str, ...] = ()
+
+    def set_columns(self, names: Sequence[str]) -> None:
+        """The column set (wide vs compact) used by the next `replace_rows`."""
+        if tuple(names) != self._names:
+            self._names = tuple(names)
+            self.clear(columns=True)
+            self.add_columns(*names)
+
+    def replace_rows(self, rows: Iterable[tuple[str, Sequence[Text | str]]]) -> None:
+        current: str | None = None
+        if self.row_count and 0 <= self.cursor_row < self.row_count:
+            current = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        self.clear(columns=True)  # columns re-measured: a narrower panel gets narrower ones
+        self.add_columns(*self._names)
+        keys: list[str] = []
+        for key, cells in rows:
+            if key in keys:  # a duplicate key would raise; the first row wins the key
+                key = f"{key}\x00{len(keys)}"
+            self.add_row(*cells, key=key)
+            keys.append(key)
+        if current in keys:
+            self.move_cursor(row=keys.index(current), animate=False, scroll=True)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if self.drill_kind and event.row_key.value is not None:
+            event.stop()
+            key = str(event.row_key.value).split("\x00", 1)[0]
+            self.post_message(DrillDown(self.drill_kind, key))
+
+
+def no_data_text(ctx: RenderContext) -> Text:
+    if ctx.db_error:
+        return Text(shorten(f"no data: {ctx.db_error}", ctx.width))
+    return Text("waiting for the first poll…")
+
+
+def fit(lines: Iterable[str], ctx: RenderContext) -> Text:
+    """Summary lines, each kept to one line of the panel's width (whole words)."""
+    return Text("\n".join(shorten(line, ctx.width) for line in lines))
+
+
+def flex_width(ctx: RenderContext, fixed: Sequence[int], *, lo: int = 8, hi: int = 200) -> int:
+    """Cells left for a table's one flexible column, after the fixed ones and padding."""
+    padding = 2 * (len(fixed) + 1) + 1  # one cell each side of every column, a scrollbar
+    return max(lo, min(hi, ctx.width - sum(fixed) - padding))

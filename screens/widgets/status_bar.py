@@ -1,0 +1,139 @@
+"""The one-line status bar: where am I, can I write, how bad is it, how fresh is this.
+
+At 80 columns not everything fits, so parts first switch to their short form and then
+are dropped by priority (least useful first) rather than cut: the write mode, the
+severity and the connection state always stay, as words, so they read the same
+without colour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from screens.formatting import duration, severity_word
+
+SEPARATOR = " │ "
+SEVERITY_STYLE = {"P0": "bold reverse red", "P1": "bold red", "P2": "bold yellow"}
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    environment: str
+    db_host: str
+    allow_write: bool
+    severity: str | None
+    now: datetime
+    data_taken_at: datetime | None = None
+    connection: str = ""  # e.g. "DB DOWN: reconnecting in 4 s"; empty when healthy
+    paused: bool = False
+    interval_seconds: float = 2.0
+    event_filter: str = ""
+
+
+@dataclass
+class Part:
+    priority: int  # 0 never drops; higher drops first
+    full: Text
+    short: Text
+
+
+def _part(priority: int, full: str, short: str | None = None, style: str = "") -> Part:
+    return Part(priority, Text(full, style=style), Text(short or full, style=style))
+
+
+def status_parts(info: StatusInfo) -> list[Part]:
+    """The parts in display order."""
+    mode, mode_style = ("WRITE", "bold reverse red") if info.allow_write else ("READ-ONLY", "bold")
+    age, age_short = "no data yet", "no data"
+    if info.data_taken_at is not None:
+        seconds = max(0.0, (info.now - info.data_taken_at).total_seconds())
+        age_short = f"{duration(seconds) if seconds >= 60 else f'{seconds:.0f}s'} old"
+        age = f"data {age_short}"
+    severity_full, severity_short = severity_word(info.severity), info.severity or "OK"
+    if info.severity is None and info.data_taken_at is None:
+        severity_full, severity_short = "severity unknown", "?"
+    parts = [
+        _part(1, info.environment or "environment?", style="bold"),
+        _part(2, f"db {info.db_host}", info.db_host),
+        _part(0, f" {mode} ", mode, style=mode_style),
+        _part(
+            0,
+            severity_full,
+            severity_short,
+            style=SEVERITY_STYLE.get(info.severity or "", "bold"),
+        ),
+        _part(4, info.now.strftime("%H:%M:%S UTC"), info.now.strftime("%H:%M:%SZ")),
+        _part(3, age, age_short),
+    ]
+    if info.connection:
+        brief = info.connection.replace("reconnecting in ", "retry ").replace(
+            "retrying in ", "retry "
+        )
+        parts.append(_part(0, info.connection, brief.replace(" s", "s"), style="bold reverse"))
+    if info.paused:
+        parts.append(_part(1, " PAUSED ", "PAUSED", style="bold reverse"))
+    parts.append(_part(7, f"every {duration(info.interval_seconds)}"))
+    if info.event_filter:
+        parts.append(_part(5, f"filter: {info.event_filter}", f"/{info.event_filter}"))
+    return parts
+
+
+def _join(parts: list[Part], short: set[int]) -> Text:
+    return Text(SEPARATOR).join(p.short if i in short else p.full for i, p in enumerate(parts))
+
+
+def fit_status(info: StatusInfo, width: int) -> Text:
+    """Degrade step by step until the line fits `width`: shorten the minor parts, drop
+    the optional ones (clock, age, interval, filter), shorten the essential ones, then
+    drop all but the essentials (write mode, severity, connection state)."""
+    parts = status_parts(info)
+    short: set[int] = set()
+
+    def fits() -> bool:
+        return _join(parts, short).cell_len <= width
+
+    def shorten_where(keep: Callable[[int], bool]) -> None:
+        for index in sorted(range(len(parts)), key=lambda i: (-parts[i].priority, i)):
+            if fits():
+                return
+            if keep(parts[index].priority):
+                short.add(index)
+
+    def drop_where(keep: Callable[[int], bool]) -> None:
+        nonlocal short
+        while not fits():
+            candidates = [i for i, p in enumerate(parts) if keep(p.priority)]
+            if not candidates:
+                return
+            drop = max(candidates, key=lambda i: (parts[i].priority, i))
+            parts.pop(drop)
+            short = {i - (i > drop) for i in short if i != drop}
+
+    shorten_where(lambda p: p >= 1)
+    drop_where(lambda p: p >= 3)
+    shorten_where(lambda p: True)
+    drop_where(lambda p: p > 0)
+    text = _join(parts, short)
+    text.truncate(width, overflow="ellipsis")
+    return text
+
+
+class StatusBar(Widget):
+    """Renders a StatusInfo to the current width."""
+
+    DEFAULT_CSS = """
+    StatusBar { height: 1; dock: top; background: $panel; }
+    """
+
+    info: reactive[StatusInfo | None] = reactive(None)
+
+    def render(self) -> Text:
+        if self.info is None:
+            return Text("incident-console: starting…")
+        return fit_status(self.info, self.size.width)

@@ -1,0 +1,76 @@
+"""Throughput: events per minute over the last hour, in total and by event type."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Sparkline, Static
+
+from console.metrics.snapshot import Snapshot
+from screens.formatting import count, matches_filter, per_minute, shorten_left, sparkline
+from screens.widgets.panel import (
+    Panel,
+    PanelTable,
+    RenderContext,
+    fit,
+    flex_width,
+    no_data_text,
+)
+
+MINUTES = 60
+WIDE = ("Event type", "1h", "/min", "Last 60 min")
+COMPACT = ("Event type", "1h", "/min")
+
+
+def event_types(snap: Snapshot) -> list[str]:
+    found = set(snap.event_types) or {t for b in snap.throughput for t in b.by_type}
+    return sorted(found)
+
+
+class ThroughputPanel(Panel):
+    key = "throughput"
+    title = "Throughput / min, last hour"
+    label = "Throughput"
+    number = 2
+    sources = ("events",)
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", classes="panel-summary")
+        yield Sparkline([], id="throughput-plot")
+        yield PanelTable()
+
+    def render_body(self, ctx: RenderContext) -> None:
+        summary = self.query_one(".panel-summary", Static)
+        table = self.query_one(PanelTable)
+        plot = self.query_one(Sparkline)
+        trend = ctx.width >= 70
+        table.set_columns(WIDE if trend else COMPACT)
+        snap = ctx.snapshot
+        if snap is None:
+            summary.update(no_data_text(ctx))
+            plot.display = False
+            table.replace_rows([])
+            return
+        types = [t for t in event_types(snap) if matches_filter(t, ctx.event_filter)]
+        total = per_minute(snap.throughput, snap.taken_at, MINUTES, types)
+        lines = [f"{count(snap.events_per_minute)}/min (5 min avg) · {count(sum(total))} in 1h"]
+        if ctx.event_filter:
+            lines.append(f"filter '{ctx.event_filter}': {len(types)} types")
+        summary.update(fit(lines, ctx))
+        plot.data = [float(v) for v in total]
+        plot.display = True
+        trend_width = min(30, max(10, ctx.width - 32 - 11 - 11)) if trend else 0
+        name_width = flex_width(ctx, (6, 5, trend_width) if trend else (6, 5), lo=10, hi=32)
+        rows = []
+        for event_type in types:
+            series = per_minute(snap.throughput, snap.taken_at, MINUTES, [event_type])
+            hour = sum(series)
+            cells = [
+                shorten_left(event_type, name_width),
+                count(hour),
+                count(round(hour / MINUTES, 1)),
+            ]
+            if trend:
+                cells.append(sparkline(series, trend_width))
+            rows.append((hour, event_type, cells))
+        rows.sort(key=lambda r: (-r[0], r[1]))
+        table.replace_rows((key, cells) for _, key, cells in rows)

@@ -1,0 +1,21 @@
+-- description: One server backend with its full query and the pids blocking it: the connections panel's drill-down
+-- params: pid
+SELECT
+    pid,
+    state,
+    usename::text AS usename,
+    application_name,
+    client_addr::text AS client_addr,
+    backend_type,
+    backend_start,
+    xact_start,
+    query_start,
+    state_change,
+    wait_event_type,
+    wait_event,
+    coalesce(query, '') AS query,
+    extract(epoch FROM clock_timestamp() - coalesce(query_start, backend_start))::float8
+        AS duration_seconds,
+    pg_blocking_pids(pid) AS blocked_by
+FROM pg_stat_activity
+WHERE pid = %(pid)s::integer
