@@ -135,7 +135,7 @@ HANDLERS: dict[str | None, Handler] = {
     "train": _lazy("console.training", "train_command"),
     "init": _lazy("console.incident", "init_command"),
     "serve": _lazy("console.serve", "serve_command"),
-    None: _lazy("console.dashboard", "dashboard_command"),
+    None: _lazy("screens.app", "dashboard_command"),
 }
 
 

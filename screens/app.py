@@ -26,6 +26,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from console.config import Settings
 from console.db import SessionLimits
 from console.metrics.snapshot import Snapshot
 from screens.dashboard import PANELS, DashboardScreen
@@ -92,6 +93,8 @@ class IncidentApp(App[int]):
         self._source: SnapshotSource | None = None
         self._rendered_ctx: RenderContext | None = None
         self._next_poll: Timer | None = None
+        # The demo's simulator (fault switches), when the dashboard runs inside `demo`.
+        self.demo_control: object | None = None
 
     def get_default_screen(self) -> Screen:
         return self.dashboard
@@ -307,27 +310,43 @@ class IncidentApp(App[int]):
         await self.ops.close()
 
 
-def dashboard_command(args: argparse.Namespace) -> int:
-    """Run the dashboard against --dsn / DATABASE_URL (wired from `console.cli`)."""
-    from console.cli import load_settings_from
+def run_dashboard(
+    *,
+    dsn: str,
+    settings: Settings,
+    allow_write: bool = False,
+    environment: str | None = None,
+    demo_control: object | None = None,
+) -> int:
+    """Build and run the dashboard on `dsn`; shared by the console and `demo`."""
     from console.config import dsn_host
-    from console.db import require_dsn
     from screens.source import collector_factory, triage_evaluator
 
-    settings = load_settings_from(args)
-    dsn = require_dsn(settings.database_url)
     limits = SessionLimits.from_settings(settings)
     app = IncidentApp(
         collector_factory(dsn, settings),
         evaluate=triage_evaluator(settings),
-        environment=settings.environment,
+        environment=environment or settings.environment,
         db_host=dsn_host(dsn),
         dsn=dsn,
-        allow_write=bool(getattr(args, "allow_write", False)),
+        allow_write=allow_write,
         interval=settings.refresh_seconds,
         poll_timeout=4 * limits.statement_timeout_ms / 1000 + limits.connect_timeout_seconds,
         limits=limits,
         handle_signals=True,
     )
+    app.demo_control = demo_control
     app.run()
     return app.return_code or 0
+
+
+def dashboard_command(args: argparse.Namespace) -> int:
+    """Run the dashboard against --dsn / DATABASE_URL (wired from `console.cli`)."""
+    from console.cli import load_settings_from
+    from console.db import require_dsn
+
+    settings = load_settings_from(args)
+    dsn = require_dsn(settings.database_url)
+    return run_dashboard(
+        dsn=dsn, settings=settings, allow_write=bool(getattr(args, "allow_write", False))
+    )
