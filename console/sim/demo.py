@@ -54,6 +54,19 @@ def row_counts(dsn: str) -> dict[str, int]:
     return counts
 
 
+def errors_since(dsn: str, since_seconds: float) -> dict[str, int]:
+    """Rejections and failures recorded during the run, by the guide's error message."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT error_message, count(*) FROM webhook_events"
+            " WHERE error_message IS NOT NULL"
+            " AND created_at >= now() - make_interval(secs => %s)"
+            " GROUP BY error_message ORDER BY count(*) DESC",
+            (since_seconds,),
+        ).fetchall()
+    return {str(message): int(count) for message, count in rows}
+
+
 def _jsonable(value: Any) -> Any:
     if is_dataclass(value) and not isinstance(value, type):
         return {k: _jsonable(v) for k, v in asdict(value).items()}
@@ -237,6 +250,7 @@ def _headless(
         "seconds": float(args.seconds),
         "deliveries": _jsonable(stats),
         "rows": row_counts(world.dsn),
+        "errors_during_run": errors_since(world.dsn, float(args.seconds) + 1.0),
         "history": _jsonable(world.summary),
         "elapsed_seconds": round(time.monotonic() - started, 2),
     }
