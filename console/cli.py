@@ -134,7 +134,7 @@ HANDLERS: dict[str | None, Handler] = {
     "run": _lazy("console.runbook", "run_command"),
     "train": _lazy("console.training", "train_command"),
     "init": _lazy("console.incident", "init_command"),
-    "serve": _lazy("console.serve", "serve_command"),
+    "serve": _lazy("screens.serve", "serve_command"),
     None: _lazy("screens.app", "dashboard_command"),
 }
 
