@@ -93,12 +93,6 @@ def exit_code(results: list[StepResult]) -> int:
 def run_command(args: argparse.Namespace) -> int:
     from console.db import DatabaseError
 
-    if getattr(args, "apply", None):
-        return _emit_error(
-            args,
-            "--apply is not available yet: recovery actions arrive with the actions "
-            "module; nothing was changed",
-        )
     try:
         runbooks = load_runbooks()
     except RunbookError as exc:
@@ -110,6 +104,13 @@ def run_command(args: argparse.Namespace) -> int:
             f"no runbook named {args.runbook!r}; `incident-console runbooks` lists them",
         )
     settings = _settings(args)
+    if getattr(args, "apply", None):
+        from console.runbook_apply import ApplyRefused, apply_step
+
+        try:
+            return apply_step(args, runbook, settings)
+        except (DatabaseError, ApplyRefused) as exc:
+            return _emit_error(args, f"{exc} (nothing was changed)")
     need_database = any(step.kind == "query" for step in runbook.steps)
     if need_database and not settings.database_url:
         return _emit_error(

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 from runbook_helpers import REPO, extra_sql_dir, full_catalogue, missing_names
 
@@ -135,8 +136,8 @@ def test_run_exits_0_on_a_healthy_database_and_lists_unrun_steps(cli_root: Path,
         (["run", "no_such_runbook", "--json"], "no runbook named 'no_such_runbook'"),
         (["run", "high_error_rate", "--json"], "no database configured"),
         (
-            ["run", "high_error_rate", "--apply", "reset", "--confirm", "3", "--json"],
-            "--apply is not available yet",
+            ["run", "high_error_rate", "--apply", "no_such_step", "--confirm", "3", "--json"],
+            "has no action step 'no_such_step'",
         ),
         (
             ["run", "high_error_rate", "--dsn", "postgresql://nobody@127.0.0.1:1/x", "--json"],
@@ -163,3 +164,55 @@ def test_a_broken_runbook_dir_is_reported_not_raised(cli_root: Path, tmp_path: P
     assert out.returncode == 1
     assert "processing_down.toml: not valid TOML" in out.stderr
     assert "processing_down.toml" in json.loads(out.stdout)["error"]
+
+
+def _duplicates(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for event_id, processed in (
+            ("evt_dup_a", True),
+            ("evt_dup_a", False),
+            ("evt_dup_b", False),
+        ):
+            conn.execute(
+                "INSERT INTO webhook_events (event_id, event_type, created_at, processed_at)"
+                " VALUES (%s, 'payment_intent.succeeded', now() - interval '2 minutes',"
+                " CASE WHEN %s THEN now() END)",
+                (event_id, processed),
+            )
+        conn.execute(
+            "INSERT INTO webhook_events (event_id, event_type, created_at)"
+            " VALUES ('evt_dup_b', 'payment_intent.succeeded', now() - interval '1 minute')"
+        )
+
+
+def _event_rows(dsn: str) -> list[tuple[str, bool]]:
+    with psycopg.connect(dsn) as conn:
+        return conn.execute(
+            "SELECT event_id, processed_at IS NOT NULL FROM webhook_events ORDER BY 1, 2"
+        ).fetchall()
+
+
+def test_apply_previews_then_needs_write_mode_and_the_exact_token(cli_root: Path, db) -> None:
+    _duplicates(db.dsn)
+    before = _event_rows(db.dsn)
+    base = ("run", "issue_idempotency", "--dsn", db.dsn, "--apply", "cleanup", "--json")
+    preview = cli(cli_root, *base)
+    assert preview.returncode == 2, preview.stderr
+    document = json.loads(preview.stdout)
+    assert document["applied"] is False
+    assert document["preview"]["count"] == 2  # the twin of a processed copy + an older copy
+    token = "2"  # the operator types the previewed row count
+    assert token in document["token_prompt"]
+    assert _event_rows(db.dsn) == before
+    read_only = cli(cli_root, *base, "--confirm", token)
+    assert read_only.returncode == 1 and "--allow-write" in read_only.stderr
+    for wrong in ("", "3", "2; DROP TABLE orders", "y"):
+        refused = cli(cli_root, *base, "--allow-write", "--confirm", wrong)
+        assert refused.returncode == 1, wrong
+        assert "Traceback" not in refused.stderr
+        assert _event_rows(db.dsn) == before
+    applied = cli(cli_root, *base, "--allow-write", "--confirm", token)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert json.loads(applied.stdout)["result"]["status"] == "applied"
+    # the processed copy is kept; each event_id is left once
+    assert _event_rows(db.dsn) == [("evt_dup_a", True), ("evt_dup_b", False)]
