@@ -174,7 +174,7 @@ def _diagnose(finding: str, runbook: str, step: str) -> tuple[PathStep, ...]:
     )
 
 
-RECENT = 4.0  # seconds of clean traffic that count as "the symptom is gone"
+RECENT = 3.0  # seconds of clean traffic that count as "the symptom is gone"
 COMMON_HARM = ("deleted_processed_events", "terminated_healthy_receiver")
 
 SCENARIOS_LIST: tuple[Scenario, ...] = (
@@ -314,7 +314,7 @@ SCENARIOS_LIST: tuple[Scenario, ...] = (
             ),
             customer_impact="New payments are confirmed late while the storm lasts.",
         ),
-        faults=(("retry_storm", _m(burst=200)),),
+        faults=(("retry_storm", _m(burst=400)),),
         diagnose_findings=("rate_limiting",),
         checks=(_check("fault_off", fault="retry_storm"), _check("recent_clean", seconds=RECENT)),
         ideal_path=(

@@ -40,7 +40,7 @@ from console.training.scoring import Debrief, Harm, Score, TraineeEvent, debrief
 from console.training.services import STATE_CHANGING, CommandOutcome, TrainingServices
 from console.triage import Finding, evaluate, resolve_thresholds
 
-TRAINING_THRESHOLDS = {"processing_down_grace_seconds": 5.0, "payments_not_processing_minutes": 0.1}
+TRAINING_THRESHOLDS = {"processing_down_grace_seconds": 3.0, "payments_not_processing_minutes": 0.1}
 DATA_CHECKS = ("no_duplicate_unprocessed", "no_paid_without_payment", "backlog_drained")
 RECEIVER_APP = "webhook-receiver"
 TRAINEE = "trainee"
