@@ -118,15 +118,25 @@ async def test_harmful_actions_are_detected_and_penalised(db, tmp_path: Path) ->
                 " WHERE processed_at IS NOT NULL LIMIT 1) RETURNING id"
             ).fetchall()
             assert len(deleted) == 1
+            # 3. move an order that has a payment intent back to 'pending'
+            moved = conn.execute(
+                "UPDATE orders SET state = 'pending' WHERE id = (SELECT id FROM orders"
+                " WHERE stripe_payment_intent_id IS NOT NULL LIMIT 1) RETURNING id"
+            ).fetchall()
+            assert len(moved) == 1
         plan = await s.plan_action("terminate_backend", {"pid": row[0]})
         result = await s.apply_action(plan, plan.token)
         assert result.status == "applied"
         await s.judge()
         final, report = await s.finish()
     kinds = sorted(h.kind for h in final.harmful)
-    assert kinds == ["deleted_processed_events", "terminated_healthy_receiver"]
+    assert kinds == [
+        "deleted_processed_events",
+        "reset_orders_with_intent",
+        "terminated_healthy_receiver",
+    ]
     assert final.resolved
-    assert (final.points, final.grade) == (100 - 2 * 25, "F")
+    assert (final.points, final.grade) == (100 - 3 * 25, "F")
     assert any("harmful: " in d.reason for d in final.deductions)
     assert any(e["kind"] == "action_applied" for e in report.to_json()["taken"])
 

@@ -113,6 +113,8 @@ class TrainingSession:
         self._viewed_lit: set[str] = set()
         self._opened: set[str] = set()
         self._processed_ids: set[str] = set()
+        self._reset_baseline: set[str] | None = None
+        self._reset_seen: set[str] = set()
         self._hints_taken = 0
         self._faults_cleared: list[str] = []
         self.diagnosed_at: float | None = None
@@ -287,12 +289,14 @@ class TrainingSession:
     async def apply_action(self, plan: Any, token: str) -> Any:
         """Apply a previewed action with the typed token; judged for harm from its preview."""
         assert self._write_conn is not None, "start the session first"
-        self._harm_from_plan(plan)
         audit = AuditLog(state_dsn=None, local_dir=self.state_dir)
         try:
             result = await asyncio.to_thread(
                 actions.apply, self._write_conn, plan, token, audit=audit, operator=TRAINEE
             )
+        except actions.ActionError as exc:
+            self._record("action_refused", plan.action_id, reason=str(exc))
+            raise
         finally:
             audit.close()
         self._record(
@@ -302,6 +306,8 @@ class TrainingSession:
             changed=result.changed,
             previewed=plan.count,
         )
+        if result.changed:
+            self._harm_from_plan(plan)
         return result
 
     def _harm_from_plan(self, plan: Any) -> None:
@@ -371,7 +377,26 @@ class TrainingSession:
             return self.progress()
 
     async def _scan_processed(self) -> None:
+        """Harm read from the data itself, whoever caused it (an action, psql, a script).
+
+        Exact, by id: a processed row deleted while others got processed in between is
+        still seen. The set is the session's processed events — small in training.
+        """
         assert self._check_conn is not None
+        cur = await self._check_conn.execute(
+            "SELECT id::text AS id FROM orders WHERE state = 'pending'"
+            " AND stripe_payment_intent_id IS NOT NULL"
+        )
+        reset = {row["id"] for row in await cur.fetchall()}
+        if self._reset_baseline is None:
+            self._reset_baseline = reset
+        new = reset - self._reset_baseline - self._reset_seen
+        if new:
+            self._reset_seen |= new
+            self._harm(
+                "reset_orders_with_intent",
+                f"{len(new)} order(s) with a payment intent moved back to 'pending'",
+            )
         cur = await self._check_conn.execute(
             "SELECT id::text AS id FROM webhook_events WHERE processed_at IS NOT NULL"
         )
