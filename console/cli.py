@@ -85,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--scenario", metavar="S")
     train.add_argument("--autopilot", action="store_true")
     train.add_argument("--report", action="store_true")
+    train.add_argument("--seed", type=int, help="seed for --scenario random and the traffic")
+    train.add_argument(
+        "--time-limit", type=float, metavar="SECONDS", help="unresolved at the limit = failed"
+    )
+    train.add_argument("--history-dir", metavar="DIR", help="where training.jsonl is kept")
 
     bench = sub.add_parser("bench", help="console refresh cost vs the guide's queries")
     _common(bench, dsn=False)

@@ -515,6 +515,12 @@ class WebhookReceiver:
         self._loopback_only(request)
         return web.json_response(self.snapshot_stats())
 
+    def reset_rate_limit(self) -> None:
+        """Forget the limiter's window, as restarting a service with an in-memory one does."""
+        self._limiter = RateLimiter(
+            self.config.rate_limit_window_ms / 1000, self.config.rate_limit_max_events
+        )
+
     async def reprocess_pending(self, limit: int = 1_000) -> int:
         """Process accepted-but-never-processed events, as a restarted worker would."""
         return await self.store.reprocess_pending(limit)

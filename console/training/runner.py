@@ -1,0 +1,67 @@
+"""Run one scenario end to end headless: a session, the autopilot, score, history."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from console.config import Settings
+from console.training.autopilot import run_autopilot
+from console.training.history import history_path, record_run
+from console.training.scenarios import Scenario
+from console.training.session import TrainingSession
+
+DEFAULT_AUTOPILOT_LIMIT = 60.0
+
+
+async def autopilot_outcome(
+    scenario: Scenario,
+    dsn: str,
+    *,
+    settings: Settings | None = None,
+    time_limit: float | None = None,
+    seed: int | None = None,
+    history_dir: Path | None = None,
+    state_dir: Path | None = None,
+    poll_interval: float = 0.5,
+    save: bool = True,
+) -> dict[str, Any]:
+    """Play `scenario` on `dsn` (the guide's schema, empty or with history); one document."""
+    started = time.monotonic()
+    async with TrainingSession(
+        scenario,
+        dsn,
+        settings=settings,
+        seed=seed,
+        time_limit=time_limit,
+        poll_interval=poll_interval,
+        state_dir=state_dir,
+    ) as session:
+        path = await run_autopilot(session, limit=time_limit or DEFAULT_AUTOPILOT_LIMIT)
+        final, report = await session.finish()
+        progress = session.progress()
+    if save:
+        record_run(
+            history_path(history_dir),
+            scenario_id=scenario.id,
+            faults=scenario.fault_names,
+            final=final,
+            autopilot=True,
+            time_limit=time_limit,
+        )
+    return {
+        "scenario": scenario.id,
+        "faults": list(scenario.fault_names),
+        "resolved": final.resolved,
+        "time_to_diagnose": final.to_json()["time_to_diagnose"],
+        "time_to_resolve": final.to_json()["time_to_resolve"],
+        "score": final.points,
+        "grade": final.grade,
+        "grade_reason": final.grade_reason,
+        "harmful": [h.to_json() for h in final.harmful],
+        "path": path,
+        "checks": [c.to_json() for c in progress.checks],
+        "debrief": report.to_json(),
+        "elapsed_seconds": round(time.monotonic() - started, 2),
+    }

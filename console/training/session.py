@@ -1,0 +1,455 @@
+"""A training session: the simulated system with a scenario's faults, watched and judged.
+
+UI-free: a screen (or the autopilot, or a test) calls the trainee methods —
+`view_finding`, `open_runbook`, `run_step`, `run_command`, `plan_action` /
+`apply_action`, `take_hint` — and each is recorded with its time. A judge task polls the
+Collector + triage and the scenario's DB checks every `poll_interval` seconds (polls
+never overlap) and notes when the scenario was diagnosed and resolved, and any harm:
+
+- processed events that disappeared (deleted, or un-processed again) — read from the DB,
+  whoever did it;
+- a healthy `webhook-receiver` session terminated, orders with a payment intent reset —
+  read from the action's own preview rows;
+- at the end, a cause switched off while the data it damaged was left as it was.
+
+Training shortens two detector grace periods (`TRAINING_THRESHOLDS`) so a fault shows in
+seconds instead of minutes; the rest of triage is the production code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from console import actions
+from console.audit import AuditLog
+from console.config import Settings
+from console.metrics.collector import Collector
+from console.runbook import Runbook, load_runbooks, runbook_for_finding
+from console.sim.live import LiveSystem
+from console.training.checks import CheckResult, run_check
+from console.training.scenarios import Scenario
+from console.training.scoring import Debrief, Harm, Score, TraineeEvent, debrief, score
+from console.training.services import STATE_CHANGING, CommandOutcome, TrainingServices
+from console.triage import Finding, evaluate, resolve_thresholds
+
+TRAINING_THRESHOLDS = {"processing_down_grace_seconds": 3.0, "payments_not_processing_minutes": 0.1}
+DATA_CHECKS = ("no_duplicate_unprocessed", "no_paid_without_payment", "backlog_drained")
+RECEIVER_APP = "webhook-receiver"
+TRAINEE = "trainee"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The judge's latest view: what is lit, what is met, when it was diagnosed/resolved."""
+
+    elapsed: float
+    findings: tuple[Finding, ...]
+    checks: tuple[CheckResult, ...]
+    diagnosed_at: float | None
+    resolved_at: float | None
+    harmful: tuple[Harm, ...]
+
+    @property
+    def resolved(self) -> bool:
+        return self.resolved_at is not None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "elapsed": round(self.elapsed, 2),
+            "findings": [f.id for f in self.findings],
+            "checks": [c.to_json() for c in self.checks],
+            "diagnosed_at": self.diagnosed_at,
+            "resolved_at": self.resolved_at,
+            "harmful": [h.to_json() for h in self.harmful],
+        }
+
+
+class TrainingError(RuntimeError):
+    """Something the trainee asked for that cannot be done; one line."""
+
+
+class TrainingSession:
+    """One scenario run on `dsn` (a database with the guide's schema). An async context."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        dsn: str,
+        *,
+        settings: Settings | None = None,
+        poll_interval: float = 0.5,
+        seed: int | None = None,
+        state_dir: Path | None = None,
+        time_limit: float | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.dsn = dsn
+        self.poll_interval = poll_interval
+        self.time_limit = time_limit
+        self.live = LiveSystem(dsn, settings, rate=scenario.rate, seed=seed)
+        self.services = TrainingServices(self.live)
+        self.events: list[TraineeEvent] = []
+        self.harmful: list[Harm] = []
+        self.runbooks = load_runbooks()
+        self.state_dir = state_dir
+        self._thresholds = resolve_thresholds(TRAINING_THRESHOLDS)
+        self._started = 0.0
+        self._collector: Collector | None = None
+        self._check_conn: psycopg.AsyncConnection[Any] | None = None
+        self._step_conn: psycopg.AsyncConnection[Any] | None = None
+        self._write_conn: psycopg.Connection[Any] | None = None
+        self._judge_task: asyncio.Task[None] | None = None
+        self._findings: tuple[Finding, ...] = ()
+        self._checks: tuple[CheckResult, ...] = ()
+        self._lit_ever: set[str] = set()
+        self._viewed_lit: set[str] = set()
+        self._opened: set[str] = set()
+        self._processed_ids: set[str] = set()
+        self._reset_baseline: set[str] | None = None
+        self._reset_seen: set[str] = set()
+        self._hints_taken = 0
+        self._faults_cleared: list[str] = []
+        self.diagnosed_at: float | None = None
+        self.resolved_at: float | None = None
+        self._judged = asyncio.Event()
+        self._judge_lock = asyncio.Lock()
+        self._finished: tuple[Score, Debrief] | None = None
+        self.last_error = ""
+
+    # --- life cycle -----------------------------------------------------------------------
+
+    @property
+    def settings(self) -> Settings:
+        base = self.live.settings
+        return replace(base, thresholds={**base.thresholds, **TRAINING_THRESHOLDS})
+
+    async def start(self) -> None:
+        """Open our connections first (a connection hog leaves little room), then inject."""
+        try:
+            self._check_conn = await psycopg.AsyncConnection.connect(
+                self.dsn, autocommit=True, row_factory=dict_row, application_name="training-judge"
+            )
+            self._step_conn = await psycopg.AsyncConnection.connect(
+                self.dsn, autocommit=True, application_name="incident-console:trainee"
+            )
+            self._write_conn = await asyncio.to_thread(
+                psycopg.connect,
+                self.dsn,
+                autocommit=True,
+                row_factory=dict_row,
+                application_name="incident-console:trainee-write",
+            )
+            # Faults on before the first delivery (nothing healthy in the windows), except
+            # the hog, which acts on the receiver's pool and so needs it running.
+            later = [(n, p) for n, p in self.scenario.faults if n == "connection_hog"]
+            for name, params in self.scenario.faults:
+                if name != "connection_hog":
+                    self.live.faults.enable(name, **dict(params))
+            await self.live.start()
+            self._collector = Collector(self.dsn, self.settings, slow_interval_seconds=1.0)
+            await self._collector.poll()
+            for name, params in later:
+                self.live.faults.enable(name, **dict(params))
+            self._started = time.monotonic()
+            self._judge_task = asyncio.create_task(self._judge_loop())
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def stop(self) -> None:
+        if self._judge_task is not None:
+            self._judge_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._judge_task
+            self._judge_task = None
+        await self.live.stop()
+        if self._collector is not None:
+            with contextlib.suppress(Exception):
+                await self._collector.close()
+        for conn in (self._check_conn, self._step_conn):
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    await conn.close()
+        if self._write_conn is not None:
+            with contextlib.suppress(Exception):
+                self._write_conn.close()
+
+    async def __aenter__(self) -> TrainingSession:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self._started if self._started else 0.0
+
+    def _record(self, kind: str, target: str, **detail: Any) -> TraineeEvent:
+        event = TraineeEvent(self.elapsed(), kind, target, detail)
+        self.events.append(event)
+        return event
+
+    def _harm(self, kind: str, detail: str) -> None:
+        self.harmful.append(Harm(kind, self.elapsed(), detail))
+
+    # --- what a briefing / dashboard screen reads ----------------------------------------
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return self._findings
+
+    def progress(self) -> Progress:
+        return Progress(
+            self.elapsed(),
+            self._findings,
+            self._checks,
+            self.diagnosed_at,
+            self.resolved_at,
+            tuple(self.harmful),
+        )
+
+    def expected_runbooks(self) -> dict[str, str]:
+        """Finding id -> the runbook the console offers for it (what diagnose expects)."""
+        return {
+            f: runbook_for_finding(self.runbooks, f) or f for f in self.scenario.diagnose_findings
+        }
+
+    # --- trainee actions -----------------------------------------------------------------
+
+    def view_finding(self, finding_id: str) -> Finding | None:
+        lit = next((f for f in self._findings if f.id == finding_id), None)
+        self._record("finding_viewed", finding_id, lit=lit is not None)
+        if lit is not None:
+            self._viewed_lit.add(finding_id)
+        return lit
+
+    def open_runbook(self, runbook_id: str) -> Runbook:
+        runbook = self.runbooks.get(runbook_id)
+        if runbook is None:
+            raise TrainingError(f"no runbook named {runbook_id!r}")
+        self._record("runbook_opened", runbook_id)
+        self._opened.add(runbook_id)
+        return runbook
+
+    async def run_step(self, runbook_id: str, step_id: str) -> Any:
+        """Run a runbook step; a `command` step acts on the simulation (confirmed)."""
+        from console.checks.registry import default_registry
+        from console.queries import catalogue
+        from console.runbook import CommandStep
+        from console.runbook_run import StepContext, run_step
+
+        runbook = self.open_runbook(runbook_id) if runbook_id not in self._opened else None
+        runbook = runbook or self.runbooks[runbook_id]
+        try:
+            step = runbook.step(step_id)
+        except Exception:
+            raise TrainingError(f"runbook {runbook_id} has no step {step_id!r}") from None
+        if isinstance(step, CommandStep):
+            outcome = await self.run_command(step.command)
+            self._record(
+                "step_run", runbook_id, step=step_id, status="ok" if outcome.ok else "fail"
+            )
+            return outcome
+        context = StepContext(
+            settings=self.settings,
+            conn=self._step_conn,
+            checks=default_registry(),
+            catalogue=catalogue(),
+        )
+        result = await run_step(step, context)
+        self._record("step_run", runbook_id, step=step_id, status=result.status)
+        return result
+
+    async def run_command(self, command: str) -> CommandOutcome:
+        before = set(self.live.faults.active())
+        outcome = await self.services.run(command)
+        self._faults_cleared.extend(outcome.faults_off)
+        self._record(
+            "command_run",
+            command,
+            ok=outcome.ok,
+            changes_state=command in STATE_CHANGING,
+            faults_off=list(outcome.faults_off),
+            faults_before=sorted(before),
+        )
+        return outcome
+
+    async def plan_action(self, action_id: str, params: dict[str, Any] | None = None) -> Any:
+        assert self._write_conn is not None, "start the session first"
+        return await asyncio.to_thread(actions.plan, self._write_conn, action_id, params)
+
+    async def apply_action(self, plan: Any, token: str) -> Any:
+        """Apply a previewed action with the typed token; judged for harm from its preview."""
+        assert self._write_conn is not None, "start the session first"
+        audit = AuditLog(state_dsn=None, local_dir=self.state_dir)
+        try:
+            result = await asyncio.to_thread(
+                actions.apply, self._write_conn, plan, token, audit=audit, operator=TRAINEE
+            )
+        except actions.ActionError as exc:
+            self._record("action_refused", plan.action_id, reason=str(exc))
+            raise
+        finally:
+            audit.close()
+        self._record(
+            "action_applied",
+            plan.action_id,
+            status=result.status,
+            changed=result.changed,
+            previewed=plan.count,
+        )
+        if result.changed:
+            self._harm_from_plan(plan)
+        return result
+
+    def _harm_from_plan(self, plan: Any) -> None:
+        if plan.action_id == "terminate_backend" and plan.rows:
+            row = plan.rows[0]
+            if row.get("application_name") == RECEIVER_APP and row.get("state") != (
+                "idle in transaction"
+            ):
+                self._harm(
+                    "terminated_healthy_receiver",
+                    f"terminated pid {plan.token}, a healthy {RECEIVER_APP} session "
+                    f"({row.get('state')})",
+                )
+        if plan.action_id in ("reset_stuck_orders", "fix_paid_without_payment"):
+            with_intent = [r for r in plan.rows if r.get("stripe_payment_intent_id")]
+            if plan.action_id == "reset_stuck_orders" and with_intent:
+                self._harm(
+                    "reset_orders_with_intent",
+                    f"reset {len(with_intent)} order(s) that have a payment intent",
+                )
+
+    def take_hint(self) -> str | None:
+        """The next hint (each costs points), or None when all were taken."""
+        if self._hints_taken >= len(self.scenario.hints):
+            return None
+        hint = self.scenario.hints[self._hints_taken]
+        self._hints_taken += 1
+        self._record("hint_taken", str(self._hints_taken), text=hint)
+        return hint
+
+    # --- judging -------------------------------------------------------------------------
+
+    async def _judge_loop(self) -> None:
+        while True:
+            try:
+                await self.judge()
+            except (psycopg.Error, OSError) as exc:  # keep judging; the next poll may work
+                self.last_error = str(exc)
+            await asyncio.sleep(self.poll_interval)
+
+    async def judge(self) -> Progress:
+        """One poll: findings, checks, harm; updates diagnosed/resolved times."""
+        async with self._judge_lock:
+            assert self._collector is not None and self._check_conn is not None
+            snapshot = await self._collector.poll()
+            self._findings = tuple(evaluate(snapshot, self._thresholds))
+            lit = {f.id for f in self._findings}
+            self._lit_ever |= lit
+            active = set(self.live.faults.active())
+            self._checks = tuple(
+                [
+                    await run_check(self._check_conn, c, findings=lit, active_faults=active)
+                    for c in self.scenario.checks
+                ]
+            )
+            await self._scan_processed()
+            now = self.elapsed()
+            expected = self.expected_runbooks()
+            if self.diagnosed_at is None and all(
+                f in self._viewed_lit and expected[f] in self._opened
+                for f in self.scenario.diagnose_findings
+            ):
+                self.diagnosed_at = now
+            if self.resolved_at is None and all(c.met for c in self._checks):
+                self.resolved_at = now
+            self._judged.set()
+            return self.progress()
+
+    async def _scan_processed(self) -> None:
+        """Harm read from the data itself, whoever caused it (an action, psql, a script).
+
+        Exact, by id: a processed row deleted while others got processed in between is
+        still seen. The set is the session's processed events — small in training.
+        """
+        assert self._check_conn is not None
+        cur = await self._check_conn.execute(
+            "SELECT id::text AS id FROM orders WHERE state = 'pending'"
+            " AND stripe_payment_intent_id IS NOT NULL"
+        )
+        reset = {row["id"] for row in await cur.fetchall()}
+        if self._reset_baseline is None:
+            self._reset_baseline = reset
+        new = reset - self._reset_baseline - self._reset_seen
+        if new:
+            self._reset_seen |= new
+            self._harm(
+                "reset_orders_with_intent",
+                f"{len(new)} order(s) with a payment intent moved back to 'pending'",
+            )
+        cur = await self._check_conn.execute(
+            "SELECT id::text AS id FROM webhook_events WHERE processed_at IS NOT NULL"
+        )
+        now = {row["id"] for row in await cur.fetchall()}
+        gone = self._processed_ids - now
+        if gone:
+            self._harm(
+                "deleted_processed_events",
+                f"{len(gone)} processed event(s) deleted or marked unprocessed again",
+            )
+        self._processed_ids = now
+
+    async def wait_for(self, predicate: Any, timeout: float) -> bool:
+        """Wait (judging) until `predicate(progress)` holds; False on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            progress = await self.judge()
+            if predicate(progress):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(self.poll_interval)
+
+    # --- the end -------------------------------------------------------------------------
+
+    async def finish(self) -> tuple[Score, Debrief]:
+        """Judge once more, then score; a resolve after the time limit does not count."""
+        if self._finished is not None:
+            return self._finished
+        progress = await self.judge()
+        if self._faults_cleared:
+            left = [c for c in progress.checks if c.check.kind in DATA_CHECKS and not c.met]
+            if left:
+                self._harm(
+                    "fault_off_data_left",
+                    "the cause was stopped but the data was left damaged: "
+                    + "; ".join(c.detail for c in left),
+                )
+        resolved_at = self.resolved_at
+        if (
+            resolved_at is not None
+            and self.time_limit is not None
+            and resolved_at > self.time_limit
+        ):
+            resolved_at = None
+        final = score(
+            self.scenario,
+            resolved=resolved_at is not None,
+            time_to_diagnose=self.diagnosed_at,
+            time_to_resolve=resolved_at,
+            hints_used=self._hints_taken,
+            harmful=self.harmful,
+            time_limit=self.time_limit,
+        )
+        self._finished = (final, debrief(self.scenario, self.events, final))
+        return self._finished
