@@ -141,6 +141,19 @@ def disabled_detectors(snapshot: Snapshot) -> dict[str, str]:
     return out
 
 
+# The two findings beyond the Quick Reference open the guide sections that treat them;
+# every other finding has a runbook of its own name (console/runbooks/<id>.toml).
+RUNBOOK_FOR_FINDING: dict[str, str] = {
+    "stuck_orders": "issue_state_transitions",
+    "inconsistent_orders": "advanced_data_consistency",
+}
+
+
+def runbook_for(finding_id: str) -> str:
+    """The runbook id a finding points the operator to."""
+    return RUNBOOK_FOR_FINDING.get(finding_id, finding_id)
+
+
 def evaluate(snapshot: Snapshot, thresholds: Mapping[str, float] | None = None) -> list[Finding]:
     """Every finding the snapshot supports, most severe first."""
     limits = resolve_thresholds(thresholds)
@@ -164,7 +177,7 @@ def evaluate(snapshot: Snapshot, thresholds: Mapping[str, float] | None = None) 
             continue
         finding = detector(snapshot, limits)
         if finding is not None:
-            found.append(finding)
+            found.append(replace(finding, runbook=runbook_for(finding.id)))
     return sorted(found, key=lambda f: (SEVERITIES.index(f.severity), f.id))
 
 

@@ -268,3 +268,14 @@ def test_alerting_rules_are_tied_to_their_findings(runbooks: dict) -> None:
         "alert_pool": "db_connection_failure",
         "alert_signatures": "signature_failures",
     }
+
+
+def test_every_finding_names_a_runbook_that_exists() -> None:
+    from console import triage
+    from console.runbook import FINDING_IDS, load_runbooks
+
+    runbooks = load_runbooks()
+    for finding_id in FINDING_IDS:
+        runbook_id = triage.runbook_for(finding_id)
+        assert runbook_id in runbooks, f"{finding_id} points to missing runbook {runbook_id}"
+        assert finding_id == runbook_id or finding_id in runbooks[runbook_id].findings

@@ -30,6 +30,7 @@ from console.triage import (
     evaluate,
     overall_severity,
     resolve_thresholds,
+    runbook_for,
 )
 
 Setup = Callable[[psycopg.Connection[Any]], None]
@@ -164,7 +165,7 @@ async def test_detector_fires_on_crafted_state(any_db, detector: str) -> None:
     assert detector in findings, f"{detector} did not fire; got {sorted(findings)}"
     finding = findings[detector]
     assert finding.value > finding.threshold
-    assert finding.runbook == detector
+    assert finding.runbook == runbook_for(detector)
     assert finding.severity in ("P0", "P1", "P2")
 
 
