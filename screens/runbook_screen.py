@@ -25,7 +25,7 @@ from screens.action_confirm import ActionConfirmScreen
 from screens.checklist_state import RUNNABLE_KINDS, StepState
 from screens.confirm import ConfirmScreen
 from screens.prompt import PromptScreen
-from screens.step_detail import about_runbook, outcome, status_text, step_body
+from screens.step_detail import about_runbook, cell, outcome, status_text, step_body
 from screens.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -140,7 +140,7 @@ class RunbookScreen(Screen[None]):
             return
         rows.add_columns(*columns)
         for values in data:
-            rows.add_row(*("—" if v is None else str(v)[:80] for v in values))
+            rows.add_row(*(cell(v) for v in values))
         rows.display = bool(columns)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
