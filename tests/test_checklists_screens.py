@@ -49,7 +49,7 @@ async def test_index_lights_the_firing_items_and_enter_opens_the_runbook(tmp_pat
         assert cell_text(table, "rate_limiting", 0) == "● FIRING P2"
         assert cell_text(table, "issue_state_transitions", 0) == "● FIRING P1"  # stuck_orders
         assert cell_text(table, "processing_down", 0) == "○ quiet"
-        assert "3 item(s) lit" in screen_text(app) or "item(s) lit" in screen_text(app)
+        assert "6 lit by the last poll's findings" in screen_text(app)
         for group in ("Common issues", "Advanced", "Recovery", "Reference"):
             assert any(k.startswith(f"#{group}") for k in keys), group
         table.move_cursor(row=keys.index("high_error_rate"))
