@@ -20,11 +20,15 @@ from checklist_samples import (
 )
 from dashboard_samples import screen_text, settle, status_text
 from textual import events
+from textual.command import CommandPalette
 from textual.widgets import Button, DataTable, Input
 
+from console.config import Settings
+from console.db import SessionLimits
 from console.incident import init_state
 from screens.action_confirm import ActionConfirmScreen
 from screens.checklist_index import ChecklistScreen
+from screens.confirm import ConfirmScreen
 from screens.prompt import PromptScreen
 from screens.runbook_screen import RunbookScreen
 from screens.timeline_screen import TimelineScreen
@@ -329,3 +333,75 @@ async def test_status_bar_does_not_show_an_incident_when_none_is_open(tmp_path: 
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert "INCIDENT" not in status_text(app)
+
+
+# --- commands and the palette -----------------------------------------------------------
+
+
+async def test_a_state_changing_command_runs_only_after_its_confirmation(tmp_path: Path) -> None:
+    settings = Settings(service_commands={"webhook_stop": ("echo", "webhook stopped")})
+    app = checklist_app(None, tmp_path, settings=settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_runbook("recovery_complete_system")
+        await pilot.pause()
+        screen = app.screen
+        screen.select("stop_processing")
+        state = app.checklists.state("recovery_complete_system", "stop_processing")
+        await pilot.press("r")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("enter", "enter", "escape")  # Enter spam, then no
+        await pilot.pause(0.2)
+        assert app.screen is screen and state.status == "pending" and state.result is None
+        await pilot.press("enter")  # Enter on the step asks again
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press(*"stop_processing", "enter")
+        await wait_for(pilot, lambda: state.status not in ("pending", "running"))
+        assert state.status == "ok" and "echo webhook stopped exited 0" in state.verdict
+        assert state.result.rows == ({"line": "webhook stopped"},)
+
+
+async def test_the_command_palette_opens_the_checklists_and_a_runbook(tmp_path: Path) -> None:
+    app = checklist_app(None, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for command, expected in (
+            ("Checklists", ChecklistScreen),
+            ("Runbook: Issue 3", RunbookScreen),
+        ):
+            await pilot.press("ctrl+p")
+            assert isinstance(app.screen, CommandPalette)
+            await pilot.press(*command)
+            await wait_for(pilot, lambda c=command: c in screen_text(app))
+            await pilot.press("enter")
+            await wait_for(pilot, lambda e=expected: isinstance(app.screen, e))
+        assert app.screen.runbook.id == "issue_idempotency"
+
+
+async def test_a_step_that_gets_no_answer_is_cut_off_and_the_next_run_works(
+    db: TestDatabase, tmp_path: Path
+) -> None:
+    limits = SessionLimits(statement_timeout_ms=5_000, lock_timeout_ms=5_000)
+    app = checklist_app(db.dsn, tmp_path, step_timeout=0.5, limits=limits)
+    holder = db.connect()
+    try:
+        holder.execute("BEGIN")
+        holder.execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")  # a stuck migration
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.open_runbook("issue_state_transitions")
+            await pilot.pause()
+            app.screen.select("stuck")
+            state = app.checklists.state("issue_state_transitions", "stuck")
+            await pilot.press("r")
+            await wait_for(pilot, lambda: state.status == "error", timeout=3)
+            assert "no answer within 0.5 s" in state.verdict
+            await pilot.press("n")  # the UI still answers keys
+            assert isinstance(app.screen, PromptScreen)
+            await pilot.press("escape")
+            holder.execute("ROLLBACK")
+            await pilot.press("r")
+            await wait_for(pilot, lambda: state.status not in ("error", "running"), timeout=3)
+            assert state.status == "ok"
+    finally:
+        holder.close()
