@@ -405,3 +405,22 @@ async def test_a_step_that_gets_no_answer_is_cut_off_and_the_next_run_works(
             assert state.status == "ok"
     finally:
         holder.close()
+
+
+async def test_f_opens_the_incident_from_the_selected_finding(
+    db: TestDatabase, tmp_path: Path
+) -> None:
+    init_state(db.dsn)
+    app = checklist_app(db.dsn, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("1", "down", "t")  # the second finding: stuck orders
+        await wait_for(pilot, lambda: "No incident open" in screen_text(app))
+        await pilot.press("f")
+        await wait_for(pilot, lambda: "finding fired" in screen_text(app))
+        incident = app.desk.incident
+        assert incident.finding_id == "stuck_orders" and incident.severity == "P1"
+        assert incident.issue_type == "business"
+        assert "▶ business" in screen_text(app)  # its row of the escalation matrix
+        await pilot.press("escape")
+        assert "P1 INCIDENT Immediate" in status_text(app)  # the dashboard's status bar
