@@ -43,7 +43,7 @@ async def wait_for(pilot: Any, condition: Callable[[], Any], timeout: float = 5.
     while not condition():
         if loop.time() > deadline:
             raise AssertionError("condition not met in time")
-        await pilot.pause(0.02)
+        await pilot.pause(0.05)
     await pilot.pause()
 
 

@@ -424,3 +424,22 @@ async def test_f_opens_the_incident_from_the_selected_finding(
         assert "▶ business" in screen_text(app)  # its row of the escalation matrix
         await pilot.press("escape")
         assert "P1 INCIDENT Immediate" in status_text(app)  # the dashboard's status bar
+
+
+async def test_going_back_mid_run_keeps_the_step_running_and_records_it(
+    db: TestDatabase, tmp_path: Path
+) -> None:
+    seed_errors(db)
+    app = checklist_app(db.dsn, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_runbook("high_error_rate")
+        await pilot.pause()
+        app.screen.select("rate")
+        state = app.checklists.state("high_error_rate", "rate")
+        await pilot.press("r", "escape")
+        assert app.screen is app.dashboard
+        await wait_for(pilot, lambda: state.status == "fail")
+        await pilot.press("c")
+        table = app.screen.query_one(DataTable)
+        assert cell_text(table, "high_error_rate", 1) == "1/5"  # progress shows on the index
