@@ -64,11 +64,12 @@ class RunbookScreen(Screen[None]):
         table.add_columns("#", "Status", "Kind", "Step")
         yield table
         with VerticalScroll(id="rb-detail"):
-            yield Static("", id="rb-body")
+            # The outcome and its rows first: at 80x24 they are what the operator ran it for.
             yield Static("", id="rb-outcome")
             rows: DataTable[str] = DataTable(id="rb-rows", cursor_type="row")
             rows.display = False
             yield rows
+            yield Static("", id="rb-body")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -123,7 +124,7 @@ class RunbookScreen(Screen[None]):
             return
         body.update(step_body(step, app.settings, app.catalogue(), allow_write=app.allow_write))
         state = self.state(step)
-        line.update(outcome(step, state))
+        line.update(outcome(step, state, app.allow_write))
         self._show_rows(state)
 
     def _show_rows(self, state: StepState) -> None:
