@@ -443,3 +443,14 @@ async def test_going_back_mid_run_keeps_the_step_running_and_records_it(
         await pilot.press("c")
         table = app.screen.query_one(DataTable)
         assert cell_text(table, "high_error_rate", 1) == "1/5"  # progress shows on the index
+
+
+async def test_question_mark_on_a_runbook_lists_its_keys(tmp_path: Path) -> None:
+    app = checklist_app(None, tmp_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        app.open_runbook("notification_failures")
+        await pilot.pause()
+        await pilot.press("question_mark")
+        keys = dict(app.screen.keys)
+        assert keys["p"] == "Preview" and keys["space"] == "Done" and keys["n"] == "Note"
