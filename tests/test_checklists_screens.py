@@ -454,3 +454,43 @@ async def test_question_mark_on_a_runbook_lists_its_keys(tmp_path: Path) -> None
         await pilot.press("question_mark")
         keys = dict(app.screen.keys)
         assert keys["p"] == "Preview" and keys["space"] == "Done" and keys["n"] == "Note"
+
+
+async def test_rows_changed_since_the_preview_roll_back_and_say_so(
+    db: TestDatabase, tmp_path: Path
+) -> None:
+    with db.connect() as conn:
+        seed_stuck_orders(conn, 3)
+    app = checklist_app(db.dsn, tmp_path, allow_write=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        dialog = await open_action(app, pilot)
+        with db.connect() as conn:  # someone works on one order meanwhile
+            conn.execute(
+                "UPDATE orders SET updated_at = now() WHERE id = %s", (dialog.plan.keys[0],)
+            )
+        await pilot.press("3", "enter")
+        await wait_for(pilot, lambda: dialog.result is not None or "Refused" in screen_text(app))
+        assert dialog.result is not None and dialog.result.status == "changed_since_preview"
+        assert dialog.result.changed == 0
+        assert "CHANGED SINCE PREVIEW" in screen_text(app)
+        with db.connect() as conn:
+            assert states(conn) == {"pending": 4}
+
+
+async def test_a_preview_that_cannot_run_says_why_on_the_step(
+    empty_db: TestDatabase, tmp_path: Path
+) -> None:
+    app = checklist_app(empty_db.dsn, tmp_path, allow_write=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_runbook("issue_state_transitions")
+        await pilot.pause()
+        screen = app.screen
+        step = next(s for s in screen.runbook.steps if s.kind == "action")
+        screen.select(step.id)
+        await pilot.press("p")
+        state = app.checklists.state(screen.runbook.id, step.id)
+        await wait_for(pilot, lambda: state.verdict.startswith("preview failed"))
+        assert "orders" in state.verdict
+        assert app.screen is screen  # no dialog, nothing to confirm
