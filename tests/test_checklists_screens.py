@@ -183,8 +183,9 @@ async def test_enter_spam_wrong_and_pasted_tokens_never_write(
 
 
 async def test_the_right_token_applies_exactly_the_previewed_rows(
-    db: TestDatabase, tmp_path: Path
+    any_db: TestDatabase, tmp_path: Path
 ) -> None:
+    db = any_db  # bigint and uuid ids
     init_state(db.dsn)
     with db.connect() as conn:
         seed_stuck_orders(conn, 3)
