@@ -17,7 +17,8 @@ import signal
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import partial
-from typing import ClassVar
+from pathlib import Path
+from typing import ClassVar, cast
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -26,15 +27,21 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from console.actions import DEFAULT_TTL_SECONDS
 from console.config import Settings
 from console.db import SessionLimits
 from console.metrics.snapshot import Snapshot
+from screens.app_checklists import ChecklistActions
+from screens.checklist_index import ChecklistScreen
+from screens.checklist_state import Checklists
 from screens.dashboard import PANELS, DashboardScreen
 from screens.drill_open import open_drilldown
 from screens.filter import FilterScreen
 from screens.help import HelpScreen
+from screens.incident_desk import IncidentDesk
 from screens.ops import Operations
 from screens.polling import NoAnswer, PollState, describe_failure, next_interval
+from screens.recovery import Recovery
 from screens.source import (
     Evaluator,
     FindingLike,
@@ -43,7 +50,7 @@ from screens.source import (
     sort_findings,
 )
 from screens.widgets.panel import RenderContext
-from screens.widgets.status_bar import StatusInfo
+from screens.widgets.status_bar import StatusBar, StatusInfo
 
 Clock = Callable[[], datetime]
 
@@ -52,7 +59,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class IncidentApp(App[int]):
+class IncidentApp(ChecklistActions, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "incident-console"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -76,6 +83,14 @@ class IncidentApp(App[int]):
         limits: SessionLimits | None = None,
         confirm_expiry: float = 60.0,
         handle_signals: bool = False,
+        settings: Settings | None = None,
+        state_dsn: str | None = None,
+        state_dir: Path | None = None,
+        report_dir: Path | None = None,
+        plan_ttl: float = DEFAULT_TTL_SECONDS,
+        step_timeout: float = 30.0,
+        operator: str = "",
+        checklists: Checklists | None = None,
     ) -> None:
         super().__init__()
         self.source_factory = source_factory
@@ -90,6 +105,29 @@ class IncidentApp(App[int]):
         self.state = PollState(interval=interval, max_backoff=max_backoff)
         self.ops = Operations(dsn, allow_write=allow_write, limits=limits)
         self.dashboard = DashboardScreen()
+        self.settings = settings or Settings()
+        self.step_timeout = step_timeout
+        self.checklists = checklists or Checklists()
+        from console.audit import current_operator
+
+        who = operator or current_operator()
+        self.recovery = Recovery(
+            dsn,
+            allow_write,
+            state_dsn=state_dsn or dsn,
+            limits=limits,
+            local_dir=state_dir,
+            operator=who,
+            ttl_seconds=plan_ttl,
+        )
+        self.desk = IncidentDesk(
+            state_dsn or dsn,
+            settings=self.settings,
+            local_dir=state_dir,
+            limits=limits,
+            operator=who,
+            report_dir=report_dir,
+        )
         self._source: SnapshotSource | None = None
         self._rendered_ctx: RenderContext | None = None
         self._next_poll: Timer | None = None
@@ -105,6 +143,8 @@ class IncidentApp(App[int]):
         self.set_interval(1.0, self.render_status)
         self.render_now()
         self.start_poll()
+        if self.desk.state_dsn:
+            self.record(lambda desk: desk.resume())
 
     def _exit_on_hangup(self) -> None:
         """SSH drop (SIGHUP) or SIGTERM: leave cleanly, so the terminal is restored and
@@ -218,16 +258,27 @@ class IncidentApp(App[int]):
         if self.can_render:
             self._rendered_ctx = self.context()
             self.dashboard.show(self._rendered_ctx)
+        elif not self.state.paused and isinstance(self._top(), ChecklistScreen):
+            cast(ChecklistScreen, self._top()).show_findings(self.current_findings())
         self.render_status()
 
+    def _top(self) -> Screen | None:
+        try:
+            return self.screen
+        except Exception:  # no screen while the app shuts down
+            return None
+
     def render_status(self) -> None:
-        if not self.dashboard_on_top:
+        screen = self._top()
+        bars = list(screen.query(StatusBar)) if screen is not None and screen.is_mounted else []
+        if not bars:
             return
         now = self.clock()
         shown = self._rendered_ctx.findings if self._rendered_ctx else ()
         snap = self._rendered_ctx.snapshot if self._rendered_ctx else None
         worst = min((f.severity for f in shown), default=None)
-        self.dashboard.show_status(
+        self._show_status(
+            bars,
             StatusInfo(
                 environment=self.environment,
                 db_host=self.db_host,
@@ -239,8 +290,14 @@ class IncidentApp(App[int]):
                 paused=self.state.paused,
                 interval_seconds=self.state.interval,
                 event_filter=self.state.event_filter,
-            )
+                incident=self.incident_clock(now),
+            ),
         )
+
+    @staticmethod
+    def _show_status(bars: list[StatusBar], info: StatusInfo) -> None:
+        for bar in bars:
+            bar.info = info
 
     # --- actions -------------------------------------------------------------------
 
@@ -270,8 +327,18 @@ class IncidentApp(App[int]):
         self.push_screen(FilterScreen(self.state.event_filter), apply)
 
     def action_help(self) -> None:
-        if not isinstance(self.screen, HelpScreen):
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
+        if screen is self.dashboard:
             self.push_screen(HelpScreen(list(self.key_help())))
+        else:  # a checklist screen: its own keys
+            keys = [
+                (self.get_key_display(b), b.description)
+                for b in [*screen.BINDINGS, *self.BINDINGS]
+                if isinstance(b, Binding) and b.description
+            ]
+            self.push_screen(HelpScreen(keys))
 
     def key_help(self) -> Iterable[tuple[str, str]]:
         panels = sorted(PANELS, key=lambda p: p.number)
@@ -282,12 +349,14 @@ class IncidentApp(App[int]):
         for binding in [*self.dashboard.BINDINGS, *self.BINDINGS]:
             if isinstance(binding, Binding) and not binding.key.isdigit():
                 yield self.get_key_display(binding), binding.description
-        yield "Enter", "Drill down (errors, stuck orders, connections, findings)"
+        yield "Enter", "Drill down (errors, stuck orders, connections); a finding: its runbook"
         yield "Tab / Shift+Tab", "Next / previous panel"
         yield "Ctrl+P", "Command palette"
 
     def open_drilldown(self, kind: str, key: str) -> None:
-        if self._rendered_ctx is not None:
+        if kind == "finding":
+            self.open_runbook_for_finding(key)
+        elif self._rendered_ctx is not None:
             open_drilldown(self, kind, key, self._rendered_ctx)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -298,6 +367,16 @@ class IncidentApp(App[int]):
         yield SystemCommand("Refresh slower", "Longer poll interval", self.action_slower)
         yield SystemCommand("Refresh faster", "Shorter poll interval", self.action_faster)
         yield SystemCommand("Help", "Keys and HTTP codes", self.action_help)
+        yield SystemCommand("Checklists", "P0/P1/P2 and every runbook (c)", self.action_checklists)
+        yield SystemCommand(
+            "Incident timeline", "Open, notes, postmortem (t)", self.action_timeline
+        )
+        for runbook in self.checklists.runbooks().values():
+            yield SystemCommand(
+                f"Runbook: {runbook.title}",
+                runbook.guide_section or runbook.id,
+                lambda rid=runbook.id: self.open_runbook(rid),
+            )
         for panel in PANELS:
             yield SystemCommand(
                 f"Focus {panel.label or panel.title}",
@@ -308,6 +387,8 @@ class IncidentApp(App[int]):
     async def on_unmount(self) -> None:
         await self._drop_source()
         await self.ops.close()
+        with contextlib.suppress(Exception):
+            self.desk.close()
 
 
 def run_dashboard(
@@ -334,6 +415,8 @@ def run_dashboard(
         poll_timeout=4 * limits.statement_timeout_ms / 1000 + limits.connect_timeout_seconds,
         limits=limits,
         handle_signals=True,
+        settings=settings,
+        state_dsn=settings.state_database_url,
     )
     app.demo_control = demo_control
     app.run()
