@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rich.text import Text
-from textual.reactive import reactive
 from textual.widget import Widget
 
 from screens.formatting import duration, severity_word
+from screens.widgets.quiet import QuietRefresh
 
 SEPARATOR = " │ "
 SEVERITY_STYLE = {"P0": "bold reverse red", "P1": "bold red", "P2": "bold yellow"}
@@ -124,14 +124,26 @@ def fit_status(info: StatusInfo, width: int) -> Text:
     return text
 
 
-class StatusBar(Widget):
-    """Renders a StatusInfo to the current width."""
+class StatusBar(QuietRefresh, Widget):
+    """Renders a StatusInfo to the current width.
+
+    Set every second for the clock and the data's age, so a new `info` repaints only
+    the cells that changed (a few digits), and nothing when the line reads the same."""
 
     DEFAULT_CSS = """
     StatusBar { height: 1; dock: top; background: $panel; }
     """
 
-    info: reactive[StatusInfo | None] = reactive(None)
+    _info: StatusInfo | None = None
+
+    @property
+    def info(self) -> StatusInfo | None:
+        return self._info
+
+    @info.setter
+    def info(self, info: StatusInfo | None) -> None:
+        if info != self._info:
+            self.apply_quietly(lambda: setattr(self, "_info", info))
 
     def render(self) -> Text:
         if self.info is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import Sparkline, Static
+from textual.widgets import Static
 
 from console.metrics.snapshot import Snapshot
 from screens.formatting import count, matches_filter, per_minute, shorten_left, sparkline
@@ -15,6 +15,7 @@ from screens.widgets.panel import (
     flex_width,
     no_data_text,
 )
+from screens.widgets.quiet import QuietSparkline, QuietStatic
 
 MINUTES = 60
 WIDE = ("Event type", "1h", "/min", "Last 60 min")
@@ -34,14 +35,14 @@ class ThroughputPanel(Panel):
     sources = ("events",)
 
     def compose_body(self) -> ComposeResult:
-        yield Static("", classes="panel-summary")
-        yield Sparkline([], id="throughput-plot")
+        yield QuietStatic("", classes="panel-summary")
+        yield QuietSparkline([], id="throughput-plot")
         yield PanelTable()
 
     def render_body(self, ctx: RenderContext) -> None:
         summary = self.query_one(".panel-summary", Static)
         table = self.query_one(PanelTable)
-        plot = self.query_one(Sparkline)
+        plot = self.query_one(QuietSparkline)
         trend = ctx.width >= 70
         table.set_columns(WIDE if trend else COMPACT)
         snap = ctx.snapshot
@@ -56,7 +57,7 @@ class ThroughputPanel(Panel):
         if ctx.event_filter:
             lines.append(f"filter '{ctx.event_filter}': {len(types)} types")
         summary.update(fit(lines, ctx))
-        plot.data = [float(v) for v in total]
+        plot.show_data([float(v) for v in total])
         plot.display = True
         trend_width = min(30, max(10, ctx.width - 32 - 11 - 11)) if trend else 0
         name_width = flex_width(ctx, (6, 5, trend_width) if trend else (6, 5), lo=10, hi=32)
