@@ -15,8 +15,14 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Self
 
 from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.measure import Measurement
+from rich.segment import Segment
 from rich.style import Style
+from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual.geometry import Region
+from textual.renderables.sparkline import Sparkline as SparklineRenderable
 from textual.strip import Strip
 from textual.visual import Visual, VisualType, visualize
 from textual.widget import Widget
@@ -149,12 +155,68 @@ class QuietStatic(QuietRefresh, Static):
             refresh_changed(self, before, after)
 
 
-class QuietSparkline(QuietRefresh, Sparkline):
-    """A Sparkline whose new data repaints only the columns that moved.
+class _Columns:
+    """Columns [start, end) of `renderable` drawn `full` cells wide and `height` high."""
 
-    Each cell has its own colour along the gradient, so one full repaint costs about
-    2 KB per line; a new minute's count usually changes only the last column."""
+    def __init__(self, renderable: RenderableType, full: int, start: int, end: int, height: int):
+        self.renderable, self.full, self.start, self.end = renderable, full, start, end
+        self.height = height
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        wide = options.update(width=self.full, height=self.height)
+        lines = console.render_lines(self.renderable, wide, pad=True)
+        for index, line in enumerate(lines):
+            parts = list(Segment.divide(line, [self.start, self.end]))
+            yield from parts[1] if len(parts) > 1 else []
+            if index < len(lines) - 1:
+                yield Segment.line()
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(self.end - self.start, self.end - self.start)
+
+
+class PlotPart(QuietRefresh, Sparkline):
+    """One side of a QuietPlot: the whole sparkline is drawn, this side's columns shown."""
+
+    def render(self) -> RenderableType:
+        plot = super().render()
+        full = self.parent.size.width if isinstance(self.parent, Widget) else self.size.width
+        width, height = self.size
+        start = 0 if self.has_class("past") else max(0, full - width)
+        assert isinstance(plot, SparklineRenderable)
+        plot.width = full
+        return _Columns(plot, full, start, start + width, height)
+
+
+class QuietPlot(Horizontal):
+    """A sparkline split in two widgets at its last few columns.
+
+    Textual repaints a changed line of a widget from the widget's left edge, and every
+    cell of a sparkline has its own colour (about 2 KB a line). The current minute's bar
+    changes with every poll: drawn by its own narrow widget, it repaints a few cells; the
+    past minutes repaint only when they change (a new minute, a new maximum)."""
+
+    DEFAULT_CSS = """
+    QuietPlot { height: 1; }
+    QuietPlot > PlotPart { height: 1fr; }
+    QuietPlot > PlotPart.past { width: 1fr; }
+    QuietPlot > PlotPart.now { width: 3; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield PlotPart([], classes="past")
+        yield PlotPart([], classes="now")
+
+    @property
+    def data(self) -> list[float]:
+        return list(self.query_one(PlotPart).data or [])
 
     def show_data(self, data: list[float]) -> None:
-        if list(self.data or []) != data:
-            self.apply_quietly(lambda: setattr(self, "data", data))
+        for part in self.query(PlotPart):
+            if list(part.data or []) != data:
+                part.apply_quietly(lambda part=part: setattr(part, "data", data))
+
+    def on_resize(self) -> None:
+        """Each side draws the whole plot at the container's width: redraw both."""
+        for part in self.query(PlotPart):
+            part.refresh()

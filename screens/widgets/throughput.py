@@ -15,7 +15,7 @@ from screens.widgets.panel import (
     flex_width,
     no_data_text,
 )
-from screens.widgets.quiet import QuietSparkline, QuietStatic
+from screens.widgets.quiet import QuietPlot, QuietStatic
 
 MINUTES = 60
 WIDE = ("Event type", "1h", "/min", "Last 60 min")
@@ -36,13 +36,13 @@ class ThroughputPanel(Panel):
 
     def compose_body(self) -> ComposeResult:
         yield QuietStatic("", classes="panel-summary")
-        yield QuietSparkline([], id="throughput-plot")
+        yield QuietPlot(id="throughput-plot")
         yield PanelTable()
 
     def render_body(self, ctx: RenderContext) -> None:
         summary = self.query_one(".panel-summary", Static)
         table = self.query_one(PanelTable)
-        plot = self.query_one(QuietSparkline)
+        plot = self.query_one(QuietPlot)
         trend = ctx.width >= 70
         table.set_columns(WIDE if trend else COMPACT)
         snap = ctx.snapshot
