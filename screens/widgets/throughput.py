@@ -27,6 +27,17 @@ def event_types(snap: Snapshot) -> list[str]:
     return sorted(found)
 
 
+def steady_scale(series: list[float]) -> list[float]:
+    """The series with its last (current, still filling) minute kept within the range
+    of the complete minutes, so the plot's scale, and with it every past bar, stays put
+    while the current minute fills: it shows as the lowest bar below that range and a
+    full one above it, as it would at the extremes, and repaints only its own cells."""
+    if len(series) < 3:
+        return series
+    past = series[:-1]
+    return [*past, min(max(series[-1], min(past)), max(past))]
+
+
 class ThroughputPanel(Panel):
     key = "throughput"
     title = "Throughput / min, last hour"
@@ -57,7 +68,7 @@ class ThroughputPanel(Panel):
         if ctx.event_filter:
             lines.append(f"filter '{ctx.event_filter}': {len(types)} types")
         summary.update(fit(lines, ctx))
-        plot.show_data([float(v) for v in total])
+        plot.show_data(steady_scale([float(v) for v in total]))
         plot.display = True
         trend_width = min(30, max(10, ctx.width - 32 - 11 - 11)) if trend else 0
         name_width = flex_width(ctx, (6, 5, trend_width) if trend else (6, 5), lo=10, hi=32)
