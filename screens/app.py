@@ -104,7 +104,8 @@ class IncidentApp(App[int]):
             self._exit_on_hangup()
         self.set_interval(1.0, self.render_status)
         self.render_now()
-        self.start_poll()
+        # After the first paint: the first poll imports the Collector and connects.
+        self.call_after_refresh(self.start_poll)
 
     def _exit_on_hangup(self) -> None:
         """SSH drop (SIGHUP) or SIGTERM: leave cleanly, so the terminal is restored and

@@ -19,6 +19,7 @@ from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.measure import Measurement
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.geometry import Region
@@ -67,6 +68,21 @@ def refresh_changed(widget: Widget, before: list[Strip], after: list[Strip]) -> 
             widget.refresh(Region(start, y, end - start, 1))
             changed += 1
     return changed
+
+
+def same_content(old: VisualType, new: VisualType) -> bool:
+    """Plainly the same text and styles (rich's own Text equality ignores the style)."""
+    if isinstance(old, str) and isinstance(new, str):
+        return old == new
+    if isinstance(old, Text) and isinstance(new, Text):
+        return (old.plain, old.style, old.spans, old.justify, old.no_wrap) == (
+            new.plain,
+            new.style,
+            new.spans,
+            new.justify,
+            new.no_wrap,
+        )
+    return False
 
 
 def can_diff(widget: Widget) -> bool:
@@ -143,7 +159,8 @@ class QuietStatic(QuietRefresh, Static):
 
     def update(self, content: VisualType = "", *, layout: bool = True) -> None:
         if not can_diff(self):
-            super().update(content, layout=layout)
+            if not (self.is_mounted and same_content(self.content, content)):
+                super().update(content, layout=layout)
             return
         before = render_strips(self, self.visual, natural=True)
         with self.holding_refresh():
