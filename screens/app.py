@@ -30,7 +30,6 @@ from console.config import Settings
 from console.db import SessionLimits
 from console.metrics.snapshot import Snapshot
 from screens.dashboard import PANELS, DashboardScreen
-from screens.drill_open import open_drilldown
 from screens.filter import FilterScreen
 from screens.help import HelpScreen
 from screens.ops import Operations
@@ -104,8 +103,9 @@ class IncidentApp(App[int]):
             self._exit_on_hangup()
         self.set_interval(1.0, self.render_status)
         self.render_now()
+        self.state.polling_since = self.clock()
         # After the first paint: the first poll imports the Collector and connects.
-        self.call_after_refresh(self.start_poll)
+        self.call_after_refresh(self.poll)
 
     def _exit_on_hangup(self) -> None:
         """SSH drop (SIGHUP) or SIGTERM: leave cleanly, so the terminal is restored and
@@ -288,6 +288,8 @@ class IncidentApp(App[int]):
         yield "Ctrl+P", "Command palette"
 
     def open_drilldown(self, kind: str, key: str) -> None:
+        from screens.drill_open import open_drilldown  # lazy: not needed for the first paint
+
         if self._rendered_ctx is not None:
             open_drilldown(self, kind, key, self._rendered_ctx)
 
