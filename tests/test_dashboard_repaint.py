@@ -12,13 +12,23 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from dashboard_samples import NOW, TAKEN, healthy, make_app, panel_text, settle, status_text
+from dashboard_samples import (
+    NOW,
+    TAKEN,
+    healthy,
+    make_app,
+    panel_text,
+    screen_text,
+    settle,
+    status_text,
+)
 from textual.geometry import Region
 from textual.widget import Widget
 
-from console.metrics.snapshot import Backlog
+from console.metrics.snapshot import Backlog, Snapshot
 from screens.source import StaticSource
 from screens.widgets.status_bar import StatusBar
+from screens.widgets.throughput import steady_scale
 
 Refresh = tuple[Widget, tuple[Region, ...]]
 
@@ -127,3 +137,41 @@ async def test_ages_moving_on_repaint_changed_cells_not_whole_widgets() -> None:
             await poll_again(pilot, polls=2)
         whole = [w for w, regions in in_panels(calls) if not regions]
         assert whole == [], f"whole widgets repainted: {whole}"
+
+
+def busier(snapshot: Snapshot) -> Snapshot:
+    """The next poll: more traffic this minute, an error counted, a session gone."""
+    last = snapshot.throughput[-1]
+    grown = replace(last, by_type={k: v + 40 for k, v in last.by_type.items()})
+    return replace(
+        snapshot,
+        throughput=(*snapshot.throughput[:-1], grown),
+        errors=tuple(replace(g, count_1h=g.count_1h + 1) for g in snapshot.errors),
+        connections=replace(snapshot.connections, sessions=snapshot.connections.sessions[:1]),
+        backlog=replace(snapshot.backlog, unprocessed=123_456),
+    )
+
+
+async def test_cells_updated_in_place_show_what_a_fresh_dashboard_shows() -> None:
+    """Whatever was repainted in place, the screen reads as if drawn from scratch."""
+    first = healthy()
+    second = busier(first)
+    updated = make_app(source=StaticSource([first, second]), interval=60)
+    fresh = make_app(second, interval=60)
+    async with updated.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await poll_again(pilot, polls=2)
+        await pilot.pause()
+        seen = screen_text(updated)
+    async with fresh.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.pause()
+        expected = screen_text(fresh)
+    assert "123,456" in seen and "Invalid signature" in seen
+    assert seen == expected
+
+
+def test_the_filling_minute_keeps_the_plot_scale_of_the_complete_minutes() -> None:
+    assert steady_scale([5.0, 9.0, 7.0, 0.0]) == [5.0, 9.0, 7.0, 5.0]  # shows lowest
+    assert steady_scale([5.0, 9.0, 7.0, 30.0]) == [5.0, 9.0, 7.0, 9.0]  # shows full
+    assert steady_scale([5.0, 9.0, 7.0, 6.0]) == [5.0, 9.0, 7.0, 6.0]
