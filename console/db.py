@@ -19,13 +19,12 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from typing import Any
-
-import psycopg
-from psycopg import errors as pg_errors
-from psycopg.rows import dict_row
+from typing import TYPE_CHECKING, Any
 
 from console.config import Settings, mask_dsn
+
+if TYPE_CHECKING:  # psycopg is imported on first use: the dashboard paints before it loads
+    import psycopg
 
 
 class DatabaseError(Exception):
@@ -103,6 +102,8 @@ def connect_kwargs(
     dsn: str, *, allow_write: bool = False, limits: SessionLimits | None = None, role: str = ""
 ) -> dict[str, Any]:
     """Keyword arguments for psycopg.connect / AsyncConnection.connect."""
+    from psycopg.rows import dict_row
+
     limits = limits or SessionLimits()
     options = [
         f"-c statement_timeout={limits.statement_timeout_ms}",
@@ -126,6 +127,9 @@ def translate(exc: BaseException, dsn: str | None = None) -> DatabaseError:
     """Turn a psycopg error into one clear DatabaseError line."""
     if isinstance(exc, DatabaseError):
         return exc
+    import psycopg
+    from psycopg import errors as pg_errors
+
     where = f" at {mask_dsn(dsn)}" if dsn else ""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if isinstance(exc, pg_errors.QueryCanceled):
@@ -205,6 +209,8 @@ async def connect(
     role: str = "",
 ) -> psycopg.AsyncConnection[dict[str, Any]]:
     """One async connection with the console's guards; autocommit, dict rows."""
+    import psycopg
+
     dsn = require_dsn(dsn)
     try:
         conn = await psycopg.AsyncConnection.connect(
@@ -224,6 +230,8 @@ def connect_sync(
     role: str = "",
 ) -> psycopg.Connection[dict[str, Any]]:
     """The synchronous twin of `connect`, for CLI tools and the simulator's set-up."""
+    import psycopg
+
     dsn = require_dsn(dsn)
     try:
         return psycopg.connect(

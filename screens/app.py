@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -27,7 +27,6 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from console.actions import DEFAULT_TTL_SECONDS
 from console.config import Settings
 from console.db import SessionLimits
 from console.metrics.snapshot import Snapshot
@@ -35,13 +34,10 @@ from screens.app_checklists import ChecklistActions
 from screens.checklist_index import ChecklistScreen
 from screens.checklist_state import Checklists
 from screens.dashboard import PANELS, DashboardScreen
-from screens.drill_open import open_drilldown
 from screens.filter import FilterScreen
 from screens.help import HelpScreen
-from screens.incident_desk import IncidentDesk
 from screens.ops import Operations
 from screens.polling import NoAnswer, PollState, describe_failure, next_interval
-from screens.recovery import Recovery
 from screens.source import (
     Evaluator,
     FindingLike,
@@ -51,6 +47,10 @@ from screens.source import (
 )
 from screens.widgets.panel import RenderContext
 from screens.widgets.status_bar import StatusBar, StatusInfo
+
+if TYPE_CHECKING:
+    from screens.incident_desk import IncidentDesk
+    from screens.recovery import Recovery
 
 Clock = Callable[[], datetime]
 
@@ -87,7 +87,7 @@ class IncidentApp(ChecklistActions, App[int]):
         state_dsn: str | None = None,
         state_dir: Path | None = None,
         report_dir: Path | None = None,
-        plan_ttl: float = DEFAULT_TTL_SECONDS,
+        plan_ttl: float | None = None,
         step_timeout: float = 30.0,
         operator: str = "",
         checklists: Checklists | None = None,
@@ -108,26 +108,26 @@ class IncidentApp(ChecklistActions, App[int]):
         self.settings = settings or Settings()
         self.step_timeout = step_timeout
         self.checklists = checklists or Checklists()
-        from console.audit import current_operator
-
-        who = operator or current_operator()
-        self.recovery = Recovery(
-            dsn,
-            allow_write,
-            state_dsn=state_dsn or dsn,
-            limits=limits,
-            local_dir=state_dir,
-            operator=who,
-            ttl_seconds=plan_ttl,
-        )
-        self.desk = IncidentDesk(
-            state_dsn or dsn,
-            settings=self.settings,
-            local_dir=state_dir,
-            limits=limits,
-            operator=who,
-            report_dir=report_dir,
-        )
+        # Recovery and the incident desk load psycopg and the actions: built on first use,
+        # after the first frame is painted.
+        self._recovery_args = {
+            "dsn": dsn,
+            "allow_write": allow_write,
+            "state_dsn": state_dsn or dsn,
+            "limits": limits,
+            "local_dir": state_dir,
+            "operator": operator,
+            "ttl_seconds": plan_ttl,
+        }
+        self._desk_args = {
+            "state_dsn": state_dsn or dsn,
+            "local_dir": state_dir,
+            "limits": limits,
+            "operator": operator,
+            "report_dir": report_dir,
+        }
+        self._recovery: Recovery | None = None
+        self._desk: IncidentDesk | None = None
         self._source: SnapshotSource | None = None
         self._rendered_ctx: RenderContext | None = None
         self._next_poll: Timer | None = None
@@ -142,9 +142,11 @@ class IncidentApp(ChecklistActions, App[int]):
             self._exit_on_hangup()
         self.set_interval(1.0, self.render_status)
         self.render_now()
-        self.start_poll()
-        if self.desk.state_dsn:
-            self.record(lambda desk: desk.resume())
+        self.state.polling_since = self.clock()
+        # After the first paint: the first poll imports the Collector and connects.
+        self.call_after_refresh(self.poll)
+        if self._desk_args["state_dsn"]:
+            self.call_after_refresh(self.record, lambda desk: desk.resume())
 
     def _exit_on_hangup(self) -> None:
         """SSH drop (SIGHUP) or SIGTERM: leave cleanly, so the terminal is restored and
@@ -155,6 +157,33 @@ class IncidentApp(ChecklistActions, App[int]):
                 loop.add_signal_handler(sig, partial(self.exit, return_code=128 + sig))
 
     # --- polling -------------------------------------------------------------------
+
+    @property
+    def recovery(self) -> Recovery:
+        if self._recovery is None:
+            from console.actions import DEFAULT_TTL_SECONDS
+            from console.audit import current_operator
+            from screens.recovery import Recovery
+
+            args = dict(self._recovery_args)
+            args["operator"] = args["operator"] or current_operator()
+            args["ttl_seconds"] = args["ttl_seconds"] or DEFAULT_TTL_SECONDS
+            dsn = args.pop("dsn")
+            allow_write = args.pop("allow_write")
+            self._recovery = Recovery(dsn, allow_write, **args)
+        return self._recovery
+
+    @property
+    def desk(self) -> IncidentDesk:
+        if self._desk is None:
+            from console.audit import current_operator
+            from screens.incident_desk import IncidentDesk
+
+            args = dict(self._desk_args)
+            args["operator"] = args["operator"] or current_operator()
+            state_dsn = args.pop("state_dsn")
+            self._desk = IncidentDesk(state_dsn, settings=self.settings, **args)
+        return self._desk
 
     def start_poll(self) -> None:
         self.state.polling_since = self.clock()
@@ -354,6 +383,8 @@ class IncidentApp(ChecklistActions, App[int]):
         yield "Ctrl+P", "Command palette"
 
     def open_drilldown(self, kind: str, key: str) -> None:
+        from screens.drill_open import open_drilldown  # lazy: not needed for the first paint
+
         if kind == "finding":
             self.open_runbook_for_finding(key)
         elif self._rendered_ctx is not None:

@@ -16,13 +16,12 @@ from textual import work
 
 from console.db import DatabaseError
 from screens.checklist_index import ChecklistScreen
-from screens.drill_open import open_drilldown
-from screens.incident_desk import IncidentDesk
 from screens.polling import describe_failure
 from screens.source import FindingLike
 
 if TYPE_CHECKING:
     from screens.app import IncidentApp
+    from screens.incident_desk import IncidentDesk
 
     _Base = IncidentApp
 else:
@@ -64,6 +63,8 @@ class ChecklistActions(_Base):
         """The selected finding's evidence (what Enter showed before it opened runbooks)."""
         key = self.dashboard.selected_finding_id()
         if key and self._rendered_ctx is not None:
+            from screens.drill_open import open_drilldown
+
             open_drilldown(self, "finding", key, self._rendered_ctx)
 
     def open_runbook(self, runbook_id: str) -> None:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import psycopg
-
-from console import backends, drilldown
 from console.db import ConnectionLost, DatabaseError, SessionLimits, connect
+
+if TYPE_CHECKING:  # imported on first use, after the dashboard's first paint
+    import psycopg
+
+    from console import backends, drilldown
 
 T = TypeVar("T")
 
@@ -52,16 +54,22 @@ class Operations:
             await conn.close()
 
     async def events_for_error(self, pattern: str) -> list[drilldown.EventRow]:
+        from console import drilldown
+
         return await self._run(lambda c: drilldown.events_for_error(c, pattern))
 
     async def orders_in_state(
         self, state: str, older_than_minutes: float
     ) -> list[drilldown.OrderRow]:
+        from console import drilldown
+
         return await self._run(
             lambda c: drilldown.orders_in_state(c, state, older_than_minutes=older_than_minutes)
         )
 
     async def backend(self, pid: int) -> drilldown.BackendDetail | None:
+        from console import drilldown
+
         return await self._run(lambda c: drilldown.backend(c, pid))
 
     async def signal(
@@ -71,6 +79,8 @@ class Operations:
         protected: Iterable[int],
         backend_start: datetime | None = None,
     ) -> bool:
+        from console import backends
+
         pids = tuple(protected)
         return await self._run(
             lambda c: backends.signal_backend(

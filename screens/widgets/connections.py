@@ -15,6 +15,7 @@ from screens.widgets.panel import (
     flex_width,
     no_data_text,
 )
+from screens.widgets.quiet import QuietStatic
 
 WIDE = ("pid", "State", "For", "Wait", "Query")
 COMPACT = ("pid", "State", "For", "Query")
@@ -75,7 +76,7 @@ class ConnectionsPanel(Panel):
     number = 7
 
     def compose_body(self) -> ComposeResult:
-        yield Static("", classes="panel-summary")
+        yield QuietStatic("", classes="panel-summary")
         yield PanelTable(drill_kind="backend")
 
     def render_body(self, ctx: RenderContext) -> None:

@@ -14,6 +14,7 @@ from screens.widgets.panel import (
     flex_width,
     no_data_text,
 )
+from screens.widgets.quiet import QuietStatic
 
 WIDE = ("Message", "1h", "24h", "Last seen")
 COMPACT = ("Message", "1h", "24h", "Last")
@@ -26,7 +27,7 @@ class ErrorsPanel(Panel):
     sources = ("events", "processed", "unprocessed")
 
     def compose_body(self) -> ComposeResult:
-        yield Static("", classes="panel-summary")
+        yield QuietStatic("", classes="panel-summary")
         yield PanelTable(drill_kind="error")
 
     def render_body(self, ctx: RenderContext) -> None:

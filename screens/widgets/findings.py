@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from screens.formatting import count, severity_word, shorten
 from screens.widgets.panel import Panel, PanelTable, RenderContext, flex_width
+from screens.widgets.quiet import QuietStatic
 
 SEVERITY_STYLE = {"P0": "bold reverse red", "P1": "bold red", "P2": "bold yellow"}
 
@@ -29,7 +30,7 @@ class FindingsPanel(Panel):
     sources = ("duplicates", "paid_without_payment", "notifications")
 
     def compose_body(self) -> ComposeResult:
-        yield Static("", classes="panel-summary")
+        yield QuietStatic("", classes="panel-summary")
         table = PanelTable(drill_kind="finding")
         table.set_columns(("Sev", "Finding", "Value", "Limit", "Runbook"))
         yield table

@@ -14,6 +14,7 @@ from screens.widgets.panel import (
     flex_width,
     no_data_text,
 )
+from screens.widgets.quiet import QuietStatic
 
 FULL = ("Event type", "n", "avg", "p95", "max")
 MEDIUM = ("Event type", "n", "avg", "p95")
@@ -28,7 +29,7 @@ class LatencyPanel(Panel):
     sources = ("processed",)
 
     def compose_body(self) -> ComposeResult:
-        yield Static("", classes="panel-summary")
+        yield QuietStatic("", classes="panel-summary")
         yield PanelTable()
 
     def render_body(self, ctx: RenderContext) -> None:

@@ -15,9 +15,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import ClassVar
 
+from rich.cells import cell_len
+from rich.errors import MarkupError
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
@@ -25,6 +28,7 @@ from textual.widgets import DataTable, Static
 from console.metrics.snapshot import Snapshot
 from screens.formatting import shorten
 from screens.source import FindingLike
+from screens.widgets.quiet import QuietRefresh, QuietStatic
 
 NARROW = 60  # a panel narrower than this shows its compact form
 
@@ -52,7 +56,7 @@ class DrillDown(Message):
         self.key = key
 
 
-class PanelText(Static, can_focus=True):
+class PanelText(QuietStatic, can_focus=True):
     """Plain panel text that can take focus, so every panel is reachable by keys."""
 
 
@@ -74,7 +78,7 @@ class Panel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield from self.compose_body()
-        yield Static("", classes="panel-error")
+        yield QuietStatic("", classes="panel-error")
 
     def compose_body(self) -> ComposeResult:
         yield PanelText("", classes="panel-text")
@@ -125,34 +129,76 @@ class Panel(Vertical):
         self.focus()
 
 
-class PanelTable(DataTable[Text | str]):
-    """A row-cursor table that keeps the cursor on the same row key across refreshes."""
+class PanelTable(QuietRefresh, DataTable[Text | str]):
+    """A row-cursor table that keeps the cursor on the same row key across refreshes.
+
+    A poll that brings the same rows (same keys, same order, same column widths) updates
+    only the cells that changed, and repaints only those cells; anything else rebuilds
+    the table, re-measuring its columns."""
 
     def __init__(self, drill_kind: str | None = None, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
         self.drill_kind = drill_kind
 
     _names: tuple[str, ...] = ()
+    _shown: tuple[tuple[str, tuple[Cell, ...]], ...] = ()
+    _widths: tuple[int, ...] = ()
 
     def set_columns(self, names: Sequence[str]) -> None:
         """The column set (wide vs compact) used by the next `replace_rows`."""
         if tuple(names) != self._names:
             self._names = tuple(names)
+            self._shown, self._widths = (), ()
             self.clear(columns=True)
             self.add_columns(*names)
 
     def replace_rows(self, rows: Iterable[tuple[str, Sequence[Text | str]]]) -> None:
+        keyed: list[tuple[str, tuple[Cell, ...]]] = []
+        keys: set[str] = set()
+        for key, cells in rows:
+            if key in keys:  # a duplicate key would raise; the first row wins the key
+                key = f"{key}\x00{len(keyed)}"
+            keys.add(key)
+            keyed.append((key, tuple(cells)))
+        shown = tuple((key, tuple(map(cell_key, cells))) for key, cells in keyed)
+        if shown == self._shown and self.row_count == len(keyed):
+            return  # the same rows: nothing to repaint
+        widths = column_widths(self._names, [cells for _, cells in keyed])
+        same_rows = [key for key, _ in keyed] == [key for key, _ in self._shown]
+        if same_rows and widths == self._widths and self.row_count == len(keyed):
+            self._update_cells(keyed, shown)
+        else:
+            self._rebuild(keyed)
+        self._shown, self._widths = shown, widths
+
+    def _update_cells(
+        self,
+        keyed: list[tuple[str, tuple[Text | str, ...]]],
+        shown: tuple[tuple[str, tuple[Cell, ...]], ...],
+    ) -> None:
+        """Put the changed cells in place and repaint just those."""
+        columns = [column.key for column in self.ordered_columns]
+        changed: list[Coordinate] = []
+        with self.holding_refresh():
+            for row, ((key, cells), (_, before), (_, after)) in enumerate(
+                zip(keyed, self._shown, shown, strict=True)
+            ):
+                for column, (value, old, new) in enumerate(zip(cells, before, after, strict=False)):
+                    if old != new and column < len(columns):
+                        self.update_cell(key, columns[column], value)
+                        changed.append(Coordinate(row, column))
+        for coordinate in changed:
+            self.refresh_coordinate(coordinate)
+
+    def _rebuild(self, keyed: list[tuple[str, tuple[Text | str, ...]]]) -> None:
         current: str | None = None
         if self.row_count and 0 <= self.cursor_row < self.row_count:
             current = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
         self.clear(columns=True)  # columns re-measured: a narrower panel gets narrower ones
         self.add_columns(*self._names)
-        keys: list[str] = []
-        for key, cells in rows:
-            if key in keys:  # a duplicate key would raise; the first row wins the key
-                key = f"{key}\x00{len(keys)}"
+        for key, cells in keyed:
             self.add_row(*cells, key=key)
-            keys.append(key)
+        keys = [key for key, _ in keyed]
         if current in keys:
             self.move_cursor(row=keys.index(current), animate=False, scroll=True)
 
@@ -161,6 +207,35 @@ class PanelTable(DataTable[Text | str]):
             event.stop()
             key = str(event.row_key.value).split("\x00", 1)[0]
             self.post_message(DrillDown(self.drill_kind, key))
+
+
+Cell = tuple[str, str, str]  # what a cell shows: text, its style, its styled spans
+
+
+def cell_key(value: Text | str) -> Cell:
+    """A comparable form of a cell (rich's Text equality ignores the text's own style)."""
+    if isinstance(value, Text):
+        return value.plain, str(value.style), repr(value.spans)
+    return value, "", ""
+
+
+def cell_width(value: Text | str) -> int:
+    """Cells a table cell needs, measured as DataTable does (a str cell is markup)."""
+    if isinstance(value, Text):
+        return value.cell_len
+    try:
+        return Text.from_markup(value).cell_len
+    except MarkupError:
+        return cell_len(value)
+
+
+def column_widths(names: Sequence[str], rows: Sequence[Sequence[Text | str]]) -> tuple[int, ...]:
+    """Each column's width, as DataTable sizes it: the widest of its label and cells."""
+    widths = [cell_len(name) for name in names]
+    for cells in rows:
+        for index, value in enumerate(cells[: len(widths)]):
+            widths[index] = max(widths[index], cell_width(value))
+    return tuple(widths)
 
 
 def no_data_text(ctx: RenderContext) -> Text:

@@ -8,15 +8,18 @@ without colour.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from rich.text import Text
-from textual.reactive import reactive
+from textual.app import ComposeResult
+from textual.css.scalar import Scalar
 from textual.widget import Widget
 
 from screens.formatting import duration, severity_word
+from screens.widgets.quiet import QuietRefresh, same_content
 
 SEPARATOR = " │ "
 SEVERITY_STYLE = {"P0": "bold reverse red", "P1": "bold red", "P2": "bold yellow"}
@@ -128,14 +131,75 @@ def fit_status(info: StatusInfo, width: int) -> Text:
     return text
 
 
+TICKING = re.compile(r"\d\d:\d\d:\d\d|\S+ old\b|no data")
+
+
+def ticking_offset(text: Text) -> int:
+    """Where the parts that change every second (clock, data age) begin."""
+    found = TICKING.search(text.plain)
+    return found.start() if found else 0
+
+
+class StatusPart(QuietRefresh, Widget):
+    """One side of the status bar; a new text repaints only the cells that changed."""
+
+    _text: Text = Text()
+
+    def render(self) -> Text:
+        return self._text
+
+    def show(self, text: Text, width: int | None = None) -> None:
+        if width is not None and self.styles.width != Scalar.from_number(width):
+            self._text = text
+            self.styles.width = width  # lays out again: both sides are repainted
+            self.refresh()
+        elif not same_content(text, self._text):
+            self.apply_quietly(lambda: setattr(self, "_text", text))
+
+
 class StatusBar(Widget):
-    """Renders a StatusInfo to the current width."""
+    """Renders a StatusInfo to the current width.
+
+    Set every second for the clock and the data's age. Textual repaints a changed line
+    of a widget from the widget's left edge, so the line is drawn by two widgets: the
+    steady parts (environment, host, write mode, severity) and, from the clock on, the
+    ticking ones, of which only the changed cells are repainted."""
 
     DEFAULT_CSS = """
-    StatusBar { height: 1; dock: top; background: $panel; }
+    StatusBar { height: 1; dock: top; background: $panel; layout: horizontal; }
+    StatusBar > StatusPart { height: 1; width: 1fr; }
     """
 
-    info: reactive[StatusInfo | None] = reactive(None)
+    _info: StatusInfo | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StatusPart(classes="steady")
+        yield StatusPart(classes="ticking")
+
+    @property
+    def info(self) -> StatusInfo | None:
+        return self._info
+
+    @info.setter
+    def info(self, info: StatusInfo | None) -> None:
+        self._info = info
+        self.show_parts()
+
+    def on_mount(self) -> None:
+        self.show_parts()
+
+    def on_resize(self) -> None:
+        self.show_parts()
+
+    def show_parts(self) -> None:
+        parts = list(self.query(StatusPart))
+        if len(parts) != 2:
+            return
+        text = self.render()
+        cut = ticking_offset(text)
+        steady, ticking = text[:cut], text[cut:]
+        parts[0].show(steady, width=steady.cell_len)
+        parts[1].show(ticking)
 
     def render(self) -> Text:
         if self.info is None:

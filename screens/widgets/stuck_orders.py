@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 from screens.formatting import count
 from screens.widgets.panel import Panel, PanelTable, RenderContext, fit, no_data_text
+from screens.widgets.quiet import QuietStatic
 
 
 class StuckOrdersPanel(Panel):
@@ -15,7 +16,7 @@ class StuckOrdersPanel(Panel):
     number = 6
 
     def compose_body(self) -> ComposeResult:
-        yield Static("", classes="panel-summary")
+        yield QuietStatic("", classes="panel-summary")
         table = PanelTable(drill_kind="orders")
         table.set_columns(("State", "Orders"))
         yield table

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import Sparkline, Static
+from textual.widgets import Static
 
 from console.metrics.snapshot import Snapshot
 from screens.formatting import count, matches_filter, per_minute, shorten_left, sparkline
@@ -15,6 +15,7 @@ from screens.widgets.panel import (
     flex_width,
     no_data_text,
 )
+from screens.widgets.quiet import QuietPlot, QuietStatic
 
 MINUTES = 60
 WIDE = ("Event type", "1h", "/min", "Last 60 min")
@@ -26,6 +27,17 @@ def event_types(snap: Snapshot) -> list[str]:
     return sorted(found)
 
 
+def steady_scale(series: list[float]) -> list[float]:
+    """The series with its last (current, still filling) minute kept within the range
+    of the complete minutes, so the plot's scale, and with it every past bar, stays put
+    while the current minute fills: it shows as the lowest bar below that range and a
+    full one above it, as it would at the extremes, and repaints only its own cells."""
+    if len(series) < 3:
+        return series
+    past = series[:-1]
+    return [*past, min(max(series[-1], min(past)), max(past))]
+
+
 class ThroughputPanel(Panel):
     key = "throughput"
     title = "Throughput / min, last hour"
@@ -34,14 +46,14 @@ class ThroughputPanel(Panel):
     sources = ("events",)
 
     def compose_body(self) -> ComposeResult:
-        yield Static("", classes="panel-summary")
-        yield Sparkline([], id="throughput-plot")
+        yield QuietStatic("", classes="panel-summary")
+        yield QuietPlot(id="throughput-plot")
         yield PanelTable()
 
     def render_body(self, ctx: RenderContext) -> None:
         summary = self.query_one(".panel-summary", Static)
         table = self.query_one(PanelTable)
-        plot = self.query_one(Sparkline)
+        plot = self.query_one(QuietPlot)
         trend = ctx.width >= 70
         table.set_columns(WIDE if trend else COMPACT)
         snap = ctx.snapshot
@@ -56,7 +68,7 @@ class ThroughputPanel(Panel):
         if ctx.event_filter:
             lines.append(f"filter '{ctx.event_filter}': {len(types)} types")
         summary.update(fit(lines, ctx))
-        plot.data = [float(v) for v in total]
+        plot.show_data(steady_scale([float(v) for v in total]))
         plot.display = True
         trend_width = min(30, max(10, ctx.width - 32 - 11 - 11)) if trend else 0
         name_width = flex_width(ctx, (6, 5, trend_width) if trend else (6, 5), lo=10, hi=32)

@@ -1,0 +1,239 @@
+"""Repaint only the cells that changed: the dashboard is watched over SSH, byte by byte.
+
+Textual sends the whole of a widget to the terminal whenever the widget is refreshed,
+even when its new content is identical, and every update of a Static, a reactive or a
+DataTable cell refreshes the whole widget. Polled every second, that rewrote the entire
+screen each second. Here a widget's new rendering is compared with the old one line by
+line, and only the run of cells that differ is refreshed: an unchanged panel sends
+nothing, a ticking clock sends a few cells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Self
+
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.measure import Measurement
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.geometry import Region
+from textual.renderables.sparkline import Sparkline as SparklineRenderable
+from textual.strip import Strip
+from textual.visual import Visual, VisualType, visualize
+from textual.widget import Widget
+from textual.widgets import Sparkline, Static
+
+Cell = tuple[str, Style | None]
+
+
+def _cells(strip: Strip) -> list[Cell] | None:
+    """One (character, style) per cell; None when a character is not one cell wide."""
+    cells: list[Cell] = []
+    for segment in strip:
+        if segment.control:
+            continue
+        for char in segment.text:
+            if cell_len(char) != 1:
+                return None
+            cells.append((char, segment.style))
+    return cells
+
+
+def changed_span(old: Strip, new: Strip) -> tuple[int, int] | None:
+    """The [start, end) cells in which two renderings of a line differ, or None."""
+    if old == new:
+        return None
+    before, after = _cells(old), _cells(new)
+    if before is None or after is None or len(before) != len(after):
+        return 0, max(old.cell_length, new.cell_length)
+    differ = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+    if not differ:  # same cells, only segmented differently
+        return None
+    return differ[0], differ[-1] + 1
+
+
+def refresh_changed(widget: Widget, before: list[Strip], after: list[Strip]) -> int:
+    """Refresh the changed run of cells of each line; returns how many lines changed."""
+    changed = 0
+    for y, (old, new) in enumerate(zip(before, after, strict=True)):
+        span = changed_span(old, new)
+        if span is not None:
+            start, end = span
+            widget.refresh(Region(start, y, end - start, 1))
+            changed += 1
+    return changed
+
+
+def same_content(old: VisualType, new: VisualType) -> bool:
+    """Plainly the same text and styles (rich's own Text equality ignores the style)."""
+    if isinstance(old, str) and isinstance(new, str):
+        return old == new
+    if isinstance(old, Text) and isinstance(new, Text):
+        return (old.plain, old.style, old.spans, old.justify, old.no_wrap) == (
+            new.plain,
+            new.style,
+            new.spans,
+            new.justify,
+            new.no_wrap,
+        )
+    return False
+
+
+def can_diff(widget: Widget) -> bool:
+    """Only a mounted, shown, laid-out widget has a rendering on screen to compare with."""
+    width, height = widget.size
+    return widget.is_mounted and widget.display and width > 0 and height > 0
+
+
+def render_strips(widget: Widget, visual: VisualType, *, natural: bool = False) -> list[Strip]:
+    """What `widget` would paint for `visual`: its full height, or just the content's
+    own lines (`natural`), as Textual renders them."""
+    width, height = widget.size
+    return Visual.to_strips(
+        widget,
+        visualize(widget, visual),
+        width,
+        None if natural else height,
+        widget.visual_style,
+    )
+
+
+if TYPE_CHECKING:
+    _WidgetMixin = Widget
+else:  # a plain mixin at run time: a Widget base here would hide the widget's own CSS
+    _WidgetMixin = object
+
+
+class QuietRefresh(_WidgetMixin):
+    """Mixed into a widget (before it): its own whole-widget refreshes can be held back
+    while a change is applied, so that only the cells found changed are then refreshed."""
+
+    _holding = False
+
+    @contextmanager
+    def holding_refresh(self) -> Iterator[None]:
+        self._holding = True
+        try:
+            yield
+        finally:
+            self._holding = False
+
+    def refresh(
+        self,
+        *regions: Region,
+        repaint: bool = True,
+        layout: bool = False,
+        recompose: bool = False,
+    ) -> Self:
+        if self._holding and not regions and not layout and not recompose:
+            return self  # the caller refreshes the cells that changed
+        super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+        return self
+
+    def apply_quietly(self, change: Callable[[], None]) -> None:
+        """Apply `change` (which may refresh the whole widget) and repaint only the
+        cells whose rendering changed; nothing at all when none did."""
+        if not can_diff(self):
+            change()
+            self.refresh()
+            return
+        before = render_strips(self, self.render())
+        with self.holding_refresh():
+            change()
+        after = render_strips(self, self.render())
+        if len(before) != len(after):
+            self.refresh()
+        else:
+            refresh_changed(self, before, after)
+
+
+class QuietStatic(QuietRefresh, Static):
+    """A Static that repaints only the cells an `update` changed, and nothing when the
+    new content renders the same."""
+
+    def update(self, content: VisualType = "", *, layout: bool = True) -> None:
+        if not can_diff(self):
+            if not (self.is_mounted and same_content(self.content, content)):
+                super().update(content, layout=layout)
+            return
+        before = render_strips(self, self.visual, natural=True)
+        with self.holding_refresh():
+            super().update(content, layout=False)
+        after = render_strips(self, self.visual, natural=True)
+        if len(before) != len(after):  # more or fewer lines: the layout may change
+            self.refresh(layout=layout)
+        else:
+            refresh_changed(self, before, after)
+
+
+class _Columns:
+    """Columns [start, end) of `renderable` drawn `full` cells wide and `height` high."""
+
+    def __init__(self, renderable: RenderableType, full: int, start: int, end: int, height: int):
+        self.renderable, self.full, self.start, self.end = renderable, full, start, end
+        self.height = height
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        wide = options.update(width=self.full, height=self.height)
+        lines = console.render_lines(self.renderable, wide, pad=True)
+        for index, line in enumerate(lines):
+            parts = list(Segment.divide(line, [self.start, self.end]))
+            yield from parts[1] if len(parts) > 1 else []
+            if index < len(lines) - 1:
+                yield Segment.line()
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(self.end - self.start, self.end - self.start)
+
+
+class PlotPart(QuietRefresh, Sparkline):
+    """One side of a QuietPlot: the whole sparkline is drawn, this side's columns shown."""
+
+    def render(self) -> RenderableType:
+        plot = super().render()
+        full = self.parent.size.width if isinstance(self.parent, Widget) else self.size.width
+        width, height = self.size
+        start = 0 if self.has_class("past") else max(0, full - width)
+        assert isinstance(plot, SparklineRenderable)
+        plot.width = full
+        return _Columns(plot, full, start, start + width, height)
+
+
+class QuietPlot(Horizontal):
+    """A sparkline split in two widgets at its last few columns.
+
+    Textual repaints a changed line of a widget from the widget's left edge, and every
+    cell of a sparkline has its own colour (about 2 KB a line). The current minute's bar
+    changes with every poll: drawn by its own narrow widget, it repaints a few cells; the
+    past minutes repaint only when they change (a new minute, a new maximum)."""
+
+    DEFAULT_CSS = """
+    QuietPlot { height: 1; }
+    QuietPlot > PlotPart { height: 1fr; }
+    QuietPlot > PlotPart.past { width: 1fr; }
+    QuietPlot > PlotPart.now { width: 3; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield PlotPart([], classes="past")
+        yield PlotPart([], classes="now")
+
+    @property
+    def data(self) -> list[float]:
+        return list(self.query_one(PlotPart).data or [])
+
+    def show_data(self, data: list[float]) -> None:
+        for part in self.query(PlotPart):
+            if list(part.data or []) != data:
+                part.apply_quietly(lambda part=part: setattr(part, "data", data))
+
+    def on_resize(self) -> None:
+        """Each side draws the whole plot at the container's width: redraw both."""
+        for part in self.query(PlotPart):
+            part.refresh()
