@@ -17,7 +17,8 @@ import signal
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import partial
-from typing import ClassVar
+from pathlib import Path
+from typing import Any, ClassVar, cast
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -26,15 +27,20 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from console.actions import DEFAULT_TTL_SECONDS
 from console.config import Settings
-from console.db import SessionLimits
+from console.db import DatabaseError, SessionLimits
 from console.metrics.snapshot import Snapshot
+from screens.checklist_index import ChecklistScreen
+from screens.checklist_state import Checklists
 from screens.dashboard import PANELS, DashboardScreen
 from screens.drill_open import open_drilldown
 from screens.filter import FilterScreen
 from screens.help import HelpScreen
+from screens.incident_desk import IncidentDesk
 from screens.ops import Operations
 from screens.polling import NoAnswer, PollState, describe_failure, next_interval
+from screens.recovery import Recovery
 from screens.source import (
     Evaluator,
     FindingLike,
@@ -43,7 +49,7 @@ from screens.source import (
     sort_findings,
 )
 from screens.widgets.panel import RenderContext
-from screens.widgets.status_bar import StatusInfo
+from screens.widgets.status_bar import StatusBar, StatusInfo
 
 Clock = Callable[[], datetime]
 
@@ -76,6 +82,14 @@ class IncidentApp(App[int]):
         limits: SessionLimits | None = None,
         confirm_expiry: float = 60.0,
         handle_signals: bool = False,
+        settings: Settings | None = None,
+        state_dsn: str | None = None,
+        state_dir: Path | None = None,
+        report_dir: Path | None = None,
+        plan_ttl: float = DEFAULT_TTL_SECONDS,
+        step_timeout: float = 30.0,
+        operator: str = "",
+        checklists: Checklists | None = None,
     ) -> None:
         super().__init__()
         self.source_factory = source_factory
@@ -90,6 +104,29 @@ class IncidentApp(App[int]):
         self.state = PollState(interval=interval, max_backoff=max_backoff)
         self.ops = Operations(dsn, allow_write=allow_write, limits=limits)
         self.dashboard = DashboardScreen()
+        self.settings = settings or Settings()
+        self.step_timeout = step_timeout
+        self.checklists = checklists or Checklists()
+        from console.audit import current_operator
+
+        who = operator or current_operator()
+        self.recovery = Recovery(
+            dsn,
+            allow_write,
+            state_dsn=state_dsn or dsn,
+            limits=limits,
+            local_dir=state_dir,
+            operator=who,
+            ttl_seconds=plan_ttl,
+        )
+        self.desk = IncidentDesk(
+            state_dsn or dsn,
+            settings=self.settings,
+            local_dir=state_dir,
+            limits=limits,
+            operator=who,
+            report_dir=report_dir,
+        )
         self._source: SnapshotSource | None = None
         self._rendered_ctx: RenderContext | None = None
         self._next_poll: Timer | None = None
@@ -105,6 +142,8 @@ class IncidentApp(App[int]):
         self.set_interval(1.0, self.render_status)
         self.render_now()
         self.start_poll()
+        if self.desk.state_dsn:
+            self.record(lambda desk: desk.resume())
 
     def _exit_on_hangup(self) -> None:
         """SSH drop (SIGHUP) or SIGTERM: leave cleanly, so the terminal is restored and
@@ -218,16 +257,27 @@ class IncidentApp(App[int]):
         if self.can_render:
             self._rendered_ctx = self.context()
             self.dashboard.show(self._rendered_ctx)
+        elif not self.state.paused and isinstance(self._top(), ChecklistScreen):
+            cast(ChecklistScreen, self._top()).show_findings(self.current_findings())
         self.render_status()
 
+    def _top(self) -> Screen | None:
+        try:
+            return self.screen
+        except Exception:  # no screen while the app shuts down
+            return None
+
     def render_status(self) -> None:
-        if not self.dashboard_on_top:
+        screen = self._top()
+        bars = list(screen.query(StatusBar)) if screen is not None and screen.is_mounted else []
+        if not bars:
             return
         now = self.clock()
         shown = self._rendered_ctx.findings if self._rendered_ctx else ()
         snap = self._rendered_ctx.snapshot if self._rendered_ctx else None
         worst = min((f.severity for f in shown), default=None)
-        self.dashboard.show_status(
+        self._show_status(
+            bars,
             StatusInfo(
                 environment=self.environment,
                 db_host=self.db_host,
@@ -239,8 +289,23 @@ class IncidentApp(App[int]):
                 paused=self.state.paused,
                 interval_seconds=self.state.interval,
                 event_filter=self.state.event_filter,
-            )
+                incident=self.incident_clock(now),
+            ),
         )
+
+    @staticmethod
+    def _show_status(bars: list[StatusBar], info: StatusInfo) -> None:
+        for bar in bars:
+            bar.info = info
+
+    def incident_clock(self, now: datetime) -> str:
+        """The open incident's phase for the status bar, empty when none is open."""
+        incident = self.desk.incident
+        if incident is None:
+            return ""
+        clock = incident.clock(now)
+        minutes = int(clock.elapsed.total_seconds() // 60)
+        return f"{incident.severity} INCIDENT {clock.phase.title} +{minutes}m"
 
     # --- actions -------------------------------------------------------------------
 
@@ -282,13 +347,105 @@ class IncidentApp(App[int]):
         for binding in [*self.dashboard.BINDINGS, *self.BINDINGS]:
             if isinstance(binding, Binding) and not binding.key.isdigit():
                 yield self.get_key_display(binding), binding.description
-        yield "Enter", "Drill down (errors, stuck orders, connections, findings)"
+        yield "Enter", "Drill down (errors, stuck orders, connections); a finding: its runbook"
         yield "Tab / Shift+Tab", "Next / previous panel"
         yield "Ctrl+P", "Command palette"
 
     def open_drilldown(self, kind: str, key: str) -> None:
-        if self._rendered_ctx is not None:
+        if kind == "finding":
+            self.open_runbook_for_finding(key)
+        elif self._rendered_ctx is not None:
             open_drilldown(self, kind, key, self._rendered_ctx)
+
+    # --- checklists, runbooks and the incident ---------------------------------------
+
+    def current_findings(self) -> list[FindingLike]:
+        """The findings of the last poll, most severe first."""
+        return list(self.state.shown_findings())
+
+    def selected_finding(self) -> FindingLike | None:
+        """The finding under the Findings panel's cursor, else the most severe one."""
+        findings = self.current_findings()
+        key = self.dashboard.selected_finding_id()
+        chosen = next((f for f in findings if f.id == key), None)
+        return chosen or (findings[0] if findings else None)
+
+    def action_checklists(self) -> None:
+        if not isinstance(self._top(), ChecklistScreen):
+            self.push_screen(ChecklistScreen())
+
+    def action_timeline(self) -> None:
+        from screens.timeline_screen import TimelineScreen
+
+        if not isinstance(self._top(), TimelineScreen):
+            self.push_screen(TimelineScreen())
+
+    def action_evidence(self) -> None:
+        """The selected finding's evidence (what Enter showed before it opened runbooks)."""
+        key = self.dashboard.selected_finding_id()
+        if key and self._rendered_ctx is not None:
+            open_drilldown(self, "finding", key, self._rendered_ctx)
+
+    def open_runbook(self, runbook_id: str) -> None:
+        from screens.runbook_screen import RunbookScreen
+
+        runbook = self.checklists.get(runbook_id)
+        if runbook is None:
+            problem = self.checklists.error or f"no runbook named {runbook_id}"
+            self.notify(problem, severity="error")
+            return
+        self.push_screen(RunbookScreen(runbook))
+
+    def open_runbook_for_finding(self, finding_id: str) -> None:
+        runbook = self.checklists.for_finding(finding_id)
+        if runbook is None:
+            self.notify(
+                self.checklists.error or f"no runbook for {finding_id}; e shows its evidence",
+                severity="warning",
+            )
+            return
+        self.open_runbook(runbook.id)
+
+    def catalogue(self) -> dict[str, Any]:
+        from console.queries import catalogue
+
+        return catalogue()
+
+    async def run_step(self, step: Any, confirmed: frozenset[str] = frozenset()) -> Any:
+        """Run a runbook step on the operator's connection, within `step_timeout`."""
+        from console.checks.registry import default_registry
+        from console.runbook_run import StepContext, StepResult
+
+        def context(conn: Any) -> StepContext:
+            return StepContext(
+                settings=self.settings,
+                conn=conn,
+                checks=default_registry(),
+                catalogue=self.catalogue(),
+                run_commands=True,
+                confirmed=confirmed,
+            )
+
+        def failed(message: str) -> StepResult:
+            return StepResult(step.id, step.kind, "error", message, error=message)
+
+        try:
+            return await asyncio.wait_for(self.ops.run_step(step, context), self.step_timeout)
+        except TimeoutError:
+            await self.ops.close()  # the cancelled query's connection is not trusted again
+            return failed(f"no answer within {self.step_timeout:g} s (cancelled)")
+        except DatabaseError as exc:
+            return failed(str(exc))
+
+    @work(thread=True, exit_on_error=False, group="incident", description="record on timeline")
+    def record(self, call: Callable[[IncidentDesk], Any]) -> None:
+        """Record on the open incident (a no-op when none is open), off the UI loop."""
+        try:
+            call(self.desk)
+        except Exception as exc:
+            message = f"timeline: {describe_failure(exc)[1]}"
+            self.call_from_thread(self.notify, message, severity="warning")
+        self.call_from_thread(self.render_status)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -298,6 +455,16 @@ class IncidentApp(App[int]):
         yield SystemCommand("Refresh slower", "Longer poll interval", self.action_slower)
         yield SystemCommand("Refresh faster", "Shorter poll interval", self.action_faster)
         yield SystemCommand("Help", "Keys and HTTP codes", self.action_help)
+        yield SystemCommand("Checklists", "P0/P1/P2 and every runbook (c)", self.action_checklists)
+        yield SystemCommand(
+            "Incident timeline", "Open, notes, postmortem (t)", self.action_timeline
+        )
+        for runbook in self.checklists.runbooks().values():
+            yield SystemCommand(
+                f"Runbook: {runbook.title}",
+                runbook.guide_section or runbook.id,
+                lambda rid=runbook.id: self.open_runbook(rid),
+            )
         for panel in PANELS:
             yield SystemCommand(
                 f"Focus {panel.label or panel.title}",
@@ -308,6 +475,8 @@ class IncidentApp(App[int]):
     async def on_unmount(self) -> None:
         await self._drop_source()
         await self.ops.close()
+        with contextlib.suppress(Exception):
+            self.desk.close()
 
 
 def run_dashboard(
@@ -334,6 +503,8 @@ def run_dashboard(
         poll_timeout=4 * limits.statement_timeout_ms / 1000 + limits.connect_timeout_seconds,
         limits=limits,
         handle_signals=True,
+        settings=settings,
+        state_dsn=settings.state_database_url,
     )
     app.demo_control = demo_control
     app.run()

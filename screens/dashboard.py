@@ -20,7 +20,7 @@ from screens.widgets.connections import ConnectionsPanel
 from screens.widgets.errors import ErrorsPanel
 from screens.widgets.findings import FindingsPanel
 from screens.widgets.latency import LatencyPanel
-from screens.widgets.panel import DrillDown, Panel, RenderContext
+from screens.widgets.panel import DrillDown, Panel, PanelTable, RenderContext
 from screens.widgets.status_bar import StatusBar, StatusInfo
 from screens.widgets.stuck_orders import StuckOrdersPanel
 from screens.widgets.throughput import ThroughputPanel
@@ -54,6 +54,9 @@ class DashboardScreen(Screen[None]):
     ]
     BINDINGS: ClassVar[list[BindingType]] = [
         *_focus_bindings(),
+        Binding("c", "app.checklists", "Checklists"),
+        Binding("t", "app.timeline", "Timeline"),
+        Binding("e", "app.evidence", "Finding evidence", show=False),
         Binding("m", "toggle_maximize", "Maximise"),
         Binding("escape", "minimize", "Restore size", show=False),
         Binding("slash", "app.filter", "Filter"),
@@ -84,6 +87,14 @@ class DashboardScreen(Screen[None]):
     def show_status(self, info: StatusInfo) -> None:
         for bar in self.query(StatusBar):  # none while the app is shutting down
             bar.info = info
+
+    def selected_finding_id(self) -> str | None:
+        """The finding under the Findings panel's cursor."""
+        table = self.query_one(FindingsPanel).query_one(PanelTable)
+        if not table.row_count or not 0 <= table.cursor_row < table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return str(key).split("\x00", 1)[0] if key is not None else None
 
     def on_screen_resume(self) -> None:
         self.incident_app.render_now()

@@ -78,6 +78,14 @@ class Operations:
             )
         )
 
+    async def run_step(
+        self, step: Any, make_context: Callable[[psycopg.AsyncConnection[Any]], Any]
+    ) -> Any:
+        """A runbook step (console.runbook_run) on this connection; returns its StepResult."""
+        from console.runbook_run import run_step
+
+        return await self._run(lambda c: run_step(step, make_context(c)))
+
     async def close(self) -> None:
         async with self._lock:
             await self._drop()

@@ -34,6 +34,7 @@ from screens.confirm import ConfirmScreen
 from screens.drilldown import RowsScreen, TextScreen
 from screens.filter import FilterScreen
 from screens.help import HelpScreen
+from screens.runbook_screen import RunbookScreen
 from screens.source import StaticSource
 
 
@@ -259,11 +260,11 @@ async def test_the_selected_row_follows_its_key_when_the_order_changes() -> None
         assert table.get_row_at(table.cursor_row)[0] == "Invalid signature"  # still selected
 
 
-async def test_enter_on_a_finding_shows_its_evidence() -> None:
+async def test_e_on_a_finding_shows_its_evidence() -> None:
     app = make_app(p1_firing(), findings=P1_FINDINGS)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        await pilot.press("1", "enter")
+        await pilot.press("1", "e")
         assert isinstance(app.screen, TextScreen)
         body = str(app.screen.body)
         assert "31 of 190 events failed" in body and "runbook: high_error_rate" in body
@@ -280,8 +281,8 @@ async def test_mouse_click_on_a_finding_row_opens_it() -> None:
         await pilot.click(table, offset=(3, 2))  # header row, then the second finding
         await pilot.click(table, offset=(3, 2))  # a click on the selected row selects it
         await pilot.pause()
-        assert isinstance(app.screen, TextScreen)
-        assert "stuck_orders" in str(app.screen.body)
+        assert isinstance(app.screen, RunbookScreen)  # Enter/click opens the runbook
+        assert app.screen.runbook.id == "issue_state_transitions"  # stuck_orders' runbook
 
 
 async def test_database_down_shows_p0_and_reconnects_with_backoff() -> None:

@@ -34,6 +34,7 @@ class StatusInfo:
     paused: bool = False
     interval_seconds: float = 2.0
     event_filter: str = ""
+    incident: str = ""  # the open incident's phase clock, e.g. "P1 INCIDENT Investigation +7m"
 
 
 @dataclass
@@ -76,6 +77,9 @@ def status_parts(info: StatusInfo) -> list[Part]:
             "retrying in ", "retry "
         )
         parts.append(_part(0, info.connection, brief.replace(" s", "s"), style="bold reverse"))
+    if info.incident:
+        brief = info.incident.replace(" INCIDENT", "").replace("Immediate Response", "Immediate")
+        parts.append(_part(1, info.incident, brief, style="bold reverse"))
     if info.paused:
         parts.append(_part(1, " PAUSED ", "PAUSED", style="bold reverse"))
     parts.append(_part(7, f"every {duration(info.interval_seconds)}"))

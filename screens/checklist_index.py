@@ -1,0 +1,94 @@
+"""The checklist index (`c`): the guide's Quick Reference P0/P1/P2, then every other runbook.
+
+An item is lit — `● FIRING` and red, so it reads the same without colour — when a finding
+of the last poll concerns it. Enter opens the runbook. The index follows the polls while
+it is open (the app calls `show_findings`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from screens.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from screens.app import IncidentApp
+
+FIRING_STYLE = {"P0": "bold reverse red", "P1": "bold red", "P2": "bold yellow"}
+
+
+def firing_cell(finding: Any) -> Text:
+    if finding is None:
+        return Text("○ quiet", style="dim")
+    return Text(f"● FIRING {finding.severity}", style=FIRING_STYLE.get(finding.severity, "bold"))
+
+
+class ChecklistScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,c", "app.pop_screen", "Dashboard"),
+        Binding("t", "app.timeline", "Timeline"),
+        Binding("question_mark", "app.help", "Help", key_display="?", show=False),
+    ]
+
+    @property
+    def incident_app(self) -> IncidentApp:
+        return cast("IncidentApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield Static("", id="index-head")
+        table: DataTable[Text | str] = DataTable(cursor_type="row", id="index-table")
+        table.add_columns("State", "Checklist item", "Steps")
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show_findings(self.incident_app.current_findings())
+        self.query_one(DataTable).focus()
+
+    def show_findings(self, findings: Sequence[Any]) -> None:
+        checklists = self.incident_app.checklists
+        groups = checklists.groups(findings)
+        lit = sum(1 for _, items in groups for item in items if item.firing is not None)
+        head = self.query_one("#index-head", Static)
+        if checklists.error:
+            head.update(Text(f"! {checklists.error}", style="bold"))
+        else:
+            said = f"{lit} item(s) lit by the last poll's findings" if lit else "nothing firing"
+            head.update(f"Checklists: {said}. Enter opens a runbook; Esc back.")
+        table = self.query_one(DataTable)
+        current = None
+        if table.row_count:
+            current = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        table.clear()
+        keys: list[str] = []
+        for heading, items in groups:
+            key = f"#{heading}"
+            table.add_row("", Text(heading, style="bold underline"), "", key=key)
+            keys.append(key)
+            for item in items:
+                done = checklists.done_count(item.runbook)
+                steps = f"{done}/{len(item.runbook.steps)}"
+                table.add_row(firing_cell(item.firing), item.label, steps, key=item.runbook.id)
+                keys.append(item.runbook.id)
+        if current in keys:
+            table.move_cursor(row=keys.index(current), animate=False)
+        elif len(keys) > 1:
+            table.move_cursor(row=1, animate=False)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        key = event.row_key.value
+        if key and not key.startswith("#"):
+            self.incident_app.open_runbook(key)
+
+    def on_screen_resume(self) -> None:
+        self.show_findings(self.incident_app.current_findings())
+        self.incident_app.render_status()
