@@ -38,6 +38,7 @@ from screens.drill_open import open_drilldown
 from screens.filter import FilterScreen
 from screens.help import HelpScreen
 from screens.incident_desk import IncidentDesk
+from screens.observer import AppObserver
 from screens.ops import Operations
 from screens.polling import NoAnswer, PollState, describe_failure, next_interval
 from screens.recovery import Recovery
@@ -90,6 +91,7 @@ class IncidentApp(App[int]):
         step_timeout: float = 30.0,
         operator: str = "",
         checklists: Checklists | None = None,
+        observer: AppObserver | None = None,
     ) -> None:
         super().__init__()
         self.source_factory = source_factory
@@ -107,6 +109,8 @@ class IncidentApp(App[int]):
         self.settings = settings or Settings()
         self.step_timeout = step_timeout
         self.checklists = checklists or Checklists()
+        # Told of the operator's moves (training); None in production.
+        self.observer = observer
         from console.audit import current_operator
 
         who = operator or current_operator()
@@ -353,6 +357,7 @@ class IncidentApp(App[int]):
 
     def open_drilldown(self, kind: str, key: str) -> None:
         if kind == "finding":
+            self._finding_viewed(key)
             self.open_runbook_for_finding(key)
         elif self._rendered_ctx is not None:
             open_drilldown(self, kind, key, self._rendered_ctx)
@@ -384,6 +389,7 @@ class IncidentApp(App[int]):
         """The selected finding's evidence (what Enter showed before it opened runbooks)."""
         key = self.dashboard.selected_finding_id()
         if key and self._rendered_ctx is not None:
+            self._finding_viewed(key)
             open_drilldown(self, "finding", key, self._rendered_ctx)
 
     def open_runbook(self, runbook_id: str) -> None:
@@ -394,7 +400,20 @@ class IncidentApp(App[int]):
             problem = self.checklists.error or f"no runbook named {runbook_id}"
             self.notify(problem, severity="error")
             return
+        if self.observer is not None:
+            self.observer.runbook_opened(runbook.id)
         self.push_screen(RunbookScreen(runbook))
+
+    def _finding_viewed(self, finding_id: str) -> None:
+        if self.observer is not None:
+            self.observer.finding_viewed(finding_id)
+
+    def _runbook_of(self, step: Any) -> str:
+        """The id of the runbook `step` belongs to (steps are shared objects)."""
+        for runbook in self.checklists.runbooks().values():
+            if any(s is step for s in runbook.steps):
+                return runbook.id
+        return ""
 
     def open_runbook_for_finding(self, finding_id: str) -> None:
         runbook = self.checklists.for_finding(finding_id)
@@ -430,6 +449,12 @@ class IncidentApp(App[int]):
             return StepResult(step.id, step.kind, "error", message, error=message)
 
         try:
+            if self.observer is not None:
+                runbook_id = self._runbook_of(step)
+                ran = self.observer.run_step(runbook_id, step, confirmed)
+                result = await asyncio.wait_for(ran, self.step_timeout)
+                if result is not None:
+                    return result
             return await asyncio.wait_for(self.ops.run_step(step, context), self.step_timeout)
         except TimeoutError:
             await self.ops.close()  # the cancelled query's connection is not trusted again

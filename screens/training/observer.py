@@ -1,0 +1,83 @@
+"""How the production dashboard's moves reach the training session.
+
+- `SessionObserver` is the app's observer: a finding opened, a runbook opened, a step
+  run are recorded on the session; the session runs the steps itself, so a runbook's
+  service commands (`webhook_restart`, `chrony_enable`, ...) act on the simulation.
+- `SessionRecovery` stands in for the app's Recovery: previews are the production ones,
+  but an apply goes through `TrainingSession.apply_action`, which records it and judges
+  its harm from the preview's rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from console.runbook_run import StepResult
+from console.training.services import SERVICE_COMMANDS, CommandOutcome
+from console.training.session import TrainingError, TrainingSession
+from screens.recovery import Recovery
+
+SIMULATED = "(simulation)"
+
+
+def simulated_commands() -> dict[str, tuple[str, ...]]:
+    """What the confirm dialog and step detail show as a command's argv in training."""
+    return {name: (SIMULATED, name) for name in SERVICE_COMMANDS}
+
+
+def command_result(step: Any, outcome: CommandOutcome) -> StepResult:
+    """A service command's outcome as the runbook screen shows any step's result."""
+    rows = tuple({"line": line} for line in outcome.lines)
+    last = outcome.lines[-1] if outcome.lines else outcome.command
+    return StepResult(
+        step_id=step.id,
+        kind=step.kind,
+        status="ok" if outcome.ok else "fail",
+        verdict=f"{SIMULATED} {last}",
+        rows=rows,
+        columns=("line",),
+        row_count=len(rows),
+        details={"command": outcome.command, "faults_off": list(outcome.faults_off)},
+    )
+
+
+class SessionObserver:
+    """The IncidentApp observer of a training run."""
+
+    def __init__(self, session: TrainingSession) -> None:
+        self.session = session
+
+    def finding_viewed(self, finding_id: str) -> None:
+        self.session.view_finding(finding_id)
+
+    def runbook_opened(self, runbook_id: str) -> None:
+        with contextlib.suppress(TrainingError):  # a runbook it does not know: not counted
+            self.session.open_runbook(runbook_id)
+
+    async def run_step(self, runbook_id: str, step: Any, confirmed: frozenset[str]) -> Any:
+        try:
+            result = await self.session.run_step(runbook_id, step.id)
+        except TrainingError as exc:
+            return StepResult(step.id, step.kind, "error", str(exc), error=str(exc))
+        if isinstance(result, CommandOutcome):
+            return command_result(step, result)
+        return result
+
+
+class SessionRecovery(Recovery):
+    """Recovery whose apply is the session's (called from the confirm dialog's thread)."""
+
+    def __init__(
+        self, session: TrainingSession, loop: asyncio.AbstractEventLoop, **kwargs: Any
+    ) -> None:
+        super().__init__(session.dsn, True, **kwargs)
+        self.session = session
+        self.loop = loop
+
+    def apply(self, plan: Any, typed: str, **_: Any) -> Any:
+        running = asyncio.run_coroutine_threadsafe(
+            self.session.apply_action(plan, typed), self.loop
+        )
+        return running.result()
