@@ -14,19 +14,22 @@ from pathlib import Path
 
 import pytest
 from dashboard_samples import screen_text
+from textual.app import App
 from textual.widgets import DataTable, Input
 
 from console.training.history import history_path, read_history
 from console.training.scenarios import get_scenario
+from console.training.scoring import Harm, TraineeEvent, debrief, score
 from console.training.session import TrainingSession
 from screens.checklist_index import ChecklistScreen
 from screens.confirm import ConfirmScreen
 from screens.dashboard import DashboardScreen
 from screens.runbook_screen import RunbookScreen
 from screens.training.app import TrainingApp
-from screens.training.briefing import BriefingScreen
+from screens.training.briefing import BriefingScreen, briefing_body
 from screens.training.debrief import DebriefScreen
-from screens.training.dialogs import FinishScreen
+from screens.training.dialogs import FinishScreen, HintScreen
+from screens.training.text import bar_text, clock, event_line, ideal_line, versus_par
 
 pytestmark = pytest.mark.timeout(60)
 SCENARIO = "wrong_secret"  # lit within seconds, solved by one restart
@@ -40,6 +43,12 @@ async def wait_until(pilot, predicate: Callable[[], bool], timeout: float = 15.0
         if loop.time() > deadline:
             raise AssertionError(f"not reached within {timeout} s")
         await pilot.pause(0.05)
+
+
+async def wait_screen(pilot, app: App, kind: type, timeout: float = 15.0) -> None:
+    """Until a `kind` screen is on top and mounted (composed, so it can be driven)."""
+    await wait_until(pilot, lambda: isinstance(app.screen, kind) and app.screen.is_mounted, timeout)
+    await pilot.pause()
 
 
 def make_app(dsn: str, tmp_path: Path) -> TrainingApp:
@@ -57,7 +66,7 @@ def move_to(table: DataTable, key: str) -> None:
 async def start(pilot, app: TrainingApp) -> None:
     assert isinstance(app.screen, BriefingScreen)
     await pilot.press("enter")
-    await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
+    await wait_screen(pilot, app, DashboardScreen)
     assert app.started
 
 
@@ -67,7 +76,7 @@ async def run_step(pilot, app: TrainingApp, step_id: str, confirm: bool = False)
     screen.select(step_id)
     await pilot.press("r")
     if confirm:
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_screen(pilot, app, ConfirmScreen)
         app.screen.query_one(Input).value = step_id
         await pilot.press("enter")
     state = app.checklists.state(screen.runbook.id, step_id)
@@ -94,17 +103,17 @@ async def test_briefing_dashboard_checklist_debrief(db, tmp_path: Path) -> None:
         move_to_finding = [str(k.value).split("\x00")[0] for k in table.rows]
         table.move_cursor(row=move_to_finding.index("signature_failures"), animate=False)
         await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, RunbookScreen))
+        await wait_screen(pilot, app, RunbookScreen)
         assert app.screen.runbook.id == "signature_failures"
         assert await run_step(pilot, app, "count") in ("ok", "warn", "fail")
         await pilot.press("escape")
 
         # the checklist index, then the recovery runbook's service commands
         await pilot.press("c")
-        await wait_until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        await wait_screen(pilot, app, ChecklistScreen)
         move_to(app.screen.query_one(DataTable), "recovery_complete_system")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, RunbookScreen))
+        await wait_screen(pilot, app, RunbookScreen)
         assert await run_step(pilot, app, "assess_service") == "ok"
         assert await run_step(pilot, app, "restart_webhook", confirm=True) == "ok"
         result = app.checklists.state("recovery_complete_system", "restart_webhook").result
@@ -113,18 +122,171 @@ async def test_briefing_dashboard_checklist_debrief(db, tmp_path: Path) -> None:
         assert app.session.diagnosed_at is not None
 
         await pilot.press("f")
-        await wait_until(pilot, lambda: isinstance(app.screen, FinishScreen))
+        await wait_screen(pilot, app, FinishScreen)
         await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, DebriefScreen))
+        await wait_screen(pilot, app, DebriefScreen)
         final, report = app.result
         assert final.resolved and final.grade == "A" and final.harmful == ()
         assert report.missed == ()
         shown = screen_text(app)
         assert "GRADE A" in shown
-        assert "ran command webhook_restart" in shown
-        assert "open runbook signature_failures" in shown
+        assert "✗" not in shown  # every move of the ideal path ticked, with its time
+        assert "command webhook_restart" in shown and "runbook signature_failures" in shown
         await pilot.press("q")
     assert app.return_code == 0
     [record] = read_history(history_path(tmp_path / "history"))
     assert record["scenario"] == SCENARIO and record["autopilot"] is False
     assert record["grade"] == "A"
+
+
+async def test_hints_cost_points_and_show_on_the_debrief(db, tmp_path: Path) -> None:
+    app = make_app(db.dsn, tmp_path)
+    scenario = app.scenario
+    async with app.run_test(size=(120, 36)) as pilot:
+        await start(pilot, app)
+        await pilot.press("h")
+        await wait_screen(pilot, app, HintScreen)
+        assert scenario.hints[0] in screen_text(app)
+        assert f"Hint 1 of 2 (-{scenario.hint_cost} points)" in screen_text(app)
+        await pilot.press("escape", "h")
+        await wait_screen(pilot, app, HintScreen)
+        assert scenario.hints[1] in screen_text(app)
+        await pilot.press("escape")
+        app.update_bar()
+        assert "0 hints left" in str(app.bar.render())
+        await pilot.press("h")  # none left: a note, no dialog, no charge
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert app.hints_taken == 2
+
+        # q while the clock runs asks to finish; Esc keeps going
+        await pilot.press("q")
+        await wait_screen(pilot, app, FinishScreen)
+        await pilot.press("escape")
+        await wait_screen(pilot, app, DashboardScreen)
+        assert app.running
+
+        # solve it with the session's own moves (what the screens call), then finish
+        session = app.session
+        await session.wait_for(lambda p: "signature_failures" in {f.id for f in p.findings}, 15)
+        session.view_finding("signature_failures")
+        session.open_runbook("signature_failures")
+        await session.run_command("webhook_restart")
+        assert await session.wait_for(lambda p: p.resolved, 15)
+        await pilot.press("f")
+        await wait_screen(pilot, app, FinishScreen)
+        await pilot.press("enter")
+        await wait_screen(pilot, app, DebriefScreen)
+        final, _ = app.result
+        assert final.resolved and final.hints_used == 2
+        assert final.points == 100 - 2 * scenario.hint_cost
+        shown = screen_text(app)
+        assert "Hints used 2" in shown
+        assert f"-{2 * scenario.hint_cost:.1f}  2 hint(s) taken" in shown
+        assert f"{final.points} points" in shown
+        await pilot.press("q")
+    assert app.return_code == 0
+    [record] = read_history(history_path(tmp_path / "history"))
+    assert record["hints_used"] == 2 and record["points"] == final.points
+
+
+async def test_an_action_applied_in_the_confirm_dialog_is_recorded(db, tmp_path: Path) -> None:
+    from screens.action_confirm import ActionConfirmScreen
+
+    app = make_app(db.dsn, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await start(pilot, app)
+        app.open_runbook("issue_idempotency")
+        await wait_screen(pilot, app, RunbookScreen)
+        app.screen.select("cleanup")
+        await pilot.press("p")
+        await wait_screen(pilot, app, ActionConfirmScreen, 10)
+        dialog = app.screen
+        dialog.query_one(Input).value = dialog.plan.token
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: dialog.result is not None, 10)
+        applied = [e for e in app.session.events if e.kind == "action_applied"]
+        assert [e.target for e in applied] == ["delete_duplicate_events"]
+        assert applied[0].detail["status"] == dialog.result.status
+        opened = [e.target for e in app.session.events if e.kind == "runbook_opened"]
+        assert opened == ["issue_idempotency"]
+
+
+def test_text_helpers() -> None:
+    assert [clock(None), clock(0), clock(75.9), clock(3725)] == ["—", "0:00", "1:15", "1:02:05"]
+    assert versus_par(45, 120) == "0:45 (par 2:00)"
+    assert versus_par(130, 120) == "2:10 (par 2:00) OVER PAR"
+    assert versus_par(None, 120) == "not done (par 2:00)"
+    bar = bar_text(
+        elapsed=754,
+        par_diagnose=120,
+        par_resolve=480,
+        diagnosed_at=None,
+        resolved_at=None,
+        hints_taken=0,
+        hints_total=2,
+        hint_cost=10,
+    )
+    assert bar == "TRAINING 12:34 │ diagnose par 2:00 │ resolve par 8:00 │ 2 hints left (-10)"
+    assert len(bar) <= 78  # fits the 80-column bar with its padding
+    step = {"kind": "step_run", "target": "rb", "detail": {"step": "count", "status": "fail"}}
+    assert event_line(step) == "step rb/count (fail)"
+    assert event_line({"kind": "finding_viewed", "target": "x", "detail": {"lit": False}}) == (
+        "finding x (not lit)"
+    )
+    assert ideal_line({"kind": "run_step", "target": "rb", "params": {"step": "count"}}) == (
+        "step rb/count"
+    )
+
+
+def test_the_briefing_does_not_give_the_diagnosis_away() -> None:
+    for scenario_id in ("wrong_secret", "processor_down", "duplicate_deliveries"):
+        scenario = get_scenario(scenario_id)
+        page = briefing_body(scenario).plain
+        assert scenario.briefing.alert in page and scenario.briefing.customer_impact in page
+        for finding in scenario.diagnose_findings:
+            assert finding not in page
+        assert "par diagnose 2:00" in page or "diagnose 3:00" in page or "diagnose" in page
+
+
+# --- snapshots (80x24) ------------------------------------------------------------------
+
+
+def test_snapshot_briefing(snap_compare, db, tmp_path: Path) -> None:
+    app = make_app(db.dsn, tmp_path)
+    assert snap_compare(app, terminal_size=(80, 24))
+
+
+class DebriefHost(App[None]):
+    """Shows one DebriefScreen: the snapshot renders real Score/Debrief values."""
+
+    def on_mount(self) -> None:
+        scenario = get_scenario(SCENARIO)
+        events = [
+            TraineeEvent(31.0, "finding_viewed", "signature_failures", {"lit": True}),
+            TraineeEvent(31.2, "runbook_opened", "signature_failures"),
+            TraineeEvent(
+                48.5, "step_run", "signature_failures", {"step": "count", "status": "fail"}
+            ),
+            TraineeEvent(95.0, "hint_taken", "1", {"text": scenario.hints[0]}),
+            TraineeEvent(210.0, "action_applied", "terminate_backend", {"changed": 1}),
+            TraineeEvent(545.0, "command_run", "webhook_restart", {"ok": True}),
+        ]
+        harm = Harm(
+            "terminated_healthy_receiver",
+            210.0,
+            "terminated pid 4242, a healthy webhook-receiver session (active)",
+        )
+        final = score(
+            scenario,
+            resolved=True,
+            time_to_diagnose=48.5,
+            time_to_resolve=560.0,
+            hints_used=1,
+            harmful=[harm],
+        )
+        self.push_screen(DebriefScreen(scenario, final, debrief(scenario, events, final)))
+
+
+def test_snapshot_debrief(snap_compare) -> None:
+    assert snap_compare(DebriefHost(), terminal_size=(80, 24))

@@ -111,10 +111,11 @@ class TrainingApp(IncidentApp):
         self.update_bar()
         self.set_interval(BAR_REFRESH_SECONDS, self.update_bar)
         self.pop_screen()
+        self.refresh_bindings()
         self.action_poll_now()
 
     def update_bar(self) -> None:
-        if not self.started or self.result is not None:
+        if not self.running:
             return
         progress = self.session.progress()
         self.bar.update(
@@ -137,15 +138,25 @@ class TrainingApp(IncidentApp):
     def incident_clock(self, now: datetime) -> str:
         """The status bar of every screen shows the training clock (and any incident)."""
         incident = super().incident_clock(now)
-        if not self.started or self.result is not None:
+        if not self.running:
             return incident
         mine = f"TRAINING {clock(self.session.elapsed())}"
         return f"{mine} · {incident}" if incident else mine
 
     # --- hints and finishing ------------------------------------------------------------
 
+    @property
+    def running(self) -> bool:
+        return self.started and self.result is None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """h and f exist only while the clock runs (hidden on the briefing and debrief)."""
+        if action in ("hint", "finish"):
+            return self.running
+        return super().check_action(action, parameters)
+
     def action_hint(self) -> None:
-        if not self.started or self.result is not None:
+        if not self.running:
             return
         hint = self.session.take_hint()
         if hint is None:
@@ -156,9 +167,7 @@ class TrainingApp(IncidentApp):
         self.update_bar()
 
     def action_finish(self) -> None:
-        if not self.started or self.result is not None:
-            return
-        if isinstance(self.screen, FinishScreen):
+        if not self.running or isinstance(self.screen, FinishScreen):
             return
 
         def answered(finish: bool | None) -> None:
@@ -169,7 +178,7 @@ class TrainingApp(IncidentApp):
 
     async def action_quit(self) -> None:
         """Before the clock starts q leaves; during the run it asks to finish (scored)."""
-        if self.started and self.result is None:
+        if self.running:
             self.action_finish()
             return
         await super().action_quit()
@@ -178,6 +187,7 @@ class TrainingApp(IncidentApp):
     async def finish(self) -> None:
         final, report = await self.session.finish()
         self.result = (final, report)
+        self.refresh_bindings()
         if self.save_history:
             await asyncio.to_thread(
                 record_run,

@@ -31,7 +31,10 @@ def score_text(scenario: Scenario, score: Score) -> Text:
     text.append(
         f" GRADE {score.grade} ", style="reverse " + GRADE_STYLE.get(score.grade, "bold red")
     )
-    text.append(f"  {score.points} points: {score.grade_reason}\n", style="bold")
+    reason = score.grade_reason
+    if not reason.startswith(f"{score.points} points"):
+        reason = f"{score.points} points: {reason}"
+    text.append(f"  {reason}\n", style="bold")
     text.append(f"Diagnosed {versus_par(score.time_to_diagnose, scenario.par_diagnose_seconds)}")
     text.append(f"   Resolved {versus_par(score.time_to_resolve, scenario.par_resolve_seconds)}\n")
     text.append(f"Hints used {score.hints_used}")

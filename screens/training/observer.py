@@ -48,8 +48,21 @@ class SessionObserver:
 
     def __init__(self, session: TrainingSession) -> None:
         self.session = session
+        self._pending: set[asyncio.Task[None]] = set()
 
     def finding_viewed(self, finding_id: str) -> None:
+        """Recorded at once when the judge sees it lit too; else after one more judging
+        poll — the dashboard's poll may have seen it first, and it was lit on screen."""
+        if finding_id in {f.id for f in self.session.findings}:
+            self.session.view_finding(finding_id)
+            return
+        task = asyncio.create_task(self._judge_then_view(finding_id))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _judge_then_view(self, finding_id: str) -> None:
+        with contextlib.suppress(Exception):  # a failed poll: record it as the judge saw it
+            await self.session.judge()
         self.session.view_finding(finding_id)
 
     def runbook_opened(self, runbook_id: str) -> None:

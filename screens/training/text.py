@@ -6,21 +6,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+# The same nouns in both columns of the debrief, so a move and its match line up by eye.
 KIND_WORDS = {
-    "view_finding": "view finding",
-    "open_runbook": "open runbook",
-    "run_step": "run step",
-    "command": "run command",
-    "action": "apply action",
+    "view_finding": "finding",
+    "open_runbook": "runbook",
+    "run_step": "step",
+    "command": "command",
+    "action": "action",
 }
 EVENT_WORDS = {
-    "finding_viewed": "viewed finding",
-    "runbook_opened": "opened runbook",
-    "step_run": "ran step",
-    "command_run": "ran command",
-    "action_applied": "applied action",
-    "action_refused": "refused action",
-    "hint_taken": "took hint",
+    "finding_viewed": "finding",
+    "runbook_opened": "runbook",
+    "step_run": "step",
+    "command_run": "command",
+    "action_applied": "action",
+    "action_refused": "refused",
+    "hint_taken": "hint",
 }
 
 
@@ -63,12 +64,10 @@ def event_line(event: Mapping[str, Any]) -> str:
         return f"{words} {target}/{detail.get('step', '?')} ({detail.get('status', '?')})"
     if kind == "finding_viewed" and detail.get("lit") is False:
         return f"{words} {target} (not lit)"
-    if kind == "command_run":
-        return f"{words} {target}" + ("" if detail.get("ok", True) else " (failed)")
+    if kind == "command_run" and not detail.get("ok", True):
+        return f"{words} {target} (failed)"
     if kind == "action_applied":
         return f"{words} {target} ({detail.get('changed', 0)} changed)"
-    if kind == "hint_taken":
-        return f"{words} {target}"
     return f"{words} {target}"
 
 
