@@ -51,9 +51,14 @@ async def wait_screen(pilot, app: App, kind: type, timeout: float = 15.0) -> Non
     await pilot.pause()
 
 
-def make_app(dsn: str, tmp_path: Path) -> TrainingApp:
+def make_app(dsn: str, tmp_path: Path, time_limit: float | None = None) -> TrainingApp:
     session = TrainingSession(
-        get_scenario(SCENARIO), dsn, poll_interval=POLL, state_dir=tmp_path, seed=7
+        get_scenario(SCENARIO),
+        dsn,
+        poll_interval=POLL,
+        state_dir=tmp_path,
+        seed=7,
+        time_limit=time_limit,
     )
     return TrainingApp(session, history_dir=tmp_path / "history", interval=POLL, state_dir=tmp_path)
 
@@ -210,6 +215,23 @@ async def test_an_action_applied_in_the_confirm_dialog_is_recorded(db, tmp_path:
         assert applied[0].detail["status"] == dialog.result.status
         opened = [e.target for e in app.session.events if e.kind == "runbook_opened"]
         assert opened == ["issue_idempotency"]
+
+
+async def test_the_time_limit_ends_the_run_with_the_debrief(db, tmp_path: Path) -> None:
+    app = make_app(db.dsn, tmp_path, time_limit=1.0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot, app)
+        assert "TRAINING 0:00/0:01" in str(app.bar.render())
+        await wait_screen(pilot, app, DebriefScreen, 10)
+        final, _ = app.result
+        assert (final.resolved, final.grade) == (False, "F")
+        assert "not resolved within the 1 s limit" in screen_text(app)
+        await pilot.press("f", "h")  # over: neither finishes twice nor takes a hint
+        assert app.session.events == [] and isinstance(app.screen, DebriefScreen)
+        await pilot.press("q")
+    assert app.return_code == 2
+    [record] = read_history(history_path(tmp_path / "history"))
+    assert record["grade"] == "F" and record["resolved"] is False
 
 
 def test_text_helpers() -> None:

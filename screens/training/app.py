@@ -64,7 +64,7 @@ class TrainingApp(IncidentApp):
         super().__init__(
             collector_factory(session.dsn, settings),
             evaluate=triage_evaluator(settings),
-            environment="TRAINING",
+            environment="training",
             db_host="simulation",
             dsn=session.dsn,
             allow_write=True,  # a simulation: the trainee may apply (and harm)
@@ -81,6 +81,7 @@ class TrainingApp(IncidentApp):
         self.save_history = save_history
         self.started = False
         self.stopped = False
+        self.finishing = False
         self.result: tuple[Score, Debrief] | None = None
         self.briefing = BriefingScreen(self.scenario)
         self.bar = TrainingBar("", id="training-bar")
@@ -118,6 +119,11 @@ class TrainingApp(IncidentApp):
         if not self.running:
             return
         progress = self.session.progress()
+        limit = self.session.time_limit
+        if limit is not None and progress.elapsed >= limit:
+            self.notify(f"Time is up ({clock(limit)}).", severity="warning")
+            self.finish_now()
+            return
         self.bar.update(
             bar_text(
                 elapsed=progress.elapsed,
@@ -128,6 +134,7 @@ class TrainingApp(IncidentApp):
                 hints_taken=self.hints_taken,
                 hints_total=len(self.scenario.hints),
                 hint_cost=self.scenario.hint_cost,
+                time_limit=limit,
             )
         )
 
@@ -140,7 +147,7 @@ class TrainingApp(IncidentApp):
         incident = super().incident_clock(now)
         if not self.running:
             return incident
-        mine = f"TRAINING {clock(self.session.elapsed())}"
+        mine = f"T+{clock(self.session.elapsed())}"
         return f"{mine} · {incident}" if incident else mine
 
     # --- hints and finishing ------------------------------------------------------------
@@ -167,12 +174,12 @@ class TrainingApp(IncidentApp):
         self.update_bar()
 
     def action_finish(self) -> None:
-        if not self.running or isinstance(self.screen, FinishScreen):
+        if not self.running or self.finishing or isinstance(self.screen, FinishScreen):
             return
 
         def answered(finish: bool | None) -> None:
             if finish:
-                self.finish()
+                self.finish_now()
 
         self.push_screen(FinishScreen(self.session.resolved_at is not None), answered)
 
@@ -183,7 +190,13 @@ class TrainingApp(IncidentApp):
             return
         await super().action_quit()
 
-    @work(exclusive=True, exit_on_error=False, group="training", description="finish training")
+    def finish_now(self) -> None:
+        """Score the run once, whoever asks first (the trainee, or the time limit)."""
+        if self.running and not self.finishing:
+            self.finishing = True
+            self.finish()
+
+    @work(exit_on_error=False, group="finish", description="finish training")
     async def finish(self) -> None:
         final, report = await self.session.finish()
         self.result = (final, report)

@@ -86,6 +86,7 @@ def bar_text(
     hints_taken: int,
     hints_total: int,
     hint_cost: int,
+    time_limit: float | None = None,
 ) -> str:
     """The training bar under the dashboard: the clock against par, objectives, hints
     (its keys, h and f, are in the footer)."""
@@ -98,4 +99,5 @@ def bar_text(
     else:
         resolve = f"resolved {clock(resolved_at)} ✓"
     hints = f"{hints_left(hints_taken, hints_total)} (-{hint_cost})"
-    return f"TRAINING {clock(elapsed)} │ {diagnose} │ {resolve} │ {hints}"
+    limit = f"/{clock(time_limit)}" if time_limit is not None else ""
+    return f"TRAINING {clock(elapsed)}{limit} │ {diagnose} │ {resolve} │ {hints}"
