@@ -9,13 +9,14 @@ commands (acting on the simulation) → resolved → f → debrief, saved to the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from dashboard_samples import screen_text
 from textual.app import App
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Static
 
 from console.training.history import history_path, read_history
 from console.training.scenarios import get_scenario
@@ -234,6 +235,19 @@ async def test_the_time_limit_ends_the_run_with_the_debrief(db, tmp_path: Path) 
     assert record["grade"] == "F" and record["resolved"] is False
 
 
+async def test_a_simulation_that_cannot_start_says_why_and_q_leaves(tmp_path: Path) -> None:
+    app = make_app("postgresql://postgres@127.0.0.1:1/nowhere?connect_timeout=2", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        status = app.briefing.query_one("#briefing-status", Static)
+        await wait_until(pilot, lambda: "could not start" in str(status.render()), 10)
+        assert isinstance(app.screen, BriefingScreen) and not app.started
+        await pilot.press("enter")  # no half-started retry
+        await pilot.press("q")
+    assert app.return_code == 1
+    assert not history_path(tmp_path / "history").exists()
+
+
 def test_text_helpers() -> None:
     assert [clock(None), clock(0), clock(75.9), clock(3725)] == ["—", "0:00", "1:15", "1:02:05"]
     assert versus_par(45, 120) == "0:45 (par 2:00)"
@@ -312,3 +326,55 @@ class DebriefHost(App[None]):
 
 def test_snapshot_debrief(snap_compare) -> None:
     assert snap_compare(DebriefHost(), terminal_size=(80, 24))
+
+
+# --- the command in a real terminal -----------------------------------------------------
+
+
+def test_train_command_opens_the_briefing_in_a_terminal(tmp_path: Path) -> None:
+    """`train --scenario S` in a pseudo-terminal: the page shows; q before the clock starts
+    leaves cleanly (exit 0) and records nothing."""
+    import os
+    import pty
+    import re
+    import select
+    import sys
+    import time
+
+    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    environment |= {
+        "INCIDENT_CONSOLE_CONFIG": os.devnull,
+        "XDG_STATE_HOME": str(tmp_path),
+        "TERM": "xterm-256color",
+        "COLUMNS": "100",
+        "LINES": "30",
+    }
+    command = [sys.executable, "-m", "console", "train", "--scenario", SCENARIO]
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the console, in the terminal
+        os.chdir(Path(__file__).resolve().parents[1])
+        os.execve(sys.executable, command, environment)
+    seen = ""
+    try:
+        deadline = time.monotonic() + 30
+        while "Start the clock" not in seen and time.monotonic() < deadline:
+            if select.select([fd], [], [], 0.2)[0]:
+                chunk = os.read(fd, 65536).decode("utf-8", "replace")
+                seen += re.sub(r"\x1b\[[0-9;?<>]*[a-zA-Z]", " ", chunk)
+        assert "Start the clock" in seen, seen[-500:]
+        os.write(fd, b"q")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            if select.select([fd], [], [], 0.2)[0]:
+                with contextlib.suppress(OSError):
+                    os.read(fd, 65536)
+        else:
+            os.kill(pid, 9)
+            raise AssertionError("the console did not leave on q")
+    finally:
+        os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert not history_path(tmp_path / "incident-console").exists()

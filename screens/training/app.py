@@ -82,6 +82,7 @@ class TrainingApp(IncidentApp):
         self.started = False
         self.stopped = False
         self.finishing = False
+        self.start_error: str | None = None
         self.result: tuple[Score, Debrief] | None = None
         self.briefing = BriefingScreen(self.scenario)
         self.bar = TrainingBar("", id="training-bar")
@@ -104,8 +105,8 @@ class TrainingApp(IncidentApp):
         try:
             await self.session.start()
         except Exception as exc:
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            self.briefing.start_failed(first)
+            self.start_error = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            self.briefing.start_failed(self.start_error)
             return
         self.started = True
         await self.dashboard.mount(self.bar, after="#panels")
@@ -187,6 +188,12 @@ class TrainingApp(IncidentApp):
         """Before the clock starts q leaves; during the run it asks to finish (scored)."""
         if self.running:
             self.action_finish()
+            return
+        if self.start_error is not None:
+            self.exit(
+                return_code=1,
+                message=f"incident-console: training could not start: {self.start_error}",
+            )
             return
         await super().action_quit()
 

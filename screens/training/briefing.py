@@ -93,5 +93,5 @@ class BriefingScreen(Screen[None]):
         self.training_app.start_training()
 
     def start_failed(self, message: str) -> None:
-        self.starting = False
-        self.say(f"! could not start: {message}. Enter tries again, q quits.")
+        """Stays `starting`: a half-started simulation is not retried; q leaves."""
+        self.say(f"! could not start: {message}. q quits.")
