@@ -23,6 +23,7 @@ from textual.widgets import Button, DataTable, Input, ProgressBar, Static
 
 from console.db import DatabaseError
 from screens.recovery import READ_ONLY_HELP
+from screens.step_detail import cell
 
 if TYPE_CHECKING:
     from screens.app import IncidentApp
@@ -73,7 +74,7 @@ class ActionConfirmScreen(ModalScreen[Any]):
                 columns = tuple(plan.sample[0].keys())
                 sample.add_columns(*columns)
                 for row in plan.sample:
-                    sample.add_row(*("—" if row[c] is None else str(row[c])[:40] for c in columns))
+                    sample.add_row(*(cell(row[c], 40) for c in columns))
             sample.display = bool(plan.sample)
             yield sample
             if plan.count > len(plan.sample):

@@ -433,7 +433,7 @@ class IncidentApp(App[int]):
     async def run_step(self, step: Any, confirmed: frozenset[str] = frozenset()) -> Any:
         """Run a runbook step on the operator's connection, within `step_timeout`."""
         from console.checks.registry import default_registry
-        from console.runbook_run import StepContext, StepResult
+        from console.runbook_run import StepContext, StepResult, run_step
 
         def context(conn: Any) -> StepContext:
             return StepContext(
@@ -455,7 +455,12 @@ class IncidentApp(App[int]):
                 result = await asyncio.wait_for(ran, self.step_timeout)
                 if result is not None:
                     return result
-            return await asyncio.wait_for(self.ops.run_step(step, context), self.step_timeout)
+            if step.kind in ("command", "log") or self.ops.dsn is None:
+                # No database needed (or none configured: a query step says it was skipped).
+                pending = run_step(step, context(None))
+            else:
+                pending = self.ops.run_step(step, context)
+            return await asyncio.wait_for(pending, self.step_timeout)
         except TimeoutError:
             await self.ops.close()  # the cancelled query's connection is not trusted again
             return failed(f"no answer within {self.step_timeout:g} s (cancelled)")

@@ -16,6 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from screens.formatting import shorten
 from screens.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ class ChecklistScreen(Screen[None]):
         yield StatusBar()
         yield Static("", id="index-head")
         table: DataTable[Text | str] = DataTable(cursor_type="row", id="index-table")
-        table.add_columns("State", "Checklist item", "Steps")
+        table.add_columns("State", "Steps", "Checklist item")
         yield table
         yield Footer()
 
@@ -61,22 +62,25 @@ class ChecklistScreen(Screen[None]):
         if checklists.error:
             head.update(Text(f"! {checklists.error}", style="bold"))
         else:
-            said = f"{lit} item(s) lit by the last poll's findings" if lit else "nothing firing"
-            head.update(f"Checklists: {said}. Enter opens a runbook; Esc back.")
+            said = f"{lit} lit by the last poll's findings" if lit else "nothing firing"
+            head.update(f"Checklists: {said}. Enter opens, Esc goes back.")
         table = self.query_one(DataTable)
         current = None
         if table.row_count:
             current = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         table.clear()
+        # State and Steps take about 24 cells; the label gets the rest, cut at a word.
+        width = max(20, (self.size.width or 80) - 26)
         keys: list[str] = []
         for heading, items in groups:
             key = f"#{heading}"
-            table.add_row("", Text(heading, style="bold underline"), "", key=key)
+            table.add_row("", "", Text(heading, style="bold underline"), key=key)
             keys.append(key)
             for item in items:
                 done = checklists.done_count(item.runbook)
                 steps = f"{done}/{len(item.runbook.steps)}"
-                table.add_row(firing_cell(item.firing), item.label, steps, key=item.runbook.id)
+                label = shorten(item.label, width)
+                table.add_row(firing_cell(item.firing), steps, label, key=item.runbook.id)
                 keys.append(item.runbook.id)
         if current in keys:
             table.move_cursor(row=keys.index(current), animate=False)
@@ -88,6 +92,9 @@ class ChecklistScreen(Screen[None]):
         key = event.row_key.value
         if key and not key.startswith("#"):
             self.incident_app.open_runbook(key)
+
+    def on_resize(self) -> None:
+        self.show_findings(self.incident_app.current_findings())
 
     def on_screen_resume(self) -> None:
         self.show_findings(self.incident_app.current_findings())

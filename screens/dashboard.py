@@ -55,7 +55,7 @@ class DashboardScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         *_focus_bindings(),
         Binding("c", "app.checklists", "Checklists"),
-        Binding("t", "app.timeline", "Timeline"),
+        Binding("t", "app.timeline", "Timeline", show=False),
         Binding("e", "app.evidence", "Finding evidence", show=False),
         Binding("m", "toggle_maximize", "Maximise"),
         Binding("escape", "minimize", "Restore size", show=False),

@@ -25,7 +25,7 @@ from screens.action_confirm import ActionConfirmScreen
 from screens.checklist_state import RUNNABLE_KINDS, StepState
 from screens.confirm import ConfirmScreen
 from screens.prompt import PromptScreen
-from screens.step_detail import about_runbook, outcome, status_text, step_body
+from screens.step_detail import about_runbook, cell, outcome, status_text, step_body
 from screens.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -140,7 +140,7 @@ class RunbookScreen(Screen[None]):
             return
         rows.add_columns(*columns)
         for values in data:
-            rows.add_row(*("—" if v is None else str(v)[:80] for v in values))
+            rows.add_row(*(cell(v) for v in values))
         rows.display = bool(columns)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -174,7 +174,17 @@ class RunbookScreen(Screen[None]):
                 severity="warning",
             )
             return
-        self.run_step(step)
+        self.start_step(step)
+
+    def start_step(self, step: AnyStep) -> None:
+        """Run on the app, not this screen: going back mid-run neither cancels the query
+        nor loses its result (it still lands in the checklist and on the timeline)."""
+        self.app.run_worker(
+            self.run_step(step),
+            group="step",
+            exit_on_error=False,
+            description=f"run step {step.id}",
+        )
 
     def _confirm_command(self, step: CommandStep) -> None:
         argv = self.incident_app.settings.service_commands.get(step.command)
@@ -184,14 +194,13 @@ class RunbookScreen(Screen[None]):
         def answered(yes: bool | None) -> None:
             if yes:
                 self.confirmed.add(step.id)
-                self.run_step(step)
+                self.start_step(step)
 
         self.app.push_screen(
             ConfirmScreen(question, step.id, expires_after=self.incident_app.confirm_expiry),
             answered,
         )
 
-    @work(exclusive=True, exit_on_error=False, group="step", description="run a runbook step")
     async def run_step(self, step: AnyStep) -> None:
         app = self.incident_app
         state = self.state(step)

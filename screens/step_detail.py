@@ -7,6 +7,7 @@ from the screen so the screen only wires keys and workers.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -25,6 +26,17 @@ from console.runbook import (
     Runbook,
 )
 from screens.checklist_state import RUNNABLE_KINDS, STATUS_STYLE, StepState
+
+
+def cell(value: Any, width: int = 80) -> str:
+    """A table cell: times to the second, durations as h:mm:ss, long text cut."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, timedelta):
+        return str(timedelta(seconds=round(value.total_seconds())))
+    return str(value)[:width]
 
 
 def status_text(status: str) -> Text:

@@ -106,9 +106,8 @@ class TimelineScreen(Screen[None]):
     def action_reload(self) -> None:
         self._call(resume_if_needed)
 
-    @work(
-        thread=True, exclusive=True, exit_on_error=False, group="timeline", description="timeline"
-    )
+    # Not exclusive: a reload (on resume) must not cancel the "open" queued just before it.
+    @work(thread=True, exit_on_error=False, group="timeline", description="timeline")
     def _call(self, call: Callable[[IncidentDesk], Any], after: str = "") -> None:
         """Run a desk call off the UI loop, then show the timeline (or what went wrong)."""
         try:

@@ -78,7 +78,7 @@ def status_parts(info: StatusInfo) -> list[Part]:
         )
         parts.append(_part(0, info.connection, brief.replace(" s", "s"), style="bold reverse"))
     if info.incident:
-        brief = info.incident.replace(" INCIDENT", "").replace("Immediate Response", "Immediate")
+        brief = info.incident.replace("Immediate Response", "Immediate")
         parts.append(_part(1, info.incident, brief, style="bold reverse"))
     if info.paused:
         parts.append(_part(1, " PAUSED ", "PAUSED", style="bold reverse"))
