@@ -218,6 +218,48 @@ async def test_an_action_applied_in_the_confirm_dialog_is_recorded(db, tmp_path:
         assert opened == ["issue_idempotency"]
 
 
+async def test_a_harmful_action_in_the_ui_costs_points_on_the_debrief(db, tmp_path: Path) -> None:
+    """Terminating a healthy receiver session from the runbook (pid prompt, preview, typed
+    pid) goes through the session: judged harmful from its preview, shown on the debrief."""
+    import psycopg
+
+    from screens.action_confirm import ActionConfirmScreen
+    from screens.prompt import PromptScreen
+
+    app = make_app(db.dsn, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await start(pilot, app)
+        async with await psycopg.AsyncConnection.connect(db.dsn, autocommit=True) as conn:
+            cur = await conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = 'webhook-receiver'"
+                " AND state <> 'idle in transaction' AND datname = current_database() LIMIT 1"
+            )
+            [pid] = await cur.fetchone()
+        app.open_runbook("issue_database_connections")
+        await wait_screen(pilot, app, RunbookScreen)
+        app.screen.select("terminate")
+        await pilot.press("p")
+        await wait_screen(pilot, app, PromptScreen)
+        app.screen.query_one(Input).value = str(pid)
+        await pilot.press("enter")
+        await wait_screen(pilot, app, ActionConfirmScreen, 10)
+        dialog = app.screen
+        assert dialog.plan.token == str(pid)
+        dialog.query_one(Input).value = dialog.plan.token
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: dialog.result is not None, 10)
+        assert dialog.result.changed == 1
+        await pilot.press("escape", "f")
+        await wait_screen(pilot, app, FinishScreen)
+        await pilot.press("enter")
+        await wait_screen(pilot, app, DebriefScreen)
+        final, _ = app.result
+        assert [h.kind for h in final.harmful] == ["terminated_healthy_receiver"]
+        shown = screen_text(app)
+        assert "Harmful actions 1" in shown and f"terminated pid {pid}" in shown
+        assert "action terminate_backend (1 changed)" in shown
+
+
 async def test_the_time_limit_ends_the_run_with_the_debrief(db, tmp_path: Path) -> None:
     app = make_app(db.dsn, tmp_path, time_limit=1.0)
     async with app.run_test(size=(80, 24)) as pilot:
