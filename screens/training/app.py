@@ -44,8 +44,7 @@ class TrainingBar(Static):
 class TrainingApp(IncidentApp):
     CSS_PATH = "../app.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Help", key_display="?"),
+        *IncidentApp.BINDINGS,  # repeated: the help screen lists the app's own BINDINGS
         Binding("h", "hint", "Hint"),
         Binding("f", "finish", "Finish"),
     ]
