@@ -199,28 +199,6 @@ async def test_hints_cost_points_and_show_on_the_debrief(db, tmp_path: Path) -> 
     assert record["hints_used"] == 2 and record["points"] == final.points
 
 
-async def test_an_action_applied_in_the_confirm_dialog_is_recorded(db, tmp_path: Path) -> None:
-    from screens.action_confirm import ActionConfirmScreen
-
-    app = make_app(db.dsn, tmp_path)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await start(pilot, app)
-        app.open_runbook("issue_idempotency")
-        await wait_screen(pilot, app, RunbookScreen)
-        app.screen.select("cleanup")
-        await pilot.press("p")
-        await wait_screen(pilot, app, ActionConfirmScreen, 10)
-        dialog = app.screen
-        dialog.query_one(Input).value = dialog.plan.token
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: dialog.result is not None, 10)
-        applied = [e for e in app.session.events if e.kind == "action_applied"]
-        assert [e.target for e in applied] == ["delete_duplicate_events"]
-        assert applied[0].detail["status"] == dialog.result.status
-        opened = [e.target for e in app.session.events if e.kind == "runbook_opened"]
-        assert opened == ["issue_idempotency"]
-
-
 async def test_a_harmful_action_in_the_ui_costs_points_on_the_debrief(db, tmp_path: Path) -> None:
     """Terminating a healthy receiver session from the runbook (pid prompt, preview, typed
     pid) goes through the session: judged harmful from its preview, shown on the debrief."""
@@ -252,6 +230,11 @@ async def test_a_harmful_action_in_the_ui_costs_points_on_the_debrief(db, tmp_pa
         await pilot.press("enter")
         await wait_until(pilot, lambda: dialog.result is not None, 10)
         assert dialog.result.changed == 1
+        recorded = [(e.kind, e.target) for e in app.session.events]
+        assert recorded == [
+            ("runbook_opened", "issue_database_connections"),
+            ("action_applied", "terminate_backend"),
+        ]
         await pilot.press("escape", "f")
         await wait_screen(pilot, app, FinishScreen)
         await pilot.press("enter")
