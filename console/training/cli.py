@@ -1,4 +1,5 @@
-"""`incident-console train`: list, report, and headless autopilot runs of scenarios."""
+"""`incident-console train`: list, report, headless autopilot runs of scenarios, and the
+interactive run (the screens live in `screens.training`, imported by name)."""
 
 from __future__ import annotations
 
