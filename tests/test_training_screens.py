@@ -117,6 +117,7 @@ async def test_briefing_dashboard_checklist_debrief(db, tmp_path: Path) -> None:
         await pilot.press("enter")
         await wait_screen(pilot, app, RunbookScreen)
         assert app.screen.runbook.id == "signature_failures"
+        assert "T+0:" in screen_text(app).splitlines()[0]  # the training clock, every screen
         assert await run_step(pilot, app, "count") in ("ok", "warn", "fail")
         await pilot.press("escape")
 
@@ -250,8 +251,8 @@ async def test_the_time_limit_ends_the_run_with_the_debrief(db, tmp_path: Path) 
     app = make_app(db.dsn, tmp_path, time_limit=1.0)
     async with app.run_test(size=(80, 24)) as pilot:
         await start(pilot, app)
-        assert "TRAINING 0:00/0:01" in str(app.bar.render())
-        await wait_screen(pilot, app, DebriefScreen, 10)
+        assert "/0:01 │" in str(app.bar.render())  # the clock against the limit
+        await wait_screen(pilot, app, DebriefScreen, 15)
         final, _ = app.result
         assert (final.resolved, final.grade) == (False, "F")
         assert "not resolved within the 1 s limit" in screen_text(app)

@@ -60,6 +60,7 @@ class TrainingApp(IncidentApp):
         state_dir: Path | None = None,
     ) -> None:
         settings = replace(session.settings, service_commands=simulated_commands())
+        observer = SessionObserver(session)
         super().__init__(
             collector_factory(session.dsn, settings),
             evaluate=triage_evaluator(settings),
@@ -72,9 +73,10 @@ class TrainingApp(IncidentApp):
             settings=settings,
             state_dir=state_dir,
             operator="trainee",
-            observer=SessionObserver(session),
+            observer=observer,
         )
         self.session = session
+        self.session_observer = observer
         self.scenario = session.scenario
         self.history_dir = history_dir
         self.save_history = save_history
@@ -89,7 +91,7 @@ class TrainingApp(IncidentApp):
     def on_mount(self) -> None:
         super().on_mount()
         self.recovery = SessionRecovery(
-            self.session,
+            self.session_observer,
             asyncio.get_running_loop(),
             limits=self.recovery.limits,
             local_dir=self.recovery.local_dir,
@@ -108,6 +110,7 @@ class TrainingApp(IncidentApp):
             self.briefing.start_failed(self.start_error)
             return
         self.started = True
+        self.session_observer.active = True
         await self.dashboard.mount(self.bar, after="#panels")
         self.update_bar()
         self.set_interval(BAR_REFRESH_SECONDS, self.update_bar)
@@ -204,6 +207,7 @@ class TrainingApp(IncidentApp):
 
     @work(exit_on_error=False, group="finish", description="finish training")
     async def finish(self) -> None:
+        self.session_observer.active = False  # what happens after the end is not scored
         final, report = await self.session.finish()
         self.result = (final, report)
         self.refresh_bindings()

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 from typing import Any
 
+from console.db import DatabaseError
 from console.runbook_run import StepResult
 from console.training.services import SERVICE_COMMANDS, CommandOutcome
 from console.training.session import TrainingError, TrainingSession
@@ -44,15 +45,20 @@ def command_result(step: Any, outcome: CommandOutcome) -> StepResult:
 
 
 class SessionObserver:
-    """The IncidentApp observer of a training run."""
+    """The IncidentApp observer of a training run. Until the clock starts (`active`),
+    nothing is recorded and no step runs: the command palette reaches runbooks from the
+    briefing too."""
 
     def __init__(self, session: TrainingSession) -> None:
         self.session = session
+        self.active = False
         self._pending: set[asyncio.Task[None]] = set()
 
     def finding_viewed(self, finding_id: str) -> None:
         """Recorded at once when the judge sees it lit too; else after one more judging
         poll — the dashboard's poll may have seen it first, and it was lit on screen."""
+        if not self.active:
+            return
         if finding_id in {f.id for f in self.session.findings}:
             self.session.view_finding(finding_id)
             return
@@ -66,10 +72,15 @@ class SessionObserver:
         self.session.view_finding(finding_id)
 
     def runbook_opened(self, runbook_id: str) -> None:
+        if not self.active:
+            return
         with contextlib.suppress(TrainingError):  # a runbook it does not know: not counted
             self.session.open_runbook(runbook_id)
 
     async def run_step(self, runbook_id: str, step: Any, confirmed: frozenset[str]) -> Any:
+        if not self.active:
+            said = "the scenario has not started: Enter on the briefing starts it"
+            return StepResult(step.id, step.kind, "skipped", said, ran=False)
         try:
             result = await self.session.run_step(runbook_id, step.id)
         except TrainingError as exc:
@@ -83,14 +94,14 @@ class SessionRecovery(Recovery):
     """Recovery whose apply is the session's (called from the confirm dialog's thread)."""
 
     def __init__(
-        self, session: TrainingSession, loop: asyncio.AbstractEventLoop, **kwargs: Any
+        self, observer: SessionObserver, loop: asyncio.AbstractEventLoop, **kwargs: Any
     ) -> None:
-        super().__init__(session.dsn, True, **kwargs)
-        self.session = session
+        super().__init__(observer.session.dsn, True, **kwargs)
+        self.observer = observer
         self.loop = loop
 
     def apply(self, plan: Any, typed: str, **_: Any) -> Any:
-        running = asyncio.run_coroutine_threadsafe(
-            self.session.apply_action(plan, typed), self.loop
-        )
-        return running.result()
+        if not self.observer.active:
+            raise DatabaseError("the scenario is not running: nothing was changed")
+        applying = self.observer.session.apply_action(plan, typed)
+        return asyncio.run_coroutine_threadsafe(applying, self.loop).result()
