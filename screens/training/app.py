@@ -25,6 +25,7 @@ from console.training.history import history_path, record_run
 from console.training.scoring import Debrief, Score
 from console.training.session import TrainingSession
 from screens.app import Clock, IncidentApp, utc_now
+from screens.polling import describe_failure
 from screens.source import collector_factory, triage_evaluator
 from screens.training.briefing import BriefingScreen
 from screens.training.debrief import DebriefScreen
@@ -208,19 +209,27 @@ class TrainingApp(IncidentApp):
     @work(exit_on_error=False, group="finish", description="finish training")
     async def finish(self) -> None:
         self.session_observer.active = False  # what happens after the end is not scored
-        final, report = await self.session.finish()
+        try:
+            final, report = await self.session.finish()
+        except Exception as exc:  # the last judging poll failed: say so, let them retry
+            self.session_observer.active, self.finishing = True, False
+            self.notify(f"Could not score the run: {describe_failure(exc)[1]}", severity="error")
+            return
         self.result = (final, report)
         self.refresh_bindings()
         if self.save_history:
-            await asyncio.to_thread(
-                record_run,
-                history_path(self.history_dir),
-                scenario_id=self.scenario.id,
-                faults=self.scenario.fault_names,
-                final=final,
-                autopilot=False,
-                time_limit=self.session.time_limit,
-            )
+            try:
+                await asyncio.to_thread(
+                    record_run,
+                    history_path(self.history_dir),
+                    scenario_id=self.scenario.id,
+                    faults=self.scenario.fault_names,
+                    final=final,
+                    autopilot=False,
+                    time_limit=self.session.time_limit,
+                )
+            except OSError as exc:
+                self.notify(f"The run was not saved to the history: {exc}", severity="warning")
         self.state.paused = True  # the scenario is over: the panels stop following it
         while len(self.screen_stack) > 1:
             self.pop_screen()
