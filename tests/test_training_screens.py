@@ -183,8 +183,11 @@ async def test_hints_cost_points_and_show_on_the_debrief(db, tmp_path: Path) -> 
         # never diagnosed, so the points are 100 less that and the hints
         await app.session.run_command("webhook_restart")
         assert await app.session.wait_for(lambda p: p.resolved, 15)
+        await pilot.resize_terminal(40, 10)  # a tiny terminal: the question stays readable
         await pilot.press("f")
         await wait_screen(pilot, app, FinishScreen)
+        assert "Enter finishes" in screen_text(app)
+        await pilot.resize_terminal(120, 36)
         await pilot.press("enter")
         await wait_screen(pilot, app, DebriefScreen)
         final, _ = app.result
@@ -360,13 +363,15 @@ def test_snapshot_debrief(snap_compare) -> None:
 # --- the command in a real terminal -----------------------------------------------------
 
 
-def test_train_command_opens_the_briefing_in_a_terminal(tmp_path: Path) -> None:
-    """`train --scenario S` in a pseudo-terminal: the page shows; q before the clock starts
-    leaves cleanly (exit 0) and records nothing."""
+def test_train_command_in_a_terminal_and_an_ssh_drop(tmp_path: Path) -> None:
+    """`train --scenario S` in a pseudo-terminal: the page, Enter starts the clock (the
+    training bar shows), then SIGTERM (an SSH drop): the console leaves cleanly with
+    128+15, stopping the simulation and its database, and records no run."""
     import os
     import pty
     import re
     import select
+    import signal
     import sys
     import time
 
@@ -384,14 +389,22 @@ def test_train_command_opens_the_briefing_in_a_terminal(tmp_path: Path) -> None:
         os.chdir(Path(__file__).resolve().parents[1])
         os.execve(sys.executable, command, environment)
     seen = ""
-    try:
-        deadline = time.monotonic() + 30
-        while "Start the clock" not in seen and time.monotonic() < deadline:
+
+    def read_until(text: str, timeout: float) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + timeout
+        while text not in seen and time.monotonic() < deadline:
             if select.select([fd], [], [], 0.2)[0]:
-                chunk = os.read(fd, 65536).decode("utf-8", "replace")
-                seen += re.sub(r"\x1b\[[0-9;?<>]*[a-zA-Z]", " ", chunk)
-        assert "Start the clock" in seen, seen[-500:]
-        os.write(fd, b"q")
+                with contextlib.suppress(OSError):
+                    chunk = os.read(fd, 65536).decode("utf-8", "replace")
+                    seen += re.sub(r"\x1b\[[0-9;?<>]*[a-zA-Z]", " ", chunk)
+        assert text in seen, seen[-500:]
+
+    try:
+        read_until("Start the clock", 30)
+        os.write(fd, b"\r")
+        read_until("TRAINING 0:0", 30)
+        os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             done, status = os.waitpid(pid, os.WNOHANG)
@@ -401,9 +414,9 @@ def test_train_command_opens_the_briefing_in_a_terminal(tmp_path: Path) -> None:
                 with contextlib.suppress(OSError):
                     os.read(fd, 65536)
         else:
-            os.kill(pid, 9)
-            raise AssertionError("the console did not leave on q")
+            os.kill(pid, signal.SIGKILL)
+            raise AssertionError("the console did not leave on SIGTERM")
     finally:
         os.close(fd)
-    assert os.waitstatus_to_exitcode(status) == 0
+    assert os.waitstatus_to_exitcode(status) == 128 + signal.SIGTERM
     assert not history_path(tmp_path / "incident-console").exists()

@@ -59,6 +59,7 @@ class TrainingApp(IncidentApp):
         interval: float = 1.0,
         clock: Clock = utc_now,
         state_dir: Path | None = None,
+        handle_signals: bool = False,
     ) -> None:
         settings = replace(session.settings, service_commands=simulated_commands())
         observer = SessionObserver(session)
@@ -75,6 +76,7 @@ class TrainingApp(IncidentApp):
             state_dir=state_dir,
             operator="trainee",
             observer=observer,
+            handle_signals=handle_signals,
         )
         self.session = session
         self.session_observer = observer

@@ -40,7 +40,8 @@ def run_training(
         session = TrainingSession(
             scenario, dsn, settings=settings, seed=seed, time_limit=time_limit
         )
-        app = TrainingApp(session, history_dir=history_dir)
+        # SSH drop / SIGTERM: the app leaves, the simulation and the server stop.
+        app = TrainingApp(session, history_dir=history_dir, handle_signals=True)
         app.run()
         return STARTUP_FAILED if app.return_code is None else app.return_code
     finally:
