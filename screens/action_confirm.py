@@ -11,6 +11,7 @@ waits simply never applies.
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -166,10 +167,22 @@ class ActionConfirmScreen(ModalScreen[Any]):
                 on_progress=lambda p: self.app.call_from_thread(self._progress, p),
                 incident_id=incident.id if incident else None,
             )
-        except DatabaseError as exc:
-            self.app.call_from_thread(self._refused, str(exc))
+        except DatabaseError as exc:  # raised only before anything was written
+            self._tell(self._refused, f"Refused, nothing was changed: {exc}")
             return
-        self.app.call_from_thread(self._done, result)
+        except Exception as exc:  # a bug or a lost connection mid-apply
+            self._tell(
+                self._refused,
+                f"Stopped by an error ({type(exc).__name__}: {exc}). No batch commits after "
+                "an error; check the rows and the audit log before trying again.",
+            )
+            return
+        self._tell(self._done, result)
+
+    def _tell(self, callback: Any, *args: Any) -> None:
+        """Back to the UI thread; if the app is already gone there is no one to tell."""
+        with contextlib.suppress(RuntimeError):
+            self.app.call_from_thread(callback, *args)
 
     def _progress(self, progress: Any) -> None:
         bar = self.query_one("#action-progress", ProgressBar)
@@ -178,7 +191,7 @@ class ActionConfirmScreen(ModalScreen[Any]):
 
     def _refused(self, message: str) -> None:
         self.applying = False
-        self._say(f"Refused, nothing was changed: {message}")
+        self._say(message)
 
     def _done(self, result: Any) -> None:
         self.applying = False

@@ -339,8 +339,18 @@ class IncidentApp(App[int]):
         self.push_screen(FilterScreen(self.state.event_filter), apply)
 
     def action_help(self) -> None:
-        if not isinstance(self.screen, HelpScreen):
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
+        if screen is self.dashboard:
             self.push_screen(HelpScreen(list(self.key_help())))
+        else:  # a checklist screen: its own keys
+            keys = [
+                (self.get_key_display(b), b.description)
+                for b in [*screen.BINDINGS, *self.BINDINGS]
+                if isinstance(b, Binding) and b.description
+            ]
+            self.push_screen(HelpScreen(keys))
 
     def key_help(self) -> Iterable[tuple[str, str]]:
         panels = sorted(PANELS, key=lambda p: p.number)

@@ -24,6 +24,7 @@ from console.runbook import ActionStep, AnyStep, CommandStep, ManualStep, Runboo
 from screens.action_confirm import ActionConfirmScreen
 from screens.checklist_state import RUNNABLE_KINDS, StepState
 from screens.confirm import ConfirmScreen
+from screens.polling import describe_failure
 from screens.prompt import PromptScreen
 from screens.step_detail import about_runbook, cell, outcome, status_text, step_body
 from screens.widgets.status_bar import StatusBar
@@ -64,11 +65,12 @@ class RunbookScreen(Screen[None]):
         table.add_columns("#", "Status", "Kind", "Step")
         yield table
         with VerticalScroll(id="rb-detail"):
-            yield Static("", id="rb-body")
+            # The outcome and its rows first: at 80x24 they are what the operator ran it for.
             yield Static("", id="rb-outcome")
             rows: DataTable[str] = DataTable(id="rb-rows", cursor_type="row")
             rows.display = False
             yield rows
+            yield Static("", id="rb-body")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -123,7 +125,7 @@ class RunbookScreen(Screen[None]):
             return
         body.update(step_body(step, app.settings, app.catalogue(), allow_write=app.allow_write))
         state = self.state(step)
-        line.update(outcome(step, state))
+        line.update(outcome(step, state, app.allow_write))
         self._show_rows(state)
 
     def _show_rows(self, state: StepState) -> None:
@@ -289,8 +291,9 @@ class RunbookScreen(Screen[None]):
         self.app.call_from_thread(self._set_verdict, step, "previewing…")
         try:
             plan = app.recovery.plan(step, app.settings, params)
-        except (DatabaseError, ValueError) as exc:
-            self.app.call_from_thread(self._set_verdict, step, f"preview failed: {exc}")
+        except Exception as exc:  # shown on the step; the screen stays usable
+            said = str(exc) if isinstance(exc, DatabaseError) else describe_failure(exc)[1]
+            self.app.call_from_thread(self._set_verdict, step, f"preview failed: {said}")
             return
         state.plan, state.result = plan, None
         app.record(lambda desk: desk.record_plan(plan))

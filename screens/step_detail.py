@@ -36,6 +36,11 @@ def cell(value: Any, width: int = 80) -> str:
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, timedelta):
         return str(timedelta(seconds=round(value.total_seconds())))
+    if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T":
+        try:  # step results carry times as ISO text
+            return cell(datetime.fromisoformat(value), width)
+        except ValueError:
+            pass
     return str(value)[:width]
 
 
@@ -119,11 +124,10 @@ def step_body(
         parts.append(Text.assemble(("\nEscalate: ", "bold"), f"{step.escalate}: {levels}"))
     if step.guide:
         parts.append(Text.assemble(("Guide's original: ", "bold"), step.guide))
-    parts.append(Text(keys_hint(step, allow_write), style="italic"))
     return Group(*parts)
 
 
-def outcome(step: AnyStep, state: StepState) -> Text:
+def outcome(step: AnyStep, state: StepState, allow_write: bool = False) -> Text:
     """The step's status line: verdict, rows and time, or the operator's note."""
     line = Text.assemble(status_text(state.status), " ")
     result = state.result
@@ -146,4 +150,5 @@ def outcome(step: AnyStep, state: StepState) -> Text:
         line.append("not run yet")
     if state.note:
         line.append(f"\nNote: {state.note}")
+    line.append(f"\n{keys_hint(step, allow_write)}", style="italic")
     return line

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -15,7 +16,16 @@ from textual.widgets import DataTable
 
 from console.actions import Plan
 from console.db import SessionLimits
+from console.runbook import load_runbooks
 from screens.app import IncidentApp
+from screens.checklist_state import Checklists
+
+
+@functools.cache
+def shipped_runbooks() -> dict[str, Any]:
+    """The shipped runbooks, validated once per test session (they are frozen values)."""
+    return load_runbooks()
+
 
 FAST = SessionLimits(statement_timeout_ms=3_000, lock_timeout_ms=500, connect_timeout_seconds=3)
 
@@ -27,6 +37,7 @@ def checklist_app(
     kwargs.setdefault("interval", 60)
     kwargs.setdefault("operator", "alice")
     kwargs.setdefault("limits", FAST)
+    kwargs.setdefault("checklists", Checklists(shipped_runbooks))
     return make_app(
         p1_firing(),
         findings=findings,
@@ -45,6 +56,11 @@ async def wait_for(pilot: Any, condition: Callable[[], Any], timeout: float = 5.
             raise AssertionError("condition not met in time")
         await pilot.pause(0.05)
     await pilot.pause()
+
+
+def widget_text(app: Any, selector: str) -> str:
+    """A widget's text as shown (cheaper to poll than a whole-screen screenshot)."""
+    return str(app.screen.query_one(selector).render())
 
 
 def row_keys(table: DataTable) -> list[str]:
