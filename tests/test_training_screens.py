@@ -214,21 +214,40 @@ async def test_a_harmful_action_in_the_ui_costs_points_on_the_debrief(db, tmp_pa
     app = make_app(db.dsn, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         await start(pilot, app)
-        async with await psycopg.AsyncConnection.connect(db.dsn, autocommit=True) as conn:
-            cur = await conn.execute(
-                "SELECT pid FROM pg_stat_activity WHERE application_name = 'webhook-receiver'"
-                " AND state <> 'idle in transaction' AND datname = current_database() LIMIT 1"
-            )
-            [pid] = await cur.fetchone()
+        pids: list[int] = []
+
+        async def find_idle_receiver() -> bool:
+            async with await psycopg.AsyncConnection.connect(db.dsn, autocommit=True) as conn:
+                cur = await conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND application_name = 'webhook-receiver' AND state = 'idle' LIMIT 1"
+                )
+                row = await cur.fetchone()
+            pids[:] = [row[0]] if row else []
+            return bool(pids)
+
         app.open_runbook("issue_database_connections")
         await wait_screen(pilot, app, RunbookScreen)
         app.screen.select("terminate")
-        await pilot.press("p")
-        await wait_screen(pilot, app, PromptScreen)
-        app.screen.query_one(Input).value = str(pid)
-        await pilot.press("enter")
-        await wait_screen(pilot, app, ActionConfirmScreen, 10)
-        dialog = app.screen
+        for _attempt in range(5):  # the preview must catch it between transactions
+            deadline = asyncio.get_running_loop().time() + 10
+            while not await find_idle_receiver():
+                assert asyncio.get_running_loop().time() < deadline, "no receiver session"
+                await pilot.pause(0.1)
+            await pilot.press("p")
+            await wait_screen(pilot, app, PromptScreen)
+            app.screen.query_one(Input).value = str(pids[0])
+            await pilot.press("enter")
+            await wait_screen(pilot, app, ActionConfirmScreen, 10)
+            dialog = app.screen
+            rows = dialog.plan.rows
+            if rows and rows[0].get("state") not in (None, "idle in transaction"):
+                break
+            await pilot.press("escape")
+            await wait_screen(pilot, app, RunbookScreen)
+        else:
+            raise AssertionError("never previewed the receiver outside a transaction")
+        pid = pids[0]
         assert dialog.plan.token == str(pid)
         dialog.query_one(Input).value = dialog.plan.token
         await pilot.press("enter")
