@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import ClassVar, cast
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -29,8 +29,9 @@ from textual.worker import Worker, WorkerState
 
 from console.actions import DEFAULT_TTL_SECONDS
 from console.config import Settings
-from console.db import DatabaseError, SessionLimits
+from console.db import SessionLimits
 from console.metrics.snapshot import Snapshot
+from screens.app_checklists import ChecklistActions
 from screens.checklist_index import ChecklistScreen
 from screens.checklist_state import Checklists
 from screens.dashboard import PANELS, DashboardScreen
@@ -38,7 +39,7 @@ from screens.drill_open import open_drilldown
 from screens.filter import FilterScreen
 from screens.help import HelpScreen
 from screens.incident_desk import IncidentDesk
-from screens.observer import AppObserver
+from screens.observer import AppObserver, ObservedActions
 from screens.ops import Operations
 from screens.polling import NoAnswer, PollState, describe_failure, next_interval
 from screens.recovery import Recovery
@@ -59,7 +60,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class IncidentApp(App[int]):
+class IncidentApp(ObservedActions, ChecklistActions, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "incident-console"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -302,15 +303,6 @@ class IncidentApp(App[int]):
         for bar in bars:
             bar.info = info
 
-    def incident_clock(self, now: datetime) -> str:
-        """The open incident's phase for the status bar, empty when none is open."""
-        incident = self.desk.incident
-        if incident is None:
-            return ""
-        clock = incident.clock(now)
-        minutes = int(clock.elapsed.total_seconds() // 60)
-        return f"{incident.severity} INCIDENT {clock.phase.title} +{minutes}m"
-
     # --- actions -------------------------------------------------------------------
 
     def action_toggle_pause(self) -> None:
@@ -371,121 +363,6 @@ class IncidentApp(App[int]):
             self.open_runbook_for_finding(key)
         elif self._rendered_ctx is not None:
             open_drilldown(self, kind, key, self._rendered_ctx)
-
-    # --- checklists, runbooks and the incident ---------------------------------------
-
-    def current_findings(self) -> list[FindingLike]:
-        """The findings of the last poll, most severe first."""
-        return list(self.state.shown_findings())
-
-    def selected_finding(self) -> FindingLike | None:
-        """The finding under the Findings panel's cursor, else the most severe one."""
-        findings = self.current_findings()
-        key = self.dashboard.selected_finding_id()
-        chosen = next((f for f in findings if f.id == key), None)
-        return chosen or (findings[0] if findings else None)
-
-    def action_checklists(self) -> None:
-        if not isinstance(self._top(), ChecklistScreen):
-            self.push_screen(ChecklistScreen())
-
-    def action_timeline(self) -> None:
-        from screens.timeline_screen import TimelineScreen
-
-        if not isinstance(self._top(), TimelineScreen):
-            self.push_screen(TimelineScreen())
-
-    def action_evidence(self) -> None:
-        """The selected finding's evidence (what Enter showed before it opened runbooks)."""
-        key = self.dashboard.selected_finding_id()
-        if key and self._rendered_ctx is not None:
-            self._finding_viewed(key)
-            open_drilldown(self, "finding", key, self._rendered_ctx)
-
-    def open_runbook(self, runbook_id: str) -> None:
-        from screens.runbook_screen import RunbookScreen
-
-        runbook = self.checklists.get(runbook_id)
-        if runbook is None:
-            problem = self.checklists.error or f"no runbook named {runbook_id}"
-            self.notify(problem, severity="error")
-            return
-        if self.observer is not None:
-            self.observer.runbook_opened(runbook.id)
-        self.push_screen(RunbookScreen(runbook))
-
-    def _finding_viewed(self, finding_id: str) -> None:
-        if self.observer is not None:
-            self.observer.finding_viewed(finding_id)
-
-    def _runbook_of(self, step: Any) -> str:
-        """The id of the runbook `step` belongs to (steps are shared objects)."""
-        for runbook in self.checklists.runbooks().values():
-            if any(s is step for s in runbook.steps):
-                return runbook.id
-        return ""
-
-    def open_runbook_for_finding(self, finding_id: str) -> None:
-        runbook = self.checklists.for_finding(finding_id)
-        if runbook is None:
-            self.notify(
-                self.checklists.error or f"no runbook for {finding_id}; e shows its evidence",
-                severity="warning",
-            )
-            return
-        self.open_runbook(runbook.id)
-
-    def catalogue(self) -> dict[str, Any]:
-        from console.queries import catalogue
-
-        return catalogue()
-
-    async def run_step(self, step: Any, confirmed: frozenset[str] = frozenset()) -> Any:
-        """Run a runbook step on the operator's connection, within `step_timeout`."""
-        from console.checks.registry import default_registry
-        from console.runbook_run import StepContext, StepResult, run_step
-
-        def context(conn: Any) -> StepContext:
-            return StepContext(
-                settings=self.settings,
-                conn=conn,
-                checks=default_registry(),
-                catalogue=self.catalogue(),
-                run_commands=True,
-                confirmed=confirmed,
-            )
-
-        def failed(message: str) -> StepResult:
-            return StepResult(step.id, step.kind, "error", message, error=message)
-
-        try:
-            if self.observer is not None:
-                runbook_id = self._runbook_of(step)
-                ran = self.observer.run_step(runbook_id, step, confirmed)
-                result = await asyncio.wait_for(ran, self.step_timeout)
-                if result is not None:
-                    return result
-            if step.kind in ("command", "log") or self.ops.dsn is None:
-                # No database needed (or none configured: a query step says it was skipped).
-                pending = run_step(step, context(None))
-            else:
-                pending = self.ops.run_step(step, context)
-            return await asyncio.wait_for(pending, self.step_timeout)
-        except TimeoutError:
-            await self.ops.close()  # the cancelled query's connection is not trusted again
-            return failed(f"no answer within {self.step_timeout:g} s (cancelled)")
-        except DatabaseError as exc:
-            return failed(str(exc))
-
-    @work(thread=True, exit_on_error=False, group="incident", description="record on timeline")
-    def record(self, call: Callable[[IncidentDesk], Any]) -> None:
-        """Record on the open incident (a no-op when none is open), off the UI loop."""
-        try:
-            call(self.desk)
-        except Exception as exc:
-            message = f"timeline: {describe_failure(exc)[1]}"
-            self.call_from_thread(self.notify, message, severity="warning")
-        self.call_from_thread(self.render_status)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
