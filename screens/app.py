@@ -36,6 +36,7 @@ from screens.checklist_state import Checklists
 from screens.dashboard import PANELS, DashboardScreen
 from screens.filter import FilterScreen
 from screens.help import HelpScreen
+from screens.observer import AppObserver, ObservedActions
 from screens.ops import Operations
 from screens.polling import NoAnswer, PollState, describe_failure, next_interval
 from screens.source import (
@@ -59,7 +60,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class IncidentApp(ChecklistActions, App[int]):
+class IncidentApp(ObservedActions, ChecklistActions, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "incident-console"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -91,6 +92,7 @@ class IncidentApp(ChecklistActions, App[int]):
         step_timeout: float = 30.0,
         operator: str = "",
         checklists: Checklists | None = None,
+        observer: AppObserver | None = None,
     ) -> None:
         super().__init__()
         self.source_factory = source_factory
@@ -108,6 +110,8 @@ class IncidentApp(ChecklistActions, App[int]):
         self.settings = settings or Settings()
         self.step_timeout = step_timeout
         self.checklists = checklists or Checklists()
+        # Told of the operator's moves (training); None in production.
+        self.observer = observer
         # Recovery and the incident desk load psycopg and the actions: built on first use,
         # after the first frame is painted.
         self._recovery_args = {
@@ -172,6 +176,11 @@ class IncidentApp(ChecklistActions, App[int]):
             allow_write = args.pop("allow_write")
             self._recovery = Recovery(dsn, allow_write, **args)
         return self._recovery
+
+    @recovery.setter
+    def recovery(self, recovery: Recovery) -> None:
+        """Training replaces the recovery path with one that goes through its session."""
+        self._recovery = recovery
 
     @property
     def desk(self) -> IncidentDesk:
@@ -386,6 +395,7 @@ class IncidentApp(ChecklistActions, App[int]):
         from screens.drill_open import open_drilldown  # lazy: not needed for the first paint
 
         if kind == "finding":
+            self._finding_viewed(key)
             self.open_runbook_for_finding(key)
         elif self._rendered_ctx is not None:
             open_drilldown(self, kind, key, self._rendered_ctx)

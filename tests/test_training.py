@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from console.sim.faults import FAULTS
-from console.training.cli import NOT_READY
 from console.training.history import history_path, read_history, record_run, summarise
 from console.training.scenarios import (
     COMBINED,
@@ -232,8 +231,11 @@ def test_train_bad_input_is_one_line(tmp_path: Path) -> None:
         line for line in proc.stderr.strip().splitlines() if line.startswith("incident-console:")
     ]
     assert "Traceback" not in proc.stderr
-    interactive = run_train("--scenario", "wrong_secret", home=tmp_path)
-    assert interactive.returncode == 1
-    lines = interactive.stderr.strip().splitlines()
-    assert "Invalid signature" in interactive.stderr or "signature" in lines[0]
-    assert lines[-1] == NOT_READY
+    interactive = run_train("--scenario", "wrong_secret", "--json", home=tmp_path)
+    assert interactive.returncode == 1  # an interactive run is a screen, not a document
+    assert interactive.stderr.strip() == (
+        "incident-console: --json needs --autopilot: an interactive run is a screen"
+    )
+    assert json.loads(interactive.stdout) == {
+        "error": "--json needs --autopilot: an interactive run is a screen"
+    }

@@ -1,4 +1,5 @@
-"""`incident-console train`: list, report, and headless autopilot runs of scenarios."""
+"""`incident-console train`: list, report, headless autopilot runs of scenarios, and the
+interactive run (the screens live in `screens.training`, imported by name)."""
 
 from __future__ import annotations
 
@@ -16,11 +17,6 @@ from console.training.scenarios import (
     Scenario,
     ScenarioError,
     get_scenario,
-)
-
-NOT_READY = (
-    "incident-console: the interactive training screens are not ready yet; "
-    "run with --autopilot to watch the ideal path played"
 )
 
 
@@ -83,6 +79,14 @@ def _autopilot(scenario: Scenario, args: argparse.Namespace) -> dict[str, Any]:
         server.stop()
 
 
+def _interactive(scenario: Scenario, args: argparse.Namespace) -> int:
+    """The training screens (imported by name: this package stays free of textual)."""
+    import importlib
+
+    screens = importlib.import_module("screens.training.run")
+    return int(screens.train_interactive(scenario, args))
+
+
 def _history_dir(args: argparse.Namespace) -> Path | None:
     raw = getattr(args, "history_dir", None)
     return Path(raw).expanduser() if raw else None
@@ -121,9 +125,9 @@ def train_command(args: argparse.Namespace) -> int:
             raise ScenarioError("--time-limit must be a positive number of seconds")
         scenario = get_scenario(args.scenario, seed=getattr(args, "seed", None))
         if not getattr(args, "autopilot", False):
-            _say(briefing_text(scenario))
-            _say(NOT_READY)
-            return 1
+            if as_json:
+                raise ScenarioError("--json needs --autopilot: an interactive run is a screen")
+            return _interactive(scenario, args)
         if not as_json:
             _say(briefing_text(scenario))
             _say("autopilot: playing the ideal path ...")

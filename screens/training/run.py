@@ -1,0 +1,62 @@
+"""`incident-console train --scenario S` without --autopilot: the interactive run.
+
+An embedded PostgreSQL with a fresh database holding the guide's schema, the scenario's
+session on it, and the TrainingApp in the terminal. Returns 0 when the run was
+resolved, 2 when it was finished unresolved, 1 when it could not start.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from console.config import Settings
+from console.training.scenarios import Scenario
+
+STARTUP_FAILED = 1
+
+
+def run_training(
+    scenario: Scenario,
+    *,
+    settings: Settings | None = None,
+    seed: int | None = None,
+    time_limit: float | None = None,
+    history_dir: Path | None = None,
+) -> int:
+    import psycopg
+
+    from console.sim.embedded import EmbeddedPostgres
+    from console.sim.schema import apply_monitored_schema
+    from console.training.session import TrainingSession
+    from screens.training.app import TrainingApp
+
+    server = EmbeddedPostgres()
+    server.start()
+    try:
+        dsn = server.create_database("training")
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            apply_monitored_schema(conn)
+        session = TrainingSession(
+            scenario, dsn, settings=settings, seed=seed, time_limit=time_limit
+        )
+        # SSH drop / SIGTERM: the app leaves, the simulation and the server stop.
+        app = TrainingApp(session, history_dir=history_dir, handle_signals=True)
+        app.run()
+        return STARTUP_FAILED if app.return_code is None else app.return_code
+    finally:
+        server.stop()
+
+
+def train_interactive(scenario: Scenario, args: argparse.Namespace) -> int:
+    """Wired from `console.training.cli` (which stays free of textual)."""
+    from console.config import load_settings
+
+    raw_history = getattr(args, "history_dir", None)
+    return run_training(
+        scenario,
+        settings=load_settings(config_file=getattr(args, "config", None)),
+        seed=getattr(args, "seed", None),
+        time_limit=getattr(args, "time_limit", None),
+        history_dir=Path(raw_history).expanduser() if raw_history else None,
+    )
