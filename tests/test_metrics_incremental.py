@@ -204,10 +204,12 @@ async def test_a_poll_reads_what_changed_not_the_table(db) -> None:
             busy = await collector.poll()
     assert sum(b.total for b in first.throughput) == 3003
     assert first.rows_read > 100  # the one-off initial load, aggregated per minute in SQL
-    # besides one row per client session: just the three failed, unprocessed rows
-    assert idle.rows_read - idle.connections.total == 3
-    # then the backlog plus the new rows (once as arrived, once as processed)
-    assert busy.rows_read - busy.connections.total == 3 + 7 + 7
+    # besides one row per client session: one fingerprint row for the three failed rows,
+    # which are older than the recent five minutes, unchanged, and so not shipped again
+    assert idle.rows_read - idle.connections.total == 1
+    assert idle.backlog.unprocessed == 3 and idle.errors[0].count_24h == 3
+    # then the fingerprint plus the new rows (once as arrived, once as processed)
+    assert busy.rows_read - busy.connections.total == 1 + 7 + 7
     assert busy.events_5m == idle.events_5m + 7
     assert busy.poll_seconds > 0 and busy.queries_run >= 4
 
@@ -312,3 +314,64 @@ async def test_large_backlog_is_summarised_in_sql_and_tracked_row_by_row_again_l
             tracked = await small.poll()  # row by row again: the deletion is seen
         assert _buckets(tracked) == _recount(conn)
         assert tracked.backlog.unprocessed == 0
+
+
+async def test_old_failed_history_is_counted_but_not_reread_each_poll(any_db) -> None:
+    """Failed events keep processed_at NULL for good: years of them must not slow each poll."""
+    with any_db.connect() as conn:
+        add_events(conn, 2000, oldest=7 * 86400, newest=25 * 3600, latency=None, error="Timeout")
+        add_events(conn, 50, oldest=3600, newest=60, latency=0.3)
+        add_event(conn, age=7200, latency=None, error="Invalid state transition")
+        async with Collector(any_db.dsn, Settings(), slow_interval_seconds=1.0) as collector:
+            first = await collector.poll()
+            steady = await collector.poll()
+            conn.execute(
+                "UPDATE webhook_events SET error_message = NULL, retry_count = retry_count + 1 "
+                "WHERE id IN (SELECT id FROM webhook_events WHERE error_message = 'Timeout' "
+                "ORDER BY created_at LIMIT 500)"
+            )
+            await asyncio.sleep(1.05)  # the old history is re-aggregated on the slow cadence
+            reset = await collector.poll()
+        async with Collector(any_db.dsn, Settings()) as fresh_collector:
+            fresh = await fresh_collector.poll()
+    # the steady poll reads one fingerprint row, not the 2 001 unprocessed rows
+    assert steady.rows_read - steady.connections.total == 1
+    for snapshot in (first, steady):
+        backlog = snapshot.backlog
+        assert backlog.unprocessed == 2001 and backlog.unprocessed_without_error == 0
+        assert backlog.failed_24h == 1 and backlog.retryable_failed == 2001
+        assert backlog.oldest_unprocessed_age_seconds is not None
+        assert backlog.oldest_unprocessed_age_seconds >= 7 * 86400
+        assert dict(backlog.unprocessed_by_type) == {"payment_intent.succeeded": 2001}
+        assert [(g.message, g.count_24h) for g in snapshot.errors] == [
+            ("Invalid state transition", 1)
+        ]
+    assert reset.backlog.unprocessed_without_error == 500
+    assert reset.backlog.retryable_failed == 1501
+    assert _backlog_view(reset) == _backlog_view(fresh)
+
+
+async def test_a_change_to_an_older_unprocessed_row_is_seen_at_the_next_poll(db) -> None:
+    """Rows older than the recent minutes are held, not re-read, yet a change still shows."""
+    with db.connect() as conn:
+        quiet = add_event(conn, age=3600, latency=None)
+        add_events(conn, 20, oldest=7200, newest=1800, latency=None, error="Event too old")
+        async with Collector(db.dsn, Settings()) as collector:
+            await collector.poll()
+            steady = await collector.poll()
+            conn.execute(
+                "UPDATE webhook_events SET error_message = 'Rate limit exceeded' WHERE id = %s",
+                (quiet,),
+            )
+            failed = await collector.poll()
+            conn.execute("DELETE FROM webhook_events WHERE error_message = 'Event too old'")
+            deleted = await collector.poll()
+            after = await collector.poll()
+        recount = _recount(conn)
+    assert steady.rows_read - steady.connections.total == 1
+    assert steady.backlog.unprocessed_without_error == 1
+    assert failed.backlog.unprocessed_without_error == 0 and failed.backlog.failed_24h == 21
+    assert failed.rows_read - failed.connections.total == 1 + 21  # changed: all re-read once
+    assert deleted.backlog.unprocessed == 1 and _buckets(deleted) == recount
+    assert [g.message for g in deleted.errors] == ["Rate limit exceeded"]
+    assert after.rows_read - after.connections.total == 1

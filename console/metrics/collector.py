@@ -44,7 +44,7 @@ import asyncio
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -97,6 +97,7 @@ from console.metrics.snapshot import (
 
 STUCK_STATES = ("pending", "pending_payment")
 MAX_ERROR_GROUPS = 50
+OPEN_CUT = datetime.min.replace(tzinfo=UTC)  # no old backlog aggregated yet: track every row
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,16 @@ class _Pending:
     event_type: str
     error_message: str | None
     retry_count: int
+
+
+@dataclass(frozen=True)
+class _Settled:
+    """Count and hash of the unprocessed rows created in [start, end), as last read."""
+
+    start: datetime
+    end: datetime
+    rows: int
+    hash: int
 
 
 @dataclass
@@ -128,6 +139,7 @@ class Collector:
         slow_interval_seconds: float = 60.0,
         panel_retry_seconds: float = 60.0,
         max_backlog_rows: int = 20_000,
+        recent_seconds: float = 300.0,
     ) -> None:
         self.dsn = dsn
         self.settings = settings
@@ -138,6 +150,7 @@ class Collector:
         self.slow_interval = slow_interval_seconds
         self.panel_retry = panel_retry_seconds
         self.max_backlog_rows = max_backlog_rows
+        self.recent = timedelta(seconds=recent_seconds)
         patterns = {**settings.error_patterns, **(error_patterns or {})}
         self.classifier = ErrorClassifier(patterns)
         self._conn: psycopg.AsyncConnection[dict[str, Any]] | None = None
@@ -161,6 +174,13 @@ class Collector:
         self._events_from: datetime | None = None
         self._processed_from: datetime | None = None
         self._pending_loaded = False
+        # Unprocessed rows created before _old_cut (older than the window: failed history)
+        # are aggregated on the slow cadence; the rest is tracked by id (see _read_tracked).
+        self._old_cut: datetime | None = None
+        self._old_groups: list[PendingGroup] = []
+        self._old_due = 0.0
+        self._settled: _Settled | None = None
+        self._recent_from: datetime | None = None
 
     async def __aenter__(self) -> Collector:
         await self._ensure_connection()
@@ -365,11 +385,12 @@ class Collector:
         fetched: dict[Any, dict[str, Any]],
         processed_now: set[Any],
     ) -> None:
+        cut = await self._poll_old_backlog(start)
         if self._summary_mode:
             rows = await self._fetch(
                 UNPROCESSED,
                 "live/unprocessed_summary",
-                {"start": start, "retry_limit": self.retry_limit},
+                {"start": start, "retry_limit": self.retry_limit, "since": cut},
             )
             if rows is None:
                 return
@@ -387,24 +408,15 @@ class Collector:
             if sum(g.count for g in groups) > self.max_backlog_rows // 2:
                 # Too large to track row by row: deletions and late processed_at of
                 # unprocessed rows go unseen until the backlog shrinks again.
-                self._pending, self._pending_loaded = {}, False
+                self._pending, self._pending_loaded, self._settled = {}, False, None
                 self._set_backlog(groups, start)
                 return
             self._summary_mode = False
-        rows = await self._fetch(UNPROCESSED, "live/unprocessed")
-        if rows is None:
+        pending = await self._read_tracked(now, cut)
+        if pending is None:
             return
-        pending = {
-            row["id"]: _Pending(
-                row["created_at"],
-                row["event_type"],
-                row["error_message"],
-                row["retry_count"] or 0,
-            )
-            for row in rows
-        }
         if self._pending_loaded:
-            await self._reconcile(pending, start, events_since, fetched, processed_now)
+            await self._reconcile(pending, cut, start, events_since, fetched, processed_now)
         self._pending = pending
         self._pending_loaded = True
         self._summary_mode = len(pending) > self.max_backlog_rows
@@ -423,8 +435,93 @@ class Collector:
             start,
         )
 
+    async def _poll_old_backlog(self, start: datetime) -> datetime:
+        """Aggregate the unprocessed rows older than the window (slow cadence); the cut.
+
+        Failed events keep processed_at NULL for good, so this part grows with retention;
+        it only feeds the backlog panel's totals, never the windowed metrics.
+        """
+        due = self._old_cut is None or time.monotonic() >= self._old_due
+        if due and self._enabled(UNPROCESSED):
+            cut = max(start, self._old_cut or start)
+            rows = await self._fetch(
+                UNPROCESSED,
+                "live/unprocessed_before",
+                {"before": cut, "retry_limit": self.retry_limit},
+            )
+            if rows is not None:
+                self._old_due = time.monotonic() + self.slow_interval
+                self._old_cut = cut
+                self._old_groups = [
+                    PendingGroup(
+                        r["first_at"],
+                        r["last_at"],
+                        r["event_type"],
+                        r["error_message"],
+                        int(r["events"]),
+                        int(r["retryable"]),
+                    )
+                    for r in rows
+                ]
+        return self._old_cut or OPEN_CUT
+
+    async def _read_tracked(self, now: datetime, cut: datetime) -> dict[Any, _Pending] | None:
+        """The unprocessed rows created since `cut`, by id; only the recent ones are shipped.
+
+        Rows older than `recent` minutes (settled) are held from the last read; one
+        aggregate (count and hash) tells whether any of them changed. If so, or if nothing
+        is held yet, every row since the cut is read again.
+        """
+        held, recent_from = self._settled, self._recent_from
+        valid = self._pending_loaded and held is not None and recent_from is not None
+        keep_to = recent_from if recent_from is not None else now - self.recent
+        if now - keep_to >= 2 * self.recent:
+            keep_to = now - self.recent  # the recent range grew: settle its older part
+        keep_to = max(keep_to, cut)
+        compare = (held.start, held.end) if valid and held is not None else (cut, cut)
+        prints = await self._fetch(
+            UNPROCESSED,
+            "live/unprocessed_fingerprint",
+            {
+                "compare_from": compare[0],
+                "compare_to": compare[1],
+                "keep_from": cut,
+                "keep_to": keep_to,
+                "scan_from": min(compare[0], cut),
+                "scan_to": max(compare[1], keep_to),
+            },
+        )
+        if prints is None:
+            return None
+        fingerprint = prints[0]
+        same = (
+            valid
+            and held is not None
+            and (int(fingerprint["compare_rows"]), int(fingerprint["compare_hash"]))
+            == (held.rows, held.hash)
+        )
+        since = recent_from if same and recent_from is not None else cut
+        rows = await self._fetch(UNPROCESSED, "live/unprocessed", {"since": since})
+        if rows is None:
+            return None
+        pending = (
+            {i: p for i, p in self._pending.items() if cut <= p.created_at < since} if same else {}
+        )
+        for row in rows:
+            pending[row["id"]] = _Pending(
+                row["created_at"],
+                row["event_type"],
+                row["error_message"],
+                row["retry_count"] or 0,
+            )
+        self._settled = _Settled(
+            cut, keep_to, int(fingerprint["keep_rows"]), int(fingerprint["keep_hash"])
+        )
+        self._recent_from = keep_to
+        return pending
+
     def _set_backlog(self, groups: list[PendingGroup], start: datetime) -> None:
-        self._groups = groups
+        self._groups = [*groups, *self._old_groups]
         self._window.set_volatile(
             (
                 g.first_at,
@@ -440,6 +537,7 @@ class Collector:
     async def _reconcile(
         self,
         pending: dict[Any, _Pending],
+        cut: datetime,
         start: datetime,
         events_since: datetime,
         fetched: dict[Any, dict[str, Any]],
@@ -454,7 +552,11 @@ class Collector:
             )
             if late:
                 self._window.add_arrival(row.created_at, row.event_type)
-        left = [i for i in self._pending if i not in pending and i not in processed_now]
+        left = [
+            i
+            for i, row in self._pending.items()
+            if i not in pending and i not in processed_now and row.created_at >= cut
+        ]  # rows created before the cut moved to the old backlog's aggregate
         unexplained = []
         for event_id in left:
             row = fetched.get(event_id)
