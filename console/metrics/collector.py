@@ -10,12 +10,24 @@ poll asks only for what changed:
   remembered and skipped), for throughput by type;
 - newly processed events by `processed_at >= watermark - overlap` (deduplicated the same
   way), for latency and the errors they kept; processed rows are then final;
-- every unprocessed row, re-read whole through the partial index `processed_at IS NULL`
-  (which stays as small as the backlog; past `max_backlog_rows` it is summarised per
-  minute in SQL instead, see backlog.py). `webhook_events` has no updated_at, so a failure
-  (error_message set), a retry reset (error_message cleared, retry_count + 1) or a deletion
-  of an unprocessed row changes no timestamp; re-reading this set each poll is how those
-  changes are seen exactly. A row that leaves the set is accounted for: either its
+- the unprocessed rows, through the partial index `processed_at IS NULL`, in three parts
+  by creation time, so that the cost follows the window and the recent minutes, not the
+  table (failed events keep processed_at NULL for good, so the unprocessed set grows
+  with retention: ~0.5 % of all events in a realistic history):
+  * recent (the last `recent_seconds`, 5 min by default, up to twice that): re-read whole
+    each poll. `webhook_events` has no updated_at, so a failure (error_message set), a
+    retry reset (error_message cleared, retry_count + 1) or a deletion of an unprocessed
+    row changes no timestamp; re-reading is how those changes are seen exactly.
+  * settled (from the window's start to the recent part): held from the last read, by id.
+    Each poll one aggregate returns the count and a hash of (id, type, created_at,
+    error_message, retry_count) over them; if it differs from what is held, every row
+    since the window's start is read again. The database scans the window's unprocessed
+    rows (cheap, one row comes back) and nothing is shipped while they are unchanged.
+  * old (created before the 24 h window when last aggregated): counted per event type and
+    error in SQL on the slow cadence (`slow_interval_seconds`). They only feed the
+    backlog panel's totals; the windowed metrics never include them.
+  Past `max_backlog_rows` the recent and settled parts are summarised per minute in SQL
+  instead (see backlog.py). A tracked row that leaves the set is accounted for: either its
   processed_at arrived in the delta, or it is looked up by primary key (a late
   processed_at older than the overlap, or a deletion, which takes its arrival back).
   A row that enters the set without having arrived (inserted late with an old
@@ -23,8 +35,12 @@ poll asks only for what changed:
 
 Known blind spots, accepted and documented: an error_message changed on an already
 processed row, a processed row deleted or un-processed again, and a row inserted already
-processed with both timestamps older than the overlap margin. Restarting the Collector
-(or `resync()`) recounts from scratch.
+processed with both timestamps older than the overlap margin. Changes to unprocessed rows
+older than the window (a retry reset, processing or deletion of old failed events) reach
+the backlog panel up to `slow_interval_seconds` late, and each old group stands for its
+oldest row in the payment waiting ages (as in the summary mode). The settled part trusts a 64-bit
+hash sum: a change that leaves count and sum equal (a hash collision) goes unseen until
+the next change. Restarting the Collector (or `resync()`) recounts from scratch.
 
 Three detector inputs are not deltas (duplicate event_ids in the last hour, orders paid
 without a completed payment, the notification failure rate): they are read by index on
@@ -63,7 +79,7 @@ from console.db import (
     translate,
 )
 from console.metrics.activity import build_connections
-from console.metrics.backlog import PendingGroup, build_backlog, oldest_since
+from console.metrics.backlog import BacklogIndex, PendingGroup
 from console.metrics.buckets import (
     MINUTE,
     WINDOW,
@@ -120,6 +136,16 @@ class _Settled:
     hash: int
 
 
+@dataclass(frozen=True)
+class _Tracked:
+    """One poll's read of the tracked unprocessed rows, and how they differ from the last."""
+
+    pending: dict[Any, _Pending]
+    entered: dict[Any, _Pending]  # ids not held before
+    left: list[Any]  # ids held before and gone (rows that moved to the old part excluded)
+    changed: bool
+
+
 @dataclass
 class _PanelState:
     reason: str
@@ -166,7 +192,6 @@ class Collector:
         """Forget every count: the next poll reloads the 24 h window from scratch."""
         self._window = MetricWindow()
         self._pending: dict[Any, _Pending] = {}  # by id, while the backlog is read row by row
-        self._groups: list[PendingGroup] = []  # the backlog as last read, either way
         self._summary_mode = True  # the first poll sizes the backlog before reading rows
         self._seen_arrivals: dict[Any, datetime] = {}
         self._seen_processed: dict[Any, datetime] = {}
@@ -181,6 +206,9 @@ class Collector:
         self._old_due = 0.0
         self._settled: _Settled | None = None
         self._recent_from: datetime | None = None
+        self._recent: dict[Any, _Pending] = {}  # the held rows created since _recent_from
+        self._tracked_groups: list[PendingGroup] = []
+        self._backlog_index: BacklogIndex | None = None  # None: rebuild from the groups
 
     async def __aenter__(self) -> Collector:
         await self._ensure_connection()
@@ -412,28 +440,29 @@ class Collector:
                 self._set_backlog(groups, start)
                 return
             self._summary_mode = False
-        pending = await self._read_tracked(now, cut)
-        if pending is None:
+        tracked = await self._read_tracked(now, cut)
+        if tracked is None:
             return
         if self._pending_loaded:
-            await self._reconcile(pending, cut, start, events_since, fetched, processed_now)
-        self._pending = pending
+            await self._reconcile(tracked, start, events_since, fetched, processed_now)
+        self._pending = tracked.pending
         self._pending_loaded = True
-        self._summary_mode = len(pending) > self.max_backlog_rows
-        self._set_backlog(
-            [
-                PendingGroup(
-                    p.created_at,
-                    p.created_at,
-                    p.event_type,
-                    p.error_message,
-                    1,
-                    int(p.retry_count < self.retry_limit),
-                )
-                for p in pending.values()
-            ],
-            start,
-        )
+        self._summary_mode = len(tracked.pending) > self.max_backlog_rows
+        if tracked.changed:  # unchanged rows: the backlog and volatile errors stand as they are
+            self._set_backlog(
+                [
+                    PendingGroup(
+                        p.created_at,
+                        p.created_at,
+                        p.event_type,
+                        p.error_message,
+                        1,
+                        int(p.retry_count < self.retry_limit),
+                    )
+                    for p in tracked.pending.values()
+                ],
+                start,
+            )
 
     async def _poll_old_backlog(self, start: datetime) -> datetime:
         """Aggregate the unprocessed rows older than the window (slow cadence); the cut.
@@ -452,6 +481,7 @@ class Collector:
             if rows is not None:
                 self._old_due = time.monotonic() + self.slow_interval
                 self._old_cut = cut
+                self._backlog_index = None
                 self._old_groups = [
                     PendingGroup(
                         r["first_at"],
@@ -465,12 +495,13 @@ class Collector:
                 ]
         return self._old_cut or OPEN_CUT
 
-    async def _read_tracked(self, now: datetime, cut: datetime) -> dict[Any, _Pending] | None:
+    async def _read_tracked(self, now: datetime, cut: datetime) -> _Tracked | None:
         """The unprocessed rows created since `cut`, by id; only the recent ones are shipped.
 
-        Rows older than `recent` minutes (settled) are held from the last read; one
-        aggregate (count and hash) tells whether any of them changed. If so, or if nothing
-        is held yet, every row since the cut is read again.
+        Rows older than `recent` (settled) are held from the last read; one aggregate
+        (count and hash) tells whether any of them changed. If so, or if nothing is held
+        yet, every row since the cut is read again. Work in Python follows the recent rows
+        too: the held ones are only walked when something changed.
         """
         held, recent_from = self._settled, self._recent_from
         valid = self._pending_loaded and held is not None and recent_from is not None
@@ -504,24 +535,44 @@ class Collector:
         rows = await self._fetch(UNPROCESSED, "live/unprocessed", {"since": since})
         if rows is None:
             return None
-        pending = (
-            {i: p for i, p in self._pending.items() if cut <= p.created_at < since} if same else {}
-        )
-        for row in rows:
-            pending[row["id"]] = _Pending(
+        fresh = {
+            row["id"]: _Pending(
                 row["created_at"],
                 row["event_type"],
                 row["error_message"],
                 row["retry_count"] or 0,
             )
+            for row in rows
+        }
+        previous = self._pending
+        if same:
+            # Only the recent rows can differ from what is held.
+            before = self._recent
+            pending = dict(previous)
+            moved = held is not None and cut != held.start
+            if moved:  # the old backlog's cut moved on: those rows are aggregated now
+                pending = {i: p for i, p in pending.items() if p.created_at >= cut}
+            left = [i for i, p in before.items() if i not in fresh and p.created_at >= cut]
+            for event_id in left:
+                pending.pop(event_id, None)
+            pending.update(fresh)
+            entered = {i: p for i, p in fresh.items() if i not in before}
+            changed = moved or fresh != before
+        else:
+            pending = fresh
+            entered = {i: p for i, p in fresh.items() if i not in previous}
+            left = [i for i, p in previous.items() if i not in fresh and p.created_at >= cut]
+            changed = True
         self._settled = _Settled(
             cut, keep_to, int(fingerprint["keep_rows"]), int(fingerprint["keep_hash"])
         )
         self._recent_from = keep_to
-        return pending
+        self._recent = {i: p for i, p in fresh.items() if p.created_at >= keep_to}
+        return _Tracked(pending, entered, left, changed)
 
     def _set_backlog(self, groups: list[PendingGroup], start: datetime) -> None:
-        self._groups = [*groups, *self._old_groups]
+        self._tracked_groups = groups
+        self._backlog_index = None
         self._window.set_volatile(
             (
                 g.first_at,
@@ -536,29 +587,21 @@ class Collector:
 
     async def _reconcile(
         self,
-        pending: dict[Any, _Pending],
-        cut: datetime,
+        tracked: _Tracked,
         start: datetime,
         events_since: datetime,
         fetched: dict[Any, dict[str, Any]],
         processed_now: set[Any],
     ) -> None:
         """Account for rows that entered the backlog without arriving, or left it unseen."""
-        for event_id, row in pending.items():
-            late = (
-                event_id not in self._pending
-                and event_id not in self._seen_arrivals
-                and start <= row.created_at < events_since
-            )
+        for event_id, row in tracked.entered.items():
+            late = event_id not in self._seen_arrivals and start <= row.created_at < events_since
             if late:
                 self._window.add_arrival(row.created_at, row.event_type)
-        left = [
-            i
-            for i, row in self._pending.items()
-            if i not in pending and i not in processed_now and row.created_at >= cut
-        ]  # rows created before the cut moved to the old backlog's aggregate
         unexplained = []
-        for event_id in left:
+        for event_id in tracked.left:
+            if event_id in processed_now:
+                continue
             row = fetched.get(event_id)
             if row is not None and row["processed_at"] is not None:
                 self._count_processed(row, start)
@@ -696,7 +739,10 @@ class Collector:
             )
             for event_type, agg in sorted(last60.latency_by_type.items())
         )
-        recent = oldest_since(self._groups, since(10))
+        if self._backlog_index is None:
+            groups = [*self._tracked_groups, *self._old_groups]
+            self._backlog_index = BacklogIndex(groups, self.retry_limit)
+        recent = self._backlog_index.oldest_since(since(10))
         return Snapshot(
             taken_at=now,
             database=server["database"],
@@ -711,7 +757,7 @@ class Collector:
             latency=latency,
             avg_processing_seconds_1h=last60.latency.avg_seconds,
             p95_processing_seconds_1h=last60.latency.percentile(0.95),
-            backlog=build_backlog(self._groups, now, self.retry_limit),
+            backlog=self._backlog_index.build(now),
             stuck_orders=stuck or StuckOrders(older_than_minutes=self.stuck_minutes),
             connections=connections or Connections(max_connections=server["max_connections"]),
             panel_errors=MappingProxyType(self.panel_errors),
