@@ -225,6 +225,7 @@ class MetricWindow:
         self._volatile: dict[datetime, _ErrorPart] = {}
         self._frozen: dict[datetime, MinuteBucket] = {}
         self._blocks: dict[tuple[int, datetime], Aggregate] = {}  # by (minutes, first minute)
+        self._type_minutes: Counter[str] = Counter()  # event type: minutes with arrivals
 
     def _changed(self, minute: datetime) -> None:
         self._frozen.pop(minute, None)
@@ -241,9 +242,12 @@ class MetricWindow:
 
     def add_arrival(self, created_at: datetime, event_type: str, delta: int = 1) -> None:
         bucket = self._bucket(created_at)
+        had = event_type in bucket.arrivals
         bucket.arrivals[event_type] += delta
         if bucket.arrivals[event_type] <= 0:
             del bucket.arrivals[event_type]
+        if had != (event_type in bucket.arrivals):
+            self._type_minutes[event_type] += -1 if had else 1
 
     def add_processed(
         self, created_at: datetime, event_type: str, us: int, error_group: str | None
@@ -292,6 +296,8 @@ class MetricWindow:
         self._volatile = fresh
 
     def prune(self, first_minute: datetime) -> None:
+        for minute in [m for m in self._buckets if m < first_minute]:
+            self._type_minutes.subtract(self._buckets[minute].arrivals.keys())
         for store in (self._buckets, self._volatile, self._frozen):
             for minute in [m for m in store if m < first_minute]:
                 del store[minute]
@@ -399,7 +405,4 @@ class MetricWindow:
         )
 
     def event_types(self) -> tuple[str, ...]:
-        types: set[str] = set()
-        for bucket in self._buckets.values():
-            types.update(bucket.arrivals)
-        return tuple(sorted(types))
+        return tuple(sorted(t for t, minutes in self._type_minutes.items() if minutes > 0))
