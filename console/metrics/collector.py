@@ -113,6 +113,7 @@ from console.metrics.snapshot import (
 
 STUCK_STATES = ("pending", "pending_payment")
 MAX_ERROR_GROUPS = 50
+INITIAL_CHUNK = timedelta(hours=1)  # the first poll aggregates the window an hour at a time
 OPEN_CUT = datetime.min.replace(tzinfo=UTC)  # no old backlog aggregated yet: track every row
 
 
@@ -368,13 +369,25 @@ class Collector:
     async def _initial_load(
         self, start: datetime, cut: datetime, processed_since: datetime
     ) -> bool:
-        rows = await self._fetch(
-            EVENTS,
-            "live/initial_buckets",
-            {"start": start, "cut": cut, "processed_since": processed_since},
-        )
-        if rows is None:
-            return False
+        """The window aggregated in SQL, an hour per statement, applied only if all succeed.
+
+        Why hours: a busy day (over a million events) takes longer to aggregate than the
+        session's statement_timeout in one statement; hours of it do not, and all of them
+        see the same snapshot (one REPEATABLE READ transaction).
+        """
+        rows: list[dict[str, Any]] = []
+        chunk_start = start
+        while chunk_start < cut:
+            chunk_end = min(cut, chunk_start + INITIAL_CHUNK)
+            chunk = await self._fetch(
+                EVENTS,
+                "live/initial_buckets",
+                {"start": chunk_start, "cut": chunk_end, "processed_since": processed_since},
+            )
+            if chunk is None:
+                return False
+            rows.extend(chunk)
+            chunk_start = chunk_end
         for row in rows:
             self._window.add_arrival(row["minute"], row["event_type"], int(row["events"]))
             if not row["counted"]:
