@@ -157,7 +157,11 @@ async def _run(dsn: str, ops: list[tuple[Any, ...]], overlap: float) -> None:
         # failed history older than the window: aggregated apart (every poll here)
         add_events(conn, 4, oldest=30 * 3600, newest=25 * 3600, latency=None, error=ERRORS[1])
         async with Collector(
-            dsn, Settings(), overlap_seconds=overlap, slow_interval_seconds=0.0
+            dsn,
+            Settings(),
+            overlap_seconds=overlap,
+            slow_interval_seconds=0.0,  # every part checked at every poll: exact each time
+            settled_check_seconds=0.0,
         ) as incremental:
             await incremental.poll()
             polled = set(_pending_ids(conn))
@@ -202,19 +206,21 @@ async def test_a_poll_reads_what_changed_not_the_table(db) -> None:
     with db.connect() as conn:
         add_events(conn, 3000, oldest=23 * 3600, newest=120, latency=0.4)
         add_events(conn, 3, oldest=600, newest=300, latency=None, error="Invalid signature")
-        async with Collector(db.dsn, Settings(), overlap_seconds=30) as collector:
+        async with Collector(
+            db.dsn, Settings(), overlap_seconds=30, settled_check_seconds=60
+        ) as collector:
             first = await collector.poll()
             idle = await collector.poll()
             add_events(conn, 7, oldest=10, newest=1, latency=0.2)
             busy = await collector.poll()
     assert sum(b.total for b in first.throughput) == 3003
     assert first.rows_read > 100  # the one-off initial load, aggregated per minute in SQL
-    # besides one row per client session: one fingerprint row for the three failed rows,
-    # which are older than the recent five minutes, unchanged, and so not shipped again
-    assert idle.rows_read - idle.connections.total == 1
+    # besides one row per client session: nothing; the three failed rows are older than the
+    # recent five minutes, held from the first poll and not shipped again
+    assert idle.rows_read - idle.connections.total == 0
     assert idle.backlog.unprocessed == 3 and idle.errors[0].count_24h == 3
-    # then the fingerprint plus the new rows (once as arrived, once as processed)
-    assert busy.rows_read - busy.connections.total == 1 + 7 + 7
+    # then just the new rows (once as arrived, once as processed)
+    assert busy.rows_read - busy.connections.total == 7 + 7
     assert busy.events_5m == idle.events_5m + 7
     assert busy.poll_seconds > 0 and busy.queries_run >= 4
 
@@ -298,7 +304,8 @@ async def test_large_backlog_is_summarised_in_sql_and_tracked_row_by_row_again_l
         add_events(conn, 20, oldest=3000, newest=2000, event_type=TYPES[2], latency=None)
         conn.execute("UPDATE webhook_events SET retry_count = 3 WHERE event_type = %s", (TYPES[2],))
         async with (
-            Collector(db.dsn, Settings(), max_backlog_rows=50) as small,
+            # settled rows checked at every poll, so the deletion shows at the next one
+            Collector(db.dsn, Settings(), max_backlog_rows=50, settled_check_seconds=0) as small,
             Collector(db.dsn, Settings()) as exact,
         ):
             summary = await small.poll()
@@ -327,7 +334,9 @@ async def test_old_failed_history_is_counted_but_not_reread_each_poll(any_db) ->
         add_events(conn, 2000, oldest=7 * 86400, newest=25 * 3600, latency=None, error="Timeout")
         add_events(conn, 50, oldest=3600, newest=60, latency=0.3)
         add_event(conn, age=7200, latency=None, error="Invalid state transition")
-        async with Collector(any_db.dsn, Settings(), slow_interval_seconds=1.0) as collector:
+        async with Collector(
+            any_db.dsn, Settings(), slow_interval_seconds=1.0, settled_check_seconds=0.0
+        ) as collector:
             first = await collector.poll()
             steady = await collector.poll()
             conn.execute(
@@ -361,7 +370,7 @@ async def test_a_change_to_an_older_unprocessed_row_is_seen_at_the_next_poll(db)
     with db.connect() as conn:
         quiet = add_event(conn, age=3600, latency=None)
         add_events(conn, 20, oldest=7200, newest=1800, latency=None, error="Event too old")
-        async with Collector(db.dsn, Settings()) as collector:
+        async with Collector(db.dsn, Settings(), settled_check_seconds=0.0) as collector:
             await collector.poll()
             steady = await collector.poll()
             conn.execute(
@@ -380,3 +389,26 @@ async def test_a_change_to_an_older_unprocessed_row_is_seen_at_the_next_poll(db)
     assert deleted.backlog.unprocessed == 1 and _buckets(deleted) == recount
     assert [g.message for g in deleted.errors] == ["Rate limit exceeded"]
     assert after.rows_read - after.connections.total == 1
+
+
+async def test_older_rows_are_checked_on_their_cadence_and_processing_shows_at_once(db) -> None:
+    """Between checks held rows are trusted, except one processed: the delta shows it."""
+    with db.connect() as conn:
+        quiet = add_event(conn, age=3600, latency=None)
+        done = add_event(conn, age=1800, latency=None)
+        async with Collector(db.dsn, Settings(), settled_check_seconds=1.5) as collector:
+            await collector.poll()
+            conn.execute("UPDATE webhook_events SET processed_at = now() WHERE id = %s", (done,))
+            conn.execute(
+                "UPDATE webhook_events SET error_message = 'Rate limit exceeded' WHERE id = %s",
+                (quiet,),
+            )
+            soon = await collector.poll()
+            await asyncio.sleep(1.55)
+            checked = await collector.poll()
+    assert soon.backlog.unprocessed == 1  # processed 30 min after it arrived:
+    assert soon.avg_processing_seconds_1h is not None and soon.avg_processing_seconds_1h > 1700
+    assert soon.rows_read - soon.connections.total == 1  # the processed row, nothing held
+    assert soon.backlog.failed_24h == 0  # the failure waits for the next check
+    assert checked.backlog.failed_24h == 1 and checked.backlog.unprocessed == 1
+    assert [g.message for g in checked.errors] == ["Rate limit exceeded"]

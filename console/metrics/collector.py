@@ -19,10 +19,11 @@ poll asks only for what changed:
     retry reset (error_message cleared, retry_count + 1) or a deletion of an unprocessed
     row changes no timestamp; re-reading is how those changes are seen exactly.
   * settled (from the window's start to the recent part): held from the last read, by id.
-    Each poll one aggregate returns the count and a hash of (id, type, created_at,
-    error_message, retry_count) over them; if it differs from what is held, every row
-    since the window's start is read again. The database scans the window's unprocessed
-    rows (cheap, one row comes back) and nothing is shipped while they are unchanged.
+    Every `settled_check_seconds` (5 s) one aggregate returns the count and a hash of
+    (id, type, created_at, error_message, retry_count) over them; if it differs from what
+    is held, every row since the window's start is read again. The database scans the
+    window's unprocessed rows (one row comes back) and nothing is shipped while they are
+    unchanged; a settled row processed meanwhile leaves at once (the processed delta).
   * old (created before the 24 h window when last aggregated): counted per event type and
     error in SQL on the slow cadence (`slow_interval_seconds`). They only feed the
     backlog panel's totals; the windowed metrics never include them.
@@ -35,7 +36,9 @@ poll asks only for what changed:
 
 Known blind spots, accepted and documented: an error_message changed on an already
 processed row, a processed row deleted or un-processed again, and a row inserted already
-processed with both timestamps older than the overlap margin. Changes to unprocessed rows
+processed with both timestamps older than the overlap margin. A failure, retry reset,
+deletion or late processed_at of a settled row (older than the recent minutes) shows up
+to `settled_check_seconds` late. Changes to unprocessed rows
 older than the window (a retry reset, processing or deletion of old failed events) reach
 the backlog panel up to `slow_interval_seconds` late, and each old group stands for its
 oldest row in the payment waiting ages (as in the summary mode). The settled part trusts a 64-bit
@@ -167,6 +170,7 @@ class Collector:
         panel_retry_seconds: float = 60.0,
         max_backlog_rows: int = 20_000,
         recent_seconds: float = 300.0,
+        settled_check_seconds: float = 5.0,
     ) -> None:
         self.dsn = dsn
         self.settings = settings
@@ -178,6 +182,7 @@ class Collector:
         self.panel_retry = panel_retry_seconds
         self.max_backlog_rows = max_backlog_rows
         self.recent = timedelta(seconds=recent_seconds)
+        self.settled_check = settled_check_seconds
         patterns = {**settings.error_patterns, **(error_patterns or {})}
         self.classifier = ErrorClassifier(patterns)
         self._conn: psycopg.AsyncConnection[dict[str, Any]] | None = None
@@ -206,6 +211,7 @@ class Collector:
         self._old_groups: list[PendingGroup] = []
         self._old_due = 0.0
         self._settled: _Settled | None = None
+        self._settled_due = 0.0
         self._recent_from: datetime | None = None
         self._recent: dict[Any, _Pending] = {}  # the held rows created since _recent_from
         self._tracked_groups: list[PendingGroup] = []
@@ -453,7 +459,7 @@ class Collector:
                 self._set_backlog(groups, start)
                 return
             self._summary_mode = False
-        tracked = await self._read_tracked(now, cut)
+        tracked = await self._read_tracked(now, cut, processed_now)
         if tracked is None:
             return
         if self._pending_loaded:
@@ -508,13 +514,16 @@ class Collector:
                 ]
         return self._old_cut or OPEN_CUT
 
-    async def _read_tracked(self, now: datetime, cut: datetime) -> _Tracked | None:
+    async def _read_tracked(
+        self, now: datetime, cut: datetime, processed_now: set[Any]
+    ) -> _Tracked | None:
         """The unprocessed rows created since `cut`, by id; only the recent ones are shipped.
 
         Rows older than `recent` (settled) are held from the last read; one aggregate
-        (count and hash) tells whether any of them changed. If so, or if nothing is held
-        yet, every row since the cut is read again. Work in Python follows the recent rows
-        too: the held ones are only walked when something changed.
+        (count and hash), every `settled_check` seconds or when a cut moves, tells whether
+        any of them changed. If so, or if nothing is held yet, every row since the cut is
+        read again. Work in Python follows the recent rows too: the held ones are only
+        walked when something changed.
         """
         held, recent_from = self._settled, self._recent_from
         valid = self._pending_loaded and held is not None and recent_from is not None
@@ -522,28 +531,20 @@ class Collector:
         if now - keep_to >= 2 * self.recent:
             keep_to = now - self.recent  # the recent range grew: settle its older part
         keep_to = max(keep_to, cut)
-        compare = (held.start, held.end) if valid and held is not None else (cut, cut)
-        prints = await self._fetch(
-            UNPROCESSED,
-            "live/unprocessed_fingerprint",
-            {
-                "compare_from": compare[0],
-                "compare_to": compare[1],
-                "keep_from": cut,
-                "keep_to": keep_to,
-                "scan_from": min(compare[0], cut),
-                "scan_to": max(compare[1], keep_to),
-            },
+        check = (
+            not valid
+            or held is None
+            or keep_to != held.end
+            or cut != held.start
+            or time.monotonic() >= self._settled_due
         )
-        if prints is None:
-            return None
-        fingerprint = prints[0]
-        same = (
-            valid
-            and held is not None
-            and (int(fingerprint["compare_rows"]), int(fingerprint["compare_hash"]))
-            == (held.rows, held.hash)
-        )
+        if check:
+            fingerprint = await self._fingerprint(held if valid else None, cut, keep_to)
+            if fingerprint is None:
+                return None
+            same = valid and held is not None and fingerprint[:2] == (held.rows, held.hash)
+        else:
+            fingerprint, same = None, True  # trusted until the next check is due
         since = recent_from if same and recent_from is not None else cut
         rows = await self._fetch(UNPROCESSED, "live/unprocessed", {"since": since})
         if rows is None:
@@ -559,9 +560,13 @@ class Collector:
         }
         previous = self._pending
         if same:
-            # Only the recent rows can differ from what is held.
+            # Only the recent rows can differ from what is held, and settled rows that
+            # were processed (seen in this poll's delta: the next check re-reads all).
             before = self._recent
             pending = dict(previous)
+            done = [i for i in processed_now if i in pending and i not in before]
+            for event_id in done:
+                del pending[event_id]
             moved = held is not None and cut != held.start
             if moved:  # the old backlog's cut moved on: those rows are aggregated now
                 pending = {i: p for i, p in pending.items() if p.created_at >= cut}
@@ -570,18 +575,45 @@ class Collector:
                 pending.pop(event_id, None)
             pending.update(fresh)
             entered = {i: p for i, p in fresh.items() if i not in before}
-            changed = moved or fresh != before
+            changed = moved or bool(done) or fresh != before
         else:
             pending = fresh
             entered = {i: p for i, p in fresh.items() if i not in previous}
             left = [i for i, p in previous.items() if i not in fresh and p.created_at >= cut]
             changed = True
-        self._settled = _Settled(
-            cut, keep_to, int(fingerprint["keep_rows"]), int(fingerprint["keep_hash"])
-        )
+        if fingerprint is not None:
+            self._settled = _Settled(cut, keep_to, fingerprint[2], fingerprint[3])
+            self._settled_due = time.monotonic() + self.settled_check
         self._recent_from = keep_to
         self._recent = {i: p for i, p in fresh.items() if p.created_at >= keep_to}
         return _Tracked(pending, entered, left, changed)
+
+    async def _fingerprint(
+        self, held: _Settled | None, cut: datetime, keep_to: datetime
+    ) -> tuple[int, int, int, int] | None:
+        """Count and hash of the held range (to compare) and of [cut, keep_to) (to keep)."""
+        compare = (held.start, held.end) if held is not None else (cut, cut)
+        rows = await self._fetch(
+            UNPROCESSED,
+            "live/unprocessed_fingerprint",
+            {
+                "compare_from": compare[0],
+                "compare_to": compare[1],
+                "keep_from": cut,
+                "keep_to": keep_to,
+                "scan_from": min(compare[0], cut),
+                "scan_to": max(compare[1], keep_to),
+            },
+        )
+        if rows is None:
+            return None
+        row = rows[0]
+        return (
+            int(row["compare_rows"]),
+            int(row["compare_hash"]),
+            int(row["keep_rows"]),
+            int(row["keep_hash"]),
+        )
 
     def _set_backlog(self, groups: list[PendingGroup], start: datetime) -> None:
         self._tracked_groups = groups
