@@ -99,6 +99,7 @@ def explain_all(dsn: str) -> dict[str, Any]:
 
 
 CADENCE = {
+    "live/unprocessed_fingerprint": "every 5 s (settled check)",
     "live/unprocessed_before": "slow",
     "live/duplicates_1h": "slow",
     "live/paid_without_payment": "slow",
