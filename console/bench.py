@@ -55,6 +55,7 @@ class SizeResult:
     console_initial_load_ms: float = 0.0
     console_polls_ms: list[float] = field(default_factory=list)
     console_rows_per_poll: list[int] = field(default_factory=list)
+    console_panel_errors: dict[str, str] = field(default_factory=dict)
     guide_refresh_ms: float = 0.0
     guide_refresh_buffers: int = 0
     guide_duplicate_scan_ms: float = 0.0
@@ -71,6 +72,8 @@ class SizeResult:
                 "poll_p95_ms": round(_percentile(polls, 95), 2),
                 "polls": len(polls),
                 "rows_per_poll_p50": statistics.median(self.console_rows_per_poll or [0]),
+                # a panel switched off (a timeout, say) would make the polls look cheap
+                "panel_errors": self.console_panel_errors,
             },
             "guide": {
                 "refresh_ms": round(self.guide_refresh_ms, 1),
@@ -120,14 +123,16 @@ async def measure_console(dsn: str, result: SizeResult, polls: int, interval: fl
     settings = load_settings(environ={}, config_file=None)
     async with Collector(dsn, settings) as collector:
         started = time.perf_counter()
-        await collector.poll()
+        first = await collector.poll()
         result.console_initial_load_ms = (time.perf_counter() - started) * 1000
+        result.console_panel_errors.update(first.panel_errors)
         for _ in range(polls):
             await asyncio.sleep(interval)
             started = time.perf_counter()
             snapshot = await collector.poll()
             result.console_polls_ms.append((time.perf_counter() - started) * 1000)
             result.console_rows_per_poll.append(snapshot.rows_read)
+            result.console_panel_errors.update(snapshot.panel_errors)
 
 
 def bench_size(
@@ -206,6 +211,8 @@ def bench_command(args: argparse.Namespace) -> int:
             f"  | guide refresh {g['refresh_ms']:9.1f} ms"
             f" (+{g['duplicate_scan_ms']:.1f} ms duplicate scan)"
         )
+        for panel, reason in c["panel_errors"].items():
+            print(f"  console panel {panel} was off during the run: {reason}")
     print(
         f"guide/console at the larger size: {report['refresh_ratio_guide_over_console']}x"
         f" ({report['refresh_ratio_with_duplicate_scan']}x with the duplicate scan);"

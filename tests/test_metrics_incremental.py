@@ -116,7 +116,8 @@ def _recount(conn: psycopg.Connection[Any]) -> dict[Any, tuple[Any, ...]]:
     processed: Counter[Any] = Counter()
     latency: Counter[Any] = Counter()
     rows = conn.execute(
-        "SELECT event_type, created_at, processed_at, error_message FROM webhook_events"
+        "SELECT event_type, created_at, processed_at, error_message FROM webhook_events "
+        "WHERE created_at > now() - interval '24 hours'"  # the window (no row is near its edge)
     ).fetchall()
     for event_type, created_at, processed_at, error_message in rows:
         minute = minute_of(created_at)
@@ -153,7 +154,15 @@ async def _run(dsn: str, ops: list[tuple[Any, ...]], overlap: float) -> None:
         add_events(conn, 30, oldest=2 * 3600, newest=5, latency=0.7)
         add_events(conn, 5, oldest=3000, newest=100, latency=None, error="Invalid signature")
         add_events(conn, 5, oldest=2000, newest=50, event_type=TYPES[2], latency=None)
-        async with Collector(dsn, Settings(), overlap_seconds=overlap) as incremental:
+        # failed history older than the window: aggregated apart (every poll here)
+        add_events(conn, 4, oldest=30 * 3600, newest=25 * 3600, latency=None, error=ERRORS[1])
+        async with Collector(
+            dsn,
+            Settings(),
+            overlap_seconds=overlap,
+            slow_interval_seconds=0.0,  # every part checked at every poll: exact each time
+            settled_check_seconds=0.0,
+        ) as incremental:
             await incremental.poll()
             polled = set(_pending_ids(conn))
             for op in ops:
@@ -197,17 +206,21 @@ async def test_a_poll_reads_what_changed_not_the_table(db) -> None:
     with db.connect() as conn:
         add_events(conn, 3000, oldest=23 * 3600, newest=120, latency=0.4)
         add_events(conn, 3, oldest=600, newest=300, latency=None, error="Invalid signature")
-        async with Collector(db.dsn, Settings(), overlap_seconds=30) as collector:
+        async with Collector(
+            db.dsn, Settings(), overlap_seconds=30, settled_check_seconds=60
+        ) as collector:
             first = await collector.poll()
             idle = await collector.poll()
             add_events(conn, 7, oldest=10, newest=1, latency=0.2)
             busy = await collector.poll()
     assert sum(b.total for b in first.throughput) == 3003
     assert first.rows_read > 100  # the one-off initial load, aggregated per minute in SQL
-    # besides one row per client session: just the three failed, unprocessed rows
-    assert idle.rows_read - idle.connections.total == 3
-    # then the backlog plus the new rows (once as arrived, once as processed)
-    assert busy.rows_read - busy.connections.total == 3 + 7 + 7
+    # besides one row per client session: nothing; the three failed rows are older than the
+    # recent five minutes, held from the first poll and not shipped again
+    assert idle.rows_read - idle.connections.total == 0
+    assert idle.backlog.unprocessed == 3 and idle.errors[0].count_24h == 3
+    # then just the new rows (once as arrived, once as processed)
+    assert busy.rows_read - busy.connections.total == 7 + 7
     assert busy.events_5m == idle.events_5m + 7
     assert busy.poll_seconds > 0 and busy.queries_run >= 4
 
@@ -291,7 +304,8 @@ async def test_large_backlog_is_summarised_in_sql_and_tracked_row_by_row_again_l
         add_events(conn, 20, oldest=3000, newest=2000, event_type=TYPES[2], latency=None)
         conn.execute("UPDATE webhook_events SET retry_count = 3 WHERE event_type = %s", (TYPES[2],))
         async with (
-            Collector(db.dsn, Settings(), max_backlog_rows=50) as small,
+            # settled rows checked at every poll, so the deletion shows at the next one
+            Collector(db.dsn, Settings(), max_backlog_rows=50, settled_check_seconds=0) as small,
             Collector(db.dsn, Settings()) as exact,
         ):
             summary = await small.poll()
@@ -312,3 +326,89 @@ async def test_large_backlog_is_summarised_in_sql_and_tracked_row_by_row_again_l
             tracked = await small.poll()  # row by row again: the deletion is seen
         assert _buckets(tracked) == _recount(conn)
         assert tracked.backlog.unprocessed == 0
+
+
+async def test_old_failed_history_is_counted_but_not_reread_each_poll(any_db) -> None:
+    """Failed events keep processed_at NULL for good: years of them must not slow each poll."""
+    with any_db.connect() as conn:
+        add_events(conn, 2000, oldest=7 * 86400, newest=25 * 3600, latency=None, error="Timeout")
+        add_events(conn, 50, oldest=3600, newest=60, latency=0.3)
+        add_event(conn, age=7200, latency=None, error="Invalid state transition")
+        async with Collector(
+            any_db.dsn, Settings(), slow_interval_seconds=1.0, settled_check_seconds=0.0
+        ) as collector:
+            first = await collector.poll()
+            steady = await collector.poll()
+            conn.execute(
+                "UPDATE webhook_events SET error_message = NULL, retry_count = retry_count + 1 "
+                "WHERE id IN (SELECT id FROM webhook_events WHERE error_message = 'Timeout' "
+                "ORDER BY created_at LIMIT 500)"
+            )
+            await asyncio.sleep(1.05)  # the old history is re-aggregated on the slow cadence
+            reset = await collector.poll()
+        async with Collector(any_db.dsn, Settings()) as fresh_collector:
+            fresh = await fresh_collector.poll()
+    # the steady poll reads one fingerprint row, not the 2 001 unprocessed rows
+    assert steady.rows_read - steady.connections.total == 1
+    for snapshot in (first, steady):
+        backlog = snapshot.backlog
+        assert backlog.unprocessed == 2001 and backlog.unprocessed_without_error == 0
+        assert backlog.failed_24h == 1 and backlog.retryable_failed == 2001
+        assert backlog.oldest_unprocessed_age_seconds is not None
+        assert backlog.oldest_unprocessed_age_seconds >= 7 * 86400
+        assert dict(backlog.unprocessed_by_type) == {"payment_intent.succeeded": 2001}
+        assert [(g.message, g.count_24h) for g in snapshot.errors] == [
+            ("Invalid state transition", 1)
+        ]
+    assert reset.backlog.unprocessed_without_error == 500
+    assert reset.backlog.retryable_failed == 1501
+    assert _backlog_view(reset) == _backlog_view(fresh)
+
+
+async def test_a_change_to_an_older_unprocessed_row_is_seen_at_the_next_poll(db) -> None:
+    """Rows older than the recent minutes are held, not re-read, yet a change still shows."""
+    with db.connect() as conn:
+        quiet = add_event(conn, age=3600, latency=None)
+        add_events(conn, 20, oldest=7200, newest=1800, latency=None, error="Event too old")
+        async with Collector(db.dsn, Settings(), settled_check_seconds=0.0) as collector:
+            await collector.poll()
+            steady = await collector.poll()
+            conn.execute(
+                "UPDATE webhook_events SET error_message = 'Rate limit exceeded' WHERE id = %s",
+                (quiet,),
+            )
+            failed = await collector.poll()
+            conn.execute("DELETE FROM webhook_events WHERE error_message = 'Event too old'")
+            deleted = await collector.poll()
+            after = await collector.poll()
+        recount = _recount(conn)
+    assert steady.rows_read - steady.connections.total == 1
+    assert steady.backlog.unprocessed_without_error == 1
+    assert failed.backlog.unprocessed_without_error == 0 and failed.backlog.failed_24h == 21
+    assert failed.rows_read - failed.connections.total == 1 + 21  # changed: all re-read once
+    assert deleted.backlog.unprocessed == 1 and _buckets(deleted) == recount
+    assert [g.message for g in deleted.errors] == ["Rate limit exceeded"]
+    assert after.rows_read - after.connections.total == 1
+
+
+async def test_older_rows_are_checked_on_their_cadence_and_processing_shows_at_once(db) -> None:
+    """Between checks held rows are trusted, except one processed: the delta shows it."""
+    with db.connect() as conn:
+        quiet = add_event(conn, age=3600, latency=None)
+        done = add_event(conn, age=1800, latency=None)
+        async with Collector(db.dsn, Settings(), settled_check_seconds=1.5) as collector:
+            await collector.poll()
+            conn.execute("UPDATE webhook_events SET processed_at = now() WHERE id = %s", (done,))
+            conn.execute(
+                "UPDATE webhook_events SET error_message = 'Rate limit exceeded' WHERE id = %s",
+                (quiet,),
+            )
+            soon = await collector.poll()
+            await asyncio.sleep(1.55)
+            checked = await collector.poll()
+    assert soon.backlog.unprocessed == 1  # processed 30 min after it arrived:
+    assert soon.avg_processing_seconds_1h is not None and soon.avg_processing_seconds_1h > 1700
+    assert soon.rows_read - soon.connections.total == 1  # the processed row, nothing held
+    assert soon.backlog.failed_24h == 0  # the failure waits for the next check
+    assert checked.backlog.failed_24h == 1 and checked.backlog.unprocessed == 1
+    assert [g.message for g in checked.errors] == ["Rate limit exceeded"]

@@ -139,6 +139,11 @@ def test_live_query_can_use_its_declared_index(db, query: queries.Query) -> None
         "cut": datetime.now(UTC) - timedelta(minutes=1),
         "processed_since": datetime.now(UTC) - timedelta(minutes=1),
         "retry_limit": 3,
+        **{
+            f"{part}_{end}": datetime.now(UTC) - timedelta(hours=24 if end == "from" else 0)
+            for part in ("compare", "keep", "scan")
+            for end in ("from", "to")
+        },
     }
     params = {name: sample[name] for name in query.params}
     index = re.match(r"\w+", query.meta["index"]).group(0)  # type: ignore[union-attr]

@@ -10,12 +10,25 @@ poll asks only for what changed:
   remembered and skipped), for throughput by type;
 - newly processed events by `processed_at >= watermark - overlap` (deduplicated the same
   way), for latency and the errors they kept; processed rows are then final;
-- every unprocessed row, re-read whole through the partial index `processed_at IS NULL`
-  (which stays as small as the backlog; past `max_backlog_rows` it is summarised per
-  minute in SQL instead, see backlog.py). `webhook_events` has no updated_at, so a failure
-  (error_message set), a retry reset (error_message cleared, retry_count + 1) or a deletion
-  of an unprocessed row changes no timestamp; re-reading this set each poll is how those
-  changes are seen exactly. A row that leaves the set is accounted for: either its
+- the unprocessed rows, through the partial index `processed_at IS NULL`, in three parts
+  by creation time, so that the cost follows the window and the recent minutes, not the
+  table (failed events keep processed_at NULL for good, so the unprocessed set grows
+  with retention: ~0.5 % of all events in a realistic history):
+  * recent (the last `recent_seconds`, 5 min by default, up to twice that): re-read whole
+    each poll. `webhook_events` has no updated_at, so a failure (error_message set), a
+    retry reset (error_message cleared, retry_count + 1) or a deletion of an unprocessed
+    row changes no timestamp; re-reading is how those changes are seen exactly.
+  * settled (from the window's start to the recent part): held from the last read, by id.
+    Every `settled_check_seconds` (5 s) one aggregate returns the count and a hash of
+    (id, type, created_at, error_message, retry_count) over them; if it differs from what
+    is held, every row since the window's start is read again. The database scans the
+    window's unprocessed rows (one row comes back) and nothing is shipped while they are
+    unchanged; a settled row processed meanwhile leaves at once (the processed delta).
+  * old (created before the 24 h window when last aggregated): counted per event type and
+    error in SQL on the slow cadence (`slow_interval_seconds`). They only feed the
+    backlog panel's totals; the windowed metrics never include them.
+  Past `max_backlog_rows` the recent and settled parts are summarised per minute in SQL
+  instead (see backlog.py). A tracked row that leaves the set is accounted for: either its
   processed_at arrived in the delta, or it is looked up by primary key (a late
   processed_at older than the overlap, or a deletion, which takes its arrival back).
   A row that enters the set without having arrived (inserted late with an old
@@ -23,8 +36,14 @@ poll asks only for what changed:
 
 Known blind spots, accepted and documented: an error_message changed on an already
 processed row, a processed row deleted or un-processed again, and a row inserted already
-processed with both timestamps older than the overlap margin. Restarting the Collector
-(or `resync()`) recounts from scratch.
+processed with both timestamps older than the overlap margin. A failure, retry reset,
+deletion or late processed_at of a settled row (older than the recent minutes) shows up
+to `settled_check_seconds` late. Changes to unprocessed rows
+older than the window (a retry reset, processing or deletion of old failed events) reach
+the backlog panel up to `slow_interval_seconds` late, and each old group stands for its
+oldest row in the payment waiting ages (as in the summary mode). The settled part trusts a 64-bit
+hash sum: a change that leaves count and sum equal (a hash collision) goes unseen until
+the next change. Restarting the Collector (or `resync()`) recounts from scratch.
 
 Three detector inputs are not deltas (duplicate event_ids in the last hour, orders paid
 without a completed payment, the notification failure rate): they are read by index on
@@ -44,7 +63,7 @@ import asyncio
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -63,7 +82,7 @@ from console.db import (
     translate,
 )
 from console.metrics.activity import build_connections
-from console.metrics.backlog import PendingGroup, build_backlog, oldest_since
+from console.metrics.backlog import BacklogIndex, PendingGroup
 from console.metrics.buckets import (
     MINUTE,
     WINDOW,
@@ -97,6 +116,8 @@ from console.metrics.snapshot import (
 
 STUCK_STATES = ("pending", "pending_payment")
 MAX_ERROR_GROUPS = 50
+INITIAL_CHUNK = timedelta(hours=1)  # the first poll aggregates the window an hour at a time
+OPEN_CUT = datetime.min.replace(tzinfo=UTC)  # no old backlog aggregated yet: track every row
 
 
 @dataclass(frozen=True)
@@ -107,6 +128,26 @@ class _Pending:
     event_type: str
     error_message: str | None
     retry_count: int
+
+
+@dataclass(frozen=True)
+class _Settled:
+    """Count and hash of the unprocessed rows created in [start, end), as last read."""
+
+    start: datetime
+    end: datetime
+    rows: int
+    hash: int
+
+
+@dataclass(frozen=True)
+class _Tracked:
+    """One poll's read of the tracked unprocessed rows, and how they differ from the last."""
+
+    pending: dict[Any, _Pending]
+    entered: dict[Any, _Pending]  # ids not held before
+    left: list[Any]  # ids held before and gone (rows that moved to the old part excluded)
+    changed: bool
 
 
 @dataclass
@@ -128,6 +169,8 @@ class Collector:
         slow_interval_seconds: float = 60.0,
         panel_retry_seconds: float = 60.0,
         max_backlog_rows: int = 20_000,
+        recent_seconds: float = 300.0,
+        settled_check_seconds: float = 5.0,
     ) -> None:
         self.dsn = dsn
         self.settings = settings
@@ -138,6 +181,8 @@ class Collector:
         self.slow_interval = slow_interval_seconds
         self.panel_retry = panel_retry_seconds
         self.max_backlog_rows = max_backlog_rows
+        self.recent = timedelta(seconds=recent_seconds)
+        self.settled_check = settled_check_seconds
         patterns = {**settings.error_patterns, **(error_patterns or {})}
         self.classifier = ErrorClassifier(patterns)
         self._conn: psycopg.AsyncConnection[dict[str, Any]] | None = None
@@ -153,7 +198,6 @@ class Collector:
         """Forget every count: the next poll reloads the 24 h window from scratch."""
         self._window = MetricWindow()
         self._pending: dict[Any, _Pending] = {}  # by id, while the backlog is read row by row
-        self._groups: list[PendingGroup] = []  # the backlog as last read, either way
         self._summary_mode = True  # the first poll sizes the backlog before reading rows
         self._seen_arrivals: dict[Any, datetime] = {}
         self._seen_processed: dict[Any, datetime] = {}
@@ -161,6 +205,17 @@ class Collector:
         self._events_from: datetime | None = None
         self._processed_from: datetime | None = None
         self._pending_loaded = False
+        # Unprocessed rows created before _old_cut (older than the window: failed history)
+        # are aggregated on the slow cadence; the rest is tracked by id (see _read_tracked).
+        self._old_cut: datetime | None = None
+        self._old_groups: list[PendingGroup] = []
+        self._old_due = 0.0
+        self._settled: _Settled | None = None
+        self._settled_due = 0.0
+        self._recent_from: datetime | None = None
+        self._recent: dict[Any, _Pending] = {}  # the held rows created since _recent_from
+        self._tracked_groups: list[PendingGroup] = []
+        self._backlog_index: BacklogIndex | None = None  # None: rebuild from the groups
 
     async def __aenter__(self) -> Collector:
         await self._ensure_connection()
@@ -320,13 +375,25 @@ class Collector:
     async def _initial_load(
         self, start: datetime, cut: datetime, processed_since: datetime
     ) -> bool:
-        rows = await self._fetch(
-            EVENTS,
-            "live/initial_buckets",
-            {"start": start, "cut": cut, "processed_since": processed_since},
-        )
-        if rows is None:
-            return False
+        """The window aggregated in SQL, an hour per statement, applied only if all succeed.
+
+        Why hours: a busy day (over a million events) takes longer to aggregate than the
+        session's statement_timeout in one statement; hours of it do not, and all of them
+        see the same snapshot (one REPEATABLE READ transaction).
+        """
+        rows: list[dict[str, Any]] = []
+        chunk_start = start
+        while chunk_start < cut:
+            chunk_end = min(cut, chunk_start + INITIAL_CHUNK)
+            chunk = await self._fetch(
+                EVENTS,
+                "live/initial_buckets",
+                {"start": chunk_start, "cut": chunk_end, "processed_since": processed_since},
+            )
+            if chunk is None:
+                return False
+            rows.extend(chunk)
+            chunk_start = chunk_end
         for row in rows:
             self._window.add_arrival(row["minute"], row["event_type"], int(row["events"]))
             if not row["counted"]:
@@ -365,11 +432,12 @@ class Collector:
         fetched: dict[Any, dict[str, Any]],
         processed_now: set[Any],
     ) -> None:
+        cut = await self._poll_old_backlog(start)
         if self._summary_mode:
             rows = await self._fetch(
                 UNPROCESSED,
                 "live/unprocessed_summary",
-                {"start": start, "retry_limit": self.retry_limit},
+                {"start": start, "retry_limit": self.retry_limit, "since": cut},
             )
             if rows is None:
                 return
@@ -387,14 +455,101 @@ class Collector:
             if sum(g.count for g in groups) > self.max_backlog_rows // 2:
                 # Too large to track row by row: deletions and late processed_at of
                 # unprocessed rows go unseen until the backlog shrinks again.
-                self._pending, self._pending_loaded = {}, False
+                self._pending, self._pending_loaded, self._settled = {}, False, None
                 self._set_backlog(groups, start)
                 return
             self._summary_mode = False
-        rows = await self._fetch(UNPROCESSED, "live/unprocessed")
-        if rows is None:
+        tracked = await self._read_tracked(now, cut, processed_now)
+        if tracked is None:
             return
-        pending = {
+        if self._pending_loaded:
+            await self._reconcile(tracked, start, events_since, fetched, processed_now)
+        self._pending = tracked.pending
+        self._pending_loaded = True
+        self._summary_mode = len(tracked.pending) > self.max_backlog_rows
+        if tracked.changed:  # unchanged rows: the backlog and volatile errors stand as they are
+            self._set_backlog(
+                [
+                    PendingGroup(
+                        p.created_at,
+                        p.created_at,
+                        p.event_type,
+                        p.error_message,
+                        1,
+                        int(p.retry_count < self.retry_limit),
+                    )
+                    for p in tracked.pending.values()
+                ],
+                start,
+            )
+
+    async def _poll_old_backlog(self, start: datetime) -> datetime:
+        """Aggregate the unprocessed rows older than the window (slow cadence); the cut.
+
+        Failed events keep processed_at NULL for good, so this part grows with retention;
+        it only feeds the backlog panel's totals, never the windowed metrics.
+        """
+        due = self._old_cut is None or time.monotonic() >= self._old_due
+        if due and self._enabled(UNPROCESSED):
+            cut = max(start, self._old_cut or start)
+            rows = await self._fetch(
+                UNPROCESSED,
+                "live/unprocessed_before",
+                {"before": cut, "retry_limit": self.retry_limit},
+            )
+            if rows is not None:
+                self._old_due = time.monotonic() + self.slow_interval
+                self._old_cut = cut
+                self._backlog_index = None
+                self._old_groups = [
+                    PendingGroup(
+                        r["first_at"],
+                        r["last_at"],
+                        r["event_type"],
+                        r["error_message"],
+                        int(r["events"]),
+                        int(r["retryable"]),
+                    )
+                    for r in rows
+                ]
+        return self._old_cut or OPEN_CUT
+
+    async def _read_tracked(
+        self, now: datetime, cut: datetime, processed_now: set[Any]
+    ) -> _Tracked | None:
+        """The unprocessed rows created since `cut`, by id; only the recent ones are shipped.
+
+        Rows older than `recent` (settled) are held from the last read; one aggregate
+        (count and hash), every `settled_check` seconds or when a cut moves, tells whether
+        any of them changed. If so, or if nothing is held yet, every row since the cut is
+        read again. Work in Python follows the recent rows too: the held ones are only
+        walked when something changed.
+        """
+        held, recent_from = self._settled, self._recent_from
+        valid = self._pending_loaded and held is not None and recent_from is not None
+        keep_to = recent_from if recent_from is not None else now - self.recent
+        if now - keep_to >= 2 * self.recent:
+            keep_to = now - self.recent  # the recent range grew: settle its older part
+        keep_to = max(keep_to, cut)
+        check = (
+            not valid
+            or held is None
+            or keep_to != held.end
+            or cut != held.start
+            or time.monotonic() >= self._settled_due
+        )
+        if check:
+            fingerprint = await self._fingerprint(held if valid else None, cut, keep_to)
+            if fingerprint is None:
+                return None
+            same = valid and held is not None and fingerprint[:2] == (held.rows, held.hash)
+        else:
+            fingerprint, same = None, True  # trusted until the next check is due
+        since = recent_from if same and recent_from is not None else cut
+        rows = await self._fetch(UNPROCESSED, "live/unprocessed", {"since": since})
+        if rows is None:
+            return None
+        fresh = {
             row["id"]: _Pending(
                 row["created_at"],
                 row["event_type"],
@@ -403,28 +558,66 @@ class Collector:
             )
             for row in rows
         }
-        if self._pending_loaded:
-            await self._reconcile(pending, start, events_since, fetched, processed_now)
-        self._pending = pending
-        self._pending_loaded = True
-        self._summary_mode = len(pending) > self.max_backlog_rows
-        self._set_backlog(
-            [
-                PendingGroup(
-                    p.created_at,
-                    p.created_at,
-                    p.event_type,
-                    p.error_message,
-                    1,
-                    int(p.retry_count < self.retry_limit),
-                )
-                for p in pending.values()
-            ],
-            start,
+        previous = self._pending
+        if same:
+            # Only the recent rows can differ from what is held, and settled rows that
+            # were processed (seen in this poll's delta: the next check re-reads all).
+            before = self._recent
+            pending = dict(previous)
+            done = [i for i in processed_now if i in pending and i not in before]
+            for event_id in done:
+                del pending[event_id]
+            moved = held is not None and cut != held.start
+            if moved:  # the old backlog's cut moved on: those rows are aggregated now
+                pending = {i: p for i, p in pending.items() if p.created_at >= cut}
+            left = [i for i, p in before.items() if i not in fresh and p.created_at >= cut]
+            for event_id in left:
+                pending.pop(event_id, None)
+            pending.update(fresh)
+            entered = {i: p for i, p in fresh.items() if i not in before}
+            changed = moved or bool(done) or fresh != before
+        else:
+            pending = fresh
+            entered = {i: p for i, p in fresh.items() if i not in previous}
+            left = [i for i, p in previous.items() if i not in fresh and p.created_at >= cut]
+            changed = True
+        if fingerprint is not None:
+            self._settled = _Settled(cut, keep_to, fingerprint[2], fingerprint[3])
+            self._settled_due = time.monotonic() + self.settled_check
+        self._recent_from = keep_to
+        self._recent = {i: p for i, p in fresh.items() if p.created_at >= keep_to}
+        return _Tracked(pending, entered, left, changed)
+
+    async def _fingerprint(
+        self, held: _Settled | None, cut: datetime, keep_to: datetime
+    ) -> tuple[int, int, int, int] | None:
+        """Count and hash of the held range (to compare) and of [cut, keep_to) (to keep)."""
+        compare = (held.start, held.end) if held is not None else (cut, cut)
+        rows = await self._fetch(
+            UNPROCESSED,
+            "live/unprocessed_fingerprint",
+            {
+                "compare_from": compare[0],
+                "compare_to": compare[1],
+                "keep_from": cut,
+                "keep_to": keep_to,
+                "scan_from": min(compare[0], cut),
+                "scan_to": max(compare[1], keep_to),
+            },
+        )
+        if rows is None:
+            return None
+        row = rows[0]
+        return (
+            int(row["compare_rows"]),
+            int(row["compare_hash"]),
+            int(row["keep_rows"]),
+            int(row["keep_hash"]),
         )
 
     def _set_backlog(self, groups: list[PendingGroup], start: datetime) -> None:
-        self._groups = groups
+        self._tracked_groups = groups
+        self._backlog_index = None
         self._window.set_volatile(
             (
                 g.first_at,
@@ -439,24 +632,21 @@ class Collector:
 
     async def _reconcile(
         self,
-        pending: dict[Any, _Pending],
+        tracked: _Tracked,
         start: datetime,
         events_since: datetime,
         fetched: dict[Any, dict[str, Any]],
         processed_now: set[Any],
     ) -> None:
         """Account for rows that entered the backlog without arriving, or left it unseen."""
-        for event_id, row in pending.items():
-            late = (
-                event_id not in self._pending
-                and event_id not in self._seen_arrivals
-                and start <= row.created_at < events_since
-            )
+        for event_id, row in tracked.entered.items():
+            late = event_id not in self._seen_arrivals and start <= row.created_at < events_since
             if late:
                 self._window.add_arrival(row.created_at, row.event_type)
-        left = [i for i in self._pending if i not in pending and i not in processed_now]
         unexplained = []
-        for event_id in left:
+        for event_id in tracked.left:
+            if event_id in processed_now:
+                continue
             row = fetched.get(event_id)
             if row is not None and row["processed_at"] is not None:
                 self._count_processed(row, start)
@@ -594,7 +784,10 @@ class Collector:
             )
             for event_type, agg in sorted(last60.latency_by_type.items())
         )
-        recent = oldest_since(self._groups, since(10))
+        if self._backlog_index is None:
+            groups = [*self._tracked_groups, *self._old_groups]
+            self._backlog_index = BacklogIndex(groups, self.retry_limit)
+        recent = self._backlog_index.oldest_since(since(10))
         return Snapshot(
             taken_at=now,
             database=server["database"],
@@ -609,7 +802,7 @@ class Collector:
             latency=latency,
             avg_processing_seconds_1h=last60.latency.avg_seconds,
             p95_processing_seconds_1h=last60.latency.percentile(0.95),
-            backlog=build_backlog(self._groups, now, self.retry_limit),
+            backlog=self._backlog_index.build(now),
             stuck_orders=stuck or StuckOrders(older_than_minutes=self.stuck_minutes),
             connections=connections or Connections(max_connections=server["max_connections"]),
             panel_errors=MappingProxyType(self.panel_errors),

@@ -1,14 +1,16 @@
--- description: The unprocessed backlog summarised per minute, event type and error (used when the backlog is large)
+-- description: The unprocessed backlog created since a cut, summarised per minute, event type and error (used when the backlog is large)
 -- index: webhook_events_unprocessed_idx (partial, processed_at IS NULL)
 -- cost: scans the backlog in the database but returns one row per (minute, type, error);
---       rows older than the 24 h window collapse into one group per type and error
+--       rows older than the 24 h window collapse into one group per type and error;
+--       rows before the cut are aggregated on the slow cadence (unprocessed_before)
 SELECT CASE WHEN created_at >= %(start)s THEN date_trunc('minute', created_at, 'UTC') END AS minute,
        event_type,
        error_message,
        count(*) AS events,
-       count(*) FILTER (WHERE retry_count < %(retry_limit)s) AS retryable,
+       count(*) FILTER (WHERE coalesce(retry_count, 0) < %(retry_limit)s) AS retryable,
        min(created_at) AS first_at,
        max(created_at) AS last_at
 FROM webhook_events
 WHERE processed_at IS NULL
+  AND created_at >= %(since)s
 GROUP BY 1, 2, 3

@@ -1,0 +1,16 @@
+-- description: Unprocessed events created before the 24 h window, aggregated per event type and error (old failed history)
+-- index: webhook_events_unprocessed_idx (partial, processed_at IS NULL; range scan on created_at)
+-- cost: scans the old unprocessed rows in the database (they grow with retention) but returns
+--       one row per (type, error); runs on the slow cadence only
+-- why: failed events keep processed_at NULL forever; re-reading that history every poll made
+--      the console's cost grow with the table
+SELECT event_type,
+       error_message,
+       count(*) AS events,
+       count(*) FILTER (WHERE coalesce(retry_count, 0) < %(retry_limit)s) AS retryable,
+       min(created_at) AS first_at,
+       max(created_at) AS last_at
+FROM webhook_events
+WHERE processed_at IS NULL
+  AND created_at < %(before)s
+GROUP BY event_type, error_message
