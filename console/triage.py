@@ -244,7 +244,43 @@ def _processing_down(s: Snapshot, t: Mapping[str, float]) -> Finding | None:
             {"events_10m": s.events_10m, "processed_10m": 0, "oldest_wait_seconds": waited},
             _ago(s, waited),
         )
-    return None
+    return _processing_stalled(s, t)
+
+
+def _processing_stalled(s: Snapshot, t: Mapping[str, float]) -> Finding | None:
+    """Events wait without error and nothing at all was processed since the oldest arrived.
+
+    The guide's "none of the last 10 minutes' events was processed" needs ten minutes of
+    outage before it can fire when earlier traffic was processed; a stall shows as soon as
+    the oldest waiting event is past the in-flight grace.
+    """
+    waiting = s.backlog.oldest_without_error_age_seconds
+    if waiting is None or waiting <= t["processing_down_grace_seconds"]:
+        return None
+    arrived = s.taken_at - timedelta(seconds=waiting)
+    if s.last_processed_at is not None and s.last_processed_at >= arrived:
+        return None
+    return Finding(
+        "processing_down",
+        "P0",
+        f"Webhook processing stalled: events waiting {duration_text(waiting)}, "
+        "nothing processed since they arrived",
+        round(waiting, 1),
+        t["processing_down_grace_seconds"],
+        "processing_down",
+        {
+            "oldest_wait_seconds": round(waiting, 1),
+            "waiting_without_error": s.backlog.unprocessed_without_error,
+            "last_processed_at": s.last_processed_at,
+        },
+        arrived,
+    )
+
+
+def duration_text(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min"
 
 
 def _payments_not_processing(s: Snapshot, t: Mapping[str, float]) -> Finding | None:

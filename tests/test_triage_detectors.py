@@ -285,3 +285,24 @@ async def test_custom_error_pattern_groups_messages(db) -> None:
     groups = {g.message: g for g in snapshot.errors}
     assert groups["Inventory upstream"].count_5m == 2
     assert groups["Something new broke"].pattern == ""  # unmatched: grouped as itself
+
+
+async def test_processing_stall_fires_before_ten_minutes_of_outage(any_db) -> None:
+    """Traffic was processed until 3 minutes ago; since then events only wait."""
+    with any_db.connect() as conn:
+        add_events(conn, 60, oldest=15 * 60, newest=200, latency=0.4)  # processed earlier
+        add_events(conn, 10, oldest=150, newest=5, latency=None)  # waiting, no error
+    findings = await _findings(any_db.dsn)
+    assert "processing_down" in findings, sorted(findings)
+    stalled = findings["processing_down"]
+    assert "stalled" in stalled.title
+    assert stalled.value > stalled.threshold  # the oldest waits past the in-flight grace
+
+
+async def test_no_stall_while_events_keep_being_processed(any_db) -> None:
+    """An old waiting event is not a stall when later events were processed."""
+    with any_db.connect() as conn:
+        add_events(conn, 60, oldest=15 * 60, newest=20, latency=0.4)  # processed just now
+        add_event(conn, age=150, latency=None)  # one straggler waits
+    findings = await _findings(any_db.dsn)
+    assert "processing_down" not in findings

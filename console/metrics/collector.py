@@ -167,6 +167,7 @@ class Collector:
         error_patterns: Mapping[str, str] | None = None,
         overlap_seconds: float = 30.0,
         slow_interval_seconds: float = 60.0,
+        detector_interval_seconds: float = 10.0,
         panel_retry_seconds: float = 60.0,
         max_backlog_rows: int = 20_000,
         recent_seconds: float = 300.0,
@@ -179,6 +180,12 @@ class Collector:
         self.stuck_minutes = float(thresholds.get("stuck_order_minutes", 60))
         self.overlap = timedelta(seconds=overlap_seconds)
         self.slow_interval = slow_interval_seconds
+        # Duplicates and notification failures are cheap (bounded by the last hour through
+        # their indexes): judged every few seconds so those faults light quickly.
+        # paid_without_payment reads a day of paid orders and stays on the slow cadence.
+        self.detector_interval = min(detector_interval_seconds, slow_interval_seconds)
+        self._detector_due = 0.0
+        self._last_processed_at: datetime | None = None
         self.panel_retry = panel_retry_seconds
         self.max_backlog_rows = max_backlog_rows
         self.recent = timedelta(seconds=recent_seconds)
@@ -258,7 +265,12 @@ class Collector:
         return state.retry_at is not None and time.monotonic() >= state.retry_at
 
     async def _fetch(
-        self, panel: str, name: str, params: dict[str, Any] | None = None
+        self,
+        panel: str,
+        name: str,
+        params: dict[str, Any] | None = None,
+        *,
+        probe: bool = False,
     ) -> list[dict[str, Any]] | None:
         """Run one named query in a savepoint; on failure switch the panel off (None)."""
         if not self._enabled(panel):
@@ -281,7 +293,8 @@ class Collector:
             self._panels[panel] = _PanelState(error.message, retry_at)
             return None
         self._panels.pop(panel, None)
-        self._rows += len(rows)
+        if not probe:  # a one-row aggregate probe (like the server clock) reads no table rows
+            self._rows += len(rows)
         self._queries += 1
         return rows
 
@@ -364,6 +377,10 @@ class Collector:
             self._processed_from = now - self.overlap
         elif self._processed_from is None:
             self._processed_from = processed_since  # the initial load counted up to here
+
+        newest = await self._fetch(PROCESSED, "live/last_processed", probe=True)
+        if newest is not None:
+            self._last_processed_at = newest[0]["last_processed_at"] if newest else None
 
         await self._poll_unprocessed(now, start, events_since, fetched, processed_now)
 
@@ -696,17 +713,12 @@ class Collector:
 
     async def _poll_slow(self, now: datetime) -> None:
         """Detector inputs that need more than deltas; run at most every slow_interval."""
+        if time.monotonic() >= self._detector_due:
+            self._detector_due = time.monotonic() + self.detector_interval
+            await self._poll_hourly_detectors(now)
         if time.monotonic() < self._slow_due:
             return
         self._slow_due = time.monotonic() + self.slow_interval
-        rows = await self._fetch(DUPLICATES, "live/duplicates_1h", {"since": now - 60 * MINUTE})
-        if rows is not None:
-            self._last[DUPLICATES] = Duplicates(
-                duplicated_event_ids=int(rows[0]["duplicated_event_ids"]) if rows else 0,
-                extra_copies=int(rows[0]["extra_copies"]) if rows else 0,
-                examples=tuple(r["event_id"] for r in rows),
-                first_seen=min((r["first_seen"] for r in rows), default=None),
-            )
         rows = await self._fetch(
             PAID_WITHOUT_PAYMENT, "live/paid_without_payment", {"since": now - WINDOW}
         )
@@ -715,6 +727,17 @@ class Collector:
                 count=int(rows[0]["total"]) if rows else 0,
                 examples=tuple(r["id"] for r in rows),
                 oldest_updated_at=rows[0]["updated_at"] if rows else None,
+            )
+
+    async def _poll_hourly_detectors(self, now: datetime) -> None:
+        """Duplicate event ids and notification failures over the last hour."""
+        rows = await self._fetch(DUPLICATES, "live/duplicates_1h", {"since": now - 60 * MINUTE})
+        if rows is not None:
+            self._last[DUPLICATES] = Duplicates(
+                duplicated_event_ids=int(rows[0]["duplicated_event_ids"]) if rows else 0,
+                extra_copies=int(rows[0]["extra_copies"]) if rows else 0,
+                examples=tuple(r["event_id"] for r in rows),
+                first_seen=min((r["first_seen"] for r in rows), default=None),
             )
         rows = await self._fetch(
             NOTIFICATIONS, "live/notifications_1h", {"since": now - 60 * MINUTE}
@@ -790,6 +813,7 @@ class Collector:
         recent = self._backlog_index.oldest_since(since(10))
         return Snapshot(
             taken_at=now,
+            last_processed_at=self._last_processed_at,
             database=server["database"],
             server_version=server["server_version"],
             throughput=w.minute_buckets(start, current),

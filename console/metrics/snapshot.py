@@ -195,6 +195,7 @@ class Snapshot:
     notifications: NotificationStats | None = None
     webhook_health: str | None = None  # "up", or "down: why"; None when not configured
     connection_error: str | None = None  # set when the database could not be polled at all
+    last_processed_at: datetime | None = None  # newest processed_at in the table
     rows_read: int = 0  # rows fetched by this poll (cost grows with this, not table size)
     queries_run: int = 0
 
