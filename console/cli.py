@@ -75,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--allow-write", action="store_true")
     run.add_argument("--apply", metavar="STEP")
     run.add_argument("--confirm", metavar="TOKEN")
+    run.add_argument(
+        "--dry-run", action="store_true", help="apply in a transaction and roll it back"
+    )
 
     doctor = sub.add_parser("doctor", help="check config, connectivity, schema and settings")
     _common(doctor)

@@ -22,7 +22,7 @@ class ApplyRefused(ValueError):
     """The request cannot be carried out as given; nothing was touched."""
 
 
-APPLIED = {"applied", "nothing_to_do"}
+APPLIED = {"applied", "nothing_to_do", "dry_run"}
 
 
 def _say(args: argparse.Namespace, document: dict[str, Any], line: str) -> None:
@@ -60,7 +60,13 @@ def apply_step(args: argparse.Namespace, runbook: Runbook, settings: Any) -> int
     audit = AuditLog(state_dsn=settings.state_database_url or dsn)
     try:
         with connect_sync(dsn, allow_write=True, role="apply") as write_conn:
-            result = actions.apply(write_conn, plan, args.confirm.strip(), audit=audit)
+            result = actions.apply(
+                write_conn,
+                plan,
+                args.confirm.strip(),
+                audit=audit,
+                dry_run=bool(getattr(args, "dry_run", False)),
+            )
     finally:
         audit.close()
     _say(args, {**preview, "result": result.to_json()}, f"{result.status}: {result.message}")

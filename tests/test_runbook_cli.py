@@ -211,6 +211,10 @@ def test_apply_previews_then_needs_write_mode_and_the_exact_token(cli_root: Path
         assert refused.returncode == 1, wrong
         assert "Traceback" not in refused.stderr
         assert _event_rows(db.dsn) == before
+    dry = cli(cli_root, *base, "--allow-write", "--confirm", token, "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert json.loads(dry.stdout)["result"]["status"] == "dry_run"
+    assert _event_rows(db.dsn) == before  # rolled back: nothing changed
     applied = cli(cli_root, *base, "--allow-write", "--confirm", token)
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert json.loads(applied.stdout)["result"]["status"] == "applied"
