@@ -57,6 +57,19 @@ class Terminal:
                     break
         return needle in self.output
 
+    def wait(self, timeout: float = 10.0) -> int | None:
+        """Wait for the exit while draining the terminal: a full pty buffer would block the
+        app's last writes (the terminal restore) and look like a hang."""
+        deadline = time.monotonic() + timeout
+        while self.proc.poll() is None and time.monotonic() < deadline:
+            ready, _, _ = select.select([self.master], [], [], 0.1)
+            if ready:
+                try:
+                    self.output += os.read(self.master, 65536)
+                except OSError:
+                    time.sleep(0.05)
+        return self.proc.poll()
+
     def close(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
@@ -73,7 +86,7 @@ def test_signal_leaves_the_terminal_restored(sig: signal.Signals) -> None:
         assert term.read_until(b"Refresh less often"), "help did not open"
         mark = len(term.output)
         term.proc.send_signal(sig)
-        assert term.proc.wait(timeout=10) == 128 + sig
+        assert term.wait(timeout=10) == 128 + sig
         term.read_until(b"\x1b[?1049l", timeout=2)
         tail = term.output[mark:]
         assert b"\x1b[?1049l" in tail  # left the alternate screen

@@ -90,8 +90,12 @@ class Panel(Vertical):
         self._shown = ctx
         width = self.content_region.width or ctx.width
         ctx = replace(ctx, width=width, compact=width < NARROW)
+        lines = self.query(".panel-error").results(Static)
+        line = next(iter(lines), None)
+        if line is None:  # children not mounted yet (a poll raced the first compose)
+            self.call_after_refresh(self.show, self._shown)
+            return
         error = self.error_text(ctx)
-        line = self.query_one(".panel-error", Static)
         if error and ctx.compact:
             error = shorten(error, width - 2)
         line.update(Text(f"! {error}") if error else "")
