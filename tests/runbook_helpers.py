@@ -1,55 +1,23 @@
-"""Helpers shared by the runbook tests: the query catalogue, seeded data, tiny catalogues.
-
-The runbooks name queries of the catalogue (sql/diagnostics, sql/recovery) that is written
-on another branch. Until it is merged here, tests that need every referenced query skip
-with the list of missing names; RUNBOOK_TEST_SQL_DIR=/path/to/other/sql adds that
-branch's files for a local run (test-only: the product never reads it).
-"""
+"""Helpers shared by the runbook tests: the query catalogue, seeded data, tiny catalogues."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import psycopg
-import pytest
 
-from console.queries import Query, catalogue, parse_query_file
+from console.queries import Query, catalogue
 from console.runbook import referenced_queries
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def extra_sql_dir() -> Path | None:
-    raw = os.environ.get("RUNBOOK_TEST_SQL_DIR")
-    return Path(raw) if raw else None
-
-
-def full_catalogue() -> dict[str, Query]:
-    """This tree's catalogue, plus RUNBOOK_TEST_SQL_DIR's files it lacks (local runs)."""
+def whole_catalogue() -> dict[str, Query]:
+    """The shipped catalogue; every query a runbook names must be in it."""
     found = dict(catalogue())
-    extra = extra_sql_dir()
-    if extra is not None:
-        for path in sorted(extra.glob("*/*.sql")):
-            name = f"{path.parent.name}/{path.stem}"
-            if path.parent.name != "schema" and name not in found:
-                found[name] = parse_query_file(name, path)
-    return found
-
-
-def missing_names(found: dict[str, Query]) -> list[str]:
-    return sorted(referenced_queries() - set(found))
-
-
-def catalogue_or_skip() -> dict[str, Query]:
-    found = full_catalogue()
-    missing = missing_names(found)
-    if missing:
-        pytest.skip(
-            f"query catalogue not merged into this tree yet; {len(missing)} referenced "
-            f"name(s) missing, e.g. {', '.join(missing[:4])}"
-        )
+    missing = sorted(referenced_queries() - set(found))
+    assert not missing, f"runbooks name queries the catalogue lacks: {', '.join(missing)}"
     return found
 
 

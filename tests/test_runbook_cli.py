@@ -11,28 +11,14 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from runbook_helpers import REPO, extra_sql_dir, full_catalogue, missing_names
-
-from console.queries import catalogue
+from runbook_helpers import REPO, whole_catalogue
 
 
 @pytest.fixture(scope="module")
-def cli_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where to run `python -m console` with the whole query catalogue available."""
-    if not missing_names(dict(catalogue())):
-        return REPO
-    extra = extra_sql_dir()
-    if extra is None or missing_names(full_catalogue()):
-        pytest.skip("query catalogue not merged into this tree yet (see runbook_helpers)")
-    root = tmp_path_factory.mktemp("tree")
-    shutil.copytree(REPO / "console", root / "console")
-    shutil.copytree(REPO / "sql", root / "sql")
-    for path in extra.glob("*/*.sql"):
-        target = root / "sql" / path.parent.name / path.name
-        if not target.exists():
-            target.parent.mkdir(exist_ok=True)
-            shutil.copy(path, target)
-    return root
+def cli_root() -> Path:
+    """Where to run `python -m console`: this checkout, with its whole query catalogue."""
+    whole_catalogue()
+    return REPO
 
 
 def cli(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from runbook_helpers import catalogue_or_skip, make_query
+from runbook_helpers import make_query, whole_catalogue
 
 from console.paths import runbooks_dir
 from console.runbook import (
@@ -61,7 +61,7 @@ GUIDE_SECTIONS = [
 
 @pytest.fixture(scope="module")
 def runbooks() -> dict:
-    return load_runbooks(catalogue=catalogue_or_skip())
+    return load_runbooks(catalogue=whole_catalogue())
 
 
 def test_every_runbook_file_loads(runbooks: dict) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from runbook_helpers import catalogue_or_skip, make_query, seed
+from runbook_helpers import make_query, seed, whole_catalogue
 
 from console.checks.registry import default_registry
 from console.checks.signature import sign
@@ -319,7 +319,7 @@ async def test_log_step_shows_matching_lines(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def shipped_runbooks() -> dict:
-    return load_runbooks(catalogue=catalogue_or_skip())
+    return load_runbooks(catalogue=whole_catalogue())
 
 
 async def _world(tmp_path: Path) -> tuple[TestServer, Settings]:
@@ -375,7 +375,7 @@ async def test_every_read_only_step_of_every_runbook_runs(
         for step in runbook.steps
         if getattr(step, "check", None) == "verify_pasted_signature"
     }
-    context = await _context(any_db, catalogue=catalogue_or_skip(), http_timeout=2.0, inputs=inputs)
+    context = await _context(any_db, catalogue=whole_catalogue(), http_timeout=2.0, inputs=inputs)
     context = replace(context, settings=settings)
     problems: list[str] = []
     ran = 0
