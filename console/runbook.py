@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from console.paths import runbooks_dir
+from console.triage import GUIDE_ITEMS
 from console.verdict import VerdictError, VerdictRule, parse_verdict_rule
 
 PRIORITIES = ("P0", "P1", "P2")
@@ -41,23 +42,9 @@ KINDS = ("quick_reference", "issue", "advanced", "recovery", "reference")
 STEP_KINDS = ("query", "check", "action", "command", "log", "manual")
 READ_ONLY_KINDS = ("query", "check", "log")
 
-# DESIGN.md's finding ids: the Quick Reference items plus Issue 6 and Data Consistency.
-FINDING_IDS = (
-    "processing_down",
-    "payments_not_processing",
-    "security_anomaly",
-    "db_connection_failure",
-    "high_error_rate",
-    "processing_delay",
-    "signature_failures",
-    "idempotency_conflicts",
-    "stuck_orders",
-    "inconsistent_orders",
-    "rate_limiting",
-    "event_age_failures",
-    "notification_failures",
-    "performance_degradation",
-)
+# DESIGN.md's finding ids (the Quick Reference items plus Issue 6 and Data Consistency),
+# from the one list triage keeps.
+FINDING_IDS: tuple[str, ...] = tuple(GUIDE_ITEMS)
 
 _SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 _COMMON_STEP_KEYS = {"id", "kind", "title", "text", "why", "prevention", "guide", "finding"}
