@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import psycopg
@@ -24,7 +25,9 @@ def cli_root() -> Path:
 def cli(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     environment.update(env or {})
-    environment["HOME"] = str(root)  # no user config file
+    environment["HOME"] = tempfile.mkdtemp(
+        prefix="ic-home-"
+    )  # no user config, no audit in the repo
     return subprocess.run(
         [sys.executable, "-m", "console", *args],
         cwd=root,
