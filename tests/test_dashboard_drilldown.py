@@ -167,8 +167,11 @@ async def test_cancel_keeps_the_session_and_escape_or_expiry_do_nothing(db, vict
     app = make_app(snapshot_with(victim), dsn=db.dsn, allow_write=True, confirm_expiry=0.3)
     async with app.run_test(size=(120, 30)) as pilot:
         await open_backend(pilot, app)
-        await pilot.press("t", "escape")
-        assert isinstance(app.screen, BackendScreen)
+        await pilot.press("t")
+        # escape must reach the confirmation, not the backend screen beneath it
+        await wait_until(pilot, lambda: not isinstance(app.screen, BackendScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, BackendScreen))
         assert "not confirmed" in static_text(app, "#backend-result")
         await pilot.press("t")
         await wait_until(pilot, lambda: isinstance(app.screen, BackendScreen))  # expired
