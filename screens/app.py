@@ -27,31 +27,31 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from console.config import Settings
-from console.db import SessionLimits
+from console.core.config import Settings
+from console.core.db import SessionLimits
 from console.metrics.snapshot import Snapshot
-from screens.app_checklists import ChecklistActions
-from screens.checklist_index import ChecklistScreen
-from screens.checklist_state import Checklists
-from screens.dashboard import PANELS, DashboardScreen
-from screens.filter import FilterScreen
-from screens.help import HelpScreen
-from screens.observer import AppObserver, ObservedActions
-from screens.ops import Operations
-from screens.polling import NoAnswer, PollState, describe_failure, next_interval
-from screens.source import (
+from screens.controllers.checklists import ChecklistActions
+from screens.controllers.observer import AppObserver, ObservedActions
+from screens.controllers.ops import Operations
+from screens.controllers.polling import NoAnswer, PollState, describe_failure, next_interval
+from screens.controllers.source import (
     Evaluator,
     FindingLike,
     SnapshotSource,
     SourceFactory,
     sort_findings,
 )
+from screens.dialogs.filter import FilterScreen
+from screens.dialogs.help import HelpScreen
+from screens.views.checklist_index import ChecklistScreen
+from screens.views.checklist_state import Checklists
+from screens.views.dashboard import PANELS, DashboardScreen
 from screens.widgets.panel import RenderContext
 from screens.widgets.status_bar import StatusBar, StatusInfo
 
 if TYPE_CHECKING:
-    from screens.incident_desk import IncidentDesk
-    from screens.recovery import Recovery
+    from screens.controllers.incident_desk import IncidentDesk
+    from screens.controllers.recovery import Recovery
 
 Clock = Callable[[], datetime]
 
@@ -165,9 +165,9 @@ class IncidentApp(ObservedActions, ChecklistActions, App[int]):
     @property
     def recovery(self) -> Recovery:
         if self._recovery is None:
-            from console.actions import DEFAULT_TTL_SECONDS
-            from console.audit import current_operator
-            from screens.recovery import Recovery
+            from console.core.audit import current_operator
+            from console.recovery.actions import DEFAULT_TTL_SECONDS
+            from screens.controllers.recovery import Recovery
 
             args = dict(self._recovery_args)
             args["operator"] = args["operator"] or current_operator()
@@ -185,8 +185,8 @@ class IncidentApp(ObservedActions, ChecklistActions, App[int]):
     @property
     def desk(self) -> IncidentDesk:
         if self._desk is None:
-            from console.audit import current_operator
-            from screens.incident_desk import IncidentDesk
+            from console.core.audit import current_operator
+            from screens.controllers.incident_desk import IncidentDesk
 
             args = dict(self._desk_args)
             args["operator"] = args["operator"] or current_operator()
@@ -392,7 +392,9 @@ class IncidentApp(ObservedActions, ChecklistActions, App[int]):
         yield "Ctrl+P", "Command palette"
 
     def open_drilldown(self, kind: str, key: str) -> None:
-        from screens.drill_open import open_drilldown  # lazy: not needed for the first paint
+        from screens.controllers.drill_open import (
+            open_drilldown,  # lazy: not needed for the first paint
+        )
 
         if kind == "finding":
             self._finding_viewed(key)
@@ -441,8 +443,8 @@ def run_dashboard(
     demo_control: object | None = None,
 ) -> int:
     """Build and run the dashboard on `dsn`; shared by the console and `demo`."""
-    from console.config import dsn_host
-    from screens.source import collector_factory, triage_evaluator
+    from console.core.config import dsn_host
+    from screens.controllers.source import collector_factory, triage_evaluator
 
     limits = SessionLimits.from_settings(settings)
     app = IncidentApp(
@@ -467,7 +469,7 @@ def run_dashboard(
 def dashboard_command(args: argparse.Namespace) -> int:
     """Run the dashboard against --dsn / DATABASE_URL (wired from `console.cli`)."""
     from console.cli import load_settings_from
-    from console.db import require_dsn
+    from console.core.db import require_dsn
 
     settings = load_settings_from(args)
     dsn = require_dsn(settings.database_url)

@@ -13,8 +13,8 @@ import shlex
 import sys
 
 from console.cli import load_settings_from
-from console.config import dsn_host
-from console.db import require_dsn
+from console.core.config import dsn_host
+from console.core.db import require_dsn
 
 
 def served_command(config: str | None) -> str:

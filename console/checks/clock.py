@@ -14,7 +14,7 @@ from typing import Any
 from console.checks.context import CheckContext
 from console.checks.result import CheckResult, CheckStatus
 from console.checks.web import HttpProblem, request
-from console.db import translate
+from console.core.db import translate
 
 WARN_SECONDS = 5.0
 DATE_HEADER_RESOLUTION = 1.0

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from console.checks.result import CheckResult
-from console.config import Settings
+from console.core.config import Settings
 
 
 @dataclass(frozen=True)

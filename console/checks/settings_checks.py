@@ -11,7 +11,7 @@ from typing import Any
 
 from console.checks.context import CheckContext
 from console.checks.result import CheckResult, CheckStatus
-from console.config import Secret
+from console.core.config import Secret
 
 GUIDE_MIN_SECRET_LENGTH = 64  # the guide: "Should start with 'whsec_' and be 64+ characters"
 TRUNCATED_BELOW = 20

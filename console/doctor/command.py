@@ -11,8 +11,9 @@ from typing import Any
 
 import psycopg
 
-from console.config import ConfigError, Settings, load_settings, mask_dsn
-from console.db import DatabaseError, SessionLimits, connect_sync, translate
+from console.core.config import ConfigError, Settings, load_settings, mask_dsn
+from console.core.db import DatabaseError, SessionLimits, connect_sync, translate
+from console.core.schema_contract import TABLES
 from console.doctor.report import EXIT_CANNOT_RUN, Check, DoctorReport, render
 from console.doctor.schema import index_checks, schema_checks
 from console.doctor.secrets import check_webhook_secrets
@@ -24,7 +25,6 @@ from console.doctor.server import (
     settings_checks,
     stat_statements,
 )
-from console.schema_contract import TABLES
 
 
 def run_doctor(settings: Settings) -> DoctorReport:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from console.core.schema_contract import RECOMMENDED_INDEXES, TABLES, RecommendedIndex
 from console.doctor.report import Check, Status
-from console.schema_contract import RECOMMENDED_INDEXES, TABLES, RecommendedIndex
 
 
 def _id_class(data_type: str) -> str:

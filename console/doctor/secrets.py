@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from console.config import Secret, Settings
+from console.core.config import Secret, Settings
 from console.doctor.report import Check
 
 #: Stripe signing secrets are `whsec_` + at least 32 characters (CLI ones are longer).

@@ -7,8 +7,8 @@ from typing import Any
 import psycopg
 
 from console import queries
-from console.config import dsn_host
-from console.db import read_only_sync
+from console.core.config import dsn_host
+from console.core.db import read_only_sync
 from console.doctor.report import Check
 
 #: The guide's Appendix B values the console cares about.

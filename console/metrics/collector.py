@@ -72,8 +72,8 @@ from typing import Any
 import psycopg
 
 from console import queries
-from console.config import Settings
-from console.db import (
+from console.core.config import Settings
+from console.core.db import (
     ConnectionLost,
     DatabaseError,
     FeatureMissing,

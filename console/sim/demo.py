@@ -22,7 +22,7 @@ from typing import Any
 
 import psycopg
 
-from console.config import Settings, load_settings
+from console.core.config import Settings, load_settings
 from console.sim.embedded import EmbeddedPostgres
 from console.sim.schema import apply_monitored_schema
 

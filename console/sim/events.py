@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from console.checks.signature import EVENT_TOO_OLD, INVALID_SIGNATURE
-from console.schema_contract import STATE_TRANSITIONS
+from console.core.schema_contract import STATE_TRANSITIONS
 
 # Error messages in the guide's words; the console's patterns match these.
 INVALID_STATE_TRANSITION = "Invalid state transition"

@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from console.config import Secret, Settings
+from console.core.config import Secret, Settings
 from console.sim.faults import FaultSet
 from console.sim.receiver import (
     HEALTH_DATABASE_PATH,

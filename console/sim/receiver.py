@@ -33,8 +33,8 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from console.checks.signature import verify
-from console.config import Secret, Settings, mask_dsn
-from console.db import ConnectionFailed
+from console.core.config import Secret, Settings, mask_dsn
+from console.core.db import ConnectionFailed
 from console.sim.events import (
     DB_CONNECTION_FAILED,
     DB_ERROR,

@@ -7,8 +7,8 @@ from typing import Any, Literal
 import psycopg
 from psycopg import sql
 
-from console.paths import sql_dir
-from console.schema_contract import RECOMMENDED_INDEXES
+from console.core.paths import sql_dir
+from console.core.schema_contract import RECOMMENDED_INDEXES
 
 IdType = Literal["bigint", "uuid"]
 

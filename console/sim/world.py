@@ -31,7 +31,7 @@ import psycopg
 from psycopg import sql
 
 from console import queries
-from console.db import SessionLimits, connect_sync, translate
+from console.core.db import SessionLimits, connect_sync, translate
 
 #: ~50k events for the default 7 days: the demo shows live data within 5 s on 2 cores.
 DEFAULT_EVENTS_PER_DAY = 7_200
@@ -319,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     import json
     import sys
 
-    from console.db import DatabaseError
+    from console.core.db import DatabaseError
 
     parser = argparse.ArgumentParser(prog="python -m console.sim.world")
     parser.add_argument("--dsn", help="database with the guide's schema (default: embedded)")

@@ -20,6 +20,6 @@ import argparse
 
 
 def train_command(args: argparse.Namespace) -> int:
-    from console.training.cli import train_command as command
+    from console.cli.train import train_command as command
 
     return command(args)

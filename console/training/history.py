@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from console.state import append_jsonl, default_state_dir, read_jsonl
+from console.core.state import append_jsonl, default_state_dir, read_jsonl
 from console.training.scoring import GRADES, Score
 
 HISTORY_FILE = "training.jsonl"

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from console.config import Settings
+from console.core.config import Settings
 from console.training.autopilot import run_autopilot
 from console.training.history import history_path, record_run
 from console.training.scenarios import Scenario

@@ -28,11 +28,11 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from console import actions
-from console.audit import AuditLog
-from console.config import Settings
+from console.core.audit import AuditLog
+from console.core.config import Settings
 from console.metrics.collector import Collector
-from console.runbook import Runbook, load_runbooks, runbook_for_finding
+from console.recovery import actions
+from console.runbooks.model import Runbook, load_runbooks, runbook_for_finding
 from console.sim.live import LiveSystem
 from console.training.checks import CheckResult, run_check
 from console.training.scenarios import Scenario
@@ -243,8 +243,8 @@ class TrainingSession:
         """Run a runbook step; a `command` step acts on the simulation (confirmed)."""
         from console.checks.registry import default_registry
         from console.queries import catalogue
-        from console.runbook import CommandStep
-        from console.runbook_run import StepContext, run_step
+        from console.runbooks.model import CommandStep
+        from console.runbooks.run import StepContext, run_step
 
         runbook = self.open_runbook(runbook_id) if runbook_id not in self._opened else None
         runbook = runbook or self.runbooks[runbook_id]

@@ -14,11 +14,11 @@ import asyncio
 import contextlib
 from typing import Any
 
-from console.db import DatabaseError
-from console.runbook_run import StepResult
+from console.core.db import DatabaseError
+from console.runbooks.run import StepResult
 from console.training.services import SERVICE_COMMANDS, CommandOutcome
 from console.training.session import TrainingError, TrainingSession
-from screens.recovery import Recovery
+from screens.controllers.recovery import Recovery
 
 SIMULATED = "(simulation)"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from console.config import Settings
+from console.core.config import Settings
 from console.training.scenarios import Scenario
 
 STARTUP_FAILED = 1
@@ -49,8 +49,8 @@ def run_training(
 
 
 def train_interactive(scenario: Scenario, args: argparse.Namespace) -> int:
-    """Wired from `console.training.cli` (which stays free of textual)."""
-    from console.config import load_settings
+    """Wired from `console.cli.train` (which stays free of textual)."""
+    from console.core.config import load_settings
 
     raw_history = getattr(args, "history_dir", None)
     return run_training(

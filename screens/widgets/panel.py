@@ -26,8 +26,8 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from console.metrics.snapshot import Snapshot
+from screens.controllers.source import FindingLike
 from screens.formatting import shorten
-from screens.source import FindingLike
 from screens.widgets.quiet import QuietRefresh, QuietStatic
 
 NARROW = 60  # a panel narrower than this shows its compact form

@@ -1,0 +1,174 @@
+"""The `incident-console` command line: parsing and wiring only.
+
+Each subcommand imports its implementation lazily, so `incident-console --help` and the
+dashboard start without loading what they do not use. Every known failure (bad config,
+unreachable database, missing PostgreSQL) ends as one line on stderr and exit code 1,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from console import __version__
+
+Handler = Callable[[argparse.Namespace], int]
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_FINDINGS = 2
+
+
+def _common(parser: argparse.ArgumentParser, *, dsn: bool = True, json: bool = True) -> None:
+    if dsn:
+        parser.add_argument("--dsn", help="PostgreSQL DSN (default: $DATABASE_URL)")
+    parser.add_argument("--config", metavar="FILE", help="TOML settings file")
+    if json:
+        parser.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="incident-console",
+        description="Incident console for Stripe-webhook -> PostgreSQL order systems.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--dsn", help="PostgreSQL DSN (default: $DATABASE_URL)")
+    parser.add_argument("--config", metavar="FILE", help="TOML settings file")
+    parser.add_argument(
+        "--allow-write", action="store_true", help="allow recovery actions (after confirmation)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="run the embedded demo world (and the dashboard)")
+    _common(demo, dsn=False)
+    demo.add_argument("--scenario", metavar="S", help="fault(s) to switch on, comma-separated")
+    demo.add_argument("--headless", action="store_true", help="no dashboard; print a summary")
+    demo.add_argument("--seconds", type=float, default=30.0, help="headless run length")
+    demo.add_argument("--rate", type=float, default=None, help="deliveries per second")
+    demo.add_argument("--days", type=float, default=None, help="days of history to generate")
+    demo.add_argument("--events", type=int, default=None, help="history size in events")
+    demo.add_argument("--seed", type=int, default=None, help="random seed for the world")
+    demo.add_argument("--list-faults", action="store_true", help="list the fault names")
+    demo.add_argument(
+        "--allow-write", action="store_true", help="let the dashboard run recovery actions"
+    )
+
+    fault = sub.add_parser("fault", help="switch a fault of a running demo at run time")
+    fault.add_argument("spec", metavar="NAME[:k=v…]", help="fault name and parameters")
+    fault.add_argument("--off", action="store_true", help="switch it off instead")
+    fault.add_argument("--url", required=True, help="the demo receiver URL the demo printed")
+    fault.add_argument("--json", action="store_true", help="print the fault list as JSON")
+
+    check = sub.add_parser("check", help="one-shot triage: exit 0 healthy, 2 findings, 1 error")
+    _common(check)
+
+    runbooks = sub.add_parser("runbooks", help="list the checklists and their steps")
+    _common(runbooks, dsn=False)
+
+    run = sub.add_parser("run", help="run a runbook's read-only steps headless")
+    _common(run)
+    run.add_argument("runbook", metavar="RUNBOOK")
+    run.add_argument("--allow-write", action="store_true")
+    run.add_argument("--apply", metavar="STEP")
+    run.add_argument("--confirm", metavar="TOKEN")
+    run.add_argument(
+        "--dry-run", action="store_true", help="apply in a transaction and roll it back"
+    )
+
+    doctor = sub.add_parser("doctor", help="check config, connectivity, schema and settings")
+    _common(doctor)
+
+    train = sub.add_parser("train", help="training scenarios with scoring")
+    _common(train, dsn=False)
+    train.add_argument("--list", action="store_true")
+    train.add_argument("--scenario", metavar="S")
+    train.add_argument("--autopilot", action="store_true")
+    train.add_argument("--report", action="store_true")
+    train.add_argument("--seed", type=int, help="seed for --scenario random and the traffic")
+    train.add_argument(
+        "--time-limit", type=float, metavar="SECONDS", help="unresolved at the limit = failed"
+    )
+    train.add_argument("--history-dir", metavar="DIR", help="where training.jsonl is kept")
+
+    bench = sub.add_parser("bench", help="console refresh cost vs the guide's queries")
+    _common(bench, dsn=False)
+    bench.add_argument("--events", type=int, default=1_000_000)
+
+    init = sub.add_parser("init", help="create the incident_console state schema")
+    _common(init)
+
+    serve = sub.add_parser("serve", help="publish the dashboard in a browser (read-only)")
+    _common(serve, json=False)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    return parser
+
+
+def load_settings_from(args: argparse.Namespace, **extra: Any) -> Any:
+    from console.core.config import load_settings
+
+    overrides = {"database_url": getattr(args, "dsn", None), **extra}
+    return load_settings(config_file=getattr(args, "config", None), overrides=overrides)
+
+
+def _lazy(module: str, function: str) -> Handler:
+    def handler(args: argparse.Namespace) -> int:
+        import importlib
+
+        try:
+            target = getattr(importlib.import_module(module), function)
+        except (ImportError, AttributeError):
+            print(
+                f"incident-console: '{args.command}' is not available in this build yet",
+                file=sys.stderr,
+            )
+            return EXIT_ERROR
+        return int(target(args))
+
+    return handler
+
+
+HANDLERS: dict[str | None, Handler] = {
+    "demo": _lazy("console.sim.demo", "demo_command"),
+    "fault": _lazy("console.sim.faults", "fault_command"),
+    "doctor": _lazy("console.doctor", "doctor_command"),
+    "check": _lazy("console.triage", "check_command"),
+    "bench": _lazy("console.bench", "bench_command"),
+    "runbooks": _lazy("console.runbooks.model", "runbooks_command"),
+    "run": _lazy("console.runbooks.model", "run_command"),
+    "train": _lazy("console.training", "train_command"),
+    "init": _lazy("console.incidents.incident", "init_command"),
+    "serve": _lazy("screens.serve", "serve_command"),
+    None: _lazy("screens.app", "dashboard_command"),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from console.core.config import ConfigError
+    from console.core.db import DatabaseError
+    from console.sim.embedded import EmbeddedPostgresError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return HANDLERS[args.command](args)
+    except ConfigError as exc:
+        print(f"incident-console: config error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except DatabaseError as exc:
+        print(f"incident-console: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except EmbeddedPostgresError as exc:
+        print(f"incident-console: embedded PostgreSQL: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("incident-console: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""`incident-console train`: list, report, headless autopilot runs of scenarios, and the
+interactive run (the screens live in `screens.training`, imported by name)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from console.training.history import history_path, read_history, summarise
+from console.training.scenarios import (
+    COMBINED,
+    SCENARIOS,
+    Scenario,
+    ScenarioError,
+    get_scenario,
+)
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _listing() -> list[dict[str, Any]]:
+    rows = []
+    for scenario in [*SCENARIOS.values(), *(get_scenario(name) for name in COMBINED)]:
+        rows.append(
+            {
+                "id": scenario.id,
+                "title": scenario.title,
+                "severity": scenario.briefing.severity,
+                "faults": list(scenario.fault_names),
+                "combined": "+" in scenario.id,
+                "findings": list(scenario.diagnose_findings),
+                "par_diagnose_seconds": scenario.par_diagnose_seconds,
+                "par_resolve_seconds": scenario.par_resolve_seconds,
+            }
+        )
+    return rows
+
+
+def briefing_text(scenario: Scenario) -> str:
+    b = scenario.briefing
+    lines = [f"[{b.at}] {b.alert}", f"Scenario: {scenario.title} ({scenario.id})", "Symptoms:"]
+    lines += [f"  - {s}" for s in b.symptoms]
+    lines.append(f"Customers see: {b.customer_impact}")
+    return "\n".join(lines)
+
+
+def _autopilot(scenario: Scenario, args: argparse.Namespace) -> dict[str, Any]:
+    import psycopg
+
+    from console.core.config import load_settings
+    from console.sim.embedded import EmbeddedPostgres
+    from console.sim.schema import apply_monitored_schema
+    from console.training.runner import autopilot_outcome
+
+    settings = load_settings(config_file=getattr(args, "config", None))
+    server = EmbeddedPostgres()
+    server.start()
+    try:
+        dsn = server.create_database("training")
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            apply_monitored_schema(conn)
+        return asyncio.run(
+            autopilot_outcome(
+                scenario,
+                dsn,
+                settings=settings,
+                time_limit=getattr(args, "time_limit", None),
+                seed=getattr(args, "seed", None),
+                history_dir=_history_dir(args),
+            )
+        )
+    finally:
+        server.stop()
+
+
+def _interactive(scenario: Scenario, args: argparse.Namespace) -> int:
+    """The training screens (imported by name: this package stays free of textual)."""
+    import importlib
+
+    screens = importlib.import_module("screens.training.run")
+    return int(screens.train_interactive(scenario, args))
+
+
+def _history_dir(args: argparse.Namespace) -> Path | None:
+    raw = getattr(args, "history_dir", None)
+    return Path(raw).expanduser() if raw else None
+
+
+def train_command(args: argparse.Namespace) -> int:
+    as_json = bool(getattr(args, "json", False))
+    try:
+        if getattr(args, "list", False):
+            rows = _listing()
+            if as_json:
+                print(json.dumps({"scenarios": rows}))
+            else:
+                for row in rows:
+                    print(f"{row['id']:<45} {row['severity']}  {row['title']}")
+            return 0
+        if getattr(args, "report", False):
+            path = history_path(_history_dir(args))
+            summary = summarise(read_history(path))
+            if as_json:
+                print(json.dumps({"history": str(path), "scenarios": summary}))
+            else:
+                if not summary:
+                    print(f"no training runs recorded yet ({path})")
+                for row in summary:
+                    print(
+                        f"{row['scenario']:<45} attempts {row['attempts']:>3}  best "
+                        f"{row['best_grade']}  diagnose {row['best_time_to_diagnose']} s  "
+                        f"resolve {row['best_time_to_resolve']} s"
+                    )
+            return 0
+        if not getattr(args, "scenario", None):
+            raise ScenarioError("name a scenario with --scenario S (see train --list)")
+        limit = getattr(args, "time_limit", None)
+        if limit is not None and limit <= 0:
+            raise ScenarioError("--time-limit must be a positive number of seconds")
+        scenario = get_scenario(args.scenario, seed=getattr(args, "seed", None))
+        if not getattr(args, "autopilot", False):
+            if as_json:
+                raise ScenarioError("--json needs --autopilot: an interactive run is a screen")
+            return _interactive(scenario, args)
+        if not as_json:
+            _say(briefing_text(scenario))
+            _say("autopilot: playing the ideal path ...")
+        outcome = _autopilot(scenario, args)
+    except ScenarioError as exc:
+        _say(f"incident-console: {exc}")
+        if as_json:
+            print(json.dumps({"error": str(exc)}))
+        return 1
+    except Exception as exc:  # the simulation failed to start: one line, no traceback
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        _say(f"incident-console: training run failed: {first}")
+        if as_json:
+            print(json.dumps({"error": first}))
+        return 1
+    if as_json:
+        print(json.dumps(outcome))
+    else:
+        print(json.dumps({k: v for k, v in outcome.items() if k != "debrief"}, indent=2))
+    return 0 if outcome["resolved"] else 2

@@ -1,0 +1,114 @@
+"""Where the console keeps its own state: the `incident_console` schema and a local directory.
+
+The schema lives in the state database (by default the monitored one) so that several
+operators on several machines share incidents and the audit log. The local directory
+(`$XDG_STATE_HOME/incident-console`, else `~/.local/state/incident-console`) holds the
+JSONL copy of the audit log and the fallback timeline used when the database cannot be
+written: an incident must never lose what was done just because the database is down.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+
+from console.core.paths import sql_dir
+
+SCHEMA = "incident_console"
+
+
+class InputError(ValueError):
+    """Text an operator typed that cannot be stored; one line saying what to change."""
+
+
+STATE_TABLES = ("incidents", "timeline", "audit_log")
+
+
+def state_sql(text: str, **parts: sql.Composable) -> sql.Composed:
+    """SQL whose `{incidents}`, `{timeline}`, `{audit_log}` become schema-qualified
+    identifiers (through psycopg.sql, never string formatting); values stay placeholders."""
+    tables = {t: sql.Identifier(SCHEMA, t) for t in STATE_TABLES}
+    return sql.SQL(text).format(**tables, **parts)  # type: ignore[arg-type]
+
+
+def default_state_dir() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path("~/.local/state").expanduser())
+    return Path(base) / "incident-console"
+
+
+def check_text(value: str, field: str, *, max_length: int = 20_000) -> str:
+    """Refuse text PostgreSQL cannot store (NUL) or that is absurdly long, before any write."""
+    if not isinstance(value, str):
+        raise InputError(f"{field} must be text")
+    if "\x00" in value:
+        raise InputError(f"{field} contains a NUL character (\\0); remove it and try again")
+    if len(value) > max_length:
+        raise InputError(f"{field} is longer than {max_length} characters")
+    return value
+
+
+def schema_sql() -> str:
+    return (sql_dir() / "schema" / "console_state.sql").read_text(encoding="utf-8")
+
+
+def ensure_schema(conn: psycopg.Connection[Any]) -> None:
+    """Create the console's state schema if missing (idempotent; safe to run twice at once)."""
+    with conn.transaction():
+        # Two `init`s at the same moment would race on CREATE ... IF NOT EXISTS.
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext('incident_console.init'))")
+        conn.execute(schema_sql())  # type: ignore[arg-type]
+
+
+def json_default(value: Any) -> Any:
+    """JSON for the values our rows hold: ids may be uuid or bigint, times are aware."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, UUID | Decimal):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return bytes(value).hex()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    return str(value)
+
+
+def to_json(data: Mapping[str, Any]) -> str:
+    return json.dumps(data, default=json_default, ensure_ascii=False, sort_keys=True)
+
+
+def append_jsonl(path: Path, record: Mapping[str, Any]) -> None:
+    """Append one line and fsync it: the local log is what survives a dead database."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = to_json(record) + "\n"
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(line)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """Every readable record; a torn last line (crash mid-write) is skipped, not fatal."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict):
+            yield record

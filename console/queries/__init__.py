@@ -1,0 +1,111 @@
+"""Named SQL queries loaded from the `sql/` data directory, run with parameters only.
+
+One file per query, `sql/<group>/<name>.sql`, named `<group>/<name>`. The file opens with
+comment lines of `-- key: value` metadata; `description` is required:
+
+    -- description: Recent webhook events, newest first
+    -- params: window, limit
+    -- source: guide, Diagnostic Tools / Database Queries
+    SELECT ... WHERE created_at > now() - %(window)s::interval LIMIT %(limit)s
+
+Values are always psycopg placeholders (`%(name)s`); nothing is ever formatted into the
+text. A query may declare `-- requires: notifications` so callers can skip it, with the
+reason, when an optional table is missing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from console.core.paths import sql_dir
+
+_META = re.compile(r"^--\s*([a-z_]+)\s*:\s*(.*)$")
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+class QueryFileError(ValueError):
+    """A malformed .sql file: names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    description: str
+    text: str
+    path: Path
+    meta: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        """The placeholders the text uses, in first-use order."""
+        seen: dict[str, None] = {}
+        for match in _PLACEHOLDER.finditer(self.text):
+            seen.setdefault(match.group(1), None)
+        return tuple(seen)
+
+    @property
+    def requires(self) -> tuple[str, ...]:
+        raw = self.meta.get("requires", "")
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+    def bind(self, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Check that every placeholder has a value; extra keys are an error too."""
+        params = dict(params or {})
+        missing = [p for p in self.params if p not in params]
+        if missing:
+            raise KeyError(f"query {self.name} needs parameters: {', '.join(missing)}")
+        extra = [p for p in params if p not in self.params]
+        if extra:
+            raise KeyError(f"query {self.name} does not take: {', '.join(extra)}")
+        return params
+
+
+def parse_query_file(name: str, path: Path) -> Query:
+    text = path.read_text(encoding="utf-8")
+    meta: dict[str, str] = {}
+    body: list[str] = []
+    in_header = True
+    for line in text.splitlines():
+        match = _META.match(line.strip()) if in_header else None
+        if match:
+            meta[match.group(1)] = match.group(2).strip()
+            continue
+        if in_header and not line.strip():
+            continue
+        in_header = False
+        body.append(line)
+    sql_text = "\n".join(body).strip().rstrip(";").strip()
+    if "description" not in meta:
+        raise QueryFileError(f"{path}: missing '-- description:' header line")
+    if not sql_text:
+        raise QueryFileError(f"{path}: no SQL after the header")
+    return Query(name=name, description=meta["description"], text=sql_text, path=path, meta=meta)
+
+
+@cache
+def catalogue() -> dict[str, Query]:
+    """Every named query shipped with the console, loaded once."""
+    root = sql_dir()
+    queries: dict[str, Query] = {}
+    for path in sorted(root.glob("*/*.sql")):
+        group = path.parent.name
+        if group == "schema":
+            continue
+        name = f"{group}/{path.stem}"
+        queries[name] = parse_query_file(name, path)
+    return queries
+
+
+def get(name: str) -> Query:
+    try:
+        return catalogue()[name]
+    except KeyError:
+        raise KeyError(f"no query named {name!r}") from None
+
+
+def group(prefix: str) -> list[Query]:
+    return [q for n, q in catalogue().items() if n.startswith(prefix + "/")]

@@ -1,0 +1,159 @@
+"""The open incident as the screens see it: its store, whether the schema is there, and the
+records the checklist makes (steps, previews, applied actions, notes).
+
+`IncidentStore` is synchronous, so every method here is called from a thread worker. When
+the `incident_console` schema is missing, nothing is opened (the store would quietly fall
+back to a local file nobody else sees); the screens say "run incident-console init", or,
+with `--allow-write`, offer to create it.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from console.core.config import Settings
+from console.core.db import DatabaseError, SessionLimits, connect_sync, translate
+from console.core.state import SCHEMA
+from console.incidents.incident import Incident, IncidentStore, TimelineEntry, init_state
+from console.incidents.postmortem import postmortem_markdown
+
+INIT_HELP = f"the {SCHEMA} schema is missing: run incident-console init"
+
+
+class IncidentDesk:
+    """One console's view of the current incident; safe to call from worker threads."""
+
+    def __init__(
+        self,
+        state_dsn: str | None,
+        *,
+        settings: Settings | None = None,
+        local_dir: Path | None = None,
+        limits: SessionLimits | None = None,
+        operator: str = "",
+        report_dir: Path | None = None,
+    ) -> None:
+        self.state_dsn = state_dsn
+        self.operator = operator
+        self.report_dir = report_dir or Path.cwd()
+        self.store = IncidentStore(state_dsn, local_dir=local_dir, limits=limits, settings=settings)
+        self.incident: Incident | None = None
+        self.problem = "" if state_dsn else "no state database configured (--dsn)"
+        self._lock = threading.Lock()
+
+    # -- the schema --
+
+    def schema_ready(self) -> bool:
+        """Whether the state schema exists; sets `problem` to what to do when it does not."""
+        if not self.state_dsn:
+            self.problem = "no state database configured (--dsn)"
+            return False
+        try:
+            with connect_sync(self.state_dsn, role="state") as conn:
+                row = conn.execute(
+                    "SELECT to_regclass(%s) IS NOT NULL AS ok", (f"{SCHEMA}.timeline",)
+                ).fetchone()
+        except DatabaseError as exc:
+            self.problem = f"state database: {exc.message}"
+            return False
+        ok = bool(row and row["ok"])
+        self.problem = "" if ok else INIT_HELP
+        return ok
+
+    def create_schema(self) -> None:
+        init_state(self.state_dsn)
+        self.problem = ""
+
+    # -- incidents --
+
+    def resume(self) -> Incident | None:
+        """The incident still open from an earlier session (shared through the database)."""
+        if self.schema_ready():
+            with self._lock:
+                self.incident = self.store.current_incident()
+        return self.incident
+
+    def open(self, title: str, severity: str, finding: Any = None) -> Incident:
+        if not self.schema_ready():
+            raise DatabaseError(self.problem)
+        with self._lock:
+            if finding is not None:
+                self.incident = self.store.open_from_finding(finding, self.operator)
+            else:
+                self.incident = self.store.open_incident(
+                    title, severity, self.operator, self.operator
+                )
+            return self.incident
+
+    def timeline(self) -> list[TimelineEntry]:
+        if self.incident is None:
+            return []
+        with self._lock:
+            return self.store.timeline(self.incident)
+
+    def escalation(self) -> tuple[str, ...]:
+        return self.store.escalation(self.incident) if self.incident else ()
+
+    # -- records (a no-op without an open incident) --
+
+    def note(self, text: str) -> TimelineEntry | None:
+        if self.incident is None:
+            raise DatabaseError("no incident is open: open one first (o)")
+        with self._lock:
+            return self.store.note(self.incident, self.operator, text)
+
+    def record_step(self, runbook: str, step: str, verdict: str, rows: int | None) -> None:
+        if self.incident is not None:
+            with self._lock:
+                self.store.record_step(
+                    self.incident,
+                    author=self.operator,
+                    runbook=runbook,
+                    step=step,
+                    verdict=verdict,
+                    rows=rows,
+                )
+
+    def record_plan(self, plan: Any) -> None:
+        if self.incident is not None:
+            with self._lock:
+                self.store.record_plan(self.incident, self.operator, plan)
+
+    def record_result(self, result: Any) -> None:
+        if self.incident is not None:
+            with self._lock:
+                self.store.record_result(self.incident, self.operator, result)
+
+    # -- the report --
+
+    def write_postmortem(self, now: datetime) -> Path:
+        """Write the postmortem draft of the open incident; returns where."""
+        if self.incident is None:
+            raise DatabaseError("no incident is open: nothing to write")
+        text = postmortem_markdown(self.incident, self.timeline())
+        slug = re.sub(r"[^a-z0-9]+", "-", self.incident.title.lower()).strip("-")[:40]
+        name = f"postmortem-{now:%Y%m%d-%H%M}-{slug or 'incident'}.md"
+        path = self.report_dir / name
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise DatabaseError(f"cannot write {path}: {exc.strerror or exc}") from None
+        return path
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for any failure of a desk call."""
+    if isinstance(exc, DatabaseError | ValueError):  # ValueError: InputError (a NUL…)
+        return str(exc)
+    try:
+        return str(translate(exc))
+    except Exception:
+        return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,92 @@
+"""Drill-down screens: the rows behind a panel row, loaded in a worker, Esc to go back."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from console.core.db import DatabaseError
+from screens.controllers.polling import describe_failure
+
+Loader = Callable[[], Awaitable[Sequence[Sequence[str]]]]
+
+
+def when(moment: datetime | None) -> str:
+    return moment.strftime("%m-%d %H:%M:%S") if moment else "—"
+
+
+class RowsScreen(ModalScreen[None]):
+    """A table of rows fetched once on open (events of an error, orders of a state)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "dismiss", "Close")]
+
+    def __init__(
+        self, title: str, columns: Sequence[str], load: Loader, *, limit: int | None = None
+    ) -> None:
+        super().__init__()
+        self.limit = limit
+        self.title_text = title
+        self.columns = tuple(columns)
+        self.load = load
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog drill") as box:
+            box.border_title = f"{self.title_text} (Esc to close)"
+            yield Static("loading…", id="drill-status")
+            table: DataTable[str] = DataTable(cursor_type="row", id="drill-table")
+            table.add_columns(*self.columns)
+            yield table
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        self.fetch()
+
+    @work(exclusive=True, exit_on_error=False, group="drilldown", description="drill-down")
+    async def fetch(self) -> None:
+        status = self.query_one("#drill-status", Static)
+        try:
+            rows = await self.load()
+        except DatabaseError as exc:
+            status.update(Text(f"! {exc}"))
+            return
+        except Exception as exc:  # a bug: shown here, where it happened; the app stays up
+            status.update(Text(f"! {describe_failure(exc)[1]}"))
+            return
+        table = self.query_one(DataTable)
+        table.clear()
+        for row in rows:
+            table.add_row(*row)
+        if not rows:
+            status.update("no rows match now")
+        elif self.limit is not None and len(rows) >= self.limit:
+            status.update(f"{len(rows)} rows (only the first {self.limit} are shown)")
+        else:
+            status.update(f"{len(rows)} rows")
+
+
+class TextScreen(ModalScreen[None]):
+    """Read-only details (a finding and its evidence)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "dismiss", "Close")]
+
+    def __init__(self, title: str, body: Text | str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.body = body
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog drill", id="text-body") as box:
+            box.border_title = f"{self.title_text} (Esc to close)"
+            yield Static(self.body)
+
+    def on_mount(self) -> None:
+        self.query_one("#text-body").focus()

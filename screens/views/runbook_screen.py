@@ -1,0 +1,319 @@
+"""One runbook: its steps with their status, the selected step's detail, and running it.
+
+Read-only steps (query/check/log) run in an async worker on the operator's connection,
+with a deadline; a `command` that changes state runs only after a typed confirmation;
+`manual` steps are ticked with Space and take a note; an `action` is previewed (`p`) in a
+thread worker and then goes to the confirm dialog, which alone can apply it. Every
+outcome is recorded on the open incident's timeline.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from console.core.db import DatabaseError
+from console.runbooks.model import ActionStep, AnyStep, CommandStep, ManualStep, Runbook
+from screens.controllers.polling import describe_failure
+from screens.dialogs.action_confirm import ActionConfirmScreen
+from screens.dialogs.confirm import ConfirmScreen
+from screens.dialogs.prompt import PromptScreen
+from screens.views.checklist_state import RUNNABLE_KINDS, StepState
+from screens.views.step_detail import about_runbook, cell, outcome, status_text, step_body
+from screens.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from screens.app import IncidentApp
+
+ABOUT = "__about__"
+ACTION_STATUS = {"applied": "ok", "nothing_to_do": "ok", "dry_run": "skipped"}
+
+
+class RunbookScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("r", "run", "Run step"),
+        Binding("space", "toggle_done", "Done"),
+        Binding("n", "note", "Note"),
+        Binding("p", "preview", "Preview"),
+        Binding("t", "app.timeline", "Timeline"),
+        Binding("question_mark", "app.help", "Help", key_display="?", show=False),
+    ]
+
+    def __init__(self, runbook: Runbook) -> None:
+        super().__init__()
+        self.runbook = runbook
+        self.confirmed: set[str] = set()
+
+    @property
+    def incident_app(self) -> IncidentApp:
+        return cast("IncidentApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        rb = self.runbook
+        head = f"{rb.priority + ' ' if rb.priority else ''}{rb.title}"
+        yield Static(Text(head, style="bold"), id="rb-title")
+        table: DataTable[Text | str] = DataTable(cursor_type="row", id="rb-steps")
+        table.add_columns("#", "Status", "Kind", "Step")
+        yield table
+        with VerticalScroll(id="rb-detail"):
+            # The outcome and its rows first: at 80x24 they are what the operator ran it for.
+            yield Static("", id="rb-outcome")
+            rows: DataTable[str] = DataTable(id="rb-rows", cursor_type="row")
+            rows.display = False
+            yield rows
+            yield Static("", id="rb-body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_steps()
+        table = self.query_one("#rb-steps", DataTable)
+        table.focus()
+        self.show_detail()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_steps()
+        self.show_detail()
+        self.incident_app.render_status()
+
+    # --- the step list and the detail ------------------------------------------------
+
+    def state(self, step: AnyStep) -> StepState:
+        return self.incident_app.checklists.state(self.runbook.id, step.id)
+
+    def refresh_steps(self) -> None:
+        table = self.query_one("#rb-steps", DataTable)
+        row = table.cursor_row
+        table.clear()
+        table.add_row("", "", "", Text("About this runbook", style="italic"), key=ABOUT)
+        for number, step in enumerate(self.runbook.steps, start=1):
+            state = self.state(step)
+            table.add_row(
+                str(number), status_text(state.status), step.kind, step.title, key=step.id
+            )
+        table.move_cursor(row=min(max(row, 0), table.row_count - 1), animate=False)
+
+    def selected(self) -> AnyStep | None:
+        table = self.query_one("#rb-steps", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return None if key in (None, ABOUT) else self.runbook.step(str(key))
+
+    def select(self, step_id: str) -> None:
+        ids = [s.id for s in self.runbook.steps]
+        self.query_one("#rb-steps", DataTable).move_cursor(row=ids.index(step_id) + 1)
+
+    def show_detail(self) -> None:
+        app = self.incident_app
+        step = self.selected()
+        body = self.query_one("#rb-body", Static)
+        line = self.query_one("#rb-outcome", Static)
+        rows = self.query_one("#rb-rows", DataTable)
+        if step is None:
+            body.update(about_runbook(self.runbook))
+            line.update("")
+            rows.display = False
+            return
+        body.update(step_body(step, app.settings, app.catalogue(), allow_write=app.allow_write))
+        state = self.state(step)
+        line.update(outcome(step, state, app.allow_write))
+        self._show_rows(state)
+
+    def _show_rows(self, state: StepState) -> None:
+        rows = self.query_one("#rb-rows", DataTable)
+        rows.clear(columns=True)
+        if state.plan is not None and state.result is None:
+            columns = tuple(state.plan.rows[0].keys()) if state.plan.rows else ()
+            data = [tuple(r.get(c) for c in columns) for r in state.plan.sample]
+        elif state.result is not None and state.result.columns:
+            columns = state.result.columns
+            data = [tuple(r.get(c) for c in columns) for r in state.result.rows[:200]]
+        else:
+            rows.display = False
+            return
+        rows.add_columns(*columns)
+        for values in data:
+            rows.add_row(*(cell(v) for v in values))
+        rows.display = bool(columns)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "rb-steps":
+            self.show_detail()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id != "rb-steps":
+            return
+        event.stop()
+        step = self.selected()
+        if isinstance(step, ManualStep):
+            self.action_toggle_done()
+        elif isinstance(step, ActionStep):
+            self.action_preview()
+        elif step is not None:
+            self.action_run()
+
+    # --- running ---------------------------------------------------------------------
+
+    def action_run(self) -> None:
+        step = self.selected()
+        if step is None:
+            return
+        if isinstance(step, CommandStep) and step.changes_state and step.id not in self.confirmed:
+            self._confirm_command(step)
+            return
+        if step.kind not in (*RUNNABLE_KINDS, "command"):
+            self.notify(
+                "Space ticks a manual step" if step.kind == "manual" else "p previews an action",
+                severity="warning",
+            )
+            return
+        self.start_step(step)
+
+    def start_step(self, step: AnyStep) -> None:
+        """Run on the app, not this screen: going back mid-run neither cancels the query
+        nor loses its result (it still lands in the checklist and on the timeline)."""
+        self.app.run_worker(
+            self.run_step(step),
+            group="step",
+            exit_on_error=False,
+            description=f"run step {step.id}",
+        )
+
+    def _confirm_command(self, step: CommandStep) -> None:
+        argv = self.incident_app.settings.service_commands.get(step.command)
+        shown = " ".join(argv) if argv else f"{step.command} (not configured)"
+        question = f"Run {shown}? It changes the state of the system."
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.confirmed.add(step.id)
+                self.start_step(step)
+
+        self.app.push_screen(
+            ConfirmScreen(question, step.id, expires_after=self.incident_app.confirm_expiry),
+            answered,
+        )
+
+    async def run_step(self, step: AnyStep) -> None:
+        app = self.incident_app
+        state = self.state(step)
+        state.status, state.result, state.verdict = "running", None, ""
+        self._refresh(step)
+        result = await app.run_step(step, frozenset(self.confirmed))
+        state.result, state.status, state.verdict = result, result.status, result.verdict
+        self._refresh(step)
+        rows = result.row_count if result.columns else None
+        app.record(lambda desk: desk.record_step(self.runbook.id, step.id, result.verdict, rows))
+
+    def _refresh(self, step: AnyStep) -> None:
+        if not self.is_attached:
+            return
+        self.refresh_steps()
+        if self.selected() is step:
+            self.show_detail()
+
+    # --- manual steps and notes ------------------------------------------------------
+
+    def action_toggle_done(self) -> None:
+        step = self.selected()
+        if not isinstance(step, ManualStep):
+            if step is not None:
+                self.notify("Only manual steps are ticked; r runs this one.", severity="warning")
+            return
+        state = self.state(step)
+        done = state.status != "done"
+        state.status = "done" if done else "pending"
+        state.verdict = "done" if done else ""
+        self._refresh(step)
+        verdict = f"done{': ' + state.note if state.note and done else ''}" if done else "undone"
+        self.incident_app.record(
+            lambda desk: desk.record_step(self.runbook.id, step.id, verdict, None)
+        )
+
+    def action_note(self) -> None:
+        step = self.selected()
+        if step is None:
+            return
+        state = self.state(step)
+
+        def save(text: str | None) -> None:
+            if text is None:
+                return
+            if "\x00" in text:
+                self.notify("A note cannot contain a NUL character.", severity="error")
+                return
+            state.note = text
+            self._refresh(step)
+            self.incident_app.record(
+                lambda desk: desk.record_step(self.runbook.id, step.id, f"note: {text}", None)
+            )
+
+        self.app.push_screen(
+            PromptScreen(f"Note on {step.title}", "What did you see or do?", value=state.note),
+            save,
+        )
+
+    # --- actions: preview, then the confirm dialog -----------------------------------
+
+    def action_preview(self) -> None:
+        step = self.selected()
+        if not isinstance(step, ActionStep):
+            if step is not None:
+                self.notify("p previews recovery actions only.", severity="warning")
+            return
+        if self._needs_pid(step):
+            self.app.push_screen(
+                PromptScreen(f"{step.title}: which pid?", "The pid of the session (see panel 7)."),
+                lambda pid: self.preview(step, {"pid": pid}) if pid else None,
+            )
+            return
+        self.preview(step, {})
+
+    @staticmethod
+    def _needs_pid(step: ActionStep) -> bool:
+        from console.recovery.actions import get_spec
+
+        return get_spec(step.action).kind == "backend" and "pid" not in step.params
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="preview", description="preview")
+    def preview(self, step: ActionStep, params: dict[str, Any]) -> None:
+        app = self.incident_app
+        state = self.state(step)
+        self.app.call_from_thread(self._set_verdict, step, "previewing…")
+        try:
+            plan = app.recovery.plan(step, app.settings, params)
+        except Exception as exc:  # shown on the step; the screen stays usable
+            said = str(exc) if isinstance(exc, DatabaseError) else describe_failure(exc)[1]
+            self.app.call_from_thread(self._set_verdict, step, f"preview failed: {said}")
+            return
+        state.plan, state.result = plan, None
+        app.record(lambda desk: desk.record_plan(plan))
+        self.app.call_from_thread(self._confirm_action, step, plan)
+
+    def _set_verdict(self, step: AnyStep, text: str) -> None:
+        self.state(step).verdict = text
+        self._refresh(step)
+
+    def _confirm_action(self, step: ActionStep, plan: Any) -> None:
+        self._set_verdict(step, f"preview: {plan.describe()}")
+
+        def done(result: Any) -> None:
+            if result is None:
+                return
+            state = self.state(step)
+            state.action_result = result
+            state.status = ACTION_STATUS.get(result.status, "fail")
+            state.verdict = f"{result.status}: {result.message} ({result.changed} changed)"
+            self._refresh(step)
+            self.incident_app.record(lambda desk: desk.record_result(result))
+
+        self.app.push_screen(ActionConfirmScreen(plan, self.incident_app), done)

@@ -1,0 +1,229 @@
+"""The incident timeline (`t`): open an incident, follow the guide's phase clock, add notes,
+see the escalation matrix, and write the postmortem draft (`w`).
+
+Every store call is a thread worker (the store is synchronous and may wait on the state
+database). A missing `incident_console` schema is explained — "run incident-console
+init" — and, in a console started with `--allow-write`, `i` creates it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from console.incidents.incident import TimelineEntry, escalation_level
+from screens.controllers.incident_desk import IncidentDesk, describe_error
+from screens.dialogs.prompt import PromptScreen
+from screens.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from screens.app import IncidentApp
+
+SEVERITY_PREFIXES = ("P0", "P1", "P2")
+
+
+def title_and_severity(text: str, default: str = "P1") -> tuple[str, str]:
+    """'P0 checkout down' -> ('checkout down', 'P0'); no prefix keeps the default."""
+    head, _, rest = text.strip().partition(" ")
+    if head.upper() in SEVERITY_PREFIXES and rest.strip():
+        return rest.strip(), head.upper()
+    return text.strip(), default
+
+
+def escalation_table(desk: IncidentDesk, now: Any, matrix: dict[str, tuple[str, ...]]) -> Table:
+    incident = desk.incident
+    table = Table(title="Escalation matrix", title_justify="left", expand=True, show_edge=False)
+    table.add_column("Issue type", no_wrap=True)
+    for level in (1, 2, 3):
+        table.add_column(f"Level {level}")
+    current = incident.issue_type if incident else None
+    level_now = escalation_level(incident.clock(now)) if incident else 0
+    for issue, people in matrix.items():
+        marker = "▶ " if issue == current else "  "
+        cells = [
+            f"[{who}]" if issue == current and i == level_now else who
+            for i, who in enumerate(people[:3], start=1)
+        ]
+        table.add_row(marker + issue, *cells, style="bold" if issue == current else "")
+    return table
+
+
+def resume_if_needed(desk: IncidentDesk) -> None:
+    """Pick up the incident another session (or an earlier run) left open."""
+    if desk.incident is None:
+        desk.resume()
+    else:
+        desk.schema_ready()
+
+
+class TimelineScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,t", "app.pop_screen", "Back"),
+        Binding("o", "open_incident", "Open incident"),
+        Binding("f", "open_from_finding", "Open from finding"),
+        Binding("n", "note", "Note"),
+        Binding("w", "write_report", "Write postmortem"),
+        Binding("i", "init_schema", "Create schema", show=False),
+        Binding("r", "reload", "Reload", show=False),
+        Binding("question_mark", "app.help", "Help", key_display="?", show=False),
+    ]
+
+    @property
+    def incident_app(self) -> IncidentApp:
+        return cast("IncidentApp", self.app)
+
+    @property
+    def desk(self) -> IncidentDesk:
+        return self.incident_app.desk
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield Static("", id="tl-head")
+        table: DataTable[str] = DataTable(id="tl-entries", cursor_type="row")
+        table.add_columns("Time", "+min", "Who", "Kind", "What")
+        yield table
+        yield Static("", id="tl-escalation")
+        yield Static("", id="tl-report")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        self.action_reload()
+
+    def on_screen_resume(self) -> None:
+        self.action_reload()
+
+    # --- loading and showing ---------------------------------------------------------
+
+    def action_reload(self) -> None:
+        self._call(resume_if_needed)
+
+    # Not exclusive: a reload (on resume) must not cancel the "open" queued just before it.
+    @work(thread=True, exit_on_error=False, group="timeline", description="timeline")
+    def _call(self, call: Callable[[IncidentDesk], Any], after: str = "") -> None:
+        """Run a desk call off the UI loop, then show the timeline (or what went wrong)."""
+        try:
+            call(self.desk)
+            entries = self.desk.timeline()
+            problem = ""
+        except Exception as exc:  # shown in place; the screen stays usable
+            entries, problem = self._safe_timeline(), describe_error(exc)
+        self.app.call_from_thread(self.show, entries, problem or self.desk.problem, after)
+
+    def _safe_timeline(self) -> list[TimelineEntry]:
+        try:
+            return self.desk.timeline()
+        except Exception:
+            return []
+
+    def show(self, entries: Sequence[TimelineEntry], problem: str = "", after: str = "") -> None:
+        if not self.is_attached:
+            return
+        app = self.incident_app
+        now = app.clock()
+        incident = self.desk.incident
+        head = self.query_one("#tl-head", Static)
+        if incident is None:
+            lines = ["No incident open. o opens one by hand; f opens one from the top finding."]
+        else:
+            clock = incident.clock(now)
+            lines = [
+                f"{incident.severity} {incident.title} — commander {incident.commander}, "
+                f"opened {incident.opened_at:%H:%M:%S} UTC by {incident.opened_by}",
+                f"Phase: {clock.describe()}",
+                "Tasks: " + "; ".join(clock.phase.tasks),
+            ]
+        text = Text("\n".join(lines))
+        if problem:
+            hint = " — or press i to create it now" if app.allow_write and "init" in problem else ""
+            text.append(f"\n! {problem}{hint}", style="bold")
+        head.update(text)
+        table = self.query_one(DataTable)
+        table.clear()
+        for entry in entries:
+            offset = int((entry.at - incident.opened_at).total_seconds() // 60) if incident else 0
+            table.add_row(
+                f"{entry.at:%H:%M:%S}", f"+{offset}", entry.author, entry.kind, entry.text
+            )
+        if entries:
+            table.move_cursor(row=len(entries) - 1, animate=False)
+        matrix = dict(app.settings.escalation)
+        self.query_one("#tl-escalation", Static).update(escalation_table(self.desk, now, matrix))
+        if after:
+            self.query_one("#tl-report", Static).update(Text(after, style="bold"))
+        app.render_status()
+
+    # --- keys ------------------------------------------------------------------------
+
+    def action_open_incident(self) -> None:
+        findings = self.incident_app.current_findings()
+        top = findings[0] if findings else None
+        default = top.severity if top is not None else "P1"
+
+        def opened(text: str | None) -> None:
+            if text:
+                title, severity = title_and_severity(text, default)
+                self._call(lambda desk: desk.open(title, severity))
+
+        self.app.push_screen(
+            PromptScreen(
+                "Open an incident",
+                f"A title; start with P0, P1 or P2 to set the severity (else {default}).",
+                value=top.title if top is not None else "",
+                max_length=500,
+            ),
+            opened,
+        )
+
+    def action_open_from_finding(self) -> None:
+        finding = self.incident_app.selected_finding()
+        if finding is None:
+            self.notify("No finding is firing: o opens an incident by hand.", severity="warning")
+            return
+        self._call(lambda desk: desk.open(finding.title, finding.severity, finding))
+
+    def action_note(self) -> None:
+        if self.desk.incident is None:
+            self.notify("No incident open: o opens one.", severity="warning")
+            return
+
+        def save(text: str | None) -> None:
+            if text:
+                self._call(lambda desk: desk.note(text))
+
+        self.app.push_screen(PromptScreen("Add a note", "What happened, what you did."), save)
+
+    def action_write_report(self) -> None:
+        if self.desk.incident is None:
+            self.notify("No incident open: nothing to write.", severity="warning")
+            return
+        now = self.incident_app.clock()
+        self._write(now)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="report", description="report")
+    def _write(self, now: Any) -> None:
+        try:
+            path = self.desk.write_postmortem(now)
+            said = f"Postmortem written to {path}"
+        except Exception as exc:
+            said = f"! postmortem not written: {describe_error(exc)}"
+        self.app.call_from_thread(self._reported, said)
+
+    def _reported(self, said: str) -> None:
+        if self.is_attached:
+            self.query_one("#tl-report", Static).update(Text(said, style="bold"))
+        self.notify(said)
+
+    def action_init_schema(self) -> None:
+        if not self.incident_app.allow_write:
+            self.notify("Read-only console: run incident-console init.", severity="warning")
+            return
+        self._call(lambda desk: desk.create_schema(), "schema incident_console created")

@@ -1,0 +1,180 @@
+"""The catalogue's files: every guide statement has a named, parameterised, explained query;
+every write has a preview twin that takes the same parameters; guide copies are verbatim."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from console.queries import catalogue as all_queries
+from console.queries import runner as catalogue
+
+GUIDE = Path(__file__).resolve().parents[3] / "shared" / "webhook-troubleshooting-guide.md"
+GUIDE_FALLBACK = Path("/work/shared/webhook-troubleshooting-guide.md")
+
+CATALOGUE_QUERIES = [
+    q for q in all_queries().values() if q.name.split("/")[0] in ("diagnostics", "recovery")
+]
+
+EXPECTED_DIAGNOSTICS = {
+    "recent_events",
+    "error_patterns",
+    "processing_performance",
+    "event_age_distribution",
+    "event_age_buckets",
+    "duplicate_events",
+    "race_conditions",
+    "connections_by_state",
+    "sessions",
+    "long_running_queries",
+    "idle_in_transaction",
+    "blocking_chains",
+    "locks_not_granted",
+    "slow_queries",
+    "order_state_transitions",
+    "stuck_orders",
+    "unknown_order_states",
+    "inconsistent_orders",
+    "paid_without_payment",
+    "volume_per_minute",
+    "suspicious_patterns",
+    "failed_signatures",
+    "processing_time_distribution",
+    "failed_events",
+    "dashboard_overview",
+    "dashboard_error_analysis",
+    "notification_failure_rate",
+    # added for the runbooks' verdicts and the unique-index action's verification
+    "error_rate",
+    "stalled_events",
+    "processing_p95_trend",
+    "connection_usage",
+    "server_settings",
+    "event_id_unique_index",
+}
+EXPECTED_WRITES = {
+    "reset_failed_events",
+    "delete_duplicate_events",
+    "reset_stuck_orders",
+    "fix_paid_without_payment",
+    "insert_missing_payments",
+    "create_event_id_unique_index",
+    "cancel_backend",
+    "terminate_backend",
+}
+
+
+def _stem(name: str) -> str:
+    return name.split("/", 1)[1]
+
+
+def test_the_catalogue_covers_the_guide_and_what_it_implies() -> None:
+    assert {_stem(q.name) for q in catalogue.diagnostics()} == EXPECTED_DIAGNOSTICS
+    assert {_stem(p.write.name) for p in catalogue.recovery_pairs()} == EXPECTED_WRITES
+    assert len(catalogue.previews()) == len(EXPECTED_WRITES)
+    assert len(catalogue.guide_queries()) >= 19
+
+
+@pytest.mark.parametrize("query", list(all_queries().values()), ids=lambda q: q.name)
+def test_every_file_has_a_description(query) -> None:
+    assert len(query.description) > 20
+
+
+GUIDE_GROUPS = ("diagnostics", "recovery", "guide")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [q for q in all_queries().values() if q.name.split("/")[0] in GUIDE_GROUPS],
+    ids=lambda q: q.name,
+)
+def test_every_guide_query_names_its_guide_section(query) -> None:
+    assert query.meta.get("source"), f"{query.name} does not say which guide section it serves"
+
+
+@pytest.mark.parametrize("query", CATALOGUE_QUERIES, ids=lambda q: q.name)
+def test_declared_params_match_placeholders_and_defaults(query) -> None:
+    declared = {p.strip() for p in query.meta.get("params", "").split(",") if p.strip()}
+    assert declared == set(query.params)
+    defaults = catalogue.default_params(query)
+    assert set(defaults) <= set(query.params)
+    # only the previewed keys and a chosen backend have no typical value
+    assert set(query.params) - set(defaults) <= {"ids", "pid"}
+
+
+@pytest.mark.parametrize("query", CATALOGUE_QUERIES, ids=lambda q: q.name)
+def test_no_value_is_formatted_into_the_sql(query) -> None:
+    text = query.text
+    assert not re.search(r"interval\s*'", text, re.I), "windows must be %(window)s::interval"
+    assert not re.search(r"\blimit\s+\d", text, re.I), "limits must be parameters"
+    assert not re.search(r"retry_count\s*[<>=]+\s*\d", text), "the retry limit is a parameter"
+    assert not re.search(r"\bNOT\s+IN\s*\(", text, re.I), "NOT IN breaks on NULLs"
+    assert not re.search(r"\{\w+\}", text), "no str.format placeholders"
+    assert "'aud'" not in text
+
+
+@pytest.mark.parametrize("pair", catalogue.recovery_pairs(), ids=lambda p: p.write.name)
+def test_each_write_takes_its_previews_parameters_plus_the_previewed_keys(pair) -> None:
+    write, preview = pair
+    key = catalogue.key_column(write)
+    assert key == catalogue.key_column(preview)
+    if key is None:  # CREATE INDEX CONCURRENTLY: the preview lists what would block it
+        assert not catalogue.runs_in_transaction(write)
+        assert set(write.params) == set(preview.params)
+        return
+    assert set(write.params) == set(preview.params) | {"ids"}
+    assert "= ANY(%(ids)s)" in write.text
+    assert re.search(r"\bRETURNING\b|^SELECT pid\b", write.text, re.M)
+    assert catalogue.runs_in_transaction(write)
+
+
+def test_corrections_are_explained_where_operators_read_them() -> None:
+    desc = {q.name: q.description for q in all_queries().values()}
+    assert "mean_exec_time" in desc["diagnostics/slow_queries"]
+    assert "13" in desc["diagnostics/slow_queries"]
+    assert catalogue.get_query("diagnostics/slow_queries").requires == ("pg_stat_statements",)
+    assert "current_database()" in desc["diagnostics/connections_by_state"]
+    assert "NOT IN" in desc["recovery/fix_paid_without_payment"]
+    assert "aud" in desc["recovery/insert_missing_payments"]
+    assert "retry limit" in desc["recovery/reset_failed_events"]
+    assert "processed copy" in desc["recovery/delete_duplicate_events"]
+    assert "updated_at" in desc["recovery/reset_stuck_orders"]
+    assert catalogue.get_query("diagnostics/notification_failure_rate").requires == (
+        "notifications",
+    )
+
+
+def _guide_text() -> str:
+    for path in (GUIDE, GUIDE_FALLBACK):
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    pytest.skip("the troubleshooting guide is not beside this checkout")
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.mark.parametrize("query", catalogue.guide_queries(), ids=lambda q: q.name)
+def test_guide_queries_are_verbatim_and_marked_for_bench_only(query) -> None:
+    assert query.description.endswith("(as written in the guide, for bench comparison only)")
+    assert query.params == ()
+    assert _squash(query.text) in _squash(_guide_text())
+    assert catalogue.guide_counterpart(query) is not None
+
+
+def test_run_query_refuses_writes_unknown_names_and_wrong_parameters() -> None:
+    with pytest.raises(catalogue.CatalogueError, match="recovery write"):
+        catalogue.run_query_sync(None, "recovery/reset_failed_events", {})  # type: ignore[arg-type]
+    with pytest.raises(catalogue.CatalogueError, match="no query named"):
+        catalogue.run_query_sync(None, "diagnostics/nope", {})  # type: ignore[arg-type]
+    with pytest.raises(catalogue.CatalogueError, match="needs parameters: window"):
+        catalogue.run_query_sync(None, "diagnostics/error_patterns", {})  # type: ignore[arg-type]
+    with pytest.raises(catalogue.CatalogueError, match="does not take: days"):
+        catalogue.run_query_sync(
+            None,  # type: ignore[arg-type]
+            "diagnostics/error_patterns",
+            {"window": "1 hour", "days": 3},
+        )
