@@ -12,15 +12,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import psycopg
 from psycopg import sql
 
+from console.core.jsonable import dumps
 from console.core.paths import sql_dir
 
 SCHEMA = "incident_console"
@@ -68,23 +66,8 @@ def ensure_schema(conn: psycopg.Connection[Any]) -> None:
         conn.execute(schema_sql())  # type: ignore[arg-type]
 
 
-def json_default(value: Any) -> Any:
-    """JSON for the values our rows hold: ids may be uuid or bigint, times are aware."""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if isinstance(value, UUID | Decimal):
-        return str(value)
-    if isinstance(value, bytes | memoryview):
-        return bytes(value).hex()
-    if isinstance(value, set | frozenset | tuple):
-        return list(value)
-    return str(value)
-
-
 def to_json(data: Mapping[str, Any]) -> str:
-    return json.dumps(data, default=json_default, ensure_ascii=False, sort_keys=True)
+    return dumps(data)
 
 
 def append_jsonl(path: Path, record: Mapping[str, Any]) -> None:

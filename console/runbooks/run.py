@@ -14,18 +14,16 @@ Nothing here raises for an expected problem: every outcome is a StepResult whose
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import time
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
 from typing import Any, Literal
 
 from console.checks.context import CheckContext
 from console.checks.result import CheckResult
 from console.core.config import Settings
 from console.core.db import read_only, translate
+from console.core.jsonable import jsonable
 from console.runbooks.model import (
     ActionStep,
     AnyStep,
@@ -105,27 +103,6 @@ class StepContext:
             allow_live=self.allow_live,
             http_timeout=self.http_timeout,
         )
-
-
-def jsonable(value: Any) -> Any:
-    """A cell as JSON: timestamps ISO, durations in seconds, decimals as numbers."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dt.timedelta):
-        return value.total_seconds()
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, bytes | memoryview):
-        return bytes(value).hex()
-    return str(value)
 
 
 def _result(step: AnyStep, status: StepStatus, verdict: str, **kwargs: Any) -> StepResult:

@@ -17,12 +17,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, is_dataclass
 from typing import Any
 
 import psycopg
 
 from console.core.config import Settings, load_settings
+from console.core.jsonable import jsonable
 from console.sim.embedded import EmbeddedPostgres
 from console.sim.schema import apply_monitored_schema
 
@@ -65,18 +65,6 @@ def errors_since(dsn: str, since_seconds: float) -> dict[str, int]:
             (since_seconds,),
         ).fetchall()
     return {str(message): int(count) for message, count in rows}
-
-
-def _jsonable(value: Any) -> Any:
-    if is_dataclass(value) and not isinstance(value, type):
-        return {k: _jsonable(v) for k, v in asdict(value).items()}
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, float):
-        return round(value, 3)
-    return value
 
 
 class DemoWorld:
@@ -248,10 +236,10 @@ def _headless(
     document = {
         "scenario": [name for name, _ in faults],
         "seconds": float(args.seconds),
-        "deliveries": _jsonable(stats),
+        "deliveries": jsonable(stats),
         "rows": row_counts(world.dsn),
         "errors_during_run": errors_since(world.dsn, float(args.seconds) + 1.0),
-        "history": _jsonable(world.summary),
+        "history": jsonable(world.summary),
         "elapsed_seconds": round(time.monotonic() - started, 2),
     }
     if args.json:

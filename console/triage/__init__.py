@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from console.core.jsonable import jsonable
 from console.metrics import panels
 from console.metrics.patterns import EVENT_TOO_OLD, RATE_LIMIT, SECURITY_GROUPS, SIGNATURE
 from console.metrics.snapshot import Snapshot
@@ -115,7 +116,7 @@ class Finding:
             "threshold": self.threshold,
             "runbook": self.runbook,
             "since": self.since.isoformat() if self.since else None,
-            "evidence": _jsonable(self.evidence),
+            "evidence": jsonable(self.evidence),
         }
 
 
@@ -523,18 +524,6 @@ DETECTORS: dict[str, Callable[[Snapshot, Mapping[str, float]], Finding | None]] 
 # --- incident-console check ------------------------------------------------------------
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, float) and value != value:  # NaN is not JSON
-        return None
-    return value
-
-
 def check_document(snapshot: Snapshot, findings: list[Finding]) -> dict[str, Any]:
     """The `check --json` document (DESIGN.md's contract keys, plus a few extras)."""
     return {
@@ -626,7 +615,7 @@ def check_command(args: argparse.Namespace) -> int:
         return 1
     findings = evaluate(snapshot, thresholds)
     if as_json:
-        print(json.dumps(_jsonable(check_document(snapshot, findings))))
+        print(json.dumps(jsonable(check_document(snapshot, findings))))
     else:
         print(_human(snapshot, findings))
     return 2 if findings else 0

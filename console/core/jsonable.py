@@ -1,0 +1,51 @@
+"""One conversion of the values our rows and results hold into JSON, used everywhere.
+
+Four converters used to disagree (a Decimal came out as a string in the state database and
+as a number in `run --json`); this is the one. Numbers stay numbers (a Decimal with no
+fraction becomes an int, else a float), NaN and infinities become null (they are not
+JSON), times are ISO 8601, durations are seconds, uuids and other scalars are strings,
+dataclasses become objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import uuid
+from collections.abc import Mapping
+from dataclasses import asdict, is_dataclass
+from decimal import Decimal
+from typing import Any
+
+
+def jsonable(value: Any) -> Any:
+    """`value` as plain JSON types (recursively)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return None
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return bytes(value).hex()
+    if is_dataclass(value) and not isinstance(value, type):
+        return jsonable(asdict(value))
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    return str(value)
+
+
+def dumps(data: Any, *, sort_keys: bool = True) -> str:
+    """Compact, stable JSON text (sorted keys, UTF-8 kept) of `data`."""
+    return json.dumps(jsonable(data), ensure_ascii=False, sort_keys=sort_keys)
