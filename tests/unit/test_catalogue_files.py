@@ -98,7 +98,7 @@ def test_every_guide_query_names_its_guide_section(query) -> None:
 def test_declared_params_match_placeholders_and_defaults(query) -> None:
     declared = {p.strip() for p in query.meta.get("params", "").split(",") if p.strip()}
     assert declared == set(query.params)
-    defaults = catalogue.default_params(query)
+    defaults = query.defaults
     assert set(defaults) <= set(query.params)
     # only the previewed keys and a chosen backend have no typical value
     assert set(query.params) - set(defaults) <= {"ids", "pid"}

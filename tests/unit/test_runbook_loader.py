@@ -8,6 +8,7 @@ import pytest
 from support.runbook_helpers import make_query, whole_catalogue
 
 from console.core.paths import runbooks_dir
+from console.runbooks.loader import load_runbook_file, load_runbooks
 from console.runbooks.model import (
     FINDING_IDS,
     ActionStep,
@@ -15,8 +16,6 @@ from console.runbooks.model import (
     ManualStep,
     QueryStep,
     RunbookError,
-    load_runbook_file,
-    load_runbooks,
     runbook_for_finding,
 )
 
@@ -272,7 +271,6 @@ def test_alerting_rules_are_tied_to_their_findings(runbooks: dict) -> None:
 
 def test_every_finding_names_a_runbook_that_exists() -> None:
     from console import triage
-    from console.runbooks.model import FINDING_IDS, load_runbooks
 
     runbooks = load_runbooks()
     for finding_id in FINDING_IDS:
