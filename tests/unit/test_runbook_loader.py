@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -277,3 +278,15 @@ def test_every_finding_names_a_runbook_that_exists() -> None:
         runbook_id = triage.runbook_for(finding_id)
         assert runbook_id in runbooks, f"{finding_id} points to missing runbook {runbook_id}"
         assert finding_id == runbook_id or finding_id in runbooks[runbook_id].findings
+
+
+def test_a_query_with_a_malformed_defaults_header_fails_the_runbook_that_uses_it(
+    tmp_path: Path,
+) -> None:
+    counting = CATALOGUE["diagnostics/t_count"]
+    broken = {counting.name: replace(counting, meta={**counting.meta, "defaults": "{oops"})}
+    with pytest.raises(RunbookError) as caught:
+        load_runbook_file(_write(tmp_path, GOOD), catalogue=broken)
+    text = str(caught.value)
+    assert text.startswith("broken.toml: step 1 (count): ")
+    assert "'-- defaults:' is not JSON" in text
