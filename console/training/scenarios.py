@@ -556,7 +556,7 @@ def get_scenario(name: str, *, seed: int | None = None) -> Scenario:
 def validate_scenarios(scenarios: list[Scenario] | None = None) -> list[str]:
     """Every problem in the table, one line each (empty: valid)."""
     from console.recovery.specs import ACTIONS
-    from console.runbooks.model import load_runbooks
+    from console.runbooks.loader import load_runbooks
     from console.sim.faults import FAULTS
     from console.training.services import SERVICE_COMMANDS
     from console.triage import GUIDE_ITEMS

@@ -32,7 +32,8 @@ from console.core.audit import AuditLog
 from console.core.config import Settings
 from console.metrics.collector import Collector
 from console.recovery import actions
-from console.runbooks.model import Runbook, load_runbooks, runbook_for_finding
+from console.runbooks.loader import load_runbooks
+from console.runbooks.model import Runbook, runbook_for_finding
 from console.sim.live import LiveSystem
 from console.training.checks import CheckResult, run_check
 from console.training.scenarios import Scenario
