@@ -14,7 +14,8 @@ from console.checks.signature import sign
 from console.sim.faults import FaultSet, set_fault_sync
 from console.sim.live import DEMO_WEBHOOK_SECRET, LiveSystem
 from console.sim.receiver import ReceiverConfig, WebhookReceiver
-from console.sim.traffic import TrafficConfig, TrafficGenerator, encode, make_event
+from console.sim.stripe_events import encode, make_event
+from console.sim.traffic import TrafficConfig, TrafficGenerator
 
 EVENT_TYPES = (
     "payment_intent.succeeded",

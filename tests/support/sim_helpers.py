@@ -10,7 +10,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from console.checks.signature import sign
-from console.sim.traffic import encode, make_event, stripe_id
+from console.sim.stripe_events import encode, make_event, stripe_id
 
 SECRET = "whsec_" + "5eed" * 8
 WRONG = "whsec_" + "bad0" * 8
