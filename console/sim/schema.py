@@ -7,6 +7,7 @@ from typing import Any, Literal
 import psycopg
 from psycopg import sql
 
+from console import queries
 from console.core.paths import sql_dir
 from console.core.schema_contract import RECOMMENDED_INDEXES
 
@@ -21,7 +22,8 @@ _ID_COLUMNS: dict[str, str] = {
 def _render(name: str, id_type: IdType) -> sql.Composed:
     if id_type not in _ID_COLUMNS:
         raise ValueError(f"id type must be bigint or uuid, got {id_type!r}")
-    text = (sql_dir() / "schema" / f"{name}.sql").read_text(encoding="utf-8")
+    path = sql_dir() / "schema" / f"{name}.sql"
+    text = queries.parse_query_file(f"schema/{name}", path).text  # the one header parser
     body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
     return sql.SQL(body).format(  # type: ignore[arg-type]
         id_column=sql.SQL(_ID_COLUMNS[id_type]), ref_type=sql.SQL(id_type)

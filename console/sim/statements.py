@@ -16,18 +16,18 @@ if TYPE_CHECKING:
     from psycopg import sql
 
 
-def text(name: str) -> Any:
+def text(name: str, /) -> Any:
     """The text of a statement without parameters (passed to execute as is)."""
     return queries.get(name).text
 
 
-def bound(name: str, **params: Any) -> tuple[Any, dict[str, Any]]:
+def bound(name: str, /, **params: Any) -> tuple[Any, dict[str, Any]]:
     """(text, params) for `conn.execute(*bound(...))`; a missing or extra name raises."""
     query = queries.get(name)
     return query.text, query.bind(params)
 
 
-def composed(name: str, **identifiers: str | tuple[str, ...]) -> sql.Composed:
+def composed(name: str, /, **identifiers: str | tuple[str, ...]) -> sql.Composed:
     """The statement with each `{key}` replaced by a quoted identifier (a name or a path)."""
     from psycopg import sql
 
