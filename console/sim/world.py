@@ -29,7 +29,6 @@ from typing import Any
 
 import psycopg
 
-from console import queries
 from console.core.db import SessionLimits, connect_sync, translate
 from console.sim import statements
 
@@ -131,8 +130,12 @@ def _seed_value(seed: int) -> float:
 
 
 def _run(conn: psycopg.Connection[Any], name: str, params: dict[str, Any] | None = None) -> int:
-    query = queries.get(name)
-    cur = conn.execute(query.text, query.bind(params) if query.params else None)
+    """Run one generator step; the number of rows it wrote."""
+    cur = (
+        conn.execute(*statements.bound(name, **params))
+        if params
+        else conn.execute(statements.text(name))
+    )
     return cur.rowcount
 
 
