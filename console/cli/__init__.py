@@ -105,6 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     _common(serve, json=False)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+
+    from console.cli.incident_args import add_incident_parser
+
+    add_incident_parser(sub)
     return parser
 
 
@@ -143,6 +147,7 @@ HANDLERS: dict[str | None, Handler] = {
     "train": _lazy("console.cli.train", "train_command"),
     "init": _lazy("console.incidents.incident", "init_command"),
     "serve": _lazy("screens.serve", "serve_command"),
+    "incident": _lazy("console.cli.incident", "incident_command"),
     None: _lazy("screens.app", "dashboard_command"),
 }
 

@@ -1,0 +1,3 @@
+-- description: One incident by id
+-- params: id
+SELECT * FROM incident_console.incidents WHERE id = %(id)s
