@@ -49,7 +49,7 @@ def environment(dsn: str, user: str, state_dir: Path) -> dict[str, str]:
         }
     )
     env.pop("INCIDENT_CONSOLE_STATE_DSN", None)
-    env.pop("INCIDENT_CONSOLE_CONFIG", None)
+    env["INCIDENT_CONSOLE_CONFIG"] = os.devnull  # never the user's own config
     return env
 
 
