@@ -136,7 +136,7 @@ HANDLERS: dict[str | None, Handler] = {
     "demo": _lazy("console.cli.demo", "demo_command"),
     "fault": _lazy("console.cli.fault", "fault_command"),
     "doctor": _lazy("console.doctor", "doctor_command"),
-    "check": _lazy("console.triage", "check_command"),
+    "check": _lazy("console.cli.check", "check_command"),
     "bench": _lazy("console.bench", "bench_command"),
     "runbooks": _lazy("console.cli.runbooks", "runbooks_command"),
     "run": _lazy("console.cli.run", "run_command"),
