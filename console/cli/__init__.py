@@ -141,7 +141,7 @@ HANDLERS: dict[str | None, Handler] = {
     "runbooks": _lazy("console.cli.runbooks", "runbooks_command"),
     "run": _lazy("console.cli.run", "run_command"),
     "train": _lazy("console.cli.train", "train_command"),
-    "init": _lazy("console.incidents.incident", "init_command"),
+    "init": _lazy("console.cli.init", "init_command"),
     "serve": _lazy("screens.serve", "serve_command"),
     None: _lazy("screens.app", "dashboard_command"),
 }
