@@ -37,6 +37,8 @@ class GroupAgg:
 
 @dataclass
 class ErrorPart:
+    """Errors by (group, event type) in one minute, and when each group was first/last seen."""
+
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)  # (group, type)
     first: dict[str, datetime] = field(default_factory=dict)
     last: dict[str, datetime] = field(default_factory=dict)
