@@ -19,7 +19,7 @@ from console.cli import EXIT_ERROR, EXIT_OK, load_settings_from
 from console.core.db import DatabaseError
 from console.core.jsonable import jsonable
 from console.core.state import InputError
-from console.incidents.incident import Incident
+from console.incidents.model import Incident
 from console.incidents.presence import Identity
 from console.incidents.session import (
     RECONNECT_PUSH_HINT,
@@ -76,11 +76,7 @@ def top_finding(settings: Any) -> Any:
 
     from console.core.db import require_dsn
     from console.triage import evaluate, resolve_thresholds
-
-    try:
-        from console.triage.check import one_shot  # type: ignore[import-not-found]
-    except ImportError:
-        from console.triage import one_shot  # type: ignore[attr-defined,no-redef]
+    from console.triage.check import one_shot
 
     snapshot = asyncio.run(one_shot(require_dsn(settings.database_url), settings))
     findings = evaluate(snapshot, resolve_thresholds(settings.thresholds))

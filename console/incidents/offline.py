@@ -14,8 +14,8 @@ import os
 from pathlib import Path
 
 from console.core.jsonable import dumps
-from console.incidents.incident import Incident
-from console.incidents.incident import _incident_from as incident_from_record
+from console.incidents.model import Incident
+from console.incidents.model import incident_from as incident_from_record
 
 CACHE_FILE = "current-incident.json"
 

@@ -16,7 +16,7 @@ import psycopg
 from console.core.db import DatabaseError
 from console.core.state import InputError, check_text
 from console.incidents import live_sql
-from console.incidents.incident import Incident
+from console.incidents.model import Incident
 
 COMMANDER = "commander"
 OPERATOR = "operator"

@@ -22,11 +22,12 @@ import psycopg
 from console.core.audit import AuditLog
 from console.core.db import DatabaseError, SessionLimits, connect_sync, translate
 from console.core.jsonable import dumps
-from console.core.state import InputError, jsonl_lock
+from console.core.state import InputError
 from console.incidents import approvals, claims, live_sql, presence, roles
-from console.incidents.incident import Incident, IncidentStore, TimelineEntry
 from console.incidents.live import LiveEntry
+from console.incidents.model import Incident, TimelineEntry
 from console.incidents.offline import IncidentCache
+from console.incidents.store import IncidentStore
 
 RECONNECT_PUSH_HINT = "saved locally; it is pushed to the state database when it is back"
 
@@ -109,10 +110,9 @@ class SharedIncident:
 
     def push_local(self) -> int:
         """Push what was written locally while the database was down (idempotent: ids are
-        made on the client); the lock keeps a concurrent append from being lost."""
+        made on the client; the store holds the file's lock while it pushes)."""
         try:
-            with jsonl_lock(self.store.fallback_path):
-                return self.store.sync()
+            return self.store.sync()
         except (psycopg.Error, DatabaseError) as exc:
             self.offline = translate(exc).message
             return 0

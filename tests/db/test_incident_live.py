@@ -15,11 +15,11 @@ from support.live_helpers import wait_for
 from console.core.db import connect_sync
 from console.core.state import ensure_schema
 from console.incidents import approvals
-from console.incidents.incident import IncidentStore
 from console.incidents.live import Changed, Follower, Link, LiveEntry, LiveEvent, follow_in_thread
 from console.incidents.presence import Heartbeat, Identity
 from console.incidents.roles import NotAllowed
 from console.incidents.session import SharedIncident
+from console.incidents.store import IncidentStore
 from tests.conftest import TestDatabase
 
 
