@@ -191,6 +191,12 @@ def decide(
     )
 
 
+def withdraw(conn: psycopg.Connection[Any], approval_id: uuid.UUID, who: str) -> Approval | None:
+    """The requester takes back a request still pending (they cancelled the write)."""
+    row = live_sql.one(conn, "withdraw_approval", {"id": approval_id, "requested_by": who})
+    return Approval.from_row({**row, "expired": False}) if row else None
+
+
 def usable(
     approval: Approval | None, action_id: str, params: Mapping[str, Any], row_count: int
 ) -> str:

@@ -9,7 +9,8 @@ order, so `seq > last` misses nothing and shows nothing twice, across reconnects
 Hints can be lost (a half-open TCP connection, a transaction-mode pooler that does not
 pass LISTEN through), so the follower reads anyway every `poll_seconds`; and right after
 connecting it sends itself a probe: not heard back within `probe_seconds`, it polls
-every `fallback_poll_seconds` instead of waiting for hints. When the state database goes
+every `fallback_poll_seconds` instead of waiting for hints (`listen=False` polls from the
+start, for a state database known to sit behind such a pooler). When the state database goes
 away it says so (`Link`), retries with backoff, and on reconnect runs `on_connect` (the
 console pushes its local fallback there) before it catches up.
 """
@@ -151,8 +152,10 @@ class Follower:
         probe_seconds: float = 2.0,
         backoff: Backoff | None = None,
         on_connect: Callable[[], None] | None = None,
+        listen: bool = True,
     ) -> None:
         self.dsn = dsn
+        self.listen = listen
         self.incident_id = incident_id
         self.last_seq = after
         self.limits = limits or SessionLimits()
@@ -199,11 +202,14 @@ class Follower:
     ) -> None:
         """LISTEN first, then catch up: an entry committed in between is both hinted and read,
         and `seq > last` keeps it single."""
-        live_sql.execute(conn, "listen")
-        self._probe = f"probe:{uuid.uuid4()}"
-        live_sql.execute(conn, "probe", {"payload": json.dumps({"table": self._probe})})
         heard = False
         deadline = time.monotonic() + self.probe_seconds
+        if self.listen:
+            live_sql.execute(conn, "listen")
+            self._probe = f"probe:{uuid.uuid4()}"
+            live_sql.execute(conn, "probe", {"payload": json.dumps({"table": self._probe})})
+        else:
+            deadline = 0.0
         while not heard and not stop.is_set() and time.monotonic() < deadline:
             for note in conn.notifies(timeout=max(0.0, deadline - time.monotonic())):
                 if self._hint(note.payload, emit) == "probe":

@@ -338,3 +338,37 @@ def test_the_store_writes_of_other_modules_reach_followers_too(
     stop.set()
     thread.join(5)
     store.close()
+
+
+def test_a_follower_that_cannot_listen_polls_and_still_sees_every_entry(
+    state: TestDatabase, tmp_path: Path
+) -> None:
+    """Behind a transaction-mode pooler LISTEN is not passed through: polling instead."""
+    alice = person(state, tmp_path, "alice")
+    incident, _ = alice.open("t", "P1")
+    seen = Seen()
+    follower = Follower(state.dsn, incident_id=incident.id, listen=False)
+    thread, stop = follow_in_thread(follower, seen)
+    wait_for(lambda: seen.links(), 10, "the follower to connect")
+    assert seen.links()[0].mode == "poll"
+    for n in range(3):
+        alice.note(f"polled {n}")
+    wait_for(lambda: len(seen.texts()) == 3, 3, "the notes, by polling")
+    assert seen.texts() == ["polled 0", "polled 1", "polled 2"]
+    stop.set()
+    thread.join(5)
+    alice.close()
+
+
+def test_the_requester_can_withdraw_a_waiting_request(state: TestDatabase, tmp_path: Path) -> None:
+    alice, bob = person(state, tmp_path, "alice"), person(state, tmp_path, "bob")
+    incident, _ = alice.open("t", "P1")
+    asked = _ask(bob, incident)
+    assert approvals.withdraw(alice.db(), asked.id, "alice") is None  # not hers
+    withdrawn = approvals.withdraw(bob.db(), asked.id, "bob")
+    assert withdrawn is not None and withdrawn.status == "withdrawn"
+    with pytest.raises(NotAllowed, match="already withdrawn"):
+        alice.decide(asked.id, approve=True)
+    assert alice.pending_approval(incident) is None
+    alice.close()
+    bob.close()
