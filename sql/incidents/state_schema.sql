@@ -1,0 +1,4 @@
+-- description: Whether the incident state schema is there (its timeline table), checked before an incident is opened or resumed
+-- params: table
+-- defaults: {"table": "incident_console.timeline"}
+SELECT to_regclass(%(table)s) IS NOT NULL AS ok
