@@ -57,6 +57,7 @@ from screens.views.dashboard import PANELS, DashboardScreen, dashboard_keys
 
 if TYPE_CHECKING:
     from screens.controllers.incident_desk import IncidentDesk
+    from screens.controllers.recovery import Recovery
 
 Clock = Callable[[], datetime]
 
@@ -211,6 +212,12 @@ class IncidentApp(App[int]):
     @property
     def desk(self) -> IncidentDesk:
         return self.incident_controller.desk
+
+    @property
+    def recovery(self) -> Recovery:
+        """The recovery path, built on first use (the dashboard's backend signals look
+        for it here)."""
+        return self.recovery_controller.path
 
     def incident_clock(self, now: datetime) -> str:
         """The status bar's incident text (training adds its own clock in front)."""
