@@ -2,7 +2,7 @@
 
 The desk (screens) asks whether the state schema exists before it opens or resumes an
 incident: when it is missing the store would quietly fall back to a local file nobody
-else sees. The SQL lives in `sql/incidents/`, run through the one query runner.
+else sees. The SQL lives in `sql/state/`, run through the one query runner.
 """
 
 from __future__ import annotations
@@ -16,5 +16,5 @@ def state_schema_ready(state_dsn: str) -> bool:
     """Whether `incident_console.timeline` exists; raises a DatabaseError when the state
     database cannot be read."""
     with connect_sync(state_dsn, role="state") as conn:
-        rows = run_query_sync(conn, "incidents/state_schema", {"table": f"{SCHEMA}.timeline"})
+        rows = run_query_sync(conn, "state/schema_ready", {"table": f"{SCHEMA}.timeline"})
     return any(bool(row["ok"]) for row in rows)
