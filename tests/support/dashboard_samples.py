@@ -22,7 +22,8 @@ from console.metrics.snapshot import (
     StuckOrders,
 )
 from screens.app import IncidentApp
-from screens.controllers.source import LocalFinding, StaticSource
+from screens.controllers.source import StaticSource
+from screens.findings import LocalFinding
 
 NOW = datetime(2026, 11, 28, 3, 0, 0, tzinfo=UTC)
 TAKEN = NOW - timedelta(seconds=2)
