@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from console.cli import EXIT_ERROR, EXIT_OK, load_settings_from
-from console.core.db import DatabaseError
+from console.core.db import DatabaseError, SessionLimits
 from console.core.jsonable import jsonable
 from console.core.state import InputError
 from console.incidents.model import Incident
@@ -31,9 +31,12 @@ from console.incidents.session import (
 
 
 def open_session(args: argparse.Namespace, via: str = "cli") -> tuple[SharedIncident, Any]:
+    from console.core.audit import AuditLog
+
     settings = load_settings_from(args)
     dsn = settings.state_database_url or settings.database_url
-    session = SharedIncident(dsn, Identity.here(via=via), settings=settings)
+    audit = AuditLog(dsn, limits=SessionLimits.from_settings(settings))
+    session = SharedIncident(dsn, Identity.here(via=via), settings=settings, audit=audit)
     return session, settings
 
 
@@ -262,3 +265,6 @@ def incident_command(args: argparse.Namespace) -> int:
         return _fail(args, str(exc))
     finally:
         session.close()
+        close_audit = getattr(session.audit, "close", None)
+        if close_audit is not None:
+            close_audit()

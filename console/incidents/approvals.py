@@ -17,11 +17,10 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 
-from console.core.audit import AuditLog
 from console.core.state import InputError, check_text, to_json
 from console.incidents import live_sql
 from console.incidents.roles import NotAllowed
@@ -119,9 +118,10 @@ def request(
     reason: str,
     requested_by: str,
     ttl_seconds: float = TTL_SECONDS,
+    plan_id: str = "",
 ) -> Approval:
     check_text(reason, "reason")
-    preview = {"count": row_count, "sample": list(sample[:SAMPLE_ROWS])}
+    preview = {"count": row_count, "sample": list(sample[:SAMPLE_ROWS]), "plan_id": plan_id}
     row = live_sql.one(
         conn,
         "request_approval",
@@ -197,6 +197,11 @@ def withdraw(conn: psycopg.Connection[Any], approval_id: uuid.UUID, who: str) ->
     return Approval.from_row({**row, "expired": False}) if row else None
 
 
+def matches(approval: Approval, action_id: str, params: Mapping[str, Any]) -> bool:
+    """Whether the request is for this write (same action, same parameters)."""
+    return approval.action_id == action_id and _canonical(approval.params) == _canonical(params)
+
+
 def usable(
     approval: Approval | None, action_id: str, params: Mapping[str, Any], row_count: int
 ) -> str:
@@ -210,7 +215,7 @@ def usable(
         return f"the request is {approval.status}, not approved"
     if approval.expired:
         return "the approval expired; preview again and ask again"
-    if _canonical(approval.params) != _canonical(params):
+    if not matches(approval, action_id, params):
         return "the parameters differ from the approved ones"
     if row_count > approval.row_count:
         return f"{row_count:,} rows now, more than the {approval.row_count:,} approved"
@@ -224,8 +229,30 @@ def spend(conn: psycopg.Connection[Any], approval_id: uuid.UUID, action_id: str)
     )
 
 
-def audit(log: AuditLog, approval: Approval, phase: str, operator: str) -> None:
-    """One audit record per request and decision (state database and local JSONL)."""
+def restore(conn: psycopg.Connection[Any], approval_id: uuid.UUID) -> bool:
+    """Un-spend an approval whose apply was refused before it wrote anything."""
+    return live_sql.one(conn, "restore_approval", {"id": approval_id}) is not None
+
+
+class AuditSink(Protocol):
+    """The audit log (console's AuditLog: state database and local JSONL). Passed in by the
+    caller, so the rule does not depend on where recovery keeps its log."""
+
+    def write(
+        self,
+        *,
+        run_id: uuid.UUID,
+        phase: str,
+        action_id: str,
+        operator: str,
+        incident_id: uuid.UUID | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> Any: ...
+
+
+def audit(log: AuditSink, approval: Approval, phase: str, operator: str) -> None:
+    """One audit record per request and decision; raises (the log's AuditUnavailable)
+    when it can be written nowhere."""
     log.write(
         run_id=approval.id,
         phase=phase,

@@ -19,7 +19,6 @@ from typing import Any
 
 import psycopg
 
-from console.core.audit import AuditLog
 from console.core.db import DatabaseError, SessionLimits, connect_sync, translate
 from console.core.jsonable import dumps
 from console.core.state import InputError
@@ -75,16 +74,16 @@ class SharedIncident:
         local_dir: Path | None = None,
         limits: SessionLimits | None = None,
         settings: Any = None,
-        audit: AuditLog | None = None,
+        audit: approvals.AuditSink | None = None,
     ) -> None:
         self.state_dsn = state_dsn
         self.identity = identity
         self.limits = limits or SessionLimits()
         self.store = IncidentStore(state_dsn, local_dir=local_dir, limits=limits, settings=settings)
         self.cache = IncidentCache(self.store.local_dir)
-        self.audit = audit or AuditLog(
-            state_dsn, local_dir=self.store.local_dir, limits=self.limits
-        )
+        # Where requests and decisions of the two-person rule are audited; the caller gives
+        # the console's audit log (without one, the rule's requests and decisions refuse).
+        self.audit = audit
         self._conn: psycopg.Connection[Any] | None = None
         self.offline = ""
 
@@ -104,7 +103,6 @@ class SharedIncident:
             self._conn.close()
             self._conn = None
         self.store.close()
-        self.audit.close()
 
     # -- the incident --
 
@@ -292,8 +290,10 @@ class SharedIncident:
         sample: Sequence[Mapping[str, Any]],
         why: str,
         reason: str = "",
+        plan_id: str = "",
     ) -> approvals.Approval:
         roles.require_runner(incident, self.who, self.role(incident), "run recovery actions")
+        sink = self._audit()
         asked = approvals.request(
             self.db(),
             incident_id=incident.id,
@@ -304,8 +304,9 @@ class SharedIncident:
             why=why,
             reason=reason,
             requested_by=self.who,
+            plan_id=plan_id,
         )
-        approvals.audit(self.audit, asked, "approval_requested", self.who)
+        approvals.audit(sink, asked, "approval_requested", self.who)
         self.store.add_entry(
             incident,
             "approval",
@@ -321,6 +322,7 @@ class SharedIncident:
     ) -> approvals.Approval:
         incident = self.require_current()
         roles.require_runner(incident, self.who, self.role(incident), "approve actions")
+        sink = self._audit()
         decided = approvals.decide(
             self.db(),
             approval_id,
@@ -330,7 +332,7 @@ class SharedIncident:
             commander=incident.commander,
         )
         approvals.audit(
-            self.audit, decided, "approval_granted" if approve else "approval_refused", self.who
+            sink, decided, "approval_granted" if approve else "approval_refused", self.who
         )
         verb = "approved" if approve else "refused"
         self.store.add_entry(
@@ -342,6 +344,13 @@ class SharedIncident:
             {"approval": str(decided.id), "status": decided.status, "action_id": decided.action_id},
         )
         return decided
+
+    def _audit(self) -> approvals.AuditSink:
+        if self.audit is None:
+            raise DatabaseError(
+                "the two-person rule needs the audit log, and none was given", "a bug: report it"
+            )
+        return self.audit
 
     def pending_approval(self, incident: Incident) -> approvals.Approval | None:
         """The oldest request still waiting (what `incident approve` decides by default)."""

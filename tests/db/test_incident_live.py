@@ -12,6 +12,7 @@ import psycopg
 import pytest
 from support.live_helpers import wait_for
 
+from console.core.audit import AuditLog
 from console.core.db import connect_sync
 from console.core.state import ensure_schema
 from console.incidents import approvals
@@ -31,7 +32,10 @@ def state(db: TestDatabase) -> TestDatabase:
 
 
 def person(state: TestDatabase, tmp_path: Path, who: str) -> SharedIncident:
-    return SharedIncident(state.dsn, Identity(who=who, host="test"), local_dir=tmp_path / who)
+    audit = AuditLog(state.dsn, local_dir=tmp_path / who)
+    return SharedIncident(
+        state.dsn, Identity(who=who, host="test"), local_dir=tmp_path / who, audit=audit
+    )
 
 
 class Seen:
@@ -370,5 +374,49 @@ def test_the_requester_can_withdraw_a_waiting_request(state: TestDatabase, tmp_p
     with pytest.raises(NotAllowed, match="already withdrawn"):
         alice.decide(asked.id, approve=True)
     assert alice.pending_approval(incident) is None
+    alice.close()
+    bob.close()
+
+
+def test_the_rule_at_apply_asks_waits_then_spends_the_approval_once(
+    state: TestDatabase, tmp_path: Path
+) -> None:
+    from console.incidents.two_person import ApprovalPending, ApprovalRefused, TwoPersonRule
+
+    alice, bob = person(state, tmp_path, "alice"), person(state, tmp_path, "bob")
+    incident, _ = alice.open("t", "P1")
+    rule = TwoPersonRule(bob)
+    write = {
+        "action_id": "reset_failed_events",
+        "params": {"window": "1 hour"},
+        "row_count": 2_345,
+        "sample": [{"id": 1}],
+        "plan_id": "plan-1",
+    }
+    assert rule.before_apply(None, **write) is None  # no incident: nobody to ask
+    assert rule.before_apply(incident, **{**write, "row_count": 12}) is None  # small
+    with pytest.raises(ApprovalPending, match=r"asked the commander \(alice\)"):
+        rule.before_apply(incident, **write)
+    with pytest.raises(ApprovalPending, match="waiting for a second person"):
+        rule.before_apply(incident, **write)
+    waiting = alice.pending_approval(incident)
+    assert waiting is not None and waiting.requested_by == "bob"
+    alice.decide(waiting.id, approve=True)
+    spent = rule.before_apply(incident, **{**write, "row_count": 2_000})  # fewer rows: fine
+    assert spent is not None and spent.id == waiting.id
+    rule.after_refusal(spent)  # the apply was refused before writing: still good
+    assert rule.before_apply(incident, **write) is not None
+    with pytest.raises(ApprovalPending, match="asked the commander"):  # used up: ask again
+        rule.before_apply(incident, **write)
+    again = alice.pending_approval(incident)
+    assert again is not None
+    alice.decide(again.id, approve=False, note="not during the sale")
+    with pytest.raises(ApprovalRefused, match=r"alice refused .*not during the sale"):
+        rule.before_apply(incident, **write)
+    with pytest.raises(ApprovalPending, match="asked"):  # a new preview may ask anew
+        rule.before_apply(incident, **{**write, "plan_id": "plan-2"})
+    terminate = {**write, "action_id": "terminate_backend", "row_count": 1, "params": {"pid": 7}}
+    with pytest.raises(ApprovalPending, match="terminates a database session"):
+        rule.before_apply(incident, **terminate)
     alice.close()
     bob.close()

@@ -19,6 +19,7 @@ import pytest
 from support.live_helpers import FollowerProcess, Person, latency_summary, wait_for
 from support.metrics_testkit import add_events
 
+from console.core.audit import AuditLog
 from console.core.state import ensure_schema
 from console.incidents.presence import Identity
 from console.incidents.session import SharedIncident
@@ -78,7 +79,10 @@ def test_headless_verbs_lead_roles_approve_and_close(state: TestDatabase, tmp_pa
     assert bob.json("role", "carol", "observer")["changed"]
     assert carol.json("show")["role"] == "observer"
     # a request from alice (now an operator) for bob, the commander, to decide
-    session = SharedIncident(state.dsn, Identity(who="alice"), local_dir=alice.state_dir)
+    audit = AuditLog(state.dsn, local_dir=alice.state_dir)
+    session = SharedIncident(
+        state.dsn, Identity(who="alice"), local_dir=alice.state_dir, audit=audit
+    )
     current = session.require_current()
     asked = session.request_approval(
         current,
@@ -89,6 +93,7 @@ def test_headless_verbs_lead_roles_approve_and_close(state: TestDatabase, tmp_pa
         why="5,000 rows, over the two-person threshold of 1,000",
     )
     session.close()
+    audit.close()
     shown = bob.json("show")
     assert [(a["id"], a["status"]) for a in shown["approvals"]] == [(str(asked.id), "pending")]
     assert shown["approvals"][0]["sample"] == [{"id": 1}]
