@@ -11,7 +11,8 @@ incident there is no commander to ask, and the rule does not apply.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,3 +97,28 @@ class TwoPersonRule:
         """The apply wrote nothing: the approval is still good for the retry."""
         if approval is not None:
             approvals.restore(self.session.db(), approval.id)
+
+
+@contextmanager
+def guarded_apply(
+    rule: TwoPersonRule | None, incident: Incident | None, plan: Any, reason: str = ""
+) -> Iterator[approvals.Approval | None]:
+    """Around an apply of `plan` (a console.recovery Plan): the rule first; the approval
+    given back if the apply is refused (a DatabaseError: nothing was written)."""
+    if rule is None:
+        yield None
+        return
+    approval = rule.before_apply(
+        incident,
+        action_id=plan.action_id,
+        params=dict(plan.params),
+        row_count=plan.count,
+        sample=list(plan.sample),
+        plan_id=str(plan.plan_id),
+        reason=reason,
+    )
+    try:
+        yield approval
+    except DatabaseError:
+        rule.after_refusal(approval)
+        raise

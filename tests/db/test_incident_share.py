@@ -230,3 +230,53 @@ def test_the_state_database_restarting_mid_incident(
         assert f.texts() == expected
         assert len(set(f.ids())) == len(f.ids())
         assert f.stop() == 0
+
+
+def test_a_big_write_waits_for_the_commanders_approval(state: TestDatabase, tmp_path: Path) -> None:
+    """`run --apply` during a shared incident: over 1,000 rows, a second person decides."""
+    with state.connect() as conn:
+        conn.execute(
+            "INSERT INTO webhook_events (event_id, event_type, created_at)"
+            " SELECT 'evt_dup_' || g, 'payment_intent.succeeded', now() - interval '1 minute'"
+            " FROM generate_series(1, 1001) AS g, generate_series(1, 2)"
+        )
+    alice, bob = Person("alice", state.dsn, tmp_path), Person("bob", state.dsn, tmp_path)
+    alice.json("open", "--title", "duplicate events")
+    base = ("run", "issue_idempotency", "--apply", "cleanup", "--json")
+    preview = json.loads(bob.console(*base, check=False).stdout)
+    assert preview["preview"]["count"] == 1001
+
+    def events() -> int:
+        with state.connect() as conn:
+            return int(conn.execute("SELECT count(*) FROM webhook_events").fetchone()[0])
+
+    asked = bob.console(*base, "--allow-write", "--confirm", "1001", check=False)
+    assert asked.returncode == 1
+    assert "two-person rule: 1,001 rows, over the two-person threshold of 1,000" in asked.stderr
+    assert "asked the commander (alice)" in asked.stderr and "nothing was changed" in asked.stderr
+    assert events() == 2002
+    waiting = alice.json("show")["approvals"]
+    assert [(a["requested_by"], a["rows"], a["status"]) for a in waiting] == [
+        ("bob", 1001, "pending")
+    ]
+    assert len(waiting[0]["sample"]) == 20  # the approver sees what the requester saw
+    again = bob.console(*base, "--allow-write", "--confirm", "1001", check=False)
+    assert again.returncode == 1 and "waiting for a second person" in again.stderr
+    assert alice.json("approve", "--note", "go")["approval"]["status"] == "approved"
+    applied = bob.console(*base, "--allow-write", "--confirm", "1001", check=False)
+    assert applied.returncode == 0, applied.stderr
+    assert json.loads(applied.stdout)["result"]["status"] == "applied"
+    assert events() == 1001
+    with state.connect() as conn:
+        audited = conn.execute(
+            "SELECT phase, operator, incident_id IS NOT NULL FROM incident_console.audit_log"
+            " ORDER BY id"
+        ).fetchall()
+    assert [tuple(r) for r in audited] == [
+        ("approval_requested", "bob", True),
+        ("approval_granted", "alice", True),
+        ("intent", "bob", True),
+        ("outcome", "bob", True),
+    ]
+    kinds = [e["kind"] for e in alice.json("show")["timeline"]]
+    assert kinds.count("approval") == 2 and kinds[-1] == "action_applied"

@@ -69,8 +69,12 @@ class Person:
         return environment(self.dsn, self.name, self.state_dir)
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self.console("incident", *args, check=check)
+
+    def console(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Any `incident-console` command as this person."""
         proc = subprocess.run(
-            [sys.executable, "-m", "console", "incident", *args],
+            [sys.executable, "-m", "console", *args],
             env=self.env(),
             capture_output=True,
             text=True,
@@ -78,7 +82,7 @@ class Person:
             stdin=subprocess.DEVNULL,
         )
         if check:
-            assert proc.returncode == 0, f"incident {' '.join(args)}: {proc.stderr}"
+            assert proc.returncode == 0, f"{' '.join(args)}: {proc.stderr}"
         return proc
 
     def json(self, *args: str) -> dict[str, Any]:
