@@ -29,6 +29,7 @@ class SharedStep:
     status: str = PENDING
     who: str = ""
     rows: int | None = None
+    verdict: str = ""
 
     @property
     def done(self) -> bool:
@@ -47,8 +48,9 @@ def shared_steps(
             continue
         if e.kind == "step":
             rows = e.data.get("rows")
+            status = str(e.data.get("status") or "done")  # older entries: no status
             found[(runbook, step)] = SharedStep(
-                runbook, step, str(e.data.get("verdict") or "done"), e.who, rows
+                runbook, step, status, e.who, rows, str(e.data.get("verdict") or "")
             )
     for c in live_claims:
         found[(c.runbook, c.step)] = SharedStep(c.runbook, c.step, RUNNING, c.who)
@@ -72,7 +74,14 @@ class ChecklistProgress:
             "done": self.done,
             "total": len(self.steps),
             "steps": [
-                {"id": sid, "title": title, "status": s.status, "who": s.who, "rows": s.rows}
+                {
+                    "id": sid,
+                    "title": title,
+                    "status": s.status,
+                    "who": s.who,
+                    "rows": s.rows,
+                    "verdict": s.verdict,
+                }
                 for sid, title, s in self.steps
             ],
         }

@@ -310,8 +310,10 @@ class IncidentStore:
         step: str,
         verdict: str,
         rows: int | None = None,
+        status: str = "",
     ) -> TimelineEntry:
-        return self._add_draft(incident, author, drafts.step_entry(runbook, step, verdict, rows))
+        draft = drafts.step_entry(runbook, step, verdict, rows, status)
+        return self._add_draft(incident, author, draft)
 
     def record_plan(self, incident: Incident, author: str, plan: Any) -> TimelineEntry:
         """An action previewed (a console.recovery.actions.Plan)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,9 @@ class Recovery:
     local_dir: Path | None = None
     operator: str = ""
     ttl_seconds: float = actions.DEFAULT_TTL_SECONDS
+    # Around every apply: the shared incident's rules (observers refused, the two-person
+    # rule), given by the recovery controller; none outside a shared incident.
+    guard: Callable[[Any], AbstractContextManager[Any]] | None = None
 
     def who(self) -> str:
         return self.operator or current_operator()
@@ -60,10 +64,12 @@ class Recovery:
         if not self.allow_write:
             raise ReadOnlyError(READ_ONLY_HELP)
         audit = AuditLog(state_dsn=self.state_dsn or self.dsn, local_dir=self.local_dir)
+        guard = self.guard(plan) if self.guard is not None else nullcontext()
         try:
-            with connect_sync(
-                self.dsn, allow_write=True, limits=self.limits, role="action"
-            ) as conn:
+            with (
+                guard,
+                connect_sync(self.dsn, allow_write=True, limits=self.limits, role="action") as conn,
+            ):
                 return actions.apply(
                     conn,
                     plan,

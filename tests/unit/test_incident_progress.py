@@ -23,7 +23,16 @@ def test_steps_show_the_latest_verdict_and_who_is_running_what() -> None:
     first, second = runbook.steps[0].id, runbook.steps[1].id
     entries = [
         entry(1, "step_started", "alice", runbook="high_error_rate", step=first),
-        entry(2, "step", "alice", runbook="high_error_rate", step=first, verdict="warn", rows=3),
+        entry(
+            2,
+            "step",
+            "alice",
+            runbook="high_error_rate",
+            step=first,
+            verdict="w",
+            rows=3,
+            status="warn",
+        ),
         entry(3, "note", "bob"),
     ]
     running = [Claim("high_error_rate", second, "bob", uuid.uuid4(), "", datetime.now(UTC))]
