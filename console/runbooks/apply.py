@@ -33,9 +33,9 @@ def _say(args: argparse.Namespace, document: dict[str, Any], line: str) -> None:
 
 
 def apply_step(args: argparse.Namespace, runbook: Runbook, settings: Any) -> int:
-    from console.core.audit import AuditLog
     from console.core.db import connect_sync, require_dsn
     from console.recovery import actions
+    from console.recovery.audit import AuditLog
 
     step = next((s for s in runbook.steps if s.id == args.apply), None)
     if not isinstance(step, ActionStep):

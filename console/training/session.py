@@ -28,10 +28,10 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from console.core.audit import AuditLog
 from console.core.config import Settings
 from console.metrics.collector import Collector
 from console.recovery import actions
+from console.recovery.audit import AuditLog
 from console.runbooks.model import Runbook, load_runbooks, runbook_for_finding
 from console.sim.live import LiveSystem
 from console.training.checks import CheckResult, run_check

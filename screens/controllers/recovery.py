@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from console.core.audit import AuditLog, current_operator
+from console.core.audit import current_operator
 from console.core.config import Settings
 from console.core.db import ReadOnlyError, SessionLimits, connect_sync
 from console.recovery import actions
+from console.recovery.audit import AuditLog
 from console.runbooks.model import ActionStep, resolve_params
 
 READ_ONLY_HELP = (

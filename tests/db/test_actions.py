@@ -15,11 +15,11 @@ from typing import Any
 import psycopg
 import pytest
 
-from console.core.audit import AuditLog, AuditUnavailable
 from console.core.db import DatabaseError, ReadOnlyError, SessionLimits, connect_sync
 from console.core.state import ensure_schema
 from console.recovery import actions
 from console.recovery.actions import ActionLocked, PlanExpired, Progress, TokenMismatch
+from console.recovery.audit import AuditLog, AuditUnavailable
 from tests.conftest import TestDatabase
 
 FAST = SessionLimits(statement_timeout_ms=3_000, lock_timeout_ms=300)

@@ -10,7 +10,6 @@ from typing import Any
 import psycopg
 import pytest
 
-from console.core.audit import AuditLog
 from console.core.config import Settings
 from console.core.db import connect_sync
 from console.core.state import InputError, ensure_schema
@@ -24,6 +23,7 @@ from console.incidents.incident import (
 )
 from console.incidents.postmortem import postmortem_markdown
 from console.recovery import actions
+from console.recovery.audit import AuditLog
 from tests.conftest import TestDatabase
 
 DEAD_DSN = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1"
