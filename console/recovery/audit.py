@@ -84,21 +84,20 @@ class AuditLog:
         detail = detail or {}
         problems: list[str] = []
         in_db = False
+        record = {
+            "run_id": run_id,
+            "at": at,
+            "phase": phase,
+            "action_id": action_id,
+            "operator": operator,
+            "incident_id": incident_id,
+            "detail": detail,
+        }
         with self._lock:
             if self.state_dsn:
                 try:
-                    self._connection().execute(
-                        _statement("audit_insert"),
-                        {
-                            "run_id": run_id,
-                            "at": at,
-                            "phase": phase,
-                            "action_id": action_id,
-                            "operator": operator,
-                            "incident_id": incident_id,
-                            "detail": to_json(detail),
-                        },
-                    )
+                    as_row = {**record, "detail": to_json(detail)}
+                    self._connection().execute(_statement("audit_insert"), as_row)
                     in_db = True
                 except Exception as exc:
                     problems.append(f"state database: {translate(exc).message}")
@@ -106,18 +105,7 @@ class AuditLog:
                 problems.append("state database: not configured")
             local = False
             try:
-                append_jsonl(
-                    self.local_path,
-                    {
-                        "run_id": run_id,
-                        "at": at,
-                        "phase": phase,
-                        "action_id": action_id,
-                        "operator": operator,
-                        "incident_id": incident_id,
-                        "detail": detail,
-                    },
-                )
+                append_jsonl(self.local_path, record)
                 local = True
             except OSError as exc:
                 problems.append(f"local file {self.local_path}: {exc.strerror or exc}")

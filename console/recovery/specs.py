@@ -2,46 +2,15 @@
 
 The actions are declared per family in `console.recovery.families` (rows, sessions,
 index); each names a preview/apply pair in `sql/recovery/` and says, in its description,
-how and why it differs from the guide's own SQL. `console.recovery.actions` runs them.
-The names below are re-exported so `from console.recovery.specs import ...` keeps working.
+how and why it differs from the guide's own SQL. `console.recovery.actions` runs them
+and re-exports the names callers use.
 """
 
 from __future__ import annotations
 
-from console.recovery.errors import (
-    ActionError,
-    ActionLocked,
-    ActionRefused,
-    Holder,
-    InvalidParams,
-    PlanExpired,
-    TokenMismatch,
-    UnknownAction,
-)
+from console.recovery.errors import UnknownAction
 from console.recovery.families import index, rows, sessions
-from console.recovery.model import ActionSpec, Kind, spec_json
-from console.recovery.params import MAX_RETRIES, PID, declared_params, resolve_params
-
-__all__ = [
-    "ACTIONS",
-    "MAX_RETRIES",
-    "PID",
-    "ActionError",
-    "ActionLocked",
-    "ActionRefused",
-    "ActionSpec",
-    "Holder",
-    "InvalidParams",
-    "Kind",
-    "PlanExpired",
-    "TokenMismatch",
-    "UnknownAction",
-    "actions_for_finding",
-    "declared_params",
-    "get_spec",
-    "resolve_params",
-    "spec_json",
-]
+from console.recovery.model import ActionSpec
 
 ACTIONS: dict[str, ActionSpec] = {
     spec.id: spec for family in (rows, sessions, index) for spec in family.SPECS

@@ -124,19 +124,11 @@ class SignalOutcome:
 
 @dataclass
 class BackendSignals:
-    """The dashboard's cancel/terminate as recovery actions; call from thread workers."""
+    """The dashboard's cancel/terminate as recovery actions; call from thread workers.
+    Plan with `recovery.plan_signal`, then `record_plan` and, once confirmed, `apply`."""
 
     recovery: Recovery
     desk: IncidentRecords | None = None
-
-    def plan(
-        self,
-        pid: int,
-        action: backends.Signal,
-        protected: Iterable[int] = (),
-        seen_start: datetime | None = None,
-    ) -> actions.Plan:
-        return self.recovery.plan_signal(pid, action, protected, seen_start)
 
     def record_plan(self, plan: actions.Plan) -> str:
         """Put the preview on the open incident's timeline; returns the problem, if any."""

@@ -175,7 +175,8 @@ class BackendScreen(ModalScreen[None]):
         """The plan the typed pid will apply: made while the operator types."""
         try:
             signals = self._signals()
-            plan = signals.plan(self.pid, action, self.protected, self.seen_start)
+            recovery = signals.recovery
+            plan = recovery.plan_signal(self.pid, action, self.protected, self.seen_start)
         except Exception as exc:
             planned.set_exception(exc)
             said = str(exc) if isinstance(exc, DatabaseError) else describe_failure(exc)[1]

@@ -9,13 +9,15 @@ from console.recovery.model import ActionSpec, make_spec
 from console.recovery.params import MAX_RETRIES, text_param
 
 
-def _row_spec(action_id: str, **kwargs: object) -> ActionSpec:
-    """A row action whose queries are `recovery/<id>_preview` and `recovery/<id>`."""
+def _row_spec(action_id: str, table: str, **kwargs: object) -> ActionSpec:
+    """A row action on `table` (whose row locks it may wait for) whose queries are
+    `recovery/<id>_preview` and `recovery/<id>`."""
     return make_spec(
         id=action_id,
         preview=f"recovery/{action_id}_preview",
         apply=f"recovery/{action_id}",
         verify=f"recovery/{action_id}_preview",
+        lock_table=table,
         **kwargs,
     )
 
@@ -23,6 +25,7 @@ def _row_spec(action_id: str, **kwargs: object) -> ActionSpec:
 SPECS: tuple[ActionSpec, ...] = (
     _row_spec(
         "reset_failed_events",
+        "webhook_events",
         title="Reset failed events for retry",
         description=(
             "Clears the error and counts one more retry on failed events below the retry "
@@ -35,11 +38,11 @@ SPECS: tuple[ActionSpec, ...] = (
         ),
         params={"max_retries": 3, "window": "24 hours"},
         param_types={"max_retries": MAX_RETRIES, "window": text_param},
-        lock_table="webhook_events",
         findings=("high_error_rate", "processing_down", "payments_not_processing"),
     ),
     _row_spec(
         "delete_duplicate_events",
+        "webhook_events",
         title="Delete duplicate unprocessed events",
         description=(
             "Deletes unprocessed copies of an event_id stored more than once, keeping the "
@@ -49,11 +52,11 @@ SPECS: tuple[ActionSpec, ...] = (
             "Only event_ids seen in the window are considered; each delete re-checks "
             "that a kept copy still exists."
         ),
-        lock_table="webhook_events",
         findings=("idempotency_conflicts",),
     ),
     _row_spec(
         "reset_stuck_orders",
+        "orders",
         title="Reset stuck pending orders",
         description=(
             "Moves orders stuck in 'pending' without a payment intent to "
@@ -64,11 +67,11 @@ SPECS: tuple[ActionSpec, ...] = (
         ),
         params={"age": "1 hour"},
         param_types={"age": text_param},
-        lock_table="orders",
         findings=("stuck_orders",),
     ),
     _row_spec(
         "fix_paid_without_payment",
+        "orders",
         title="Revert paid orders that have no payment",
         description=(
             "Puts orders marked paid, with no paid_at and no payment record at all, back "
@@ -80,11 +83,11 @@ SPECS: tuple[ActionSpec, ...] = (
         ),
         params={"window": "24 hours"},
         param_types={"window": text_param},
-        lock_table="orders",
         findings=("inconsistent_orders",),
     ),
     _row_spec(
         "insert_missing_payments",
+        "orders",
         title="Insert missing payment records",
         description=(
             "Adds the completed payment record of paid orders (paid_at set) that have "
@@ -97,7 +100,6 @@ SPECS: tuple[ActionSpec, ...] = (
         key="order_id",
         params={"currency": "aud", "window": "24 hours"},
         param_types={"currency": text_param, "window": text_param},
-        lock_table="orders",
         findings=("inconsistent_orders",),
     ),
 )
