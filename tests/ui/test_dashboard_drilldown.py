@@ -227,6 +227,12 @@ async def test_the_console_refuses_to_terminate_its_own_sessions(db, victim) -> 
 DEAD_STATE = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1"
 
 
+def preview_text(app) -> str:
+    """The confirm dialog's preview line ('' until the plan arrives)."""
+    shown = app.screen.query("#confirm-preview")
+    return str(shown.first(Static).render()) if shown else ""
+
+
 def audit_rows(db, action_id: str) -> list[tuple]:
     with db.connect() as conn:
         return conn.execute(
@@ -248,7 +254,10 @@ async def test_a_terminate_from_the_dashboard_is_audited_and_on_the_timeline(
     async with app.run_test(size=(120, 30)) as pilot:
         incident = app.desk.open("Sessions piling up", "P1")
         await open_backend(pilot, app)
-        await pilot.press("t", *str(pid), "enter")
+        await pilot.press("t")
+        # the plan the typed pid will apply is shown while the operator types
+        await wait_until(pilot, lambda: f"pid {pid} (" in preview_text(app))
+        await pilot.press(*str(pid), "enter")
         await wait_until(pilot, lambda: "signalled" in static_text(app, "#backend-result"))
         await wait_until(pilot, lambda: not alive(victim))
         await wait_until(pilot, lambda: "action_applied" in [e.kind for e in app.desk.timeline()])
