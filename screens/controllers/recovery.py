@@ -124,11 +124,16 @@ class SignalOutcome:
 
 @dataclass
 class BackendSignals:
-    """The dashboard's cancel/terminate as recovery actions; call from thread workers.
-    Plan with `recovery.plan_signal`, then `record_plan` and, once confirmed, `apply`."""
+    """The dashboard's cancel/terminate as recovery actions (the backend screen's
+    SignalPath): `plan`, `record_plan`, then once confirmed `apply`. Call from threads."""
 
     recovery: Recovery
     desk: IncidentRecords | None = None
+
+    def plan(
+        self, pid: int, action: backends.Signal, protected: Iterable[int], seen_start: Any
+    ) -> actions.Plan:
+        return self.recovery.plan_signal(pid, action, protected, seen_start)
 
     def record_plan(self, plan: actions.Plan) -> str:
         """Put the preview on the open incident's timeline; returns the problem, if any."""

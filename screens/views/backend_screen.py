@@ -1,11 +1,11 @@
 """One backend's full query, with cancel and terminate behind a typed confirmation.
 
 Both signals need the console started with `--allow-write`; even then, the operator must
-type the pid. They are recovery actions (screens.controllers.recovery.BackendSignals):
-pressing c or t previews the session while the confirmation is open, and the typed pid
-applies that plan under the action's advisory lock, audited before and after, and puts
-it on the open incident's timeline. The screen re-reads the backend after acting so the
-outcome is visible.
+type the pid. They are recovery actions, taken through a `SignalPath` (the controllers'
+BackendSignals): pressing c or t previews the session while the confirmation is open,
+and the typed pid applies that plan under the action's advisory lock, audited before and
+after, and puts it on the open incident's timeline. The screen re-reads the backend after
+acting so the outcome is visible.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import contextlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from rich.text import Text
 from textual import work
@@ -28,10 +28,9 @@ from console.core.db import DatabaseError
 from console.queries.drilldown import BackendDetail
 from console.recovery.backends import Signal
 from console.recovery.plan import Plan
-from screens.controllers.ops import Operations
-from screens.controllers.polling import describe_failure
-from screens.controllers.recovery import BackendSignals, SignalOutcome, signals_of
+from console.recovery.results import ActionResult
 from screens.dialogs.confirm import ConfirmScreen
+from screens.failures import describe_failure
 from screens.formatting import duration
 from screens.views.drilldown import when
 
@@ -43,6 +42,41 @@ QUESTIONS = {
 # How long a confirmed signal waits for its preview (started when the dialog opened).
 PLAN_WAIT_SECONDS = 30.0
 NOTHING_DONE = ("nothing_to_do", "changed_since_preview")
+
+
+class BackendLookup(Protocol):
+    """Where the screen reads the backend (the operator's connection, `Operations`)."""
+
+    @property
+    def allow_write(self) -> bool: ...
+
+    async def backend(self, pid: int) -> BackendDetail | None: ...
+
+
+class SignalOutcome(Protocol):
+    """What came of a confirmed signal (no result: the plan had nothing to do)."""
+
+    @property
+    def plan(self) -> Plan: ...
+    @property
+    def result(self) -> ActionResult | None: ...
+    @property
+    def timeline_problem(self) -> str: ...
+
+
+class SignalPath(Protocol):
+    """How a signal is previewed, put on the timeline and applied; blocking calls, made
+    from thread workers. Refusals (nothing signalled) raise a DatabaseError."""
+
+    def plan(
+        self, pid: int, action: Signal, protected: Iterable[int], seen_start: datetime | None
+    ) -> Plan: ...
+
+    def record_plan(self, plan: Plan) -> str:
+        """The timeline's problem with the preview, '' when it took it."""
+        ...
+
+    def apply(self, plan: Plan, typed: str) -> SignalOutcome: ...
 
 
 def describe(detail: BackendDetail) -> Text:
@@ -88,18 +122,18 @@ class BackendScreen(ModalScreen[None]):
     def __init__(
         self,
         pid: int,
-        ops: Operations,
+        ops: BackendLookup,
         *,
+        signals: SignalPath,
         protected: Iterable[int] = (),
         confirm_expiry: float = 60.0,
-        signals: BackendSignals | None = None,
     ) -> None:
         super().__init__()
         self.pid = pid
         self.ops = ops
+        self.signals = signals
         self.protected = tuple(protected)
         self.confirm_expiry = confirm_expiry
-        self.signals = signals  # else the app's (signals_of)
         self.seen_start: datetime | None = None  # the session the operator is looking at
 
     def compose(self) -> ComposeResult:
@@ -158,9 +192,6 @@ class BackendScreen(ModalScreen[None]):
         self.preview(action, planned, confirm)
         self.app.push_screen(confirm, confirmed)
 
-    def _signals(self) -> BackendSignals:
-        return self.signals if self.signals is not None else signals_of(self.app)
-
     def _tell(self, callback: Callable[..., Any], *args: Any) -> None:
         """Back to the UI thread; if the app is already gone there is no one to tell."""
         with contextlib.suppress(RuntimeError):
@@ -174,15 +205,13 @@ class BackendScreen(ModalScreen[None]):
     def preview(self, action: Signal, planned: Future[Plan], confirm: ConfirmScreen) -> None:
         """The plan the typed pid will apply: made while the operator types."""
         try:
-            signals = self._signals()
-            recovery = signals.recovery
-            plan = recovery.plan_signal(self.pid, action, self.protected, self.seen_start)
+            plan = self.signals.plan(self.pid, action, self.protected, self.seen_start)
         except Exception as exc:
             planned.set_exception(exc)
             said = str(exc) if isinstance(exc, DatabaseError) else describe_failure(exc)[1]
             self._tell(confirm.show_preview, f"cannot {action}: {said}")
             return
-        problem = signals.record_plan(plan)  # first: on the timeline before any outcome
+        problem = self.signals.record_plan(plan)  # first: on the timeline before any outcome
         planned.set_result(plan)
         said = plan.describe() + (f"\n(timeline: {problem})" if problem else "")
         self._tell(confirm.show_preview, said)
@@ -191,7 +220,7 @@ class BackendScreen(ModalScreen[None]):
     def send(self, action: Signal, planned: Future[Plan]) -> None:
         try:
             plan = planned.result(timeout=PLAN_WAIT_SECONDS)
-            outcome = self._signals().apply(plan, str(self.pid))
+            outcome = self.signals.apply(plan, str(self.pid))
         except DatabaseError as exc:  # refused: nothing was signalled
             self._tell(self._show, Text(f"! {action} refused: {exc}"))
             return

@@ -17,7 +17,7 @@ from support.dashboard_samples import TAKEN, healthy, make_app, session, settle
 from textual import events
 from textual.widgets import DataTable, Input, Static
 
-from console.incidents.incident import init_state
+from console.core.state import init_state
 from console.metrics.snapshot import Connections, ErrorGroup, StuckOrders
 from screens.dialogs.confirm import ConfirmScreen
 from screens.views.backend_screen import BackendScreen
