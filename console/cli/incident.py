@@ -31,7 +31,7 @@ from console.incidents.session import (
 
 
 def open_session(args: argparse.Namespace, via: str = "cli") -> tuple[SharedIncident, Any]:
-    from console.core.audit import AuditLog
+    from console.recovery.audit import AuditLog
 
     settings = load_settings_from(args)
     dsn = settings.state_database_url or settings.database_url

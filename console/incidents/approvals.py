@@ -3,8 +3,9 @@
 An action over `TWO_PERSON_ROWS` previewed rows (default 1,000), or any terminate, is not
 applied on one person's word. The requester's console files a request holding the preview
 it saw (count and sample); the commander approves or refuses it from their console or with
-`incident approve`; the requester's apply then spends the approval, once. When the
-commander is the requester, another operator decides: it is two people either way. The
+`incident approve`; the requester's apply then spends the approval, once. The
+commander's own writes need no request at apply (two_person.py says why); a request the
+commander files by hand is decided by another operator, never by its requester. The
 database decides who may decide (sql/incidents/decide_approval.sql), in the same statement
 that records the decision, so a hand-over at the same moment cannot let a third person in.
 Requests and decisions go on the timeline and into the audit log.

@@ -5,8 +5,10 @@ open (the TUI's recovery path, `run --apply`): a write that needs a second perso
 `ApprovalPending` the first time (the request is filed, with the preview, for the
 commander), again while it waits, `ApprovalRefused` once refused; once approved it spends
 the approval (once) and returns it, and `after_refusal` gives it back when the apply was
-refused before writing anything (a lock held elsewhere, a wrong token). Without an open
-incident there is no commander to ask, and the rule does not apply.
+refused before writing anything (a lock held elsewhere, a wrong token). The rule is the
+commander's approval: the commander's own writes are theirs to approve (a lone on-call
+engineer who opened the incident can still terminate a runaway session), and without an
+open incident there is no commander to ask; in both cases the rule does not apply.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ class TwoPersonRule:
         reason: str = "",
     ) -> approvals.Approval | None:
         """None when no approval is needed; the spent approval when one was given."""
-        if incident is None or not incident.is_open:
+        if incident is None or not incident.is_open or incident.commander == self.session.who:
             return None
         why = approvals.approval_needed(action_id, row_count, self.threshold)
         if not why:

@@ -45,12 +45,12 @@ def apply_step(
     allow_write: bool,
     dry_run: bool = False,
 ) -> ApplyOutcome:
-    from console.core.audit import AuditLog
     from console.core.db import connect_sync, require_dsn
     from console.incidents.presence import Identity
     from console.incidents.session import SharedIncident
     from console.incidents.two_person import TwoPersonRule, guarded_apply
     from console.recovery import actions
+    from console.recovery.audit import AuditLog
 
     step = next((s for s in runbook.steps if s.id == step_id), None)
     if not isinstance(step, ActionStep):

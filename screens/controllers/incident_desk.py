@@ -43,7 +43,7 @@ class IncidentDesk:
         self.state_dsn = state_dsn
         self.operator = operator
         self.report_dir = report_dir or Path.cwd()
-        from console.core.audit import AuditLog
+        from console.recovery.audit import AuditLog
 
         # The store, shared with the live rules (roles, claims, the two-person rule, whose
         # requests and decisions go to the audit log like every write's).

@@ -12,7 +12,6 @@ import psycopg
 import pytest
 from support.live_helpers import wait_for
 
-from console.core.audit import AuditLog
 from console.core.db import connect_sync
 from console.core.state import ensure_schema
 from console.incidents import approvals
@@ -21,6 +20,7 @@ from console.incidents.presence import Heartbeat, Identity
 from console.incidents.roles import NotAllowed
 from console.incidents.session import SharedIncident
 from console.incidents.store import IncidentStore
+from console.recovery.audit import AuditLog
 from tests.conftest import TestDatabase
 
 
@@ -394,6 +394,7 @@ def test_the_rule_at_apply_asks_waits_then_spends_the_approval_once(
         "plan_id": "plan-1",
     }
     assert rule.before_apply(None, **write) is None  # no incident: nobody to ask
+    assert TwoPersonRule(alice).before_apply(incident, **write) is None  # the commander's own
     assert rule.before_apply(incident, **{**write, "row_count": 12}) is None  # small
     with pytest.raises(ApprovalPending, match=r"asked the commander \(alice\)"):
         rule.before_apply(incident, **write)

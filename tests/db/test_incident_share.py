@@ -9,6 +9,8 @@ before its INSERT) to the moment the follower's line is read from its stdout pip
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -19,10 +21,10 @@ import pytest
 from support.live_helpers import FollowerProcess, Person, latency_summary, wait_for
 from support.metrics_testkit import add_events
 
-from console.core.audit import AuditLog
 from console.core.state import ensure_schema
 from console.incidents.presence import Identity
 from console.incidents.session import SharedIncident
+from console.recovery.audit import AuditLog
 from console.sim.embedded import EmbeddedPostgres
 from tests.conftest import TestDatabase
 
@@ -171,12 +173,17 @@ def _report(name: str, summary: dict[str, Any]) -> None:
 
 
 @pytest.fixture
-def own_server(tmp_path: Path) -> Any:
-    """A server of its own: this test stops and starts it."""
-    server = EmbeddedPostgres(data_dir=tmp_path / "pg")
-    server.start()
-    yield server
-    server.stop()
+def own_server() -> Any:
+    """A server of its own: this test stops and starts it. Its data directory is kept
+    across the restart, outside pytest's tmp rotation (other runs may prune that)."""
+    data_dir = Path(tempfile.mkdtemp(prefix="ic-restart-"))
+    server = EmbeddedPostgres(data_dir=data_dir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def test_the_state_database_restarting_mid_incident(

@@ -13,10 +13,10 @@ from support.dashboard_samples import screen_text, settle
 from support.pilot import wait_screen, wait_until
 from textual.widgets import DataTable, Input
 
-from console.core.audit import AuditLog
 from console.core.state import init_state
 from console.incidents.presence import Heartbeat, Identity
 from console.incidents.session import SharedIncident
+from console.recovery.audit import AuditLog
 from screens.dialogs.action_confirm import ActionConfirmScreen
 from screens.dialogs.approval import ApprovalScreen
 from screens.dialogs.confirm import ConfirmScreen
