@@ -189,8 +189,8 @@ def guarantees(pooler: Pooler) -> list[Guarantee]:
             Guarantee(
                 "index build timeout",
                 False,
-                "CREATE INDEX CONCURRENTLY runs outside a transaction, and a session SET "
-                "would leak to other clients: it runs with the role's own timeouts",
+                "the unique-index build (CONCURRENTLY) runs outside any transaction, and a "
+                "session SET would leak to other clients: it runs with the role's own timeouts",
             )
         )
         out.append(

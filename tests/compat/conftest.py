@@ -25,7 +25,8 @@ from compat.harness import (
 
 from console.core.schema_contract import TABLES
 from console.doctor.role import grant_statements
-from console.sim.embedded import Binaries, EmbeddedPostgres
+from console.sim.embedded import EmbeddedPostgres
+from console.sim.postgres_bin import Binaries
 from console.sim.schema import apply_monitored_schema
 
 VERSIONS = (14, 15, 16, 18)

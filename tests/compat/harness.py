@@ -29,14 +29,8 @@ from pathlib import Path
 
 import psycopg
 
-from console.sim.embedded import (
-    SERVER_USER,
-    Binaries,
-    EmbeddedPostgres,
-    as_user,
-    find_binaries,
-    free_port,
-)
+from console.sim.embedded import EmbeddedPostgres, free_port
+from console.sim.postgres_bin import SERVER_USER, Binaries, as_user, find_binaries
 
 HERE = Path(__file__).resolve().parent
 PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
