@@ -37,7 +37,7 @@ def ident(*names: str) -> sql.Composable:
     )
 
 
-_RESERVED = {"user", "select", "table", "order", "group", "all", "grant", "role", "public"}
+_RESERVED = {"user", "select", "table", "order", "group", "all", "grant", "to", "on"}
 
 
 def _compose(value: Part) -> sql.Composable:

@@ -28,7 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+import pytest
 
+from console.cli import main
 from console.sim.embedded import EmbeddedPostgres, free_port
 from console.sim.postgres_bin import SERVER_USER, Binaries, as_user, find_binaries
 
@@ -197,3 +199,16 @@ class Target:
     role: str = "postgres"
     pooled: bool = False
     server_major: int = 16
+
+
+def console(
+    target: Target, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *argv: str
+) -> tuple[int, str, str]:
+    for name in ("DATABASE_URL", "INCIDENT_CONSOLE_CONFIG", "INCIDENT_CONSOLE_POOLER"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in target.env.items():
+        monkeypatch.setenv(name, value)
+    capsys.readouterr()
+    code = main([*argv, "--dsn", target.dsn])
+    out = capsys.readouterr()
+    return code, out.out, out.err

@@ -17,26 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-import pytest
-from compat.harness import Target
+from compat.harness import Target, console
 
-from console.cli import main
 from console.runbooks.loader import load_runbooks
 
 READ_ONLY_ROLES = ("role-pg_monitor", "role-unprivileged")
-
-
-def console(
-    target: Target, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *argv: str
-) -> tuple[int, str, str]:
-    for name in ("DATABASE_URL", "INCIDENT_CONSOLE_CONFIG", "INCIDENT_CONSOLE_POOLER"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in target.env.items():
-        monkeypatch.setenv(name, value)
-    capsys.readouterr()
-    code = main([*argv, "--dsn", target.dsn])
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_doctor_proves_read_only_and_names_the_pooler(target, monkeypatch, capsys) -> None:
