@@ -329,6 +329,7 @@ class IncidentApp(ObservedActions, ChecklistActions, App[int]):
                 interval_seconds=self.state.interval,
                 event_filter=self.state.event_filter,
                 incident=self.incident_clock(now),
+                read_only_proven=snap.read_only_proven if snap else None,
             ),
         )
 
