@@ -24,6 +24,7 @@ from compat.harness import (
 )
 
 from console.core.schema_contract import TABLES
+from console.core.state import ensure_schema
 from console.doctor.role import grant_statements
 from console.sim.embedded import EmbeddedPostgres
 from console.sim.postgres_bin import Binaries
@@ -104,9 +105,11 @@ def _ensure_role(conn: psycopg.Connection, role: str) -> None:
         conn.execute(f'CREATE ROLE "{role}" LOGIN')
 
 
-def _grant(conn: psycopg.Connection, kind: str, role: str, database: str) -> None:
+def _grant(
+    conn: psycopg.Connection, kind: str, role: str, database: str, state: bool = False
+) -> None:
     """The GRANTs doctor prints (and README lists): the test proves they are enough."""
-    for statement in grant_statements(kind, role, database, _tables()):
+    for statement in grant_statements(kind, role, database, _tables(), state_schema=state):
         conn.execute(statement)
 
 
@@ -155,6 +158,9 @@ def target(
             _ensure_role(conn, role)
             if role == "ic_plain":
                 conn.execute(f"GRANT SELECT ON {', '.join(_tables())} TO ic_plain")
+            elif tid == "role-recovery":  # with the state schema: the audit goes to both sinks
+                ensure_schema(conn)
+                _grant(conn, "recovery", role, name, state=True)
             else:
                 _grant(conn, "recovery" if role == "ic_recovery" else "monitoring", role, name)
         dsn = server.dsn(name, user=role)

@@ -69,3 +69,21 @@ def test_naive_timestamps_are_judged_in_the_servers_time_zone(target, monkeypatc
         params = {"states": ["pending", "pending_payment"], "age": "1 hour"}
         stuck = run_query_sync(conn, "diagnostics/stuck_orders", params)
     assert len(stuck) == 1
+
+
+def test_the_readmes_grants_are_the_ones_doctor_prints() -> None:
+    from pathlib import Path
+
+    from console.doctor.role import grant_statements
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    tables = {n: ("public", n) for n in ("webhook_events", "orders", "payments", "notifications")}
+    monitoring = grant_statements(
+        "monitoring", "incident_console_ro", "app", tables, state_schema=True
+    )
+    recovery = grant_statements("recovery", "incident_console_rw", "app", tables, state_schema=True)
+    rw_monitoring = grant_statements(
+        "monitoring", "incident_console_rw", "app", tables, state_schema=True
+    )
+    for statement in monitoring + [s for s in recovery if s not in rw_monitoring]:
+        assert f"\n{statement}\n" in readme, statement
