@@ -177,6 +177,12 @@ def guarantees(pooler: Pooler) -> list[Guarantee]:
             "none are prepared behind a pooler" if pooled else "prepared after 5 uses (direct)",
         ),
         Guarantee(
+            "action lock",
+            True,
+            "a transaction-scoped advisory lock in its own lock session, whose open "
+            "transaction any pooler pins to one client",
+        ),
+        Guarantee(
             "own-backend guard",
             True,
             "pg_backend_pid() is compared inside the same statement that signals"

@@ -12,7 +12,8 @@ its server connection to one client until it ends, in every pool mode, so:
   console dies (its connection closes; a pooler then ends the server transaction);
 - `LockSession.alive()` is the heartbeat before each batch: it says the lock is still
   held (the transaction was not ended) and resets the idle timer, which is set LOCAL to
-  outlast the action's longest statement;
+  outlast the action's longest statement. It takes no parameters, on purpose: an idle
+  transaction whose last statement had some keeps that statement's xmin;
 - the holder is whoever's backend holds it in pg_locks, with its application_name
   (`incident-console:<user>:lock`), so the second operator is told who.
 """
@@ -72,6 +73,11 @@ def transaction_lock(
                 connection_sql("try_xact_lock"), {"k1": keys[0], "k2": keys[1]}
             ).fetchone()
             session = LockSession(conn, int(row["server_pid"])) if row["ok"] else None
+            # A statement with parameters leaves its snapshot's xmin on the idle backend
+            # until the next one (its unnamed portal): that would hold back vacuum and make
+            # CREATE INDEX CONCURRENTLY wait for the lock session. A parameterless
+            # statement ends it.
+            conn.execute(connection_sql("lock_heartbeat"))
             phase = "body"
             yield session
             phase = "release"

@@ -47,11 +47,18 @@ from console.core.db import (
     DatabaseError,
     LockTimeout,
     ReadOnlyError,
+    SessionLimits,
+    begin_write,
     connect_sync,
+    guard_of,
+    own_backend_pid,
+    pooler_of,
     read_only_sync,
     translate,
+    writable_sync,
 )
 from console.core.state import to_json
+from console.core.xact_lock import LockSession, transaction_lock
 from console.recovery.specs import (
     ACTIONS,
     ActionError,
@@ -191,8 +198,10 @@ def _dict_rows(
         return [dict(r) for r in cur.fetchall()] if cur.description else []
 
 
-def _own_pid(conn: psycopg.Connection[Any]) -> int:
-    return int(conn.info.backend_pid)
+def _own_pid(conn: psycopg.Connection[Any]) -> int | None:
+    """This connection's backend, or None behind a pooler (where the SQL's own
+    `pid <> pg_backend_pid()` is the guard, inside the statement that signals)."""
+    return own_backend_pid(conn)
 
 
 def _run_preview(
@@ -380,8 +389,7 @@ def _check_writable(conn: psycopg.Connection[Any]) -> None:
         )
     if not conn.autocommit:
         conn.autocommit = True
-    rows = _dict_rows(conn, "SELECT current_setting('default_transaction_read_only') AS ro")
-    if rows[0]["ro"] != "off":
+    if not writable_sync(conn):  # the console's own decision, not a session default
         raise ReadOnlyError(
             "the console is read-only: this needs a write",
             "restart with --allow-write to run recovery actions",
@@ -513,6 +521,7 @@ class _Run:
     batches: list[BatchReport] = field(default_factory=list)
     blocking: tuple[Holder, ...] = ()
     error_kind: str = ""
+    lock: LockSession | None = None
 
     def emit(self, batch: int, batches: int, phase: Any, done: int) -> None:
         if self.on_progress is not None:
@@ -585,53 +594,71 @@ def apply(
 def _locked_and_audited(
     run: _Run, audit: AuditLog, operator: str, incident_id: uuid.UUID | None
 ) -> ActionResult:
-    """Hold the action's advisory lock; audit intent (or refuse), execute, audit outcome."""
+    """Hold the action's lock; audit intent (or refuse), execute, audit outcome.
+
+    The lock is a transaction-scoped advisory lock held by its own lock session
+    (console.core.xact_lock), so it holds behind a transaction pooler too."""
+    spec, conn = run.spec, run.conn
+    guard = guard_of(conn)
+    limits = guard.limits if guard else SessionLimits()
+    longest = (spec.statement_timeout_ms or limits.statement_timeout_ms) + limits.lock_timeout_ms
+    hold_ms = max(
+        limits.idle_in_transaction_timeout_ms, longest + limits.idle_in_transaction_timeout_ms
+    )
+    keys = _lock_keys(spec.id)
+    with transaction_lock(run.verify_dsn, keys, limits=limits, hold_idle_ms=hold_ms) as lock:
+        if lock is None:
+            raise ActionLocked(spec.id, _lock_holders(conn, spec.id))
+        run.lock = lock
+        try:
+            return _audited(run, audit, operator, incident_id)
+        finally:
+            if not (conn.closed or conn.broken):
+                with contextlib.suppress(psycopg.Error):
+                    _rollback_quietly(conn)
+
+
+def _audited(
+    run: _Run, audit: AuditLog, operator: str, incident_id: uuid.UUID | None
+) -> ActionResult:
+    """Audit intent (or refuse), execute, audit outcome; the action lock is held."""
     spec, plan, conn = run.spec, run.plan, run.conn
-    k1, k2 = _lock_keys(spec.id)
-    got = _dict_rows(conn, "SELECT pg_try_advisory_lock(%s, %s) AS ok", (k1, k2))
-    if not got[0]["ok"]:
-        raise ActionLocked(spec.id, _lock_holders(conn, spec.id))
+    receipt = audit.write(
+        run_id=run.run_id,
+        phase="intent",
+        action_id=spec.id,
+        operator=operator,
+        incident_id=incident_id,
+        detail={
+            "plan_id": plan.plan_id,
+            "title": spec.title,
+            "params": dict(plan.params),
+            "previewed": plan.count,
+            "keys": [str(k) for k in plan.keys],
+            "dry_run": run.dry_run,
+            "batch_size": spec.batch_size,
+            "backend_pid": _own_pid(conn),
+            "lock_pid": run.lock.server_pid if run.lock else None,
+        },
+    )
+    result = replace(_execute(run), audit_problems=receipt.problems)
     try:
-        receipt = audit.write(
+        audit.write(
             run_id=run.run_id,
-            phase="intent",
+            phase="outcome",
             action_id=spec.id,
             operator=operator,
             incident_id=incident_id,
-            detail={
-                "plan_id": plan.plan_id,
-                "title": spec.title,
-                "params": dict(plan.params),
-                "previewed": plan.count,
-                "keys": [str(k) for k in plan.keys],
-                "dry_run": run.dry_run,
-                "batch_size": spec.batch_size,
-                "backend_pid": _own_pid(conn),
-            },
+            detail=result.to_json(),
         )
-        result = replace(_execute(run), audit_problems=receipt.problems)
-        try:
-            audit.write(
-                run_id=run.run_id,
-                phase="outcome",
-                action_id=spec.id,
-                operator=operator,
-                incident_id=incident_id,
-                detail=result.to_json(),
-            )
-        except AuditUnavailable as exc:
-            # The change happened; say loudly that its outcome is not on record.
-            return replace(
-                result,
-                message=f"{result.message} — WARNING: outcome not audited: {exc}",
-                audit_problems=(*result.audit_problems, str(exc)),
-            )
-        return result
-    finally:
-        if not (conn.closed or conn.broken):
-            with contextlib.suppress(psycopg.Error):
-                _rollback_quietly(conn)
-                conn.execute("SELECT pg_advisory_unlock(%s, %s)", (k1, k2))
+    except AuditUnavailable as exc:
+        # The change happened; say loudly that its outcome is not on record.
+        return replace(
+            result,
+            message=f"{result.message} — WARNING: outcome not audited: {exc}",
+            audit_problems=(*result.audit_problems, str(exc)),
+        )
+    return result
 
 
 def _execute(run: _Run) -> ActionResult:
@@ -694,11 +721,18 @@ def _execute_batches(run: _Run, carried: Mapping[str, Mapping[str, Any]]) -> Act
             run.batches.append(BatchReport(number, chunk, "dry_run", changed=len(chunk)))
             run.emit(number, len(chunks), "dry_run", done)
             continue
+        if run.lock is not None and not run.lock.alive():
+            run.error_kind = "lock_lost"
+            stop_message = (
+                f"the action lock was lost (its session ended) before batch {number}: "
+                "stopped so that no second operator can interleave"
+            )
+            break
         began = False
         try:
             run.emit(number, len(chunks), "started", done)
             if transactional:
-                conn.execute("BEGIN")
+                begin_write(conn)  # BEGIN + the timeouts LOCAL to this batch
                 began = True
             returned = [r[spec.key] for r in _dict_rows(conn, query.text, bound)]
             if sorted(map(str, returned)) != sorted(map(str, chunk)):
@@ -849,8 +883,12 @@ def _execute_index(run: _Run, duplicates: list[dict[str, Any]]) -> ActionResult:
         run.batches.append(BatchReport(1, (), "dry_run", changed=1))
         return run.result("dry_run", f"dry run: would build the unique index{extra}")
     previous = _dict_rows(conn, "SELECT current_setting('statement_timeout') AS t")[0]["t"]
+    pooler = pooler_of(conn)
+    # Behind a transaction pooler a session SET would reach another client's server
+    # connection: the build then runs with the role's own timeouts (doctor says so).
+    shared = pooler is not None and pooler.mode in ("transaction", "statement")
     try:
-        if spec.statement_timeout_ms is not None:
+        if spec.statement_timeout_ms is not None and not shared:
             conn.execute(
                 "SELECT set_config('statement_timeout', %s, false)",
                 (str(spec.statement_timeout_ms),),
@@ -883,7 +921,7 @@ def _execute_index(run: _Run, duplicates: list[dict[str, Any]]) -> ActionResult:
             + "; not retried",
         )
     finally:
-        if not (conn.closed or conn.broken):
+        if not (conn.closed or conn.broken or shared):
             with contextlib.suppress(psycopg.Error):
                 conn.execute(
                     "SELECT set_config('statement_timeout', %s, false)",

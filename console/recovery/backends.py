@@ -17,7 +17,7 @@ from typing import Any, Literal
 import psycopg
 
 from console import queries
-from console.core.db import DatabaseError, ReadOnlyError, translate
+from console.core.db import DatabaseError, ReadOnlyError, own_backend_pid, translate, writable
 
 Signal = Literal["cancel", "terminate"]
 
@@ -34,10 +34,8 @@ class BackendRefused(DatabaseError):
 
 
 async def _is_writable(conn: psycopg.AsyncConnection[Any]) -> bool:
-    cur = await conn.execute("SELECT current_setting('default_transaction_read_only') AS ro")
-    row = await cur.fetchone()
-    value = row["ro"] if isinstance(row, dict) else row[0] if row else "on"
-    return str(value).lower() in ("off", "false")
+    """The console's own decision (--allow-write), never a session default a pooler drops."""
+    return await writable(conn)
 
 
 async def signal_backend(
@@ -58,7 +56,7 @@ async def signal_backend(
         raise BackendRefused(f"unknown action {action!r}", "use cancel or terminate")
     if isinstance(pid, bool) or not isinstance(pid, int) or pid <= 0:
         raise BackendRefused(f"not a backend pid: {pid!r}")
-    own = conn.info.backend_pid
+    own = own_backend_pid(conn)  # None behind a pooler: the SQL excludes pg_backend_pid()
     if pid == own:
         raise BackendRefused(f"pid {pid} is this console's own connection", "pick another backend")
     if pid in set(protected_pids):

@@ -75,6 +75,11 @@ def test_the_second_operator_is_refused_and_the_holder_is_named(
             assert second is None
         holders = _holders(bouncer.server, database, keys)
         assert len(holders) == 1 and holders[0].endswith(":lock")
+        with psycopg.connect(bouncer.server.dsn(database)) as admin:
+            xmin = admin.execute(  # an idle lock session holds back neither vacuum nor CIC
+                "SELECT backend_xmin FROM pg_stat_activity WHERE pid = %s", [first.server_pid]
+            ).fetchone()
+        assert xmin == (None,)
     assert _holders(bouncer.server, database, keys) == []
     with transaction_lock(dsn, keys) as again:
         assert again is not None

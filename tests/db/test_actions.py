@@ -395,9 +395,13 @@ def test_a_second_operator_is_refused_and_told_who_holds_the_action(
     assert result.status == "applied"
     assert len(refusals) == 1
     message = str(refusals[0])
-    assert f"pid {writer.info.backend_pid}" in message
-    assert "incident-console:" in message
-    assert refusals[0].holders[0].pid == writer.info.backend_pid
+    # the holder is the first operator's lock session (its transaction holds the lock),
+    # recorded in the intent audit record
+    intent = next(r for r in audit.local_records(result.run_id) if r["phase"] == "intent")
+    lock_pid = intent["detail"]["lock_pid"]
+    assert f"pid {lock_pid}" in message
+    assert "incident-console:" in message and ":lock" in message
+    assert refusals[0].holders[0].pid == lock_pid
 
 
 def test_a_row_lock_held_elsewhere_times_out_naming_the_blocking_pid(
