@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -139,12 +138,13 @@ def _one_line(report: DoctorReport) -> str:
 
 
 def doctor_command(
-    args: argparse.Namespace,
+    args: Any,
     *,
     out: Callable[[str], None] | None = None,
     err: Callable[[str], None] | None = None,
 ) -> int:
-    """`incident-console doctor [--dsn DSN] [--config FILE] [--json]`."""
+    """`incident-console doctor [--dsn DSN] [--config FILE] [--json]`; `args` is the
+    parsed namespace (console.cli parses, so no argparse here)."""
     write_out = out or (lambda text: print(text, file=sys.stdout))
     write_err = err or (lambda text: print(text, file=sys.stderr))
     try:
