@@ -45,7 +45,7 @@ def apply_step(
     allow_write: bool,
     dry_run: bool = False,
 ) -> ApplyOutcome:
-    from console.core.db import connect_sync, require_dsn
+    from console.core.db import SessionLimits, connect_sync, require_dsn
     from console.incidents.presence import Identity
     from console.incidents.session import SharedIncident
     from console.incidents.two_person import TwoPersonRule, guarded_apply
@@ -57,7 +57,8 @@ def apply_step(
         names = ", ".join(s.id for s in runbook.steps if isinstance(s, ActionStep)) or "none"
         raise ApplyRefused(f"{runbook.id} has no action step {step_id!r} (action steps: {names})")
     dsn = require_dsn(settings.database_url)
-    with connect_sync(dsn) as read_conn:
+    limits = SessionLimits.from_settings(settings)  # the pooler setting and the timeouts
+    with connect_sync(dsn, limits=limits) as read_conn:
         plan = actions.plan(read_conn, step.action, dict(step.params))
     preview = {"runbook": runbook.id, "step": step.id, "preview": plan.to_json()}
     if confirm is None:
@@ -70,14 +71,16 @@ def apply_step(
     if not allow_write:
         raise ApplyRefused("the console is read-only; add --allow-write to apply")
     state_dsn = settings.state_database_url or dsn
-    audit = AuditLog(state_dsn=state_dsn)
+    audit = AuditLog(state_dsn=state_dsn, limits=limits)
     # While a shared incident is open, a big write needs a second person (two_person.py).
-    shared = SharedIncident(state_dsn, Identity.here(via="cli"), settings=settings, audit=audit)
+    shared = SharedIncident(
+        state_dsn, Identity.here(via="cli"), settings=settings, audit=audit, limits=limits
+    )
     try:
         incident = shared.current()
         with (
             guarded_apply(TwoPersonRule(shared), incident, plan),
-            connect_sync(dsn, allow_write=True, role="apply") as write_conn,
+            connect_sync(dsn, allow_write=True, limits=limits, role="apply") as write_conn,
         ):
             result = actions.apply(
                 write_conn,

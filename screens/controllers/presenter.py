@@ -115,6 +115,7 @@ class DashboardPresenter:
             event_filter=self.state.event_filter,
             incident=self.incident_clock(now),
             people=self.people(),
+            read_only_proven=getattr(snap, "read_only_proven", None),
         )
         for bar in bars:
             bar.info = info

@@ -87,7 +87,11 @@ class Recovery:
         """Apply a previewed plan; raises a DatabaseError (nothing written) when refused."""
         if not self.allow_write:
             raise ReadOnlyError(READ_ONLY_HELP)
-        audit = AuditLog(state_dsn=self.state_dsn or self.dsn, local_dir=self.local_dir)
+        audit = AuditLog(
+            state_dsn=self.state_dsn or self.dsn,
+            local_dir=self.local_dir,
+            limits=self.limits or SessionLimits(),  # the pooler setting, as the action's
+        )
         guard = self.guard(plan) if self.guard is not None else nullcontext()
         try:
             with (
