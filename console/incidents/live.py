@@ -155,10 +155,12 @@ class Follower:
         listen: bool = True,
     ) -> None:
         self.dsn = dsn
-        self.listen = listen
+        self.limits = limits or SessionLimits()
+        # A transaction pooler hands LISTEN to whichever server connection it likes and
+        # may hear the probe by luck: configured as one, poll from the start.
+        self.listen = listen and self.limits.pooler != "transaction"
         self.incident_id = incident_id
         self.last_seq = after
-        self.limits = limits or SessionLimits()
         self.poll_seconds = poll_seconds
         self.fallback_poll_seconds = fallback_poll_seconds
         self.probe_seconds = probe_seconds

@@ -421,3 +421,11 @@ def test_the_rule_at_apply_asks_waits_then_spends_the_approval_once(
         rule.before_apply(incident, **terminate)
     alice.close()
     bob.close()
+
+
+def test_a_follower_configured_behind_a_transaction_pooler_polls(state: TestDatabase) -> None:
+    from console.core.db import SessionLimits
+
+    follower = Follower(state.dsn, limits=SessionLimits(pooler="transaction"))
+    assert not follower.listen
+    assert Follower(state.dsn, limits=SessionLimits(pooler="auto")).listen
