@@ -142,6 +142,7 @@ class IncidentApp(App[int]):
             limits=limits,
             operator=operator,
             report_dir=report_dir,
+            checklists=self.checklists,
         )
         self.recovery_controller = RecoveryController(
             dsn=dsn,
@@ -296,7 +297,7 @@ class IncidentApp(App[int]):
         self.render_status()
 
     def on_step_recorded(self, m: StepRecorded) -> None:
-        self.incident_controller.record_step(m.runbook_id, m.step_id, m.verdict, m.rows)
+        self.incident_controller.record_step(m.runbook_id, m.step_id, m.verdict, m.rows, m.status)
 
     def on_plan_previewed(self, message: PlanPreviewed) -> None:
         self.incident_controller.record_plan(message.plan)

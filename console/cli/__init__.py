@@ -101,10 +101,15 @@ def build_parser() -> argparse.ArgumentParser:
     init = sub.add_parser("init", help="create the incident_console state schema")
     _common(init)
 
-    serve = sub.add_parser("serve", help="publish the dashboard in a browser (read-only)")
+    serve = sub.add_parser("serve", help="the live incident in a browser (read-only)")
     _common(serve, json=False)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--dashboard", action="store_true", help="the terminal UI (textual-serve)")
+
+    from console.cli.incident_args import add_incident_parser
+
+    add_incident_parser(sub)
     return parser
 
 
@@ -142,7 +147,8 @@ HANDLERS: dict[str | None, Handler] = {
     "run": _lazy("console.cli.run", "run_command"),
     "train": _lazy("console.cli.train", "train_command"),
     "init": _lazy("console.cli.init", "init_command"),
-    "serve": _lazy("screens.serve", "serve_command"),
+    "serve": _lazy("console.cli.serve", "serve_command"),
+    "incident": _lazy("console.cli.incident", "incident_command"),
     None: _lazy("screens.app", "dashboard_command"),
 }
 

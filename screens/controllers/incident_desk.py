@@ -18,10 +18,11 @@ from typing import Any
 from console.core.config import Settings
 from console.core.db import DatabaseError, SessionLimits
 from console.core.state import SCHEMA, init_state
-from console.incidents.desk_queries import state_schema_ready
+from console.incidents.desk_queries import live_schema_ready, state_schema_ready
 from console.incidents.model import Incident, TimelineEntry
 from console.incidents.postmortem import postmortem_markdown
-from console.incidents.store import IncidentStore
+from console.incidents.presence import Identity
+from console.incidents.session import SharedIncident
 
 INIT_HELP = f"the {SCHEMA} schema is missing: run incident-console init"
 
@@ -42,7 +43,21 @@ class IncidentDesk:
         self.state_dsn = state_dsn
         self.operator = operator
         self.report_dir = report_dir or Path.cwd()
-        self.store = IncidentStore(state_dsn, local_dir=local_dir, limits=limits, settings=settings)
+        from console.recovery.audit import AuditLog
+
+        # The store, shared with the live rules (roles, claims, the two-person rule, whose
+        # requests and decisions go to the audit log like every write's).
+        self.audit = AuditLog(state_dsn, local_dir=local_dir, limits=limits or SessionLimits())
+        self.shared = SharedIncident(
+            state_dsn,
+            Identity.here(who=operator or None),
+            local_dir=local_dir,
+            limits=limits,
+            settings=settings,
+            audit=self.audit,
+        )
+        self.store = self.shared.store
+        self.live_ready = False  # the live-sharing tables exist (see schema_ready)
         self.incident: Incident | None = None
         self.problem = "" if state_dsn else "no state database configured (--dsn)"
         self._lock = threading.Lock()
@@ -60,6 +75,11 @@ class IncidentDesk:
             self.problem = f"state database: {exc.message}"
             return False
         self.problem = "" if ok else INIT_HELP
+        if ok and not self.live_ready:
+            try:
+                self.live_ready = live_schema_ready(self.state_dsn)
+            except DatabaseError:
+                self.live_ready = False
         return ok
 
     def create_schema(self) -> None:
@@ -74,6 +94,17 @@ class IncidentDesk:
             with self._lock:
                 self.incident = self.store.current_incident()
         return self.incident
+
+    def refresh_incident(self) -> Incident | None:
+        """The open incident as the database has it now (another console may have handed
+        the lead over, closed it, or opened one); unchanged when the database is down."""
+        if not self.schema_ready():
+            return self.incident
+        with self._lock:
+            current = self.store.current_incident()
+            if not self.store.last_problem:
+                self.incident = current
+            return self.incident
 
     def open(self, title: str, severity: str, finding: Any = None) -> Incident:
         if not self.schema_ready():
@@ -104,7 +135,9 @@ class IncidentDesk:
         with self._lock:
             return self.store.note(self.incident, self.operator, text)
 
-    def record_step(self, runbook: str, step: str, verdict: str, rows: int | None) -> None:
+    def record_step(
+        self, runbook: str, step: str, verdict: str, rows: int | None, status: str = ""
+    ) -> None:
         if self.incident is not None:
             with self._lock:
                 self.store.record_step(
@@ -114,6 +147,7 @@ class IncidentDesk:
                     step=step,
                     verdict=verdict,
                     rows=rows,
+                    status=status,
                 )
 
     def record_plan(self, plan: Any) -> None:
@@ -144,4 +178,5 @@ class IncidentDesk:
         return path
 
     def close(self) -> None:
-        self.store.close()
+        self.shared.close()
+        self.audit.close()
