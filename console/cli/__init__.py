@@ -101,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     init = sub.add_parser("init", help="create the incident_console state schema")
     _common(init)
 
+    from console.cli.reconcile import add_parser as add_reconcile
+
+    add_reconcile(sub)
+
     serve = sub.add_parser("serve", help="publish the dashboard in a browser (read-only)")
     _common(serve, json=False)
     serve.add_argument("--host", default="127.0.0.1")
@@ -143,6 +147,7 @@ HANDLERS: dict[str | None, Handler] = {
     "train": _lazy("console.training", "train_command"),
     "init": _lazy("console.incidents.incident", "init_command"),
     "serve": _lazy("screens.serve", "serve_command"),
+    "reconcile": _lazy("console.cli.reconcile", "reconcile_command"),
     None: _lazy("screens.app", "dashboard_command"),
 }
 

@@ -248,6 +248,7 @@ class Settings:
     state_database_url: str | None = None
     environment: str = "production"
     stripe_secret_key: Secret | None = None
+    stripe_api_base: str | None = None
     stripe_webhook_secret: Secret | None = None
     stripe_webhook_secrets: tuple[Secret, ...] = ()
     supabase_url: str | None = None
@@ -309,7 +310,14 @@ SPECS: dict[str, Spec] = {
         "INCIDENT_CONSOLE_STATE_DSN", _parse_dsn, "where incidents/audit live (default: same)"
     ),
     "environment": Spec("NODE_ENV", _parse_str, "environment name shown in the status bar"),
-    "stripe_secret_key": Spec("STRIPE_SECRET_KEY", _parse_secret, "Stripe API key (sk_…)"),
+    "stripe_secret_key": Spec(
+        "STRIPE_SECRET_KEY",
+        _parse_secret,
+        "Stripe API key: a restricted rk_… key with Events: Read is enough",
+    ),
+    "stripe_api_base": Spec(
+        "STRIPE_API_BASE", _parse_url, "Stripe API address (default https://api.stripe.com)"
+    ),
     "stripe_webhook_secret": Spec(
         "STRIPE_WEBHOOK_SECRET", _parse_secret, "endpoint signing secret (whsec_…)"
     ),
