@@ -108,9 +108,10 @@ class Reconciliation:
         return {t: {k: c[k] for k in CLASSES} for t, c in sorted(table.items())}
 
     def redeliverable(self) -> tuple[SortedEvent, ...]:
-        """Missing and failed events, oldest first (the order they happened in)."""
-        chosen = [e for e in self.events if e.klass in REDELIVERABLE]
-        return tuple(sorted(chosen, key=lambda e: (e.created, e.id)))
+        """Missing and failed events, oldest first (the order they happened in). Stripe
+        lists newest first, so within one second the reversed listing order is kept."""
+        chosen = [e for e in reversed(self.events) if e.klass in REDELIVERABLE]
+        return tuple(sorted(chosen, key=lambda e: e.created))
 
     def needs_attention(self) -> bool:
         return any(self.count(k) for k in ("missing", "failed"))

@@ -272,9 +272,7 @@ async def _one(
     try:
         fetched = await asyncio.to_thread(events_api.fetch, event_id)
     except StripeProblem as problem:
-        return DeliveryOutcome(
-            event_id, event_type, "failed", problem.http_status, problem.line()
-        ), None
+        return DeliveryOutcome(event_id, event_type, "failed", problem.http_status, problem.line())
     answer = await deliver(plan.webhook_url, fetched.body, secret, timeout=http_timeout)
     result: Result = "failed" if answer.verdict == "systematic" else answer.verdict
     return DeliveryOutcome(event_id, event_type, result, answer.http_status, answer.detail)

@@ -3,12 +3,21 @@ receiver to deliver to, all real HTTP."""
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from console.sim.stripe_api import EventLedger
+import pytest
+
+from console.core.config import Secret, Settings
+from console.sim.faults import FaultSet
+from console.sim.receiver import WEBHOOK_PATH, ReceiverConfig, WebhookReceiver
+from console.sim.stripe_api import DEMO_RESTRICTED_KEY, EventLedger, StripeApi
 from console.sim.traffic import make_event
+from console.stripe.client import RetryPolicy, StripeEvents
+from support.sim_helpers import SECRET, create_order, event_for, post
 
 TYPES = ("payment_intent.succeeded", "payment_intent.payment_failed", "charge.refunded")
 
@@ -42,3 +51,80 @@ def fill_ledger(
             ledger.attempt(event["id"], 0)
         events.append(event)
     return events
+
+
+# ---- a whole Stripe side: ledger + local API + the reference receiver ---------------------
+
+
+FAST_RETRY = RetryPolicy(attempts=3, base_seconds=0.02, cap_seconds=0.2)
+WORLD_RATE_LIMIT = 6_000  # per minute: far above what a test sends
+
+
+@dataclass
+class StripeWorld:
+    """Stripe (ledger + API) and the endpoint it delivers to, around one database."""
+
+    dsn: str
+    api: StripeApi
+    receiver: WebhookReceiver
+    faults: FaultSet
+    tmp: Any
+    sent: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ledger(self) -> EventLedger:
+        return self.api.ledger
+
+    def settings(self, **overrides: Any) -> Settings:
+        base = Settings(
+            database_url=self.dsn,
+            stripe_secret_key=Secret(DEMO_RESTRICTED_KEY),
+            stripe_api_base=self.api.url,
+            stripe_webhook_secret=Secret(SECRET),
+            webhook_url=self.receiver.url + WEBHOOK_PATH,
+            rate_limit_max_events=WORLD_RATE_LIMIT,
+        )
+        return replace(base, **overrides)
+
+    def events_api(self, settings: Settings | None = None) -> StripeEvents:
+        return StripeEvents.from_settings(settings or self.settings(), retry=FAST_RETRY)
+
+    def new_event(self, event_type: str = "payment_intent.succeeded", **kw: Any) -> dict[str, Any]:
+        order = create_order(self.dsn)
+        return event_for(event_type, order, **kw)
+
+    async def send(self, event: dict[str, Any], *, secret: str = SECRET) -> int:
+        """Stripe creates the event and delivers it once."""
+        self.ledger.record(event)
+        status, _ = await post(self.receiver.url, event, secret=secret)
+        self.ledger.attempt(event["id"], status)
+        self.sent.append(event)
+        return status
+
+    def miss(self, event: dict[str, Any]) -> None:
+        """Stripe creates the event; the endpoint is unreachable."""
+        self.ledger.record(event)
+        self.ledger.attempt(event["id"], 0)
+        self.sent.append(event)
+
+
+@pytest.fixture
+async def stripe_world(db: Any, tmp_path: Any) -> AsyncIterator[StripeWorld]:
+    faults = FaultSet()
+    config = ReceiverConfig(
+        secrets=(SECRET,),
+        pool_timeout_seconds=1.0,
+        log_path=tmp_path / "webhook.log",
+        rate_limit_max_events=WORLD_RATE_LIMIT,
+        seed=7,
+    )
+    receiver = WebhookReceiver(db.dsn, config, faults)
+    api = StripeApi()
+    await receiver.start()
+    await api.start()
+    try:
+        yield StripeWorld(db.dsn, api, receiver, faults, tmp_path)
+    finally:
+        with contextlib.suppress(Exception):
+            await api.stop()
+        await receiver.stop()
