@@ -137,14 +137,14 @@ def _lazy(module: str, function: str) -> Handler:
 
 
 HANDLERS: dict[str | None, Handler] = {
-    "demo": _lazy("console.sim.demo", "demo_command"),
-    "fault": _lazy("console.sim.faults", "fault_command"),
+    "demo": _lazy("console.cli.demo", "demo_command"),
+    "fault": _lazy("console.cli.fault", "fault_command"),
     "doctor": _lazy("console.doctor", "doctor_command"),
     "check": _lazy("console.triage", "check_command"),
     "bench": _lazy("console.bench", "bench_command"),
-    "runbooks": _lazy("console.runbooks.model", "runbooks_command"),
-    "run": _lazy("console.runbooks.model", "run_command"),
-    "train": _lazy("console.training", "train_command"),
+    "runbooks": _lazy("console.cli.runbooks", "runbooks_command"),
+    "run": _lazy("console.cli.run", "run_command"),
+    "train": _lazy("console.cli.train", "train_command"),
     "init": _lazy("console.incidents.incident", "init_command"),
     "serve": _lazy("screens.serve", "serve_command"),
     "reconcile": _lazy("console.cli.reconcile", "reconcile_command"),

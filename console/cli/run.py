@@ -1,9 +1,10 @@
-"""`incident-console runbooks` and `incident-console run RUNBOOK`: headless checklists.
+"""`incident-console run RUNBOOK [--apply STEP …]`: a checklist headless.
 
 `run` executes only the read-only steps (query, check, log) and lists action, command
 and manual steps as not run. Exit codes: 0 every step ran clean, 2 a step failed its
 verdict, 1 an error (bad runbook, unknown name, database unreachable, a step that broke).
-With --json, stdout carries exactly one JSON document, errors included.
+With --json, stdout carries exactly one JSON document, errors included. `--apply` hands
+one action step to console/runbooks/apply.py and prints what it says.
 """
 
 from __future__ import annotations
@@ -11,75 +12,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 from typing import Any
 
-from console.runbooks.model import Runbook, RunbookError, load_runbooks
-from console.runbooks.run import StepContext, StepResult, run_step
+from console.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, load_settings_from
+from console.cli.runbooks import emit_error
+from console.core.db import DatabaseError
+from console.runbooks.loader import load_runbooks
+from console.runbooks.model import Runbook, RunbookError
+from console.runbooks.run import StepResult, run_headless
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_FAILED = 2
+EXIT_FAILED = EXIT_FINDINGS
 JSON_ROWS = 50
 _MARK = {"ok": " ok ", "warn": "warn", "fail": "FAIL", "skipped": " -- ", "error": "ERR!"}
-
-
-def _emit_error(args: argparse.Namespace, message: str, **extra: Any) -> int:
-    print(f"incident-console: {message}", file=sys.stderr)
-    if getattr(args, "json", False):
-        print(json.dumps({"error": message, **extra}))
-    return EXIT_ERROR
-
-
-def _settings(args: argparse.Namespace) -> Any:
-    from console.cli import load_settings_from
-
-    return load_settings_from(args)
-
-
-def runbooks_command(args: argparse.Namespace) -> int:
-    try:
-        runbooks = load_runbooks()
-    except RunbookError as exc:
-        return _emit_error(args, f"runbooks did not load:\n{exc}")
-    ordered = sorted(runbooks.values(), key=_order)
-    if args.json:
-        print(json.dumps({"runbooks": [r.as_dict() for r in ordered]}, indent=1))
-        return EXIT_OK
-    for runbook in ordered:
-        priority = runbook.priority or "--"
-        print(f"{priority}  {runbook.id:<28} {runbook.title}  [{runbook.kind}]")
-        for number, step in enumerate(runbook.steps, start=1):
-            how = "runs" if step.read_only else "not headless"
-            print(f"      {number:>2}. {step.kind:<7} {step.id:<26} {step.title} ({how})")
-    return EXIT_OK
-
-
-def _order(runbook: Runbook) -> tuple[int, int, str]:
-    kinds = ("quick_reference", "issue", "advanced", "recovery", "reference")
-    priority = ("P0", "P1", "P2").index(runbook.priority) if runbook.priority else 3
-    return kinds.index(runbook.kind), priority, runbook.path
-
-
-async def execute(runbook: Runbook, settings: Any, *, need_database: bool) -> list[StepResult]:
-    """Run every step of a runbook headless, on one read-only connection."""
-    from console.checks.registry import default_registry
-    from console.core.db import SessionLimits, connect
-    from console.queries import catalogue
-
-    conn = None
-    if need_database or settings.database_url:
-        conn = await connect(
-            settings.database_url, limits=SessionLimits.from_settings(settings), role="run"
-        )
-    try:
-        context = StepContext(
-            settings=settings, conn=conn, checks=default_registry(), catalogue=catalogue()
-        )
-        return [await run_step(step, context) for step in runbook.steps]
-    finally:
-        if conn is not None:
-            await conn.close()
 
 
 def exit_code(results: list[StepResult]) -> int:
@@ -91,41 +35,55 @@ def exit_code(results: list[StepResult]) -> int:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from console.core.db import DatabaseError
-
     try:
         runbooks = load_runbooks()
     except RunbookError as exc:
-        return _emit_error(args, f"runbooks did not load:\n{exc}")
+        return emit_error(args, f"runbooks did not load:\n{exc}")
     runbook = runbooks.get(args.runbook)
     if runbook is None:
-        return _emit_error(
+        return emit_error(
             args,
             f"no runbook named {args.runbook!r}; `incident-console runbooks` lists them",
         )
-    settings = _settings(args)
+    settings = load_settings_from(args)
     if getattr(args, "apply", None):
-        from console.runbooks.apply import ApplyRefused, apply_step
-
-        try:
-            return apply_step(args, runbook, settings)
-        except (DatabaseError, ApplyRefused) as exc:
-            return _emit_error(args, f"{exc} (nothing was changed)")
+        return _apply(args, runbook, settings)
     need_database = any(step.kind == "query" for step in runbook.steps)
     if need_database and not settings.database_url:
-        return _emit_error(
+        return emit_error(
             args, "no database configured — pass --dsn postgresql://… or set DATABASE_URL"
         )
     try:
-        results = asyncio.run(execute(runbook, settings, need_database=need_database))
+        results = asyncio.run(run_headless(runbook, settings, need_database=need_database))
     except DatabaseError as exc:
-        return _emit_error(args, str(exc))
+        return emit_error(args, str(exc))
     code = exit_code(results)
     if args.json:
         print(json.dumps(_document(runbook, results, code), indent=1))
     else:
         _print_human(runbook, results)
     return code
+
+
+def _apply(args: argparse.Namespace, runbook: Runbook, settings: Any) -> int:
+    from console.runbooks.apply import ApplyRefused, apply_step
+
+    try:
+        outcome = apply_step(
+            runbook,
+            settings,
+            args.apply,
+            confirm=args.confirm,
+            allow_write=bool(args.allow_write),
+            dry_run=bool(getattr(args, "dry_run", False)),
+        )
+    except (DatabaseError, ApplyRefused) as exc:
+        return emit_error(args, f"{exc} (nothing was changed)")
+    if args.json:
+        print(json.dumps(outcome.document, default=str))
+    else:
+        print(outcome.line)
+    return outcome.exit_code
 
 
 def _document(runbook: Runbook, results: list[StepResult], code: int) -> dict[str, Any]:

@@ -10,11 +10,16 @@ comment lines of `-- key: value` metadata; `description` is required:
 
 Values are always psycopg placeholders (`%(name)s`); nothing is ever formatted into the
 text. A query may declare `-- requires: notifications` so callers can skip it, with the
-reason, when an optional table is missing.
+reason, when an optional table is missing, and `-- defaults: {"window": "1 hour"}`, the
+typical values of its parameters. `Query.defaults` is the one reader of that header; a
+malformed one fails when the catalogue loads.
+
+Running queries: `console.queries.runner`; resolving parameters: `console.queries.params`.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -52,6 +57,11 @@ class Query:
         raw = self.meta.get("requires", "")
         return tuple(part.strip() for part in raw.split(",") if part.strip())
 
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """The `-- defaults: {json}` header as a fresh dict ({} without one)."""
+        return parse_defaults(self.meta.get("defaults", ""), self.path, self.params)
+
     def bind(self, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """Check that every placeholder has a value; extra keys are an error too."""
         params = dict(params or {})
@@ -62,6 +72,25 @@ class Query:
         if extra:
             raise KeyError(f"query {self.name} does not take: {', '.join(extra)}")
         return params
+
+
+def parse_defaults(raw: str, path: Path, params: tuple[str, ...]) -> dict[str, Any]:
+    """The one reader of the `-- defaults:` header: a JSON object naming parameters the text
+    uses. Anything else raises QueryFileError, naming the file."""
+    if not raw.strip():
+        return {}
+    try:
+        values = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise QueryFileError(f"{path}: '-- defaults:' is not JSON: {exc}") from None
+    if not isinstance(values, dict):
+        raise QueryFileError(f"{path}: '-- defaults:' must be a JSON object")
+    unknown = [name for name in values if name not in params]
+    if unknown:
+        raise QueryFileError(
+            f"{path}: '-- defaults:' names {', '.join(unknown)}, which the query does not use"
+        )
+    return values
 
 
 def parse_query_file(name: str, path: Path) -> Query:
@@ -83,7 +112,9 @@ def parse_query_file(name: str, path: Path) -> Query:
         raise QueryFileError(f"{path}: missing '-- description:' header line")
     if not sql_text:
         raise QueryFileError(f"{path}: no SQL after the header")
-    return Query(name=name, description=meta["description"], text=sql_text, path=path, meta=meta)
+    query = Query(name=name, description=meta["description"], text=sql_text, path=path, meta=meta)
+    parse_defaults(meta.get("defaults", ""), path, query.params)  # fails at load, not at use
+    return query
 
 
 @cache

@@ -2,9 +2,10 @@
 
 A panel shows aggregates; an operator who presses Enter on one row wants the rows behind
 it: the events of one error message, the orders stuck in one state, the full query of one
-backend. Each look-up is a named query from `sql/drilldown/`, run with bound parameters
-inside a read-only transaction, returning frozen typed rows (ids as text, so bigint and
-uuid schemas read the same). Errors come back as `console.core.db.DatabaseError` kinds.
+backend. Each look-up is a named query from `sql/drilldown/`, run by the catalogue's one
+runner (`console.queries.runner.run_query`: bound parameters, a read-only transaction),
+returning frozen typed rows (ids as text, so bigint and uuid schemas read the same).
+Errors come back as `console.core.db.DatabaseError` kinds.
 """
 
 from __future__ import annotations
@@ -14,10 +15,8 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import psycopg
-from psycopg.rows import class_row
 
-from console import queries
-from console.core.db import read_only, translate
+from console.queries.runner import run_query
 
 Row = TypeVar("Row")
 
@@ -76,14 +75,7 @@ class BackendDetail:
 async def _fetch(
     conn: psycopg.AsyncConnection[Any], name: str, row: type[Row], params: dict[str, Any]
 ) -> list[Row]:
-    query = queries.get(name)
-    try:
-        async with read_only(conn):
-            cur = conn.cursor(row_factory=class_row(row))
-            await cur.execute(query.text, query.bind(params))
-            return await cur.fetchall()
-    except Exception as exc:
-        raise translate(exc) from None
+    return await run_query(conn, name, params, row=row)
 
 
 async def events_for_error(

@@ -12,20 +12,25 @@ Three groups live under `sql/` (loaded by `console.queries`):
   executor.
 - `guide/` — the guide's queries exactly as written (no parameters), for bench only.
 
-Extra header lines used here: `-- defaults: {json}` (typical parameter values, shown to
-operators and used by the tests), `-- key:` (the column that identifies a previewed
-row), `-- transaction: none` (the statement cannot run inside a transaction block).
+Extra header lines used here: `-- key:` (the column that identifies a previewed row),
+`-- transaction: none` (the statement cannot run inside a transaction block). Typical
+parameter values (`-- defaults:`) are `Query.defaults`; `console.queries.params` merges
+them with what a caller gives.
+
+`run_query` / `run_query_sync` are the one way the console reads through the catalogue:
+runbook steps, drill-downs and the CLI all come here. Rows are dicts, or instances of a
+`row` class when the caller wants typed rows; either way a `Rows` list that also knows
+its column names (an empty result still has columns).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from collections.abc import Iterable, Mapping
+from typing import Any, Generic, NamedTuple, TypeVar, overload
 
 import psycopg
 from psycopg import errors as pg_errors
-from psycopg.rows import dict_row
+from psycopg.rows import class_row, dict_row
 
 from console.core.db import DatabaseError, FeatureMissing, read_only, read_only_sync, translate
 from console.queries import Query, catalogue, group
@@ -34,12 +39,9 @@ DIAGNOSTICS = "diagnostics"
 RECOVERY = "recovery"
 GUIDE = "guide"
 PREVIEW_SUFFIX = "_preview"
+REQUIREMENTS = "queries/missing_requirements"
 
-_REQUIREMENTS_SQL = (
-    "SELECT r.name FROM unnest(%(names)s::text[]) AS r(name) "
-    "WHERE to_regclass(r.name) IS NULL "
-    "AND NOT EXISTS (SELECT 1 FROM pg_extension AS e WHERE e.extname = r.name)"
-)
+R = TypeVar("R")
 
 
 class CatalogueError(ValueError):
@@ -52,11 +54,19 @@ class QuerySkipped(FeatureMissing):
 
     kind = "skipped"
 
-    def __init__(self, query: Query, missing: list[str]) -> None:
+    def __init__(self, query: Query, missing: list[str], reason: str | None = None) -> None:
         self.query = query
         self.missing = tuple(missing)
-        self.reason = f"needs {', '.join(missing)}, which this database does not have"
+        self.reason = reason or f"needs {', '.join(missing)}, which this database does not have"
         super().__init__(f"{query.name} skipped: {self.reason}", "see `incident-console doctor`")
+
+
+class Rows(list[R], Generic[R]):
+    """A query's rows, with the names of its columns (known even when there are no rows)."""
+
+    def __init__(self, rows: Iterable[R] = (), columns: Iterable[str] = ()) -> None:
+        super().__init__(rows)
+        self.columns: tuple[str, ...] = tuple(columns)
 
 
 class RecoveryPair(NamedTuple):
@@ -131,20 +141,6 @@ def runs_in_transaction(query: Query) -> bool:
     return query.meta.get("transaction", "").strip().lower() != "none"
 
 
-def default_params(query: Query) -> dict[str, Any]:
-    """Typical parameter values from the `-- defaults:` header (empty when there is none)."""
-    raw = query.meta.get("defaults", "").strip()
-    if not raw:
-        return {}
-    try:
-        values = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise CatalogueError(f"{query.path}: '-- defaults:' is not JSON: {exc}") from None
-    if not isinstance(values, dict):
-        raise CatalogueError(f"{query.path}: '-- defaults:' must be a JSON object")
-    return values
-
-
 def get_query(name: str) -> Query:
     """Look a query up by `<group>/<name>`, with a one-line error for a wrong name."""
     try:
@@ -163,20 +159,34 @@ def bound_params(query: Query, params: Mapping[str, Any] | None) -> dict[str, An
     return bound or None
 
 
-def _readable(name: str) -> Query:
-    query = get_query(name)
+def _readable(query: Query | str) -> Query:
+    """The query to read with, refusing a recovery write (it has its own executor)."""
+    if isinstance(query, str):
+        query = get_query(query)
     if is_write(query):
         raise CatalogueError(
-            f"{name} is a recovery write: run it through the recovery executor, not as a query"
+            f"{query.name} is a recovery write: run it through the recovery executor, "
+            "not as a query"
         )
     return query
 
 
 def _unavailable(query: Query, exc: BaseException) -> QuerySkipped | None:
-    """An extension created but not preloaded (pg_stat_statements) fails only when read."""
+    """An extension created but not preloaded (pg_stat_statements) fails only when read;
+    the reason keeps the server's own first line, which says what to change."""
     if query.requires and isinstance(exc, pg_errors.ObjectNotInPrerequisiteState):
-        return QuerySkipped(query, list(query.requires))
+        text = str(exc).strip()
+        first = text.splitlines()[0] if text else type(exc).__name__
+        return QuerySkipped(query, list(query.requires), f"not available here: {first}")
     return None
+
+
+def _row_factory(row: type[Any] | None) -> Any:
+    return dict_row if row is None else class_row(row)
+
+
+def _columns(cur: psycopg.Cursor[Any] | psycopg.AsyncCursor[Any]) -> tuple[str, ...]:
+    return tuple(column.name for column in cur.description or ())
 
 
 # ---- running ----------------------------------------------------------------------------
@@ -186,14 +196,15 @@ async def missing_requirements(conn: psycopg.AsyncConnection[Any], query: Query)
     """The `-- requires:` names that are neither a visible relation nor an extension."""
     if not query.requires:
         return []
-    cur = await conn.execute(_REQUIREMENTS_SQL, {"names": list(query.requires)})
+    cur = await conn.execute(get_query(REQUIREMENTS).text, {"names": list(query.requires)})
     return [_first(row) for row in await cur.fetchall()]
 
 
 def missing_requirements_sync(conn: psycopg.Connection[Any], query: Query) -> list[str]:
+    """The synchronous twin of `missing_requirements`: the same statement."""
     if not query.requires:
         return []
-    rows = conn.execute(_REQUIREMENTS_SQL, {"names": list(query.requires)}).fetchall()
+    rows = conn.execute(get_query(REQUIREMENTS).text, {"names": list(query.requires)}).fetchall()
     return [_first(row) for row in rows]
 
 
@@ -201,45 +212,92 @@ def _first(row: Any) -> str:
     return str(row["name"] if isinstance(row, Mapping) else row[0])
 
 
+@overload
 async def run_query(
-    conn: psycopg.AsyncConnection[Any], name: str, params: Mapping[str, Any] | None = None
-) -> list[dict[str, Any]]:
-    """Run a diagnostic, preview or guide query read-only and return its rows as dicts.
+    conn: psycopg.AsyncConnection[Any],
+    query: Query | str,
+    params: Mapping[str, Any] | None = None,
+) -> Rows[dict[str, Any]]: ...
+
+
+@overload
+async def run_query(
+    conn: psycopg.AsyncConnection[Any],
+    query: Query | str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    row: type[R],
+) -> Rows[R]: ...
+
+
+async def run_query(
+    conn: psycopg.AsyncConnection[Any],
+    query: Query | str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    row: type[Any] | None = None,
+) -> Rows[Any]:
+    """Run a diagnostic, preview, guide or drill-down query read-only; rows as dicts, or as
+    `row` instances. `query` is a catalogue name or a Query (a runbook's own catalogue).
 
     Raises QuerySkipped (with `.reason`) when a required table or extension is missing,
     CatalogueError for a wrong name or parameters, and a translated DatabaseError for
     anything the database refuses.
     """
-    query = _readable(name)
+    query = _readable(query)
     bound = bound_params(query, params)
     try:
         async with read_only(conn):
             missing = await missing_requirements(conn, query)
             if missing:
                 raise QuerySkipped(query, missing)
-            async with conn.cursor(row_factory=dict_row) as cur:
+            async with conn.cursor(row_factory=_row_factory(row)) as cur:
                 await cur.execute(query.text, bound)
-                return await cur.fetchall()
+                rows = await cur.fetchall() if cur.description else []
+                return Rows(rows, _columns(cur))
     except DatabaseError:
         raise
     except Exception as exc:
         raise (_unavailable(query, exc) or translate(exc)) from None
 
 
+@overload
 def run_query_sync(
-    conn: psycopg.Connection[Any], name: str, params: Mapping[str, Any] | None = None
-) -> list[dict[str, Any]]:
+    conn: psycopg.Connection[Any],
+    query: Query | str,
+    params: Mapping[str, Any] | None = None,
+) -> Rows[dict[str, Any]]: ...
+
+
+@overload
+def run_query_sync(
+    conn: psycopg.Connection[Any],
+    query: Query | str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    row: type[R],
+) -> Rows[R]: ...
+
+
+def run_query_sync(
+    conn: psycopg.Connection[Any],
+    query: Query | str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    row: type[Any] | None = None,
+) -> Rows[Any]:
     """The synchronous twin of `run_query`, for the CLI and tests."""
-    query = _readable(name)
+    query = _readable(query)
     bound = bound_params(query, params)
     try:
         with read_only_sync(conn):
             missing = missing_requirements_sync(conn, query)
             if missing:
                 raise QuerySkipped(query, missing)
-            with conn.cursor(row_factory=dict_row) as cur:
+            with conn.cursor(row_factory=_row_factory(row)) as cur:
                 cur.execute(query.text, bound)
-                return cur.fetchall()
+                rows = cur.fetchall() if cur.description else []
+                return Rows(rows, _columns(cur))
     except DatabaseError:
         raise
     except Exception as exc:

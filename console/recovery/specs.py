@@ -6,7 +6,6 @@ description, how and why it differs from the guide's own SQL. `console.recovery.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -337,17 +336,6 @@ def get_spec(action_id: str) -> ActionSpec:
         raise UnknownAction(f"no recovery action named {action_id!r}", f"known: {known}") from None
 
 
-def _query_defaults(name: str) -> dict[str, Any]:
-    from console import queries
-
-    raw = queries.get(name).meta.get("defaults", "")
-    try:
-        value = json.loads(raw) if raw else {}
-    except json.JSONDecodeError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
 def declared_params(spec: ActionSpec) -> tuple[str, ...]:
     """The operator-facing parameters: what the preview and the write use, minus the keys
     and carried columns the executor supplies itself."""
@@ -366,19 +354,20 @@ def resolve_params(spec: ActionSpec, params: Mapping[str, Any] | None) -> dict[s
     """Defaults (the queries' `-- defaults:`, then the spec's) overlaid with the operator's
     values, each parsed; unknown names refused. Parameters come from the SQL files, so a
     query that gains a parameter (with a default) needs no change here."""
-    accepted = declared_params(spec)
-    given = dict(params or {})
-    unknown = sorted(set(given) - set(accepted))
-    if unknown:
-        allowed = ", ".join(accepted) or "none"
-        raise InvalidParams(
-            f"{spec.id} does not take {', '.join(unknown)}", f"parameters: {allowed}"
+    from console import queries
+    from console.queries.params import ParamsError
+    from console.queries.params import resolve_params as resolve
+
+    try:
+        resolved = resolve(
+            [queries.get(spec.preview), queries.get(spec.apply)],
+            params,
+            defaults=spec.params,
+            supplied=("ids", *spec.carry),
+            label=spec.id,
         )
-    defaults = {**_query_defaults(spec.preview), **_query_defaults(spec.apply), **spec.params}
-    resolved = {name: given.get(name, defaults.get(name)) for name in accepted}
-    missing = [name for name, value in resolved.items() if value is None]
-    if missing:
-        raise InvalidParams(f"{spec.id} needs {', '.join(missing)}")
+    except ParamsError as exc:
+        raise InvalidParams(exc.message, exc.hint) from None
     out: dict[str, Any] = {}
     for name, value in resolved.items():
         parse = spec.param_types.get(name, _plain_param)

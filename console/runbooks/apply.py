@@ -5,12 +5,12 @@ written, exit 2. With --confirm it previews afresh (a token typed for an older p
 only works if the rows are still the same count) and applies only when the token matches
 and the console was started with --allow-write. Each outcome is one JSON document with
 --json; the exit code is 0 only when the action applied (or had nothing to do).
+Printing is console/cli/run.py's: `apply_step` returns what to say as an `ApplyOutcome`.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
+from dataclasses import dataclass
 from typing import Any
 
 from console.runbooks.model import ActionStep, Runbook
@@ -25,37 +25,44 @@ class ApplyRefused(ValueError):
 APPLIED = {"applied", "nothing_to_do", "dry_run"}
 
 
-def _say(args: argparse.Namespace, document: dict[str, Any], line: str) -> None:
-    if args.json:
-        print(json.dumps(document, default=str))
-    else:
-        print(line)
+@dataclass(frozen=True)
+class ApplyOutcome:
+    """What the command says (one JSON document, or one line) and its exit code."""
+
+    document: dict[str, Any]
+    line: str
+    exit_code: int
 
 
-def apply_step(args: argparse.Namespace, runbook: Runbook, settings: Any) -> int:
+def apply_step(
+    runbook: Runbook,
+    settings: Any,
+    step_id: str,
+    *,
+    confirm: str | None,
+    allow_write: bool,
+    dry_run: bool = False,
+) -> ApplyOutcome:
     from console.core.audit import AuditLog
     from console.core.db import connect_sync, require_dsn
     from console.recovery import actions
 
-    step = next((s for s in runbook.steps if s.id == args.apply), None)
+    step = next((s for s in runbook.steps if s.id == step_id), None)
     if not isinstance(step, ActionStep):
         names = ", ".join(s.id for s in runbook.steps if isinstance(s, ActionStep)) or "none"
-        raise ApplyRefused(
-            f"{runbook.id} has no action step {args.apply!r} (action steps: {names})"
-        )
+        raise ApplyRefused(f"{runbook.id} has no action step {step_id!r} (action steps: {names})")
     dsn = require_dsn(settings.database_url)
     with connect_sync(dsn) as read_conn:
         plan = actions.plan(read_conn, step.action, dict(step.params))
     preview = {"runbook": runbook.id, "step": step.id, "preview": plan.to_json()}
-    if args.confirm is None:
-        _say(
-            args,
+    if confirm is None:
+        return ApplyOutcome(
             {**preview, "applied": False, "token_prompt": plan.token_prompt()},
             f"{plan.describe()}\nnothing written; to apply: --allow-write --confirm <token> "
             f"({plan.token_prompt()})",
+            EXIT_NEEDS_CONFIRM,
         )
-        return EXIT_NEEDS_CONFIRM
-    if not args.allow_write:
+    if not allow_write:
         raise ApplyRefused("the console is read-only; add --allow-write to apply")
     audit = AuditLog(state_dsn=settings.state_database_url or dsn)
     try:
@@ -63,11 +70,14 @@ def apply_step(args: argparse.Namespace, runbook: Runbook, settings: Any) -> int
             result = actions.apply(
                 write_conn,
                 plan,
-                args.confirm.strip(),
+                confirm.strip(),
                 audit=audit,
-                dry_run=bool(getattr(args, "dry_run", False)),
+                dry_run=dry_run,
             )
     finally:
         audit.close()
-    _say(args, {**preview, "result": result.to_json()}, f"{result.status}: {result.message}")
-    return EXIT_OK if result.status in APPLIED else EXIT_ERROR
+    return ApplyOutcome(
+        {**preview, "result": result.to_json()},
+        f"{result.status}: {result.message}",
+        EXIT_OK if result.status in APPLIED else EXIT_ERROR,
+    )

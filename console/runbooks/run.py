@@ -1,11 +1,14 @@
 """Running runbook steps: `run_step(step, context) -> StepResult`.
 
-Query steps run their catalogue query inside a READ ONLY transaction on the context's
-connection and judge the rows with the step's verdict rules. Check and log steps call the
-non-SQL checks. Action steps are never executed here (console/recovery/actions.py does that after
-preview and typed confirmation); their preview may be shown. Command steps run argv
-without a shell only when the context allows host commands, and a state-changing one only
-when its step id was confirmed. Manual steps wait for a person.
+Query steps run their catalogue query through the catalogue's one runner
+(`console.queries.runner.run_query`: optional tables checked first, then a READ ONLY
+transaction on the context's connection), with parameters from the one resolver
+(`console.queries.params`), and judge the rows with the step's verdict rules. Check and
+log steps call the non-SQL checks. Action steps are never executed here
+(console/recovery/actions.py does that after preview and typed confirmation); their
+preview may be shown. Command steps run argv without a shell only when the context allows
+host commands, and a state-changing one only when its step id was confirmed. Manual steps
+wait for a person.
 
 Nothing here raises for an expected problem: every outcome is a StepResult whose
 `status` is ok / warn / fail / skipped / error, with one line saying why.
@@ -15,15 +18,20 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from console.checks.context import CheckContext
+from console.checks.logs import log_tail
+from console.checks.registry import CheckRegistry, default_registry
 from console.checks.result import CheckResult
 from console.core.config import Settings
-from console.core.db import read_only, translate
+from console.core.db import DatabaseError, SessionLimits, connect, translate
 from console.core.jsonable import jsonable
+from console.queries import Query, catalogue
+from console.queries.params import ParamsError, resolve_params
+from console.queries.runner import CatalogueError, QuerySkipped, Rows, run_query
 from console.runbooks.model import (
     ActionStep,
     AnyStep,
@@ -32,8 +40,8 @@ from console.runbooks.model import (
     LogStep,
     ManualStep,
     QueryStep,
-    query_defaults,
-    resolve_params,
+    Runbook,
+    fill_error_patterns,
 )
 from console.runbooks.verdict import VerdictError, judge
 
@@ -86,8 +94,8 @@ class StepContext:
 
     settings: Settings
     conn: Any = None
-    checks: Mapping[str, Any] = field(default_factory=dict)
-    catalogue: Mapping[str, Any] = field(default_factory=dict)
+    checks: CheckRegistry = field(default_factory=dict)
+    catalogue: Mapping[str, Query] = field(default_factory=dict)
     inputs: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     allow_live: bool = False
     run_commands: bool = False
@@ -109,42 +117,16 @@ def _result(step: AnyStep, status: StepStatus, verdict: str, **kwargs: Any) -> S
     return StepResult(step_id=step.id, kind=step.kind, status=status, verdict=verdict, **kwargs)
 
 
-_REQUIREMENTS_SQL = (
-    "SELECT r.name FROM unnest(%(names)s::text[]) AS r(name) "
-    "WHERE to_regclass(r.name) IS NULL "
-    "AND NOT EXISTS (SELECT 1 FROM pg_extension AS e WHERE e.extname = r.name)"
-)
+async def fetch_query(context: StepContext, name: str, params: Mapping[str, Any]) -> Rows:
+    """Rows (with their columns) of a query of the context's catalogue, its parameters
+    resolved from the step's values over the `-- defaults:` header.
 
-
-async def _requirements_missing(conn: Any, requires: Sequence[str]) -> str | None:
-    """The first optional table, view or extension a query needs that is absent, or None."""
-    if not requires:
-        return None
-    cursor = await conn.execute(_REQUIREMENTS_SQL, {"names": list(requires)})
-    row = await cursor.fetchone()
-    if row is None:
-        return None
-    return str(row["name"] if isinstance(row, Mapping) else row[0])
-
-
-async def fetch_query(
-    context: StepContext, name: str, params: Mapping[str, Any]
-) -> tuple[list[dict[str, Any]], tuple[str, ...]] | str:
-    """Rows and columns of a catalogue query in a read-only transaction, or a skip reason."""
-    from psycopg.rows import dict_row
-
+    Raises QuerySkipped when an optional table or extension is missing, ParamsError or
+    CatalogueError for parameters it cannot run with, DatabaseError for the rest.
+    """
     query = context.catalogue[name]
-    given = resolve_params(params, context.settings.error_patterns)
-    bound = query.bind({**query_defaults(query), **given})
-    missing = await _requirements_missing(context.conn, query.requires)
-    if missing:
-        return f"needs {missing}, which this database does not have"
-    async with read_only(context.conn), context.conn.cursor(row_factory=dict_row) as cursor:
-        # No parameters: pass None so a literal % in the text is left alone.
-        await cursor.execute(query.text, bound or None)
-        columns = tuple(col.name for col in cursor.description or ())
-        rows = await cursor.fetchall() if cursor.description else []
-    return [dict(r) for r in rows], columns
+    given = fill_error_patterns(params, context.settings.error_patterns)
+    return await run_query(context.conn, query, resolve_params([query], given))
 
 
 async def _run_query(step: QueryStep, context: StepContext) -> StepResult:
@@ -153,43 +135,26 @@ async def _run_query(step: QueryStep, context: StepContext) -> StepResult:
     if context.conn is None:
         return _result(step, "skipped", "no database connection", ran=False)
     try:
-        fetched = await fetch_query(context, step.query, step.params)
-    except KeyError as exc:
-        message = str(exc).strip("'\"")
-        return _result(step, "error", message, error=message)
+        rows = await fetch_query(context, step.query, step.params)
+    except QuerySkipped as exc:
+        return _result(step, "skipped", exc.reason, ran=False)
+    except (ParamsError, CatalogueError, DatabaseError) as exc:
+        return _result(step, "error", str(exc), error=str(exc))
     except Exception as exc:
-        if _unavailable(exc):
-            return _result(step, "skipped", f"not available here: {_first_line(exc)}", ran=False)
         error = str(translate(exc))
         return _result(step, "error", error, error=error)
-    if isinstance(fetched, str):
-        return _result(step, "skipped", fetched, ran=False)
-    rows, columns = fetched
     try:
         status, verdict = judge(step.verdicts, rows, step.ok)
     except VerdictError as exc:
-        return _result(step, "error", f"verdict rule: {exc}", error=str(exc), columns=columns)
+        return _result(step, "error", f"verdict rule: {exc}", error=str(exc), columns=rows.columns)
     return _result(
         step,
         status,  # type: ignore[arg-type]
         verdict,
         rows=tuple(jsonable(r) for r in rows[:MAX_ROWS]),
-        columns=columns,
+        columns=rows.columns,
         row_count=len(rows),
     )
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _unavailable(exc: BaseException) -> bool:
-    """An optional server feature that is installed but not usable (pg_stat_statements not
-    preloaded): the step is skipped with the reason, not reported as a broken step."""
-    from psycopg import errors as pg_errors
-
-    return isinstance(exc, pg_errors.ObjectNotInPrerequisiteState)
 
 
 def _from_check(step: AnyStep, result: CheckResult) -> StepResult:
@@ -217,7 +182,7 @@ async def _run_check(step: CheckStep, context: StepContext) -> StepResult:
     if spec is None:
         return _result(step, "error", f"unknown check {step.check!r}")
     try:
-        params = resolve_params(step.params, context.settings.error_patterns)
+        params = fill_error_patterns(step.params, context.settings.error_patterns)
         result = await spec.fn(context.check_context(step.id), **params)
     except Exception as exc:  # a broken check must not take the checklist down
         message = f"check {step.check} failed: {type(exc).__name__}: {exc}"
@@ -226,8 +191,6 @@ async def _run_check(step: CheckStep, context: StepContext) -> StepResult:
 
 
 async def _run_log(step: LogStep, context: StepContext) -> StepResult:
-    from console.checks.logs import log_tail
-
     result = await log_tail(
         context.check_context(step.id),
         source=step.source,
@@ -247,31 +210,30 @@ async def _run_action(step: ActionStep, context: StepContext) -> StepResult:
     details = {"action": step.action, "preview": step.preview}
     if not context.show_previews or context.conn is None or step.preview not in context.catalogue:
         return _result(step, "skipped", base, ran=False, details=details)
-    preview = context.catalogue[step.preview]
-    given = {**query_defaults(preview), **step.params}
-    chosen_later = [p for p in preview.params if p not in given]
-    if chosen_later:
+    try:
+        rows = await fetch_query(context, step.preview, step.params)
+    except ParamsError as exc:
+        if exc.unknown:
+            details["preview_error"] = str(exc)
+            return _result(step, "skipped", base, ran=False, details=details)
         return _result(
             step,
             "skipped",
-            f"{base}; its preview needs {', '.join(chosen_later)}, chosen when it is planned",
+            f"{base}; its preview needs {', '.join(exc.missing)}, chosen when it is planned",
             ran=False,
             details=details,
         )
-    try:
-        fetched = await fetch_query(context, step.preview, step.params)
+    except QuerySkipped as exc:
+        return _result(step, "skipped", f"{base}; preview {exc.reason}", ran=False, details=details)
     except Exception as exc:
-        details["preview_error"] = str(exc) if isinstance(exc, KeyError) else str(translate(exc))
+        details["preview_error"] = str(translate(exc))
         return _result(step, "skipped", base, ran=False, details=details)
-    if isinstance(fetched, str):
-        return _result(step, "skipped", f"{base}; preview {fetched}", ran=False, details=details)
-    rows, columns = fetched
     return _result(
         step,
         "skipped",
         f"{base}; preview: {len(rows)} row(s) would be touched",
         rows=tuple(jsonable(r) for r in rows[:MAX_ROWS]),
-        columns=columns,
+        columns=rows.columns,
         row_count=len(rows),
         ran=False,
         details=details,
@@ -374,3 +336,22 @@ async def run_step(step: AnyStep, context: StepContext) -> StepResult:
     if result.duration == 0.0:
         result = replace(result, duration=time.monotonic() - started)
     return result
+
+
+async def run_headless(
+    runbook: Runbook, settings: Settings, *, need_database: bool
+) -> list[StepResult]:
+    """Every step of a runbook, in order, on one read-only connection (the `run` command)."""
+    conn = None
+    if need_database or settings.database_url:
+        conn = await connect(
+            settings.database_url, limits=SessionLimits.from_settings(settings), role="run"
+        )
+    try:
+        context = StepContext(
+            settings=settings, conn=conn, checks=default_registry(), catalogue=catalogue()
+        )
+        return [await run_step(step, context) for step in runbook.steps]
+    finally:
+        if conn is not None:
+            await conn.close()

@@ -1,28 +1,25 @@
-"""`incident-console demo`: the embedded world, live traffic, faults, and the dashboard.
+"""The demo world: the embedded database, its history, and the live system in a thread.
 
 Start-up order matters for the "live data within 5 s" promise: the embedded server
 starts (well under a second), the schema and a modest history are generated set-based
 (a couple of seconds), then the receiver and traffic start while the dashboard paints.
 In headless mode the run lasts `--seconds` and prints one JSON document; interactively
 the simulator runs in a background thread with its own event loop so that traffic never
-competes with the dashboard's loop for keystrokes.
+competes with the dashboard's loop for keystrokes. The command itself (arguments, the
+headless summary, the dashboard) is `console.cli.demo`.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
-import sys
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 import psycopg
 
-from console.core.config import Settings, load_settings
-from console.core.jsonable import jsonable
+from console.core.config import Settings
+from console.sim import statements
 from console.sim.embedded import EmbeddedPostgres
 from console.sim.schema import apply_monitored_schema
 
@@ -30,40 +27,23 @@ DEMO_DATABASE = "orders_demo"
 TABLES = ("webhook_events", "orders", "payments", "notifications")
 
 
-def parse_scenario(raw: str | None, known: tuple[str, ...]) -> list[str]:
-    """`--scenario a,b` → fault names; an unknown name is one clear error."""
-    if not raw:
-        return []
-    names = [part.strip() for part in raw.split(",") if part.strip()]
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise ValueError(f"unknown scenario {', '.join(unknown)}; choose from: {', '.join(known)}")
-    return names
-
-
 def row_counts(dsn: str) -> dict[str, int]:
+    """Rows in each of the guide's tables that exists (the headless summary)."""
     counts: dict[str, int] = {}
     with psycopg.connect(dsn, autocommit=True) as conn:
         for table in TABLES:
-            exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (table,)).fetchone()
+            exists = conn.execute(*statements.bound("sim/table_exists", table=table)).fetchone()
             if exists and exists[0]:
-                query = psycopg.sql.SQL("SELECT count(*) FROM {}").format(
-                    psycopg.sql.Identifier(table)
-                )
-                counts[table] = int(conn.execute(query).fetchone()[0])  # type: ignore[index]
+                row = conn.execute(statements.composed("sim/count_rows", table=table)).fetchone()
+                assert row is not None
+                counts[table] = int(row[0])
     return counts
 
 
 def errors_since(dsn: str, since_seconds: float) -> dict[str, int]:
     """Rejections and failures recorded during the run, by the guide's error message."""
     with psycopg.connect(dsn, autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT error_message, count(*) FROM webhook_events"
-            " WHERE error_message IS NOT NULL"
-            " AND created_at >= now() - make_interval(secs => %s)"
-            " GROUP BY error_message ORDER BY count(*) DESC",
-            (since_seconds,),
-        ).fetchall()
+        rows = conn.execute(*statements.bound("sim/errors_since", seconds=since_seconds)).fetchall()
     return {str(message): int(count) for message, count in rows}
 
 
@@ -183,87 +163,4 @@ class BackgroundLive:
         self._thread.join(30)
 
 
-def demo_command(args: argparse.Namespace) -> int:
-    from console.sim.faults import FaultError, FaultSet, parse_fault_spec
-
-    if getattr(args, "list_faults", False):
-        described = FaultSet().describe()
-        if args.json:
-            print(json.dumps({"faults": described}))
-        else:
-            for fault in described:
-                print(f"{fault['name']:<22} {fault['description']}")
-        return 0
-    try:
-        faults = parse_fault_spec(args.scenario or "")
-    except FaultError as exc:
-        print(f"incident-console: {exc}", file=sys.stderr)
-        return 1
-    settings = load_settings(config_file=args.config)
-
-    def say(message: str) -> None:
-        if not args.json:
-            print(f"demo: {message}", file=sys.stderr)
-
-    world = DemoWorld(days=args.days, events=args.events, seed=args.seed)
-    started = time.monotonic()
-    try:
-        dsn = world.start(progress=say)
-        say(f"history ready in {time.monotonic() - started:.1f} s ({world.summary})")
-        live = BackgroundLive(dsn, settings, faults, args.rate)
-        live.start()
-        names = [name for name, _ in faults]
-        say(f"simulated webhook receiver at {live.url}; faults: {', '.join(names) or 'none'}")
-        try:
-            if args.headless:
-                return _headless(args, world, live, faults, started)
-            return _interactive(args, world, live, settings)
-        finally:
-            live.stop()
-    finally:
-        world.stop()
-
-
-def _headless(
-    args: argparse.Namespace,
-    world: DemoWorld,
-    live: BackgroundLive,
-    faults: list[tuple[str, dict[str, str]]],
-    started: float,
-) -> int:
-    time.sleep(max(0.0, float(args.seconds)))
-    stats = live.stats()
-    document = {
-        "scenario": [name for name, _ in faults],
-        "seconds": float(args.seconds),
-        "deliveries": jsonable(stats),
-        "rows": row_counts(world.dsn),
-        "errors_during_run": errors_since(world.dsn, float(args.seconds) + 1.0),
-        "history": jsonable(world.summary),
-        "elapsed_seconds": round(time.monotonic() - started, 2),
-    }
-    if args.json:
-        print(json.dumps(document))
-    else:
-        print(json.dumps(document, indent=2))
-    return 0
-
-
-def _interactive(
-    args: argparse.Namespace, world: DemoWorld, live: BackgroundLive, settings: Settings
-) -> int:
-    import importlib
-
-    app_module = importlib.import_module("screens.app")
-    return int(
-        app_module.run_dashboard(
-            dsn=world.dsn,
-            settings=live.console_settings,
-            allow_write=bool(getattr(args, "allow_write", False)),
-            environment="demo",
-            demo_control=live,
-        )
-    )
-
-
-__all__ = ["BackgroundLive", "DemoWorld", "demo_command"]
+__all__ = ["BackgroundLive", "DemoWorld", "errors_since", "row_counts"]

@@ -9,8 +9,8 @@ no postgres left behind when the console is killed. A small watchdog process, st
 with the server, stops it (and deletes a temporary data directory) as soon as the owning
 process is gone, whether it exited, was interrupted or crashed.
 
-PostgreSQL refuses to run as root; when we are root, the server runs as an unprivileged
-system user (`pgserver`, created if missing, as pgserver itself does).
+Finding the binaries, the unprivileged user the server runs as when we are root, and
+stopping a server are `console.sim.postgres_bin`.
 """
 
 from __future__ import annotations
@@ -23,126 +23,34 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SERVER_USER = "pgserver"
+from console.sim.postgres_bin import (
+    Binaries,
+    EmbeddedPostgresError,
+    as_user,
+    ensure_server_user,
+    find_binaries,
+    open_path_for,
+    stop_server,
+)
 
-
-class EmbeddedPostgresError(RuntimeError):
-    """The embedded server could not be set up; the message says what to do."""
-
-
-@dataclass(frozen=True)
-class Binaries:
-    bindir: Path
-    source: str  # "pgserver" or "system"
-
-    @property
-    def libdir(self) -> Path:
-        return self.bindir.parent / "lib"
-
-    def tool(self, name: str) -> str:
-        return str(self.bindir / name)
-
-    def has_extension(self, name: str) -> bool:
-        candidates = [self.libdir / f"{name}.so", self.libdir / "postgresql" / f"{name}.so"]
-        return any(path.exists() for path in candidates)
-
-
-def _works(bindir: Path) -> bool:
-    initdb = bindir / "initdb"
-    if not (initdb.exists() and (bindir / "pg_ctl").exists() and (bindir / "postgres").exists()):
-        return False
-    try:
-        subprocess.run([str(initdb), "--version"], check=True, capture_output=True, timeout=20)
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return True
-
-
-def find_binaries(prefer: str = "pgserver") -> Binaries:
-    """pgserver's bundled PostgreSQL first, then one on PATH, then /usr/lib/postgresql."""
-    candidates: list[Binaries] = []
-    try:
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from pgserver._commands import POSTGRES_BIN_PATH  # type: ignore[import-untyped]
-
-        candidates.append(Binaries(Path(POSTGRES_BIN_PATH), "pgserver"))
-    except Exception:  # pgserver missing or broken on this platform: fall back
-        pass
-    on_path = shutil.which("pg_ctl")
-    if on_path:
-        candidates.append(Binaries(Path(os.path.realpath(on_path)).parent, "system"))
-    for versioned in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
-        candidates.append(Binaries(versioned, "system"))
-    if prefer == "system":
-        candidates.sort(key=lambda b: b.source != "system")
-    for candidate in candidates:
-        if _works(candidate.bindir):
-            return candidate
-    raise EmbeddedPostgresError(
-        "no usable PostgreSQL found: `pip install pgserver`, or install PostgreSQL "
-        "(e.g. apt-get install postgresql) so that initdb and pg_ctl are available"
-    )
-
-
-def as_user(user: str | None) -> dict[str, object]:
-    """subprocess kwargs that drop to `user` with its own group and no root groups.
-
-    Setting only the uid would keep gid 0, and then a root-owned 0701 directory (what
-    mktemp makes) denies access through its group bits.
-    """
-    if not user:
-        return {}
-    import pwd
-
-    entry = pwd.getpwnam(user)
-    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+__all__ = [
+    "Binaries",
+    "EmbeddedPostgres",
+    "EmbeddedPostgresError",
+    "find_binaries",
+    "free_port",
+    "stop_server",
+]
 
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _ensure_server_user() -> str | None:
-    """The user the server runs as: None (ourselves) unless we are root."""
-    if os.geteuid() != 0:
-        return None
-    import pwd
-
-    try:
-        pwd.getpwnam(SERVER_USER)
-    except KeyError:
-        subprocess.run(
-            [
-                "useradd",
-                "--system",
-                "--no-create-home",
-                "--shell",
-                "/usr/sbin/nologin",
-                SERVER_USER,
-            ],
-            check=True,
-            capture_output=True,
-        )
-    return SERVER_USER
-
-
-def _open_path_for(path: Path) -> None:
-    """Let the unprivileged server user traverse every parent of `path` (root set-ups)."""
-    for parent in [path, *path.parents]:
-        with contextlib.suppress(OSError):
-            mode = parent.stat().st_mode
-            if not mode & 0o001:
-                parent.chmod(mode | 0o001)
 
 
 @dataclass
@@ -167,15 +75,15 @@ class EmbeddedPostgres:
         if self._started:
             return self.dsn()
         self.binaries = self.binaries or find_binaries(self.prefer)
-        self._user = _ensure_server_user()
+        self._user = ensure_server_user()
         if self.data_dir is None:
             self.data_dir = Path(tempfile.mkdtemp(prefix="ic-pg-"))
             self._temporary = True
         self.data_dir = Path(self.data_dir).resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self._user:
-            _open_path_for(self.binaries.bindir)
-            _open_path_for(self.data_dir.parent)
+            open_path_for(self.binaries.bindir)
+            open_path_for(self.data_dir.parent)
             shutil.chown(self.data_dir, self._user, self._user)
             self.data_dir.chmod(0o700)
         pgdata = self.data_dir / "data"
@@ -331,45 +239,23 @@ class EmbeddedPostgres:
     def create_database(self, name: str, template: str | None = None) -> str:
         """CREATE DATABASE (optionally from a template); returns its DSN."""
         import psycopg
-        from psycopg import sql
 
+        from console.sim import statements
+
+        if template:
+            statement = statements.composed(
+                "sim/create_database_from_template", name=name, template=template
+            )
+        else:
+            statement = statements.composed("sim/create_database", name=name)
         with psycopg.connect(self.dsn(), autocommit=True) as conn:
-            statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
-            if template:
-                statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                    sql.Identifier(name), sql.Identifier(template)
-                )
             conn.execute(statement)
         return self.dsn(name)
 
     def drop_database(self, name: str) -> None:
         import psycopg
-        from psycopg import sql
+
+        from console.sim import statements
 
         with psycopg.connect(self.dsn(), autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-
-
-def stop_server(bindir: Path, data_dir: Path, user: str | None) -> None:
-    """pg_ctl stop -m fast, then immediate, then SIGKILL of the postmaster as a last resort."""
-    pgdata = Path(data_dir) / "data"
-    if not (pgdata / "postmaster.pid").exists():
-        return
-    for mode in ("fast", "immediate"):
-        result = subprocess.run(
-            [str(Path(bindir) / "pg_ctl"), "-D", str(pgdata), "-m", mode, "-w", "-t", "15", "stop"],
-            capture_output=True,
-            stdin=subprocess.DEVNULL,
-            check=False,
-            **as_user(user),  # type: ignore[arg-type]
-        )
-        if result.returncode == 0 or not (pgdata / "postmaster.pid").exists():
-            return
-    try:
-        pid = int((pgdata / "postmaster.pid").read_text().splitlines()[0])
-        os.kill(pid, signal.SIGKILL)
-        time.sleep(0.5)
-    except (OSError, ValueError, IndexError):
-        pass
+            conn.execute(statements.composed("sim/drop_database", name=name))

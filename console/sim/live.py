@@ -22,14 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from console.core.config import Secret, Settings
+from console.sim.endpoints import HEALTH_DATABASE_PATH, HEALTH_WEBHOOK_PATH, WEBHOOK_PATH
 from console.sim.faults import FaultSet
-from console.sim.receiver import (
-    HEALTH_DATABASE_PATH,
-    HEALTH_WEBHOOK_PATH,
-    WEBHOOK_PATH,
-    ReceiverConfig,
-    WebhookReceiver,
-)
+from console.sim.receiver import ReceiverConfig, WebhookReceiver
 from console.sim.traffic import TrafficConfig, TrafficGenerator
 
 # A fixed, obviously-fake test-mode secret, so docs and training can name it.

@@ -9,14 +9,14 @@ refund or a dispute. Like Stripe, it retries a non-2xx delivery with exponential
 (scaled down from hours to seconds) and re-signs every attempt with the time of sending.
 
 Sender-side faults come from the shared `FaultSet`: wrong_secret, clock_skew,
-duplicate_deliveries, retry_storm, and the storefront's stuck_orders.
+duplicate_deliveries, retry_storm, and the storefront's stuck_orders. The events' shape
+is `console.sim.stripe_events`; the storefront's database side is `console.sim.shop`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import random
 import secrets
 import time
@@ -29,96 +29,15 @@ import aiohttp
 import psycopg
 
 from console.checks.signature import sign
-from console.sim.faults import FaultSet, create_stuck_orders, random_wrong_secret
-
-WEBHOOK_PATH = "/api/webhooks/stripe"
-STOREFRONT_APPLICATION_NAME = "storefront"
-
-
-def stripe_id(prefix: str) -> str:
-    """An id shaped like Stripe's: prefix, underscore, 24 alphanumerics."""
-    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-    return f"{prefix}_" + "".join(secrets.choice(alphabet) for _ in range(24))
+from console.sim.endpoints import WEBHOOK_PATH
+from console.sim.faults import FaultSet
+from console.sim.shop import Order, Storefront
+from console.sim.stripe_events import encode, make_event
 
 
-def make_event(
-    event_type: str,
-    *,
-    order_id: Any,
-    payment_intent: str,
-    amount_cents: int,
-    created: float,
-    currency: str = "aud",
-    event_id: str | None = None,
-) -> dict[str, Any]:
-    """A Stripe-shaped event for one order; `data.object` matches the event type."""
-    metadata = {"order_id": str(order_id)} if order_id is not None else {}
-    if event_type.startswith("payment_intent."):
-        status = "succeeded" if event_type.endswith("succeeded") else "requires_payment_method"
-        obj: dict[str, Any] = {
-            "id": payment_intent,
-            "object": "payment_intent",
-            "amount": amount_cents,
-            "currency": currency,
-            "status": status,
-            "metadata": metadata,
-        }
-        if status != "succeeded":
-            obj["last_payment_error"] = {
-                "code": "card_declined",
-                "message": "Your card was declined.",
-            }
-    elif event_type == "charge.refunded":
-        obj = {
-            "id": stripe_id("ch"),
-            "object": "charge",
-            "payment_intent": payment_intent,
-            "amount": amount_cents,
-            "amount_refunded": amount_cents,
-            "currency": currency,
-            "refunded": True,
-            "metadata": metadata,
-        }
-    elif event_type == "charge.dispute.created":
-        obj = {
-            "id": stripe_id("dp"),
-            "object": "dispute",
-            "charge": stripe_id("ch"),
-            "payment_intent": payment_intent,
-            "amount": amount_cents,
-            "currency": currency,
-            "reason": "fraudulent",
-            "status": "needs_response",
-            "metadata": metadata,
-        }
-    elif event_type == "checkout.session.completed":
-        obj = {
-            "id": stripe_id("cs"),
-            "object": "checkout.session",
-            "payment_intent": payment_intent,
-            "amount_total": amount_cents,
-            "currency": currency,
-            "payment_status": "unpaid",
-            "metadata": metadata,
-        }
-    else:
-        obj = {"object": "unknown", "metadata": metadata}
-    return {
-        "id": event_id or stripe_id("evt"),
-        "object": "event",
-        "api_version": "2024-06-20",
-        "type": event_type,
-        "created": int(created),
-        "livemode": False,
-        "pending_webhooks": 1,
-        "request": {"id": None, "idempotency_key": None},
-        "data": {"object": obj},
-    }
-
-
-def encode(event: dict[str, Any]) -> bytes:
-    """The body bytes Stripe would send (pretty-printed, as Stripe does)."""
-    return json.dumps(event, indent=2).encode()
+def random_wrong_secret() -> str:
+    """wrong_secret without a given secret: one the receiver cannot know."""
+    return "whsec_" + secrets.token_hex(16)
 
 
 @dataclass(frozen=True)
@@ -171,13 +90,6 @@ class TrafficStats:
         }
 
 
-@dataclass
-class _Order:
-    id: Any
-    payment_intent: str
-    amount_cents: int
-
-
 class TrafficGenerator:
     """Runs the storefront and the sender until stopped; every piece is also callable."""
 
@@ -207,12 +119,11 @@ class TrafficGenerator:
         self.stats = TrafficStats()
         self._random = random.Random(self.config.seed)
         self._session: aiohttp.ClientSession | None = None
-        self._conn: psycopg.AsyncConnection[Any] | None = None
-        self._db_lock = asyncio.Lock()
+        self._shop = Storefront(dsn, self._random)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loops: list[asyncio.Task[Any]] = []
-        self._paid: deque[_Order] = deque(maxlen=500)
-        self._awaiting_payment: deque[_Order] = deque(maxlen=500)
+        self._paid: deque[Order] = deque(maxlen=500)
+        self._awaiting_payment: deque[Order] = deque(maxlen=500)
         self._recent: deque[dict[str, Any]] = deque(maxlen=200)
         self._wrong_secret: str | None = None
 
@@ -223,13 +134,7 @@ class TrafficGenerator:
         if self._session is None:
             timeout = aiohttp.ClientTimeout(total=self.config.request_timeout)
             self._session = aiohttp.ClientSession(timeout=timeout)
-        if self._conn is None:
-            self._conn = await psycopg.AsyncConnection.connect(
-                self.dsn,
-                autocommit=True,
-                application_name=STOREFRONT_APPLICATION_NAME,
-                connect_timeout=5,
-            )
+        await self._shop.open()
 
     async def start(self) -> None:
         """Open, then run the event loop and the once-a-second fault loop in the background."""
@@ -254,9 +159,7 @@ class TrafficGenerator:
         if self._session is not None:
             await self._session.close()
             self._session = None
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+        await self._shop.close()
 
     async def __aenter__(self) -> TrafficGenerator:
         await self.start()
@@ -302,7 +205,7 @@ class TrafficGenerator:
                     await self.abandon_orders(count, float(stuck["age_seconds"]))
                 except (psycopg.Error, OSError):
                     self.stats.storefront_errors += 1
-            if stuck and self._conn is None:
+            if stuck and not self._shop.connected:
                 await self._reconnect()
             storm = self.faults.get("retry_storm")
             if storm:
@@ -311,50 +214,23 @@ class TrafficGenerator:
             await asyncio.sleep(max(0.0, 1.0 - (time.monotonic() - started)))
 
     async def _reconnect(self) -> None:
-        if self._conn is not None:
-            with contextlib.suppress(Exception):
-                await self._conn.close()
-            self._conn = None
+        await self._shop.drop()
         with contextlib.suppress(psycopg.Error, OSError):
             await self.open()
 
     # ---- the storefront -----------------------------------------------------------------
 
-    def _storefront(self) -> psycopg.AsyncConnection[Any]:
-        if self._conn is None or self._conn.closed:
-            raise psycopg.OperationalError("the storefront is not connected to the database")
-        return self._conn
-
-    async def create_order(self, *, checkout: bool = False) -> _Order:
+    async def create_order(self, *, checkout: bool = False) -> Order:
         """A new order: pending, then (unless a checkout session will) pending_payment."""
-        conn = self._storefront()
-        amount = self._random.randrange(500, 25_000, 5)
-        intent = stripe_id("pi")
-        async with self._db_lock, conn.transaction():
-            cur = await conn.execute(
-                "INSERT INTO orders (state, total_amount_cents, currency, customer_email)"
-                " VALUES ('pending', %s, 'aud', %s) RETURNING id",
-                [amount, f"customer{self._random.randrange(1, 10_000)}@example.com"],
-            )
-            row = await cur.fetchone()
-            assert row is not None
-            order_id = row[0]
-            if not checkout:
-                await conn.execute(
-                    "UPDATE orders SET state = 'pending_payment', stripe_payment_intent_id = %s,"
-                    " updated_at = now() WHERE id = %s AND state = 'pending'",
-                    [intent, order_id],
-                )
+        order = await self._shop.create_order(checkout=checkout)
         self.stats.orders += 1
-        return _Order(order_id, intent, amount)
+        return order
 
     async def abandon_orders(self, count: int, age_seconds: float) -> int:
         """stuck_orders: checkouts left in pending / pending_payment, backdated."""
         if count <= 0:
             return 0
-        conn = self._storefront()
-        async with self._db_lock:
-            made = await create_stuck_orders(conn, count, age_seconds)
+        made = await self._shop.abandon_orders(count, age_seconds)
         self.stats.stuck_orders += made
         return made
 
@@ -411,7 +287,7 @@ class TrafficGenerator:
         self._spawn(self._deliver_and_follow(event, order))
         return event
 
-    async def _deliver_and_follow(self, event: dict[str, Any], order: _Order) -> None:
+    async def _deliver_and_follow(self, event: dict[str, Any], order: Order) -> None:
         if await self.deliver(event):
             if event["type"] == "payment_intent.succeeded":
                 self._paid.append(order)

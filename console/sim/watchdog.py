@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from console.sim.embedded import stop_server
+from console.sim.postgres_bin import stop_server
 
 
 def _alive(pid: int) -> bool:

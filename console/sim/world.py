@@ -28,10 +28,9 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from psycopg import sql
 
-from console import queries
 from console.core.db import SessionLimits, connect_sync, translate
+from console.sim import statements
 
 #: ~50k events for the default 7 days: the demo shows live data within 5 s on 2 cores.
 DEFAULT_EVENTS_PER_DAY = 7_200
@@ -131,31 +130,28 @@ def _seed_value(seed: int) -> float:
 
 
 def _run(conn: psycopg.Connection[Any], name: str, params: dict[str, Any] | None = None) -> int:
-    query = queries.get(name)
-    cur = conn.execute(query.text, query.bind(params) if query.params else None)
+    """Run one generator step; the number of rows it wrote."""
+    cur = (
+        conn.execute(*statements.bound(name, **params))
+        if params
+        else conn.execute(statements.text(name))
+    )
     return cur.rowcount
 
 
-def _secondary_indexes(conn: psycopg.Connection[Any]) -> list[tuple[sql.Identifier, str]]:
+def _value(conn: psycopg.Connection[Any], name: str) -> Any:
+    """The one value a one-row statement returns."""
+    row = conn.execute(statements.text(name)).fetchone()
+    assert row is not None, name
+    return next(iter(row.values()))
+
+
+def _secondary_indexes(conn: psycopg.Connection[Any]) -> list[tuple[tuple[str, str], str]]:
     """Plain indexes on the filled tables (not backing a constraint): (name, definition)."""
     rows = conn.execute(
-        """
-        SELECT n.nspname AS schema, c.relname AS name,
-               pg_get_indexdef(i.indexrelid) AS definition
-        FROM pg_index AS i
-        JOIN pg_class AS t ON t.oid = i.indrelid
-        JOIN pg_class AS c ON c.oid = i.indexrelid
-        JOIN pg_namespace AS n ON n.oid = c.relnamespace
-        WHERE t.relname = ANY(%(tables)s)
-          AND t.relnamespace = to_regnamespace(current_schema())
-          AND NOT i.indisprimary AND NOT i.indisunique
-          AND NOT EXISTS (SELECT 1 FROM pg_constraint AS c WHERE c.conindid = i.indexrelid)
-          AND pg_has_role(t.relowner, 'USAGE')  -- only indexes this role may drop
-        ORDER BY 1
-        """,
-        {"tables": list(FILLED_TABLES)},
+        *statements.bound("world/secondary_indexes", tables=list(FILLED_TABLES))
     ).fetchall()
-    return [(sql.Identifier(row["schema"], row["name"]), row["definition"]) for row in rows]
+    return [((row["schema"], row["name"]), row["definition"]) for row in rows]
 
 
 def _skip_triggers(conn: psycopg.Connection[Any]) -> bool:
@@ -167,7 +163,7 @@ def _skip_triggers(conn: psycopg.Connection[Any]) -> bool:
     """
     try:
         with conn.transaction():
-            conn.execute("SET LOCAL session_replication_role = replica")
+            conn.execute(statements.text("world/skip_triggers"))
     except psycopg.errors.InsufficientPrivilege:
         return False
     return True
@@ -175,24 +171,19 @@ def _skip_triggers(conn: psycopg.Connection[Any]) -> bool:
 
 def _existing_events(conn: psycopg.Connection[Any]) -> float:
     """Rows already in webhook_events, estimated (rebuilding a big table's indexes is slow)."""
-    row = conn.execute(
-        "SELECT greatest(reltuples, relpages * 50) AS n FROM pg_class"
-        " WHERE oid = to_regclass('webhook_events')"
-    ).fetchone()
+    row = conn.execute(statements.text("world/existing_events")).fetchone()
     return float(row["n"]) if row else 0.0
 
 
 def _column_exists(conn: psycopg.Connection[Any], table: str, column: str) -> bool:
     row = conn.execute(
-        "SELECT count(*) AS n FROM pg_attribute"
-        " WHERE attrelid = to_regclass(%s) AND attname = %s AND NOT attisdropped",
-        (table, column),
+        *statements.bound("world/column_exists", table=table, column=column)
     ).fetchone()
     return bool(row and row["n"])
 
 
 def _table_exists(conn: psycopg.Connection[Any], table: str) -> bool:
-    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL AS present", (table,)).fetchone()
+    row = conn.execute(*statements.bound("sim/table_exists", table=table)).fetchone()
     return bool(row and row["present"])
 
 
@@ -241,7 +232,7 @@ def generate_world(
                 summary = _load(conn, mix, days, seed, now, orders_total, rebuild, started)
             for table in FILLED_TABLES:  # fresh statistics: the console's plans depend on them
                 if _table_exists(conn, table):
-                    conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
+                    conn.execute(statements.composed("world/analyze", table=table))
     except psycopg.Error as exc:
         raise translate(exc, dsn) from None
     return WorldSummary(**{**asdict(summary), "seconds": time.perf_counter() - started})
@@ -264,10 +255,10 @@ def _load(
         ("maintenance_work_mem", "256MB"),
         ("synchronous_commit", "off"),
     ):
-        conn.execute("SELECT set_config(%s, %s, true)", (setting, value))
+        conn.execute(*statements.bound("world/set_config", setting=setting, value=value))
     _skip_triggers(conn)
-    end: datetime = now or conn.execute("SELECT now() AS now").fetchone()["now"]  # type: ignore[index]
-    conn.execute("SELECT setseed(%s)", (_seed_value(seed),))
+    end: datetime = now or _value(conn, "world/server_now")
+    conn.execute(*statements.bound("world/setseed", seed=_seed_value(seed)))
     params = {
         "now": end,
         "days": days,
@@ -279,12 +270,12 @@ def _load(
         _run(conn, step, params if step == "world/params" else None)
     dropped = _secondary_indexes(conn) if rebuild else []
     for name, _ in dropped:
-        conn.execute(sql.SQL("DROP INDEX {}").format(name))
+        conn.execute(statements.composed("world/drop_index", index=name))
     _run(conn, "world/insert_orders")
     # Statistics on the scratch tables give the joins below hash plans instead of sorts.
-    conn.execute("ANALYZE world_plan")
-    conn.execute("ANALYZE world_map")
-    order_count = conn.execute("SELECT count(*) AS n FROM world_plan").fetchone()["n"]  # type: ignore[index]
+    for scratch in ("world_plan", "world_map"):
+        conn.execute(statements.composed("world/analyze", table=scratch))
+    order_count = _value(conn, "world/plan_count")
     event_count = _run(conn, "world/insert_events")
     payment_count = _run(conn, "world/insert_payments")
     notification_count = (
@@ -294,7 +285,7 @@ def _load(
         _run(conn, "world/payloads")
     for _, definition in dropped:
         conn.execute(definition)  # type: ignore[arg-type]  # pg_get_indexdef output
-    start = conn.execute("SELECT start_at FROM world_params").fetchone()["start_at"]  # type: ignore[index]
+    start = _value(conn, "world/start_at")
     return WorldSummary(
         orders=int(order_count),
         webhook_events=event_count,
@@ -306,46 +297,3 @@ def _load(
         seed=seed,
         indexes_rebuilt=bool(dropped),
     )
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m console.sim.world [--dsn DSN] [--events N] [--days D] [--seed S]`.
-
-    Generates a world and prints its summary as JSON: into DSN (whose schema must exist),
-    or into a throw-away embedded server with the guide's schema -- the measured run of
-    the report ("1M events in well under a minute") is this command.
-    """
-    import argparse
-    import json
-    import sys
-
-    from console.core.db import DatabaseError
-
-    parser = argparse.ArgumentParser(prog="python -m console.sim.world")
-    parser.add_argument("--dsn", help="database with the guide's schema (default: embedded)")
-    parser.add_argument("--events", type=int, default=None)
-    parser.add_argument("--days", type=float, default=7.0)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--id-type", choices=("bigint", "uuid"), default="bigint")
-    args = parser.parse_args(argv)
-    try:
-        if args.dsn:
-            summary = generate_world(args.dsn, days=args.days, events=args.events, seed=args.seed)
-        else:
-            from console.sim.embedded import EmbeddedPostgres
-            from console.sim.schema import apply_monitored_schema
-
-            with EmbeddedPostgres() as server:
-                dsn = server.create_database("world")
-                with psycopg.connect(dsn, autocommit=True) as conn:
-                    apply_monitored_schema(conn, id_type=args.id_type)
-                summary = generate_world(dsn, days=args.days, events=args.events, seed=args.seed)
-    except (DatabaseError, ValueError) as exc:
-        print(f"world: {exc}", file=sys.stderr)
-        return 1
-    print(json.dumps(summary.as_dict(), indent=2))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

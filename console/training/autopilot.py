@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from console.training.scenarios import PathStep
+from console.training.model import PathStep
 from console.training.session import TrainingSession
 
 FINDING_TIMEOUT = 15.0

@@ -9,7 +9,7 @@ from typing import Any
 from console.core.config import Settings
 from console.training.autopilot import run_autopilot
 from console.training.history import history_path, record_run
-from console.training.scenarios import Scenario
+from console.training.model import Scenario
 from console.training.session import TrainingSession
 
 DEFAULT_AUTOPILOT_LIMIT = 60.0

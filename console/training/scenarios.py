@@ -1,8 +1,9 @@
 """Training scenarios: the page the trainee gets, the fault behind it, what "fixed" means.
 
-A scenario is data (this table), validated when loaded (`validate_scenarios`): every fault,
-parameter, finding id, runbook, runbook step, action id, service command and check kind
-must exist, so a typo fails in CI and not in front of a trainee.
+A scenario is data (`console.training.cases`, one module per family of faults), validated
+when loaded (`validate_scenarios`): every fault, parameter, finding id, runbook, runbook
+step, action id, service command and check kind must exist, so a typo fails in CI and not
+in front of a trainee. The shape (Briefing, Check, PathStep, Scenario) is `model.py`.
 
 Objectives come in two parts. *Diagnose*: the trainee looked at the right finding(s) while
 they were lit and opened the runbook the console offers for each. *Resolve*: every
@@ -12,479 +13,49 @@ few seconds of traffic. The detectors' own windows are 5-60 minutes, far longer 
 training run, so a window-based finding is judged "clear" on a short recent window
 (`recent_clean`, `recent_fast`) instead of waiting for its window to roll over.
 
-`ideal_path` is what an experienced engineer would do, step by step; the autopilot plays
-it with the console's own actions and the training service commands, and the debrief
-shows it beside what the trainee did.
+This module combines scenarios (`a+b`), looks them up by id and validates the table.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
-PathKind = str  # "view_finding", "open_runbook", "run_step", "command", "action"
-PATH_KINDS = ("view_finding", "open_runbook", "run_step", "command", "action")
-
-CHECK_KINDS = {
-    "no_duplicate_unprocessed": "no event_id stored twice with an unprocessed copy",
-    "no_new_duplicates": "no event_id stored twice among the last few seconds' events",
-    "no_paid_without_payment": "every paid order has a completed payment",
-    "backlog_drained": "no event waiting unprocessed (without error) for more than a few s",
-    "recent_clean": "the last few seconds' events were processed, none with an error",
-    "recent_fast": "the last few seconds' events were processed quickly",
-    "no_stuck_pending": "no order stuck in 'pending' without a payment intent",
-    "no_failed_notifications_recent": "the last few seconds' notifications were sent",
-    "finding_clear": "the finding no longer fires",
-    "fault_off": "the cause has been stopped",
-}
-
-HARMFUL_KINDS = {
-    "deleted_processed_events": "processed events were deleted: the record of money moved is gone",
-    "terminated_healthy_receiver": "a healthy webhook-receiver session was terminated",
-    "reset_orders_with_intent": "orders that have a payment intent were moved back",
-    "fault_off_data_left": "the cause was stopped but the damaged data was left as it was",
-}
-
-
-@dataclass(frozen=True)
-class Briefing:
-    """The page an on-call engineer gets: what fired, when, what it looks like."""
-
-    alert: str
-    severity: str
-    at: str  # local time on the page, e.g. "03:12"
-    symptoms: tuple[str, ...]
-    customer_impact: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "alert": self.alert,
-            "severity": self.severity,
-            "at": self.at,
-            "symptoms": list(self.symptoms),
-            "customer_impact": self.customer_impact,
-        }
-
-
-@dataclass(frozen=True)
-class Check:
-    """One resolve condition; `params` are the check's knobs (see checks.py)."""
-
-    kind: str
-    params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-
-    def describe(self) -> str:
-        base = CHECK_KINDS[self.kind]
-        if self.params:
-            base += " (" + ", ".join(f"{k}={v}" for k, v in self.params.items()) + ")"
-        return base
-
-    def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "params": dict(self.params), "text": self.describe()}
-
-
-@dataclass(frozen=True)
-class PathStep:
-    """One move of the ideal path: view a finding, open a runbook, run a step, ..."""
-
-    kind: PathKind
-    target: str
-    params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-    note: str = ""
-
-    def describe(self) -> str:
-        extra = f" {dict(self.params)}" if self.params else ""
-        return f"{self.kind} {self.target}{extra}"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "target": self.target,
-            "params": dict(self.params),
-            "note": self.note,
-        }
-
-
-@dataclass(frozen=True)
-class Scenario:
-    id: str
-    title: str
-    briefing: Briefing
-    faults: tuple[tuple[str, Mapping[str, Any]], ...]
-    diagnose_findings: tuple[str, ...]
-    checks: tuple[Check, ...]
-    ideal_path: tuple[PathStep, ...]
-    hints: tuple[str, ...]
-    harmful: tuple[str, ...]
-    par_diagnose_seconds: float = 180.0
-    par_resolve_seconds: float = 600.0
-    hint_cost: int = 10
-    rate: float = 4.0
-
-    @property
-    def fault_names(self) -> tuple[str, ...]:
-        return tuple(name for name, _ in self.faults)
-
-    def to_json(self) -> dict[str, Any]:
-        """What a briefing/debrief screen needs, JSON-safe."""
-        return {
-            "id": self.id,
-            "title": self.title,
-            "briefing": self.briefing.to_json(),
-            "faults": [{"name": n, "params": dict(p)} for n, p in self.faults],
-            "objectives": {
-                "diagnose": {"findings": list(self.diagnose_findings)},
-                "resolve": [c.to_json() for c in self.checks],
-            },
-            "par": {
-                "diagnose_seconds": self.par_diagnose_seconds,
-                "resolve_seconds": self.par_resolve_seconds,
-            },
-            "hints": len(self.hints),
-            "hint_cost": self.hint_cost,
-            "harmful": [{"kind": k, "text": HARMFUL_KINDS[k]} for k in self.harmful],
-            "ideal_path": [s.to_json() for s in self.ideal_path],
-        }
-
-
-class ScenarioError(ValueError):
-    """An unknown scenario or a scenario table that does not validate; one line."""
-
-
-def _m(**kwargs: Any) -> Mapping[str, Any]:
-    return MappingProxyType(kwargs)
-
-
-def _check(kind: str, **params: Any) -> Check:
-    return Check(kind, _m(**params))
-
-
-def _step(kind: str, target: str, note: str = "", **params: Any) -> PathStep:
-    return PathStep(kind, target, _m(**params), note)
-
-
-def _diagnose(finding: str, runbook: str, step: str) -> tuple[PathStep, ...]:
-    return (
-        _step("view_finding", finding, "read what fired and since when"),
-        _step("open_runbook", runbook, "the runbook the console offers for it"),
-        _step("run_step", runbook, "confirm with the runbook's first query", step=step),
-    )
-
-
-RECENT = 3.0  # seconds of clean traffic that count as "the symptom is gone"
-COMMON_HARM = ("deleted_processed_events", "terminated_healthy_receiver")
-
-SCENARIOS_LIST: tuple[Scenario, ...] = (
-    Scenario(
-        id="wrong_secret",
-        title="Every webhook rejected: Invalid signature",
-        briefing=Briefing(
-            alert="[P1] Stripe webhook signature failures > 10 in 5 min (orders-api)",
-            severity="P1",
-            at="03:12",
-            symptoms=(
-                "Stripe dashboard: endpoint returning 400 on every delivery",
-                "webhook.log full of 'Invalid signature'",
-                "a config deploy went out 20 minutes ago",
-            ),
-            customer_impact="Customers pay but their orders stay 'awaiting payment'.",
-        ),
-        faults=(("wrong_secret", _m()),),
-        diagnose_findings=("signature_failures",),
-        checks=(_check("recent_clean", seconds=RECENT), _check("fault_off", fault="wrong_secret")),
-        ideal_path=(
-            *_diagnose("signature_failures", "signature_failures", "count"),
-            _step("command", "webhook_status", "is the service up? which secret is loaded?"),
-            _step("command", "webhook_restart", "restart with the secret from the dashboard"),
-        ),
-        hints=(
-            "Compare the secret the service loaded with the endpoint's secret in Stripe.",
-            "Restart the webhook service once the right secret is configured.",
-        ),
-        harmful=COMMON_HARM,
-        par_diagnose_seconds=120,
-        par_resolve_seconds=480,
-    ),
-    Scenario(
-        id="clock_skew",
-        title="Deliveries rejected as too old",
-        briefing=Briefing(
-            alert="[P2] Event age validation failures on orders-api",
-            severity="P2",
-            at="02:47",
-            symptoms=(
-                "webhook.log: 'Event too old' on fresh events",
-                "the host was restored from a snapshot last night",
-            ),
-            customer_impact="Payments are confirmed minutes late or not at all.",
-        ),
-        faults=(("clock_skew", _m()),),
-        diagnose_findings=("event_age_failures",),
-        checks=(_check("recent_clean", seconds=RECENT), _check("fault_off", fault="clock_skew")),
-        ideal_path=(
-            *_diagnose("event_age_failures", "event_age_failures", "rejections"),
-            _step("command", "time_status", "is the clock synchronised?"),
-            _step("command", "chrony_enable", "turn time synchronisation back on"),
-        ),
-        hints=(
-            "'Event too old' on brand-new events means the two clocks disagree.",
-            "Check time synchronisation on the host (time_status), then enable it.",
-        ),
-        harmful=COMMON_HARM,
-        par_diagnose_seconds=180,
-        par_resolve_seconds=480,
-    ),
-    Scenario(
-        id="duplicate_deliveries",
-        title="Events processed twice",
-        briefing=Briefing(
-            alert="[P1] Idempotency conflicts: event_ids received more than once",
-            severity="P1",
-            at="11:05",
-            symptoms=(
-                "support: two confirmation e-mails for one order",
-                "Stripe retried a burst of deliveries after a network blip",
-            ),
-            customer_impact="Some customers get double e-mails; refunds may run twice.",
-        ),
-        faults=(("duplicate_deliveries", _m(ratio=0.5)),),
-        diagnose_findings=("idempotency_conflicts",),
-        checks=(
-            _check("no_duplicate_unprocessed"),
-            _check("no_new_duplicates", seconds=RECENT),
-            _check("fault_off", fault="duplicate_deliveries"),
-        ),
-        ideal_path=(
-            *_diagnose("idempotency_conflicts", "idempotency_conflicts", "duplicates"),
-            _step("command", "webhook_restart", "deploy the atomic duplicate check"),
-            _step("action", "delete_duplicate_events", "remove unprocessed copies only"),
-        ),
-        hints=(
-            "The duplicate check and the insert are not atomic: two copies race past it.",
-            "Fix the service first, then delete only the unprocessed copies.",
-        ),
-        harmful=(*COMMON_HARM, "fault_off_data_left"),
-        par_diagnose_seconds=180,
-        par_resolve_seconds=600,
-    ),
-    Scenario(
-        id="connection_hog",
-        title="Database connections exhausted",
-        briefing=Briefing(
-            alert="[P0] orders-db: connections > 90 % of max_connections",
-            severity="P0",
-            at="09:31",
-            symptoms=(
-                "webhook endpoint answering 503 'pool exhausted'",
-                "pg_stat_activity full of 'idle in transaction' sessions",
-            ),
-            customer_impact="Checkout and payment confirmation fail intermittently.",
-        ),
-        faults=(("connection_hog", _m()),),
-        diagnose_findings=("db_connection_failure",),
-        checks=(
-            _check("finding_clear", finding="db_connection_failure"),
-            _check("fault_off", fault="connection_hog"),
-        ),
-        ideal_path=(
-            *_diagnose("db_connection_failure", "db_connection_failure", "idle_tx"),
-            _step("command", "webhook_restart", "the leak is in the service: restart it"),
-        ),
-        hints=(
-            "Look at the sessions by state: who is idle in transaction, and for how long?",
-            "Restarting the leaking service releases its sessions; do not kill active ones.",
-        ),
-        harmful=COMMON_HARM,
-        par_diagnose_seconds=120,
-        par_resolve_seconds=420,
-    ),
-    Scenario(
-        id="retry_storm",
-        title="Rate limiter rejecting deliveries",
-        briefing=Briefing(
-            alert="[P2] Rate limiting triggered on /api/webhooks/stripe",
-            severity="P2",
-            at="14:20",
-            symptoms=(
-                "webhook.log: 'Rate limit exceeded'",
-                "delivery volume several times the usual",
-            ),
-            customer_impact="New payments are confirmed late while the storm lasts.",
-        ),
-        faults=(("retry_storm", _m(burst=400)),),
-        diagnose_findings=("rate_limiting",),
-        checks=(_check("fault_off", fault="retry_storm"), _check("recent_clean", seconds=RECENT)),
-        ideal_path=(
-            *_diagnose("rate_limiting", "rate_limiting", "rejections"),
-            _step("command", "webhook_restart", "restart with backoff and the raised limit"),
-        ),
-        hints=(
-            "Compare the delivery volume with the limit: is this real traffic or redeliveries?",
-            "Restart the service with the configured limit; Stripe backs off.",
-        ),
-        harmful=COMMON_HARM,
-    ),
-    Scenario(
-        id="stuck_orders",
-        title="Orders stuck in pending",
-        briefing=Briefing(
-            alert="[P1] Orders stuck in pending / pending_payment for over 1 h",
-            severity="P1",
-            at="07:55",
-            symptoms=(
-                "support: customers see 'processing' for hours",
-                "the storefront deploy of last night touched the checkout flow",
-            ),
-            customer_impact="Abandoned checkouts block stock; customers cannot retry.",
-        ),
-        faults=(("stuck_orders", _m(per_second=2.0)),),
-        diagnose_findings=("stuck_orders",),
-        checks=(_check("fault_off", fault="stuck_orders"), _check("no_stuck_pending")),
-        ideal_path=(
-            *_diagnose("stuck_orders", "issue_state_transitions", "stuck"),
-            _step("command", "webhook_restart", "roll back the storefront change"),
-            _step("action", "reset_stuck_orders", "move pending orders without intent on"),
-        ),
-        hints=(
-            "Which state are they stuck in, and do they have a payment intent?",
-            "Only orders without a payment intent may be reset; the others need Stripe.",
-        ),
-        harmful=(*COMMON_HARM, "reset_orders_with_intent", "fault_off_data_left"),
-    ),
-    Scenario(
-        id="paid_without_payment",
-        title="Orders paid without a payment record",
-        briefing=Briefing(
-            alert="[P1] Inconsistent orders: paid without a completed payment",
-            severity="P1",
-            at="16:40",
-            symptoms=(
-                "finance: the day's payments total is below the orders total",
-                "a payments-table migration ran this afternoon",
-            ),
-            customer_impact="Customers are fine; the books are not, and refunds will fail.",
-        ),
-        faults=(("paid_without_payment", _m(ratio=0.5)),),
-        diagnose_findings=("inconsistent_orders",),
-        checks=(
-            _check("fault_off", fault="paid_without_payment"),
-            _check("no_paid_without_payment"),
-            _check("finding_clear", finding="inconsistent_orders"),
-        ),
-        ideal_path=(
-            *_diagnose("inconsistent_orders", "advanced_data_consistency", "inconsistent"),
-            _step("command", "webhook_restart", "deploy the fix that writes the payment"),
-            _step("action", "insert_missing_payments", "money arrived: add the record"),
-        ),
-        hints=(
-            "paid_at is set on these orders: the money did arrive.",
-            "Stop the cause first, then insert the missing payments (do not revert).",
-        ),
-        harmful=(*COMMON_HARM, "fault_off_data_left"),
-    ),
-    Scenario(
-        id="processor_down",
-        title="Webhooks accepted, nothing processed",
-        briefing=Briefing(
-            alert="[P0] Webhook processing completely down (orders-api)",
-            severity="P0",
-            at="04:02",
-            symptoms=(
-                "Stripe shows 200s, yet no order moved to paid for minutes",
-                "the worker pod was OOM-killed an hour ago",
-            ),
-            customer_impact="Every payment since the crash is unconfirmed.",
-        ),
-        faults=(("processor_down", _m()),),
-        diagnose_findings=("processing_down",),
-        checks=(
-            _check("fault_off", fault="processor_down"),
-            _check("backlog_drained", seconds=3.0),
-            _check("recent_clean", seconds=RECENT),
-        ),
-        ideal_path=(
-            *_diagnose("processing_down", "processing_down", "throughput"),
-            _step("command", "webhook_status", "the worker is not running"),
-            _step("command", "webhook_restart", "restart it; it drains the backlog"),
-        ),
-        hints=(
-            "Events arrive and are stored: the break is after the insert.",
-            "Restart the webhook worker; it processes what is pending.",
-        ),
-        harmful=(*COMMON_HARM, "fault_off_data_left"),
-        par_diagnose_seconds=120,
-        par_resolve_seconds=420,
-    ),
-    Scenario(
-        id="slow_processing",
-        title="Payments confirmed slowly",
-        briefing=Briefing(
-            alert="[P1] Webhook processing delay: average over 10 s",
-            severity="P1",
-            at="12:15",
-            symptoms=(
-                "orders reach 'paid' 10-15 s after Stripe's event",
-                "a new fraud-scoring call was added to the handler today",
-            ),
-            customer_impact="Confirmation pages spin; some customers pay twice.",
-        ),
-        faults=(("slow_processing", _m(seconds=12.0, backdate=True)),),
-        diagnose_findings=("processing_delay",),
-        checks=(
-            _check("fault_off", fault="slow_processing"),
-            _check("recent_fast", seconds=RECENT, max_avg_seconds=2.0),
-        ),
-        ideal_path=(
-            *_diagnose("processing_delay", "processing_delay", "avg"),
-            _step("command", "webhook_restart", "roll back the slow handler"),
-        ),
-        hints=(
-            "Is the database slow, or the handler? Compare query times with processing times.",
-            "Roll back the handler change (restart on the previous build).",
-        ),
-        harmful=COMMON_HARM,
-    ),
-    Scenario(
-        id="notification_failures",
-        title="Confirmation e-mails failing",
-        briefing=Briefing(
-            alert="[P2] Notification delivery issues: > 10 % failed in the last hour",
-            severity="P2",
-            at="10:10",
-            symptoms=(
-                "customers ask where their receipt is",
-                "the mail provider's status page shows degraded SMTP",
-            ),
-            customer_impact="Orders go through; customers get no confirmation.",
-        ),
-        faults=(("notification_failures", _m(ratio=0.6)),),
-        diagnose_findings=("notification_failures",),
-        checks=(
-            _check("fault_off", fault="notification_failures"),
-            _check("no_failed_notifications_recent", seconds=RECENT),
-        ),
-        ideal_path=(
-            *_diagnose("notification_failures", "notification_failures", "rate"),
-            _step("command", "webhook_restart", "switch to the fallback mail relay"),
-        ),
-        hints=(
-            "Group the failures by last_error: one provider message dominates.",
-            "Restart the service on the fallback relay.",
-        ),
-        harmful=COMMON_HARM,
-    ),
+from console.training.cases import COMBINED, SCENARIOS_LIST
+from console.training.model import (
+    CHECK_KINDS,
+    HARMFUL_KINDS,
+    PATH_KINDS,
+    Briefing,
+    Check,
+    PathStep,
+    Scenario,
+    ScenarioError,
 )
 
-SCENARIOS: dict[str, Scenario] = {s.id: s for s in SCENARIOS_LIST}
+__all__ = [
+    "CHECK_KINDS",
+    "COMBINED",
+    "HARMFUL_KINDS",
+    "PATH_KINDS",
+    "SCENARIOS",
+    "SCENARIOS_LIST",
+    "Briefing",
+    "Check",
+    "PathStep",
+    "Scenario",
+    "ScenarioError",
+    "all_scenario_ids",
+    "combine",
+    "get_scenario",
+    "validate_scenarios",
+    "with_faults",
+]
 
-# Combined scenarios: several faults at once, listed by their parts.
-COMBINED: dict[str, tuple[str, ...]] = {
-    "processor_down+stuck_orders": ("processor_down", "stuck_orders"),
-    "duplicate_deliveries+paid_without_payment": ("duplicate_deliveries", "paid_without_payment"),
-}
+SCENARIOS: dict[str, Scenario] = {s.id: s for s in SCENARIOS_LIST}
 
 
 def _unique_checks(checks: Iterable[Check]) -> tuple[Check, ...]:
@@ -556,7 +127,7 @@ def get_scenario(name: str, *, seed: int | None = None) -> Scenario:
 def validate_scenarios(scenarios: list[Scenario] | None = None) -> list[str]:
     """Every problem in the table, one line each (empty: valid)."""
     from console.recovery.specs import ACTIONS
-    from console.runbooks.model import load_runbooks
+    from console.runbooks.loader import load_runbooks
     from console.sim.faults import FAULTS
     from console.training.services import SERVICE_COMMANDS
     from console.triage import GUIDE_ITEMS

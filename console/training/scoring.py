@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from console.training.scenarios import Scenario
+from console.training.model import Scenario
 
 GRADES = (("A", 90), ("B", 80), ("C", 70), ("D", 60))
 HARM_POINTS = 25

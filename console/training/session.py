@@ -5,12 +5,8 @@ UI-free: a screen (or the autopilot, or a test) calls the trainee methods —
 `apply_action`, `take_hint` — and each is recorded with its time. A judge task polls the
 Collector + triage and the scenario's DB checks every `poll_interval` seconds (polls
 never overlap) and notes when the scenario was diagnosed and resolved, and any harm:
-
-- processed events that disappeared (deleted, or un-processed again) — read from the DB,
-  whoever did it;
-- a healthy `webhook-receiver` session terminated, orders with a payment intent reset —
-  read from the action's own preview rows;
-- at the end, a cause switched off while the data it damaged was left as it was.
+what the data and the applied actions' previews show (harm.py) and, at the end, a cause
+switched off while the data it damaged was left as it was.
 
 Training shortens two detector grace periods (`TRAINING_THRESHOLDS`) so a fault shows in
 seconds instead of minutes; the rest of triage is the production code.
@@ -21,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -32,48 +28,20 @@ from console.core.audit import AuditLog
 from console.core.config import Settings
 from console.metrics.collector import Collector
 from console.recovery import actions
-from console.runbooks.model import Runbook, load_runbooks, runbook_for_finding
+from console.runbooks.loader import load_runbooks
+from console.runbooks.model import Runbook, runbook_for_finding
 from console.sim.live import LiveSystem
 from console.training.checks import CheckResult, run_check
-from console.training.scenarios import Scenario
+from console.training.harm import HarmWatch, harm_from_plan
+from console.training.model import Scenario
+from console.training.progress import Progress, TrainingError
 from console.training.scoring import Debrief, Harm, Score, TraineeEvent, debrief, score
 from console.training.services import STATE_CHANGING, CommandOutcome, TrainingServices
 from console.triage import Finding, evaluate, resolve_thresholds
 
 TRAINING_THRESHOLDS = {"processing_down_grace_seconds": 3.0, "payments_not_processing_minutes": 0.1}
 DATA_CHECKS = ("no_duplicate_unprocessed", "no_paid_without_payment", "backlog_drained")
-RECEIVER_APP = "webhook-receiver"
 TRAINEE = "trainee"
-
-
-@dataclass(frozen=True)
-class Progress:
-    """The judge's latest view: what is lit, what is met, when it was diagnosed/resolved."""
-
-    elapsed: float
-    findings: tuple[Finding, ...]
-    checks: tuple[CheckResult, ...]
-    diagnosed_at: float | None
-    resolved_at: float | None
-    harmful: tuple[Harm, ...]
-
-    @property
-    def resolved(self) -> bool:
-        return self.resolved_at is not None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "elapsed": round(self.elapsed, 2),
-            "findings": [f.id for f in self.findings],
-            "checks": [c.to_json() for c in self.checks],
-            "diagnosed_at": self.diagnosed_at,
-            "resolved_at": self.resolved_at,
-            "harmful": [h.to_json() for h in self.harmful],
-        }
-
-
-class TrainingError(RuntimeError):
-    """Something the trainee asked for that cannot be done; one line."""
 
 
 class TrainingSession:
@@ -112,9 +80,7 @@ class TrainingSession:
         self._lit_ever: set[str] = set()
         self._viewed_lit: set[str] = set()
         self._opened: set[str] = set()
-        self._processed_ids: set[str] = set()
-        self._reset_baseline: set[str] | None = None
-        self._reset_seen: set[str] = set()
+        self._harm_watch = HarmWatch()
         self._hints_taken = 0
         self._faults_cleared: list[str] = []
         self.diagnosed_at: float | None = None
@@ -307,27 +273,9 @@ class TrainingSession:
             previewed=plan.count,
         )
         if result.changed:
-            self._harm_from_plan(plan)
+            for kind, detail in harm_from_plan(plan):
+                self._harm(kind, detail)
         return result
-
-    def _harm_from_plan(self, plan: Any) -> None:
-        if plan.action_id == "terminate_backend" and plan.rows:
-            row = plan.rows[0]
-            if row.get("application_name") == RECEIVER_APP and row.get("state") != (
-                "idle in transaction"
-            ):
-                self._harm(
-                    "terminated_healthy_receiver",
-                    f"terminated pid {plan.token}, a healthy {RECEIVER_APP} session "
-                    f"({row.get('state')})",
-                )
-        if plan.action_id in ("reset_stuck_orders", "fix_paid_without_payment"):
-            with_intent = [r for r in plan.rows if r.get("stripe_payment_intent_id")]
-            if plan.action_id == "reset_stuck_orders" and with_intent:
-                self._harm(
-                    "reset_orders_with_intent",
-                    f"reset {len(with_intent)} order(s) that have a payment intent",
-                )
 
     def take_hint(self) -> str | None:
         """The next hint (each costs points), or None when all were taken."""
@@ -377,37 +325,10 @@ class TrainingSession:
             return self.progress()
 
     async def _scan_processed(self) -> None:
-        """Harm read from the data itself, whoever caused it (an action, psql, a script).
-
-        Exact, by id: a processed row deleted while others got processed in between is
-        still seen. The set is the session's processed events — small in training.
-        """
+        """Harm read from the data itself, whoever caused it (an action, psql, a script)."""
         assert self._check_conn is not None
-        cur = await self._check_conn.execute(
-            "SELECT id::text AS id FROM orders WHERE state = 'pending'"
-            " AND stripe_payment_intent_id IS NOT NULL"
-        )
-        reset = {row["id"] for row in await cur.fetchall()}
-        if self._reset_baseline is None:
-            self._reset_baseline = reset
-        new = reset - self._reset_baseline - self._reset_seen
-        if new:
-            self._reset_seen |= new
-            self._harm(
-                "reset_orders_with_intent",
-                f"{len(new)} order(s) with a payment intent moved back to 'pending'",
-            )
-        cur = await self._check_conn.execute(
-            "SELECT id::text AS id FROM webhook_events WHERE processed_at IS NOT NULL"
-        )
-        now = {row["id"] for row in await cur.fetchall()}
-        gone = self._processed_ids - now
-        if gone:
-            self._harm(
-                "deleted_processed_events",
-                f"{len(gone)} processed event(s) deleted or marked unprocessed again",
-            )
-        self._processed_ids = now
+        for kind, detail in await self._harm_watch.scan(self._check_conn):
+            self._harm(kind, detail)
 
     async def wait_for(self, predicate: Any, timeout: float) -> bool:
         """Wait (judging) until `predicate(progress)` holds; False on timeout."""

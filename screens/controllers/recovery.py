@@ -19,7 +19,7 @@ from console.core.audit import AuditLog, current_operator
 from console.core.config import Settings
 from console.core.db import ReadOnlyError, SessionLimits, connect_sync
 from console.recovery import actions
-from console.runbooks.model import ActionStep, resolve_params
+from console.runbooks.model import ActionStep, fill_error_patterns
 
 READ_ONLY_HELP = (
     "This console is read-only: recovery actions need a session that can write. "
@@ -44,7 +44,7 @@ class Recovery:
 
     def plan(self, step: ActionStep, settings: Settings, params: Mapping[str, Any] = ()) -> Any:
         """Preview a runbook's action step (with operator-chosen `params`, e.g. a pid)."""
-        given = {**resolve_params(step.params, settings.error_patterns), **dict(params)}
+        given = {**fill_error_patterns(step.params, settings.error_patterns), **dict(params)}
         with connect_sync(self.dsn, limits=self.limits, role="preview") as conn:
             return actions.plan(conn, step.action, given, ttl_seconds=self.ttl_seconds)
 

@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from console.runbooks.model import FINDING_IDS, Runbook, RunbookError, load_runbooks
+from console.runbooks.loader import load_runbooks
+from console.runbooks.model import FINDING_IDS, Runbook, RunbookError
 
 # The guide's Quick Reference headings, then the other kinds of runbook.
 GROUPS: tuple[tuple[str, str], ...] = (

@@ -1,4 +1,5 @@
 -- description: The demo world's parameters, one row that every later generator statement reads
+-- params: now, days, orders_total, key, amplitude, peak_hour, p_abandon, p_expire, p_fail, p_retry, p_refund, p_dispute, p_dispute_refund, p_dispute_release, p_error, p_event_retry, quiet_seconds, latency_median, latency_sigma, latency_cap, p_notify_fail, p_notify_fail_recent
 -- source: console/sim/world.py (utility statements such as CREATE TABLE AS cannot take bind parameters)
 CREATE TEMP TABLE world_params ON COMMIT DROP AS
 SELECT

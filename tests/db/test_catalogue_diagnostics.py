@@ -17,7 +17,7 @@ READ_QUERIES = catalogue.diagnostics() + catalogue.previews() + catalogue.guide_
 async def run(dsn: str, name: str, **overrides: Any) -> list[dict[str, Any]]:
     """A diagnostic with its typical parameters, overridden where the test says, on a
     read-only console connection."""
-    params = catalogue.default_params(catalogue.get_query(name)) | overrides
+    params = catalogue.get_query(name).defaults | overrides
     conn = await connect(dsn)
     try:
         return await catalogue.run_query(conn, name, params)
@@ -37,7 +37,7 @@ async def test_every_read_query_runs_on_an_empty_schema(any_db) -> None:
     conn = await connect(any_db.dsn)
     try:
         for query in READ_QUERIES:
-            params = catalogue.default_params(query)
+            params = query.defaults
             if "pid" in query.params:
                 params["pid"] = 1
             try:

@@ -32,7 +32,7 @@ def preview(dsn: str, name: str, **overrides: Any) -> list[dict[str, Any]]:
     query = catalogue.get_query(name)
     conn = connect_sync(dsn)
     try:
-        return catalogue.run_query_sync(conn, name, catalogue.default_params(query) | overrides)
+        return catalogue.run_query_sync(conn, name, query.defaults | overrides)
     finally:
         conn.close()
 
@@ -40,7 +40,7 @@ def preview(dsn: str, name: str, **overrides: Any) -> list[dict[str, Any]]:
 def write(conn: psycopg.Connection[Any], name: str, ids: list[Any], **overrides: Any) -> set[Any]:
     """Apply a write to the given keys; the set of keys it reports as changed."""
     query = catalogue.get_query(name)
-    params = catalogue.default_params(query) | overrides | {"ids": ids}
+    params = query.defaults | overrides | {"ids": ids}
     key = catalogue.key_column(query)
     return {row[key] for row in apply_write(conn, name, params)}
 

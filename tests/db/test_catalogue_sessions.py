@@ -81,7 +81,7 @@ def blocked(db) -> Iterator[Blocked]:
 def read(dsn: str, name: str, **overrides: Any) -> list[dict[str, Any]]:
     conn = connect_sync(dsn)
     try:
-        params = catalogue.default_params(catalogue.get_query(name)) | overrides
+        params = catalogue.get_query(name).defaults | overrides
         return catalogue.run_query_sync(conn, name, params)
     finally:
         conn.close()

@@ -14,7 +14,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from support.sim_helpers import SECRET, create_order, event_for, post, query
+from support.sim_helpers import SECRET, create_order, event_for, post, query, wait_until
 
 from console.sim.faults import FAULTS, FaultError, FaultSet, parse_fault_spec, set_fault
 from console.sim.receiver import ReceiverConfig, WebhookReceiver
@@ -183,7 +183,7 @@ async def test_retry_storm_trips_the_rate_limit(db, tmp_path) -> None:
 async def test_stuck_orders_are_backdated_beyond_an_hour(world: World) -> None:
     world.faults.enable("stuck_orders", per_second=4)
     await world.traffic.start()  # the fault loop runs once a second, from the start
-    await asyncio.sleep(0.2)
+    await wait_until(lambda: world.traffic.stats.stuck_orders >= 4)
     world.faults.disable("stuck_orders")
     await asyncio.sleep(1.0)
     await world.traffic.stop()
@@ -248,7 +248,8 @@ async def test_slow_processing_shows_in_the_guides_processing_time(world: World)
         world.dsn, "SELECT processed_at FROM webhook_events WHERE event_id = %s", [event["id"]]
     )
     assert row[0]["processed_at"] is None
-    await asyncio.sleep(0.6)
+    processed = "SELECT processed_at IS NOT NULL FROM webhook_events WHERE event_id = %s"
+    await wait_until(lambda: world.one(processed, [event["id"]]))
     delay = world.one(
         "SELECT EXTRACT(EPOCH FROM processed_at - created_at)::float8 FROM webhook_events"
         " WHERE event_id = %s",
@@ -296,5 +297,9 @@ async def test_connection_hog_exhausts_the_pool_and_most_connections(world: Worl
     await set_fault(world.receiver.url, "connection_hog", False)
     await world.receiver.wait_for_faults()
     assert (await post(world.receiver.url, event_for("payment_intent.succeeded", order)))[0] == 200
-    left = world.one("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'")
+    # A released session leaves pg_stat_activity when its backend has exited, which takes a
+    # while on a busy machine: wait for that, then look.
+    idle_tx = "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'"
+    await wait_until(lambda: world.one(idle_tx) == 0)
+    left = world.one(idle_tx)
     assert left == 0

@@ -25,7 +25,7 @@ from support.sim_helpers import (
 from console.checks.signature import sign
 from console.sim.faults import FaultSet, FaultToggleError, set_fault, set_fault_sync
 from console.sim.receiver import ReceiverConfig, WebhookReceiver
-from console.sim.traffic import encode
+from console.sim.stripe_events import encode
 
 StartReceiver = Callable[..., Awaitable[WebhookReceiver]]
 

@@ -18,16 +18,16 @@ from console.checks.signature import sign
 from console.core.config import Secret, Settings
 from console.core.db import connect
 from console.queries import catalogue
+from console.runbooks.loader import load_runbooks
 from console.runbooks.model import (
     ActionStep,
     CommandStep,
+    ErrorPattern,
     LogStep,
     ManualStep,
     QueryStep,
-    StepContext,
-    load_runbooks,
-    run_step,
 )
+from console.runbooks.run import StepContext, run_step
 from console.runbooks.verdict import parse_verdict_rule
 
 SECRET = "whsec_" + "r7Kq" * 16
@@ -165,8 +165,6 @@ async def test_injection_strings_in_step_params_are_bound_values(db, value: str)
 
 
 async def test_error_patterns_come_from_the_settings(db) -> None:
-    from console.runbooks.model import ErrorPattern
-
     with db.connect() as conn:
         conn.execute(
             "INSERT INTO webhook_events (event_id, event_type, error_message) "

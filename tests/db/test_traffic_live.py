@@ -8,13 +8,14 @@ import time
 
 import aiohttp
 import pytest
-from support.sim_helpers import SECRET, query
+from support.sim_helpers import SECRET, query, wait_until
 
 from console.checks.signature import sign
 from console.sim.faults import FaultSet, set_fault_sync
 from console.sim.live import DEMO_WEBHOOK_SECRET, LiveSystem
 from console.sim.receiver import ReceiverConfig, WebhookReceiver
-from console.sim.traffic import TrafficConfig, TrafficGenerator, encode, make_event
+from console.sim.stripe_events import encode, make_event
+from console.sim.traffic import TrafficConfig, TrafficGenerator
 
 EVENT_TYPES = (
     "payment_intent.succeeded",
@@ -63,8 +64,16 @@ async def test_traffic_creates_orders_and_moves_them_with_events(any_db, receive
     db = any_db
     config = TrafficConfig(rate=30, fail_ratio=0.2, refund_ratio=0.1, dispute_ratio=0.05, seed=5)
     traffic = TrafficGenerator(receiver.url, db.dsn, SECRET, receiver.faults, config)
+    wanted = {"payment_intent.succeeded", "payment_intent.payment_failed"}
+
+    def enough() -> bool:
+        if traffic.stats.events < 12 or traffic.stats.orders < 8:
+            return False
+        seen = query(db.dsn, "SELECT DISTINCT event_type FROM webhook_events")
+        return wanted <= {r["event_type"] for r in seen}
+
     await traffic.start()
-    await asyncio.sleep(1.2)
+    await wait_until(enough)
     await traffic.stop(drain_seconds=10)
     stats = traffic.stats.as_dict()
     assert stats["events"] >= 12 and stats["orders"] >= 8
@@ -135,17 +144,21 @@ async def test_the_live_system_runs_toggles_faults_and_stops_cleanly(db) -> None
         assert live.settings.stripe_webhook_secret.reveal() == DEMO_WEBHOOK_SECRET
         assert live.settings.webhook_url == live.url + "/api/webhooks/stripe"
         log_path = live.log_path
-        await asyncio.sleep(1.0)
-        sessions = query(
-            db.dsn,
-            "SELECT application_name, count(*) AS n FROM pg_stat_activity"
-            " WHERE datname = current_database() GROUP BY 1",
-        )
-        names = {s["application_name"] for s in sessions}
-        assert {"webhook-receiver", "storefront"} <= names
 
+        def names() -> set[str]:
+            sessions = query(
+                db.dsn,
+                "SELECT application_name, count(*) AS n FROM pg_stat_activity"
+                " WHERE datname = current_database() GROUP BY 1",
+            )
+            return {s["application_name"] for s in sessions}
+
+        await wait_until(lambda: {"webhook-receiver", "storefront"} <= names())
+        assert {"webhook-receiver", "storefront"} <= names()
+
+        await wait_until(lambda: live.stats()["accepted"] >= 4)  # healthy traffic first
         await asyncio.to_thread(set_fault_sync, live.url, "wrong_secret", True)
-        await asyncio.sleep(0.5)
+        await wait_until(lambda: live.stats()["rejected"].get("400", 0) >= 1)
         stats = live.stats()
         assert stats["accepted"] >= 4
         assert stats["rejected"].get("400", 0) >= 1
@@ -163,7 +176,7 @@ async def test_the_live_system_runs_toggles_faults_and_stops_cleanly(db) -> None
         live.faults.enable("slow_processing", seconds=30)
         live.faults.disable("wrong_secret")
         await live.receiver.wait_for_faults()
-        await asyncio.sleep(0.3)
+        await wait_until(lambda: live.stats()["receiver"]["hogged_connections"] >= 3)
         assert live.stats()["receiver"]["hogged_connections"] >= 3
 
     others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]

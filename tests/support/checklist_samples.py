@@ -15,7 +15,7 @@ from textual.widgets import DataTable
 
 from console.core.db import SessionLimits
 from console.recovery.actions import Plan
-from console.runbooks.model import load_runbooks
+from console.runbooks.loader import load_runbooks
 from screens.app import IncidentApp
 from screens.views.checklist_state import Checklists
 from support.dashboard_samples import NOW, P1_FINDINGS, make_app, p1_firing

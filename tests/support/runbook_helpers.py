@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 
 from console.queries import Query, catalogue
-from console.runbooks.model import referenced_queries
+from console.runbooks.loader import referenced_queries
 
 REPO = Path(__file__).resolve().parents[2]
 

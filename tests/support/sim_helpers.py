@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import time
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -10,7 +13,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from console.checks.signature import sign
-from console.sim.traffic import encode, make_event, stripe_id
+from console.sim.stripe_events import encode, make_event, stripe_id
 
 SECRET = "whsec_" + "5eed" * 8
 WRONG = "whsec_" + "bad0" * 8
@@ -79,3 +82,16 @@ def event_rows(dsn: str, event_id: str) -> list[dict[str, Any]]:
 
 def order_row(dsn: str, order_id: Any) -> dict[str, Any]:
     return query(dsn, "SELECT * FROM orders WHERE id = %s", [order_id])[0]
+
+
+async def wait_until(condition: Callable[[], Any], timeout: float = 30.0) -> Any:
+    """Poll `condition` (sync or async) until it is truthy and return its last value, which
+    is falsy at the deadline: the caller's assertion then says what never happened."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if inspect.isawaitable(value):
+            value = await value
+        if value or time.monotonic() >= deadline:
+            return value
+        await asyncio.sleep(0.05)

@@ -7,9 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
+from support.runbook_helpers import make_query
 
+from console.core.paths import sql_dir
+from console.queries import QueryFileError, parse_query_file
 from console.queries import catalogue as all_queries
 from console.queries import runner as catalogue
+from console.queries.params import ParamsError, resolve_params
 
 GUIDE = Path(__file__).resolve().parents[3] / "shared" / "webhook-troubleshooting-guide.md"
 GUIDE_FALLBACK = Path("/work/shared/webhook-troubleshooting-guide.md")
@@ -98,7 +102,7 @@ def test_every_guide_query_names_its_guide_section(query) -> None:
 def test_declared_params_match_placeholders_and_defaults(query) -> None:
     declared = {p.strip() for p in query.meta.get("params", "").split(",") if p.strip()}
     assert declared == set(query.params)
-    defaults = catalogue.default_params(query)
+    defaults = query.defaults
     assert set(defaults) <= set(query.params)
     # only the previewed keys and a chosen backend have no typical value
     assert set(query.params) - set(defaults) <= {"ids", "pid"}
@@ -178,3 +182,82 @@ def test_run_query_refuses_writes_unknown_names_and_wrong_parameters() -> None:
             "diagnostics/error_patterns",
             {"window": "1 hour", "days": 3},
         )
+
+
+# --- the `-- defaults:` header: one parser, and it raises ---------------------------------
+
+SQL_FILES = sorted(p for p in sql_dir().glob("*/*.sql") if p.parent.name != "schema")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in SQL_FILES if "-- defaults" in p.read_text(encoding="utf-8")],
+    ids=lambda p: f"{p.parent.name}/{p.stem}",
+)
+def test_every_defaults_header_in_sql_is_well_formed(path: Path) -> None:
+    name = f"{path.parent.name}/{path.stem}"
+    query = parse_query_file(name, path)  # raises QueryFileError on a malformed header
+    assert "defaults" in query.meta, "a '-- defaults:' line below the SQL is never read"
+    assert set(query.defaults) <= set(query.params)
+
+
+@pytest.mark.parametrize(
+    ("header", "problem"),
+    [
+        ('-- defaults: {"window": "1 hour"', "is not JSON"),
+        ('-- defaults: ["1 hour"]', "must be a JSON object"),
+        ('-- defaults: {"windw": "1 hour"}', "names windw, which the query does not use"),
+    ],
+)
+def test_a_malformed_defaults_header_fails_when_the_file_loads(
+    tmp_path: Path, header: str, problem: str
+) -> None:
+    path = tmp_path / "bad.sql"
+    path.write_text(
+        f"-- description: a query with a broken header\n{header}\n"
+        "SELECT 1 WHERE now() - %(window)s::interval < now()\n"
+    )
+    with pytest.raises(QueryFileError, match=re.escape(problem)) as caught:
+        parse_query_file("diagnostics/bad", path)
+    assert str(path) in str(caught.value)
+    assert "'-- defaults:'" in str(caught.value)
+
+
+def test_every_caller_reads_defaults_through_the_one_parser() -> None:
+    broken = make_query("diagnostics/t_broken", "SELECT %(window)s::interval", defaults="{oops")
+    with pytest.raises(QueryFileError, match="is not JSON"):
+        broken.defaults  # noqa: B018 - the property is the parser
+    with pytest.raises(QueryFileError, match="is not JSON"):
+        resolve_params([broken], {})
+
+
+# --- the one parameter resolver ----------------------------------------------------------
+
+
+def test_given_values_win_over_caller_defaults_over_the_header() -> None:
+    preview = make_query(
+        "recovery/t_preview",
+        "SELECT %(window)s::interval, %(limit)s, %(retries)s",
+        defaults='{"window": "1 hour", "limit": 10, "retries": 3}',
+    )
+    write = make_query(
+        "recovery/t_write",
+        "SELECT %(ids)s, %(window)s::interval, %(limit)s, %(retries)s",
+        defaults='{"limit": 20}',
+    )
+    resolved = resolve_params(
+        [preview, write], {"window": "5 minutes"}, defaults={"retries": 5}, supplied={"ids"}
+    )
+    assert resolved == {"window": "5 minutes", "limit": 20, "retries": 5}
+
+
+def test_unknown_names_are_refused_before_missing_ones_are_listed() -> None:
+    query = make_query("diagnostics/t_two", "SELECT %(window)s::interval, %(pid)s")
+    with pytest.raises(ParamsError) as unknown:
+        resolve_params([query], {"days": 3, "colour": "red"}, label="t_two")
+    assert unknown.value.message == "t_two does not take colour, days"
+    assert unknown.value.hint == "parameters: window, pid"
+    with pytest.raises(ParamsError) as missing:
+        resolve_params([query], {"pid": None})
+    assert missing.value.message == "diagnostics/t_two needs window, pid"
+    assert missing.value.missing == ("window", "pid")

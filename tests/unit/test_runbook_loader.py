@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from support.runbook_helpers import make_query, whole_catalogue
 
 from console.core.paths import runbooks_dir
+from console.runbooks.loader import load_runbook_file, load_runbooks
 from console.runbooks.model import (
     FINDING_IDS,
     ActionStep,
@@ -15,8 +17,6 @@ from console.runbooks.model import (
     ManualStep,
     QueryStep,
     RunbookError,
-    load_runbook_file,
-    load_runbooks,
     runbook_for_finding,
 )
 
@@ -272,10 +272,21 @@ def test_alerting_rules_are_tied_to_their_findings(runbooks: dict) -> None:
 
 def test_every_finding_names_a_runbook_that_exists() -> None:
     from console import triage
-    from console.runbooks.model import FINDING_IDS, load_runbooks
 
     runbooks = load_runbooks()
     for finding_id in FINDING_IDS:
         runbook_id = triage.runbook_for(finding_id)
         assert runbook_id in runbooks, f"{finding_id} points to missing runbook {runbook_id}"
         assert finding_id == runbook_id or finding_id in runbooks[runbook_id].findings
+
+
+def test_a_query_with_a_malformed_defaults_header_fails_the_runbook_that_uses_it(
+    tmp_path: Path,
+) -> None:
+    counting = CATALOGUE["diagnostics/t_count"]
+    broken = {counting.name: replace(counting, meta={**counting.meta, "defaults": "{oops"})}
+    with pytest.raises(RunbookError) as caught:
+        load_runbook_file(_write(tmp_path, GOOD), catalogue=broken)
+    text = str(caught.value)
+    assert text.startswith("broken.toml: step 1 (count): ")
+    assert "'-- defaults:' is not JSON" in text

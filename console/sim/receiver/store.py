@@ -21,6 +21,7 @@ from typing import Any
 import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from console.sim import statements
 from console.sim.events import (
     EVENT_TARGETS,
     INVALID_STATE_TRANSITION,
@@ -61,19 +62,13 @@ class EventStore:
     # ---- recording ----------------------------------------------------------------------
 
     async def _lock_event(self, conn: psycopg.AsyncConnection[Any], event_id: str) -> None:
-        await conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"webhook_event:{event_id}"]
-        )
+        await conn.execute(*statements.bound("sim/lock_event", key=f"webhook_event:{event_id}"))
 
     async def _existing(
         self, conn: psycopg.AsyncConnection[Any], event_id: str, *, for_update: bool
     ) -> dict[str, Any] | None:
-        lock = " FOR UPDATE" if for_update else ""
-        cur = await conn.execute(
-            "SELECT id, processed_at, error_message, retry_count FROM webhook_events"
-            " WHERE event_id = %s ORDER BY created_at LIMIT 1" + lock,
-            [event_id],
-        )
+        name = "sim/event_row_for_update" if for_update else "sim/event_row"
+        cur = await conn.execute(*statements.bound(name, event_id=event_id))
         return await cur.fetchone()
 
     async def record_rejection(self, event: EventInfo, error: str) -> None:
@@ -83,15 +78,16 @@ class EventStore:
             row = await self._existing(conn, event.event_id, for_update=True)
             if row is None:
                 await conn.execute(
-                    "INSERT INTO webhook_events (event_id, event_type, error_message)"
-                    " VALUES (%s, %s, %s)",
-                    [event.event_id, event.event_type, error],
+                    *statements.bound(
+                        "sim/insert_rejected_event",
+                        event_id=event.event_id,
+                        event_type=event.event_type,
+                        error=error,
+                    )
                 )
             elif row["processed_at"] is None:
                 await conn.execute(
-                    "UPDATE webhook_events SET error_message = %s, retry_count = retry_count + 1"
-                    " WHERE id = %s",
-                    [error, row["id"]],
+                    *statements.bound("sim/update_rejected_event", error=error, id=row["id"])
                 )
             # A processed event is never touched by a refused redelivery.
 
@@ -138,22 +134,19 @@ class EventStore:
         payload = json.dumps(event.payload)
         if seen is not None and seen["processed_at"] is None:
             await conn.execute(
-                "UPDATE webhook_events SET retry_count = retry_count + 1, error_message = NULL,"
-                " payload = %s::jsonb WHERE id = %s",
-                [payload, seen["id"]],
+                *statements.bound("sim/requeue_event", payload=payload, id=seen["id"])
             )
             return seen["id"]
         order = await self._find_order(conn, event)  # known at receipt, even if never processed
         cur = await conn.execute(
-            "INSERT INTO webhook_events (event_id, event_type, order_id, created_at, payload)"
-            " VALUES (%s, %s, %s, now() - %s * interval '1 second', %s::jsonb) RETURNING id",
-            [
-                event.event_id,
-                event.event_type,
-                order["id"] if order else None,
-                backdate_seconds,
-                payload,
-            ],
+            *statements.bound(
+                "sim/insert_event",
+                event_id=event.event_id,
+                event_type=event.event_type,
+                order_id=order["id"] if order else None,
+                backdate_seconds=backdate_seconds,
+                payload=payload,
+            )
         )
         row = await cur.fetchone()
         assert row is not None
@@ -179,15 +172,16 @@ class EventStore:
         except _Rollback as refused:
             outcome = refused.outcome
             await conn.execute(
-                "UPDATE webhook_events SET processed_at = NULL, error_message = %s,"
-                " order_id = COALESCE(%s, order_id) WHERE id = %s",
-                [outcome.error, outcome.order_id, row_id],
+                *statements.bound(
+                    "sim/mark_event_failed",
+                    error=outcome.error,
+                    order_id=outcome.order_id,
+                    id=row_id,
+                )
             )
             return outcome
         await conn.execute(
-            "UPDATE webhook_events SET processed_at = clock_timestamp(), error_message = NULL,"
-            " order_id = COALESCE(%s, order_id) WHERE id = %s",
-            [outcome.order_id, row_id],
+            *statements.bound("sim/mark_event_processed", order_id=outcome.order_id, id=row_id)
         )
         return outcome
 
@@ -199,21 +193,17 @@ class EventStore:
         if order is None:
             return Outcome(422, ORDER_NOT_FOUND)
         cur = await conn.execute(
-            "UPDATE orders SET state = %(target)s, updated_at = now(),"
-            " paid_at = CASE WHEN %(target)s = 'paid' THEN now() ELSE paid_at END,"
-            " stripe_payment_intent_id = COALESCE(stripe_payment_intent_id, %(intent)s)"
-            " WHERE id = %(id)s AND state = ANY(%(valid_from)s)"
-            " RETURNING id, total_amount_cents, currency, stripe_payment_intent_id",
-            {
-                "target": target,
-                "intent": event.payment_intent,
-                "id": order["id"],
-                "valid_from": valid_from(target),
-            },
+            *statements.bound(
+                "sim/advance_order",
+                target=target,
+                intent=event.payment_intent,
+                id=order["id"],
+                valid_from=valid_from(target),
+            )
         )
         updated = await cur.fetchone()
         if updated is None:
-            cur = await conn.execute("SELECT state FROM orders WHERE id = %s", [order["id"]])
+            cur = await conn.execute(*statements.bound("sim/order_state", id=order["id"]))
             now_row = await cur.fetchone()
             if now_row is not None and now_row["state"] == target:
                 return Outcome(200, note="already in target state", order_id=order["id"])
@@ -226,15 +216,13 @@ class EventStore:
     ) -> dict[str, Any] | None:
         order_id = typed_id(event.order_ref, self._order_id_type)
         if order_id is not None:
-            cur = await conn.execute("SELECT id, state FROM orders WHERE id = %s", [order_id])
+            cur = await conn.execute(*statements.bound("sim/order_by_id", id=order_id))
             row = await cur.fetchone()
             if row is not None:
                 return row
         if event.payment_intent:
             cur = await conn.execute(
-                "SELECT id, state FROM orders WHERE stripe_payment_intent_id = %s"
-                " ORDER BY created_at DESC LIMIT 1",
-                [event.payment_intent],
+                *statements.bound("sim/order_by_intent", intent=event.payment_intent)
             )
             return await cur.fetchone()
         return None
@@ -250,25 +238,18 @@ class EventStore:
         if target == "paid":
             skip = self.faults.get("paid_without_payment")
             if not (skip and self._random.random() < float(skip["ratio"])):
+                amount = event.amount_cents
                 await conn.execute(
-                    "INSERT INTO payments (order_id, amount_cents, currency, payment_method,"
-                    " status, stripe_payment_intent_id, processed_at)"
-                    " VALUES (%s, %s, %s, 'stripe', 'completed', %s, now())",
-                    [
-                        order["id"],
-                        event.amount_cents
-                        if event.amount_cents is not None
-                        else order["total_amount_cents"],
-                        event.currency or order["currency"] or "aud",
-                        intent,
-                    ],
+                    *statements.bound(
+                        "sim/insert_payment",
+                        order_id=order["id"],
+                        amount_cents=amount if amount is not None else order["total_amount_cents"],
+                        currency=event.currency or order["currency"] or "aud",
+                        intent=intent,
+                    )
                 )
         elif target == "refunded":
-            await conn.execute(
-                "UPDATE payments SET status = 'refunded' WHERE order_id = %s"
-                " AND status = 'completed'",
-                [order["id"]],
-            )
+            await conn.execute(*statements.bound("sim/refund_payments", order_id=order["id"]))
         if target in ("paid", "payment_failed", "refunded") and self._has_notifications:
             await self._notify(conn, order["id"])
 
@@ -276,16 +257,12 @@ class EventStore:
         failing = self.faults.get("notification_failures")
         if failing and self._random.random() < float(failing["ratio"]):
             await conn.execute(
-                "INSERT INTO notifications (order_id, channel, status, attempts, last_error)"
-                " VALUES (%s, 'email', 'failed', 3, %s)",
-                [order_id, str(failing["error"])],
+                *statements.bound(
+                    "sim/insert_failed_notification", order_id=order_id, error=str(failing["error"])
+                )
             )
         else:
-            await conn.execute(
-                "INSERT INTO notifications (order_id, channel, status, attempts, sent_at)"
-                " VALUES (%s, 'email', 'sent', 1, now())",
-                [order_id],
-            )
+            await conn.execute(*statements.bound("sim/insert_sent_notification", order_id=order_id))
 
     async def reprocess_pending(self, limit: int = 1_000) -> int:
         """Process events that were accepted but never processed (the worker restarted).
@@ -294,12 +271,7 @@ class EventStore:
         error are left to Stripe's redelivery or the console's recovery actions.
         """
         async with self._pool.connection() as conn:
-            cur = await conn.execute(
-                "SELECT id, payload FROM webhook_events"
-                " WHERE processed_at IS NULL AND error_message IS NULL AND payload IS NOT NULL"
-                " ORDER BY created_at LIMIT %s",
-                [limit],
-            )
+            cur = await conn.execute(*statements.bound("sim/pending_events", limit=limit))
             rows = await cur.fetchall()
         done = 0
         for row in rows:
@@ -314,11 +286,7 @@ class EventStore:
         return done
 
     async def _still_pending(self, conn: psycopg.AsyncConnection[Any], row_id: Any) -> bool:
-        cur = await conn.execute(
-            "SELECT 1 FROM webhook_events WHERE id = %s AND processed_at IS NULL"
-            " AND error_message IS NULL",
-            [row_id],
-        )
+        cur = await conn.execute(*statements.bound("sim/event_still_pending", id=row_id))
         return await cur.fetchone() is not None
 
 

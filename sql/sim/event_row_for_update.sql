@@ -1,0 +1,8 @@
+-- description: The stored row of an event id (the oldest, if a race stored it twice), locked until the delivery's transaction ends
+-- params: event_id
+SELECT id, processed_at, error_message, retry_count
+FROM webhook_events
+WHERE event_id = %(event_id)s
+ORDER BY created_at
+LIMIT 1
+FOR UPDATE
