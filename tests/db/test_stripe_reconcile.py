@@ -13,6 +13,7 @@ from support.sim_helpers import WRONG, query
 from support.stripe_world import StripeWorld, stripe_world  # noqa: F401
 
 from console import cli
+from console.core.config import Secret
 from console.core.db import connect
 from console.stripe.reconcile import MEANINGS, reconcile
 from console.stripe.window import make_window
@@ -214,3 +215,31 @@ async def test_an_incomplete_listing_exits_1_and_says_so(
     assert document["stripe"]["complete"] is False
     assert document["stripe"]["problem"]["kind"] == "early_end"
     assert document["counts"]["missing"] == 100
+
+
+async def test_the_runbook_check_fails_with_the_counts_and_the_way_out(
+    stripe_world: StripeWorld,
+) -> None:
+    from console.checks.context import CheckContext
+    from console.checks.registry import default_registry
+
+    spec = default_registry()["stripe_reconciliation"]
+    conn = await connect(stripe_world.dsn)
+    try:
+        assert (await spec.fn(CheckContext(stripe_world.settings(), conn=conn))).status == "ok"
+        await _mixed(stripe_world)
+        result = await spec.fn(CheckContext(stripe_world.settings(), conn=conn), since="1h")
+        assert result.status == "fail"
+        assert "6 events of the last 1h" in result.summary
+        assert "4 missing" in result.summary and "redeliver" in result.summary
+        assert result.details["counts"]["unprocessed"] == 1
+        no_key = CheckContext(stripe_world.settings(stripe_secret_key=None), conn=conn)
+        assert (await spec.fn(no_key)).status == "skipped"
+        live = stripe_world.settings(stripe_secret_key=Secret("rk_live_" + "x1" * 12))
+        refused = await spec.fn(CheckContext(live, conn=conn))
+        assert refused.status == "skipped" and "--live" in refused.summary
+        stripe_world.api.inject(429, 10)
+        limited = await spec.fn(CheckContext(stripe_world.settings(), conn=conn))
+        assert limited.status == "error" and "429" in limited.summary
+    finally:
+        await conn.close()
