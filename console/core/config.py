@@ -66,6 +66,13 @@ class ConfigError(ValueError):
         super().__init__(f"setting {setting}{where}: {problem}")
 
 
+def _parse_bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    value = parse_choice("true", "false", "1", "0", "yes", "no", "on", "off")(raw)
+    return value in ("true", "1", "yes", "on")
+
+
 # --- the settings --------------------------------------------------------------------
 
 
@@ -95,6 +102,7 @@ class Settings:
     environment: str = "production"
     stripe_secret_key: Secret | None = None
     stripe_api_base: str | None = None
+    stripe_live: bool = False
     stripe_webhook_secret: Secret | None = None
     stripe_webhook_secrets: tuple[Secret, ...] = ()
     supabase_url: str | None = None
@@ -163,6 +171,11 @@ SPECS: dict[str, Spec] = {
     ),
     "stripe_api_base": Spec(
         "STRIPE_API_BASE", parse_url, "Stripe API address (default https://api.stripe.com)"
+    ),
+    "stripe_live": Spec(
+        "STRIPE_LIVE",
+        _parse_bool,
+        "let the dashboard's Stripe detector use a live-mode key (commands take --live)",
     ),
     "stripe_webhook_secret": Spec(
         "STRIPE_WEBHOOK_SECRET", parse_secret, "endpoint signing secret (whsec_…)"

@@ -12,7 +12,9 @@ module only orchestrates one poll; each part says why it works the way it does:
 - tracked.py, unprocessed.py: the unprocessed backlog (tracked by id, summarised when
   large, the old failed history aggregated on the slow cadence);
 - periodic.py: stuck orders, sessions, and the detector inputs that are not deltas;
-- assemble.py: the state read out as a Snapshot.
+- assemble.py: the state read out as a Snapshot;
+- console.stripe.watch: with a Stripe key, Stripe's undelivered events on a slow cadence,
+  in a task of its own (never inside the poll's transaction, never delaying it).
 
 Every poll runs in one REPEATABLE READ, READ ONLY transaction, so all queries see the
 same instant, and windows use that transaction's `now()` (the server clock).
@@ -46,6 +48,7 @@ from console.metrics.periodic import PeriodicPanels
 from console.metrics.reader import PanelReader
 from console.metrics.snapshot import Snapshot
 from console.metrics.unprocessed import UnprocessedBacklog
+from console.stripe.watch import StripeWatch
 
 
 class Collector:
@@ -86,6 +89,7 @@ class Collector:
             slow_interval=slow_interval_seconds,
         )
         self._last_processed_at: datetime | None = None
+        self.stripe = StripeWatch.from_settings(settings, dsn)
         self.resync()
         self._polling = asyncio.Lock()  # polls never overlap, even if a caller asks twice
 
@@ -114,6 +118,8 @@ class Collector:
         await self.close()
 
     async def close(self) -> None:
+        if self.stripe is not None:
+            await self.stripe.close()
         await self._reader.close()
 
     @property
@@ -163,7 +169,13 @@ class Collector:
             rows_read=reader.rows,
             queries_run=reader.queries,
         )
-        return assemble(facts, self._window, self.classifier, self._backlog.index(), self._periodic)
+        snapshot = assemble(
+            facts, self._window, self.classifier, self._backlog.index(), self._periodic
+        )
+        if self.stripe is None:
+            return snapshot
+        self.stripe.kick()
+        return self.stripe.apply(snapshot)
 
     async def _poll_events(self, now: datetime) -> None:
         """The deltas, the newest processed_at, then the backlog reconciled against them."""

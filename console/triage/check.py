@@ -85,9 +85,12 @@ async def probe_health(url: str, timeout: float) -> str:
 
 
 async def one_shot(dsn: str, settings: Settings) -> Snapshot:
-    """Connect, poll once, close; with the webhook health probe when one is configured."""
+    """Connect, poll once, close; with the webhook health probe when one is configured and
+    Stripe's side when a Stripe key is (waited for: a one-shot check has no next poll)."""
     async with Collector(dsn, settings) as collector:
         snapshot = await collector.poll()
+        if collector.stripe is not None:
+            snapshot = await collector.stripe.complete(snapshot)
     if settings.health_webhook_url:
         health = await probe_health(settings.health_webhook_url, settings.connect_timeout_seconds)
         snapshot = replace(snapshot, webhook_health=health)
