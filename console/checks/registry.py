@@ -31,7 +31,6 @@ def default_registry() -> dict[str, CheckSpec]:
         http,
         logs,
         settings_checks,
-        stripe_reconcile,
         stripe_test_event,
         verify_pasted,
     )
@@ -75,12 +74,6 @@ def default_registry() -> dict[str, CheckSpec]:
             "Verify a pasted Stripe-Signature header and raw body",
             verify_pasted.verify_pasted_signature,
             inputs=("header", "payload"),
-        ),
-        CheckSpec(
-            "stripe_reconciliation",
-            "Stripe's events of the window against webhook_events",
-            stripe_reconcile.stripe_reconciliation,
-            params=("since", "types"),
         ),
         CheckSpec(
             "log_tail",

@@ -24,50 +24,6 @@ from typing import Any
 EXIT_OK, EXIT_ERROR, EXIT_ATTENTION = 0, 1, 2
 
 
-def add_parser(sub: Any) -> argparse.ArgumentParser:
-    """The `reconcile` subcommand's flags (called by console.cli.build_parser)."""
-    parser = sub.add_parser(
-        "reconcile", help="Stripe's events of a window against webhook_events; redeliver"
-    )
-    parser.add_argument("--dsn", help="PostgreSQL DSN (default: $DATABASE_URL)")
-    parser.add_argument("--config", metavar="FILE", help="TOML settings file")
-    parser.add_argument("--json", action="store_true", help="print one JSON document")
-    parser.add_argument("--since", metavar="DURATION", help="window up to now: 30m, 2h, 3d")
-    parser.add_argument("--from", dest="start", metavar="T", help="window start (ISO 8601)")
-    parser.add_argument("--to", dest="end", metavar="T", help="window end (default: now)")
-    parser.add_argument(
-        "--types",
-        nargs="+",
-        action="extend",
-        default=[],
-        metavar="TYPE",
-        help="only these event types (space- or comma-separated, at most 20)",
-    )
-    parser.add_argument(
-        "--failed-deliveries",
-        action="store_true",
-        help="list only events Stripe could not deliver (delivery_success=false)",
-    )
-    parser.add_argument("--live", action="store_true", help="allow a live-mode Stripe key")
-    parser.add_argument("--redeliver", action="store_true", help="preview (then apply) redelivery")
-    parser.add_argument("--allow-write", action="store_true", help="allow the redelivery")
-    parser.add_argument("--reason", metavar="TEXT", help="why (kept in the audit log)")
-    parser.add_argument("--confirm", metavar="TOKEN", help="the token the preview asked for")
-    parser.add_argument("--rate", type=float, metavar="N", help="events per second (capped)")
-    parser.add_argument(
-        "--include-old",
-        action="store_true",
-        help="also redeliver events older than MAX_EVENT_AGE_SECONDS",
-    )
-    parser.add_argument(
-        "--resend-commands",
-        action="store_true",
-        help="print the `stripe events resend` commands instead of redelivering",
-    )
-    parser.add_argument("--webhook-endpoint", metavar="WE_ID", help="for --resend-commands")
-    return parser
-
-
 def _types(raw: list[str]) -> list[str]:
     return [part.strip() for item in raw for part in item.split(",") if part.strip()]
 

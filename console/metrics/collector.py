@@ -13,8 +13,9 @@ module only orchestrates one poll; each part says why it works the way it does:
   large, the old failed history aggregated on the slow cadence);
 - periodic.py: stuck orders, sessions, and the detector inputs that are not deltas;
 - assemble.py: the state read out as a Snapshot;
-- console.stripe.watch: with a Stripe key, Stripe's undelivered events on a slow cadence,
-  in a task of its own (never inside the poll's transaction, never delaying it).
+- `addons`: sources that are not this database (console.stripe.watch: Stripe's undelivered
+  events), each on its own cadence in a task of its own, never inside the poll's
+  transaction and never delaying it; given by the caller, so metrics knows none of them.
 
 Every poll runs in one REPEATABLE READ, READ ONLY transaction, so all queries see the
 same instant, and windows use that transaction's `now()` (the server clock).
@@ -30,9 +31,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 
@@ -48,7 +49,18 @@ from console.metrics.periodic import PeriodicPanels
 from console.metrics.reader import PanelReader
 from console.metrics.snapshot import Snapshot
 from console.metrics.unprocessed import UnprocessedBacklog
-from console.stripe.watch import StripeWatch
+
+
+class SnapshotAddon(Protocol):
+    """Something that adds to each Snapshot from outside the database, on its own cadence."""
+
+    def kick(self) -> None:
+        """Start a background refresh if one is due (returns at once)."""
+
+    def apply(self, snapshot: Snapshot) -> Snapshot:
+        """The snapshot with the latest reading added."""
+
+    async def close(self) -> None: ...
 
 
 class Collector:
@@ -67,6 +79,7 @@ class Collector:
         max_backlog_rows: int = 20_000,
         recent_seconds: float = 300.0,
         settled_check_seconds: float = 5.0,
+        addons: Sequence[SnapshotAddon] = (),
     ) -> None:
         self.dsn = dsn
         self.settings = settings
@@ -89,7 +102,7 @@ class Collector:
             slow_interval=slow_interval_seconds,
         )
         self._last_processed_at: datetime | None = None
-        self.stripe = StripeWatch.from_settings(settings, dsn)
+        self.addons = tuple(addons)
         self.resync()
         self._polling = asyncio.Lock()  # polls never overlap, even if a caller asks twice
 
@@ -118,8 +131,8 @@ class Collector:
         await self.close()
 
     async def close(self) -> None:
-        if self.stripe is not None:
-            await self.stripe.close()
+        for addon in self.addons:
+            await addon.close()
         await self._reader.close()
 
     @property
@@ -172,10 +185,10 @@ class Collector:
         snapshot = assemble(
             facts, self._window, self.classifier, self._backlog.index(), self._periodic
         )
-        if self.stripe is None:
-            return snapshot
-        self.stripe.kick()
-        return self.stripe.apply(snapshot)
+        for addon in self.addons:
+            addon.kick()
+            snapshot = addon.apply(snapshot)
+        return snapshot
 
     async def _poll_events(self, now: datetime) -> None:
         """The deltas, the newest processed_at, then the backlog reconciled against them."""

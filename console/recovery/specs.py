@@ -14,7 +14,7 @@ from typing import Any, Literal
 from console.core.db import DatabaseError
 from console.core.state import InputError, check_text
 
-Kind = Literal["rows", "backend", "index"]
+Kind = Literal["rows", "backend", "index", "stripe"]
 
 
 # --- errors ----------------------------------------------------------------------------
@@ -317,6 +317,28 @@ ACTIONS: dict[str, ActionSpec] = {
             lock_table="webhook_events",
             findings=("idempotency_conflicts",),
             statement_timeout_ms=30 * 60 * 1000,
+        ),
+        _spec(
+            id="redeliver_stripe_events",
+            title="Redeliver Stripe events the database lacks",
+            description=(
+                "Fetches each event of the window that Stripe holds and webhook_events lacks "
+                "(missing, or failed and not processed) from Stripe's Events API and POSTs it "
+                "to WEBHOOK_URL, signed with STRIPE_WEBHOOK_SECRET as Stripe signs, oldest "
+                "first, at most half the receiver's rate limit; it stops at the first "
+                "systematic failure. The guide's data recovery starts from the failed rows; "
+                "an event that never arrived has no row, so only Stripe's side finds it. "
+                "No SQL write: the endpoint's own handler records and processes each event, "
+                "and its duplicate check makes a second run change nothing."
+            ),
+            preview="stripe/events_by_event_id",
+            apply="",
+            verify="stripe/events_by_event_id",
+            key="id",
+            kind="stripe",
+            params={"since": "2h"},
+            param_types={"since": _text_param},
+            findings=("undelivered_events",),
         ),
     )
 }

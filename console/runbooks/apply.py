@@ -45,7 +45,7 @@ def apply_step(
 ) -> ApplyOutcome:
     from console.core.audit import AuditLog
     from console.core.db import connect_sync, require_dsn
-    from console.recovery import actions
+    from console.recovery import router
 
     step = next((s for s in runbook.steps if s.id == step_id), None)
     if not isinstance(step, ActionStep):
@@ -53,7 +53,7 @@ def apply_step(
         raise ApplyRefused(f"{runbook.id} has no action step {step_id!r} (action steps: {names})")
     dsn = require_dsn(settings.database_url)
     with connect_sync(dsn) as read_conn:
-        plan = actions.plan(read_conn, step.action, dict(step.params))
+        plan = router.plan(read_conn, step.action, dict(step.params), settings=settings)
     preview = {"runbook": runbook.id, "step": step.id, "preview": plan.to_json()}
     if confirm is None:
         return ApplyOutcome(
@@ -67,7 +67,7 @@ def apply_step(
     audit = AuditLog(state_dsn=settings.state_database_url or dsn)
     try:
         with connect_sync(dsn, allow_write=True, role="apply") as write_conn:
-            result = actions.apply(
+            result = router.apply(
                 write_conn,
                 plan,
                 confirm.strip(),

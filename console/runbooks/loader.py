@@ -7,10 +7,11 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
-from console.checks.registry import CheckRegistry, default_registry
+from console.checks.registry import CheckRegistry
 from console.core.paths import runbooks_dir
 from console.queries import Query
 from console.queries import catalogue as default_catalogue
+from console.runbooks.checks import step_checks
 from console.runbooks.model import Runbook, RunbookError
 from console.runbooks.parse import parse_runbook
 
@@ -34,7 +35,7 @@ def load_runbook_file(
         data,
         source=path.name,
         catalogue=default_catalogue() if catalogue is None else catalogue,
-        checks=default_registry() if checks is None else checks,
+        checks=step_checks() if checks is None else checks,
     )
 
 
@@ -47,7 +48,7 @@ def load_runbooks(
     """Every runbook of a directory by id. All problems are reported together, one a line."""
     root = Path(directory) if directory is not None else runbooks_dir()
     catalogue = default_catalogue() if catalogue is None else catalogue
-    checks = default_registry() if checks is None else checks
+    checks = step_checks() if checks is None else checks
     runbooks: dict[str, Runbook] = {}
     problems: list[str] = []
     for path in sorted(root.glob("*.toml")):

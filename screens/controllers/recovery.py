@@ -18,7 +18,7 @@ from typing import Any
 from console.core.audit import AuditLog, current_operator
 from console.core.config import Settings
 from console.core.db import ReadOnlyError, SessionLimits, connect_sync
-from console.recovery import actions
+from console.recovery import actions, router
 from console.runbooks.model import ActionStep, fill_error_patterns
 
 READ_ONLY_HELP = (
@@ -46,7 +46,9 @@ class Recovery:
         """Preview a runbook's action step (with operator-chosen `params`, e.g. a pid)."""
         given = {**fill_error_patterns(step.params, settings.error_patterns), **dict(params)}
         with connect_sync(self.dsn, limits=self.limits, role="preview") as conn:
-            return actions.plan(conn, step.action, given, ttl_seconds=self.ttl_seconds)
+            return router.plan(
+                conn, step.action, given, settings=settings, ttl_seconds=self.ttl_seconds
+            )
 
     def apply(
         self,
@@ -64,7 +66,7 @@ class Recovery:
             with connect_sync(
                 self.dsn, allow_write=True, limits=self.limits, role="action"
             ) as conn:
-                return actions.apply(
+                return router.apply(
                     conn,
                     plan,
                     typed,

@@ -221,9 +221,9 @@ async def test_the_runbook_check_fails_with_the_counts_and_the_way_out(
     stripe_world: StripeWorld,
 ) -> None:
     from console.checks.context import CheckContext
-    from console.checks.registry import default_registry
+    from console.runbooks.checks import step_checks
 
-    spec = default_registry()["stripe_reconciliation"]
+    spec = step_checks()["stripe_reconciliation"]
     conn = await connect(stripe_world.dsn)
     try:
         assert (await spec.fn(CheckContext(stripe_world.settings(), conn=conn))).status == "ok"

@@ -18,9 +18,16 @@ from console.core.config import Secret
 from console.metrics.collector import Collector
 from console.metrics.snapshot import Snapshot
 from console.sim.stripe_api import DEMO_NO_PERMISSION_KEY
+from console.stripe.watch import StripeWatch
 from console.triage import disabled_detectors, evaluate, resolve_thresholds
 
 FAST = {"stripe_poll_seconds": 0.2, "undelivered_grace_seconds": 0.0}
+
+
+def _collector(world: StripeWorld, settings: Any) -> Collector:
+    """The Collector as the dashboard builds it: Stripe's watch as an addon, if any."""
+    watch = StripeWatch.from_settings(settings, world.dsn)
+    return Collector(world.dsn, settings, addons=(watch,) if watch else ())
 
 
 async def _poll_until(collector: Collector, predicate: Any, timeout: float = 20.0) -> Snapshot:
@@ -40,8 +47,8 @@ async def test_missing_events_light_the_finding_and_redelivery_clears_it(
         stripe_world.miss(stripe_world.new_event())
     assert await stripe_world.send(stripe_world.new_event(), secret=WRONG) == 400
     settings = stripe_world.settings(thresholds=FAST)
-    async with Collector(stripe_world.dsn, settings) as collector:
-        assert collector.stripe is not None
+    async with _collector(stripe_world, settings) as collector:
+        assert collector.addons
         snapshot = await _poll_until(collector, lambda s: s.stripe is not None)
         [finding] = [
             f for f in evaluate(snapshot, resolve_thresholds(FAST)) if f.id == "undelivered_events"
@@ -66,7 +73,7 @@ async def test_missing_events_light_the_finding_and_redelivery_clears_it(
 async def test_events_younger_than_the_grace_are_not_counted(stripe_world: StripeWorld) -> None:
     stripe_world.miss(stripe_world.new_event())
     settings = stripe_world.settings(thresholds={**FAST, "undelivered_grace_seconds": 600})
-    async with Collector(stripe_world.dsn, settings) as collector:
+    async with _collector(stripe_world, settings) as collector:
         snapshot = await _poll_until(collector, lambda s: s.stripe is not None)
     assert snapshot.stripe is not None and snapshot.stripe.listed == 1
     assert snapshot.stripe.undelivered == 0
@@ -75,8 +82,8 @@ async def test_events_younger_than_the_grace_are_not_counted(stripe_world: Strip
 async def test_without_a_key_there_is_no_watch_and_no_finding(stripe_world: StripeWorld) -> None:
     stripe_world.miss(stripe_world.new_event())
     settings = stripe_world.settings(stripe_secret_key=None, thresholds=FAST)
-    async with Collector(stripe_world.dsn, settings) as collector:
-        assert collector.stripe is None
+    async with _collector(stripe_world, settings) as collector:
+        assert collector.addons == ()
         snapshot = await collector.poll()
     assert snapshot.stripe is None and "stripe" not in snapshot.panel_errors
     assert stripe_world.api.requests == []
@@ -92,7 +99,7 @@ async def test_a_refused_key_disables_the_detector_with_one_line(
 ) -> None:
     stripe_world.miss(stripe_world.new_event())
     settings = stripe_world.settings(stripe_secret_key=Secret(key), thresholds=FAST)
-    async with Collector(stripe_world.dsn, settings) as collector:
+    async with _collector(stripe_world, settings) as collector:
         snapshot = await _poll_until(collector, lambda s: s.stripe is not None)
     reason = disabled_detectors(snapshot)["undelivered_events"]
     assert needle in reason and key not in reason and "\n" not in reason
@@ -102,7 +109,7 @@ async def test_a_refused_key_disables_the_detector_with_one_line(
 async def test_a_slow_stripe_never_delays_the_database_poll(stripe_world: StripeWorld) -> None:
     stripe_world.api.inject(503, 100)  # every Stripe call fails after retries with backoff
     settings = stripe_world.settings(thresholds=FAST)
-    async with Collector(stripe_world.dsn, settings) as collector:
+    async with _collector(stripe_world, settings) as collector:
         started = time.monotonic()
         await collector.poll()
         await collector.poll()

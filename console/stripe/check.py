@@ -1,5 +1,8 @@
 """Runbook check: does Stripe hold events of the window that the database lacks?
 
+It lives here, above console.checks (it needs the Stripe side), and joins the shipped
+checks in `console.runbooks.checks.step_checks`.
+
 The runbooks' "Stripe dashboard showing failed deliveries" made checkable: list the
 window's events through the Events API (a restricted key with Events: Read is enough)
 and sort them against webhook_events. Fails when events are missing or failed, naming
@@ -10,6 +13,7 @@ the operator allowed live mode); one clear line when Stripe says no.
 from __future__ import annotations
 
 from console.checks.context import CheckContext
+from console.checks.registry import CheckSpec
 from console.checks.result import CheckResult
 
 NAME = "stripe_reconciliation"
@@ -69,3 +73,11 @@ async def stripe_reconciliation(
         f"all {len(rec.events)} Stripe events of the last {since} are in webhook_events{note}",
         details,
     )
+
+
+SPEC = CheckSpec(
+    NAME,
+    "Stripe's events of the window against webhook_events",
+    stripe_reconciliation,
+    params=("since", "types"),
+)
