@@ -88,5 +88,15 @@ def referenced_queries(directory: str | Path | None = None) -> set[str]:
             if isinstance(step.get("query"), str):
                 names.add(step["query"])
             if isinstance(step.get("action"), str):
-                names.update((step["action"], f"{step['action']}_preview"))
+                names.update(_action_queries(step["action"]))
     return names
+
+
+def _action_queries(action: str) -> tuple[str, ...]:
+    """A SQL action's write and preview; a non-SQL one's (the Stripe redelivery) preview."""
+    from console.recovery.specs import ACTIONS
+
+    spec = ACTIONS.get(action.removeprefix("recovery/"))
+    if spec is not None and spec.kind == "stripe":
+        return (spec.preview,)
+    return (action, f"{action}_preview")
