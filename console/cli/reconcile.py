@@ -56,7 +56,10 @@ def reconcile_command(args: argparse.Namespace) -> int:
     if args.confirm is not None and not args.redeliver:
         return _error(args, "--confirm goes with --redeliver", kind="usage")
     try:
-        return asyncio.run(_run(args, settings, window, events_api))
+        outcome = asyncio.run(_run(args, settings, window, events_api))
+        if isinstance(outcome, int):
+            return outcome
+        return _apply(args, settings, *outcome)
     except StripeProblem as exc:
         return _error(args, exc.line(), kind=exc.kind)
     except RedeliveryRefused as exc:
@@ -65,7 +68,8 @@ def reconcile_command(args: argparse.Namespace) -> int:
         return _error(args, str(exc), kind="database")
 
 
-async def _run(args: argparse.Namespace, settings: Any, window: Any, events_api: Any) -> int:
+async def _run(args: argparse.Namespace, settings: Any, window: Any, events_api: Any) -> Any:
+    """The exit code, or (with --confirm) the reconciliation and preview to apply."""
     from console.core.db import SessionLimits, connect
     from console.stripe.reconcile import reconcile
 
@@ -84,7 +88,8 @@ async def _run(args: argparse.Namespace, settings: Any, window: Any, events_api:
             return _resend(args, rec)
         if not args.redeliver:
             return _report(args, rec)
-        return await _redeliver(args, settings, rec, events_api, conn)
+        preview = _preview(args, settings, rec)
+        return preview if isinstance(preview, int) else (rec, preview)
     finally:
         await conn.close()
 
@@ -124,54 +129,67 @@ def _resend(args: argparse.Namespace, rec: Any) -> int:
     return _exit_for(rec)
 
 
-async def _redeliver(
-    args: argparse.Namespace, settings: Any, rec: Any, events_api: Any, conn: Any
-) -> int:
-    from console.core.audit import AuditLog
+def _preview(args: argparse.Namespace, settings: Any, rec: Any) -> Any:
+    """The redelivery's preview, printed; returned when a token was given to apply it."""
     from console.stripe.plan import plan_redelivery
-    from console.stripe.redeliver import apply_redelivery
-    from console.stripe.report import plan_lines, result_lines
+    from console.stripe.report import plan_lines
 
     plan = plan_redelivery(rec, settings, rate_per_second=args.rate, include_old=args.include_old)
-    document: dict[str, Any] = {"reconciliation": rec.to_json(), "preview": plan.to_json()}
-    if args.confirm is None:
-        if args.json:
-            print(json.dumps({**document, "applied": False}))
-        else:
-            print("\n".join(plan_lines(plan)))
-            if not plan.nothing_to_do:
-                print(
-                    "nothing sent; to apply: --redeliver --allow-write --reason TEXT "
-                    f"--confirm <token> ({plan.token_prompt()})"
-                )
-        return EXIT_OK if plan.nothing_to_do else EXIT_ATTENTION
+    if args.confirm is not None:
+        return plan
+    if args.json:
+        print(
+            json.dumps(
+                {"reconciliation": rec.to_json(), "preview": plan.to_json(), "applied": False}
+            )
+        )
+    else:
+        print("\n".join(plan_lines(plan)))
+        if not plan.nothing_to_do:
+            print(
+                "nothing sent; to apply: --redeliver --allow-write --reason TEXT "
+                f"--confirm <token> ({plan.token_prompt()})"
+            )
+    return EXIT_OK if plan.nothing_to_do else EXIT_ATTENTION
+
+
+def _apply(args: argparse.Namespace, settings: Any, rec: Any, plan: Any) -> int:
+    """The confirmed redelivery, as the recovery action it is: a write connection (so
+    only with --allow-write), the action's lock, the audit log."""
+    from console.core.db import SessionLimits, connect_sync
+    from console.recovery import stripe_action
+    from console.recovery.audit import AuditLog
+    from console.stripe.report import result_lines
+
     if not args.allow_write:
         return _error(
             args, "the console is read-only; add --allow-write to redeliver (nothing was sent)"
         )
-    audit = AuditLog(state_dsn=settings.state_database_url or settings.database_url)
 
     def progress(step: Any) -> None:
         if not args.json:
-            print(
-                f"  {step.done}/{step.total} {step.outcome.event_id} {step.outcome.result}",
-                file=sys.stderr,
-            )
+            print(f"  {step.rows_done}/{step.rows_total} sent", file=sys.stderr)
 
+    audit = AuditLog(state_dsn=settings.state_database_url or settings.database_url)
     try:
-        result = await apply_redelivery(
-            plan,
-            args.confirm,
-            events_api=events_api,
-            settings=settings,
-            conn=conn,
-            audit=audit,
-            reason=args.reason or "",
-            on_progress=progress,
-        )
+        with connect_sync(
+            settings.database_url,
+            allow_write=True,
+            limits=SessionLimits.from_settings(settings),
+            role="redeliver",
+        ) as write_conn:
+            result = stripe_action.redeliver(
+                write_conn,
+                stripe_action.wrap(plan, settings),
+                args.confirm,
+                audit=audit,
+                on_progress=progress,
+                reason=args.reason or "",
+            )
     finally:
         audit.close()
     if args.json:
+        document = {"reconciliation": rec.to_json(), "preview": plan.to_json()}
         print(json.dumps({**document, "applied": True, "result": result.to_json()}))
     else:
         print("\n".join(result_lines(result)))

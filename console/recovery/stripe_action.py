@@ -4,19 +4,18 @@ one-operator lock, audit and result as every other action, for a write that is n
 The preview is the reconciliation's missing and failed event ids (`console.stripe`); the
 token is their number; apply takes the action's advisory lock on the write connection
 (only a console started with --allow-write has one), then redelivers through
-`console.stripe.redeliver`, which audits intent, progress and outcome. The result is an
-ordinary ActionResult (`changed` = events the endpoint accepted), so the dashboard's
+`console.stripe.redeliver`, which audits intent, progress and outcome here. The result is
+an ordinary ActionResult (`changed` = events the endpoint accepted), so the dashboard's
 confirm dialog, the timeline and the CLI show it like any other action. There is no dry
 run: a delivery cannot be rolled back.
 
 The Stripe side is asynchronous; recovery is synchronous and runs in worker threads, so
-each call runs its own event loop with a connection of its own.
+each call runs its own event loop, with a database connection of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 import uuid
 from collections.abc import Mapping
@@ -27,18 +26,21 @@ from typing import Any
 
 import psycopg
 
-from console import queries
-from console.core.audit import AuditLog, current_operator
+from console.core.audit import current_operator
 from console.core.config import Settings
 from console.core.db import SessionLimits, connect
-from console.recovery import actions
-from console.recovery.specs import ActionRefused, InvalidParams, PlanExpired, TokenMismatch
+from console.recovery.audit import AuditLog
+from console.recovery.conn import check_writable, conninfo_of
+from console.recovery.errors import ActionRefused, InvalidParams, PlanExpired, TokenMismatch
+from console.recovery.locks import action_lock
+from console.recovery.plan import DEFAULT_TTL_SECONDS, Plan
+from console.recovery.results import ActionResult, Progress, ProgressCallback
 
 ACTION_ID = "redeliver_stripe_events"
 
 
 @dataclass(frozen=True)
-class StripePlan(actions.Plan):
+class StripePlan(Plan):
     """A recovery Plan whose keys are event ids; carries the redelivery behind it."""
 
     redelivery: Any = None  # console.stripe.plan.RedeliveryPlan
@@ -54,18 +56,9 @@ class StripePlan(actions.Plan):
         return {**super().to_json(), "redelivery": self.redelivery.to_json()}
 
 
-def _conninfo(conn: psycopg.Connection[Any] | None, settings: Settings) -> str | None:
-    if settings.database_url:
-        return settings.database_url
-    if conn is None:
-        return None
-    return actions._conninfo_of(conn)
-
-
 def _options(params: Mapping[str, Any] | None) -> dict[str, Any]:
-    known = {"since", "rate", "include_old"}
     given = dict(params or {})
-    unknown = sorted(set(given) - known)
+    unknown = sorted(set(given) - {"since", "rate", "include_old"})
     if unknown:
         raise InvalidParams(
             f"{ACTION_ID} does not take {', '.join(unknown)}", "it takes since, rate, include_old"
@@ -77,6 +70,12 @@ def _options(params: Mapping[str, Any] | None) -> dict[str, Any]:
         raise InvalidParams(f"{ACTION_ID}: rate must be a number of events per second") from None
     out["include_old"] = str(given.get("include_old", "")).lower() in ("1", "true", "yes")
     return out
+
+
+def _dsn(conn: psycopg.Connection[Any] | None, settings: Settings) -> str | None:
+    if settings.database_url or conn is None:
+        return settings.database_url
+    return conninfo_of(conn)
 
 
 async def _preview(
@@ -103,9 +102,26 @@ async def _preview(
     )
 
 
-def _refusal(exc: Exception) -> ActionRefused:
-    line = getattr(exc, "line", None)
-    return ActionRefused(line() if callable(line) else str(exc))
+def wrap(
+    redelivery: Any, settings: Settings, params: Mapping[str, Any] | None = None
+) -> StripePlan:
+    """A previewed RedeliveryPlan as the recovery Plan callers confirm and apply."""
+    rows = tuple(MappingProxyType(e.to_json() | {"class": e.klass}) for e in redelivery.events)
+    return StripePlan(
+        plan_id=redelivery.plan_id,
+        action_id=ACTION_ID,
+        params=MappingProxyType(dict(params or {})),
+        keys=redelivery.event_ids,
+        rows=rows,
+        token=redelivery.token,
+        created_at=datetime.now(UTC),
+        expires_at=redelivery.expires_at,
+        deadline=redelivery.deadline,
+        note="; ".join(redelivery.notes),
+        nothing_to_do=redelivery.nothing_to_do,
+        redelivery=redelivery,
+        settings=settings,
+    )
 
 
 def plan(
@@ -113,7 +129,7 @@ def plan(
     settings: Settings,
     params: Mapping[str, Any] | None = None,
     *,
-    ttl_seconds: float = actions.DEFAULT_TTL_SECONDS,
+    ttl_seconds: float = DEFAULT_TTL_SECONDS,
 ) -> StripePlan:
     """Preview the redelivery: reconcile the window and list the events to send."""
     from console.stripe.errors import StripeProblem
@@ -123,46 +139,24 @@ def plan(
 
     options = _options(params)
     try:
-        redelivery = asyncio.run(
-            _preview(_conninfo(conn, settings), settings, options, ttl_seconds)
-        )
+        redelivery = asyncio.run(_preview(_dsn(conn, settings), settings, options, ttl_seconds))
     except WindowError as exc:
         raise InvalidParams(f"{ACTION_ID}: {exc}") from None
-    except (StripeProblem, StripeKeyRefused, RedeliveryRefused) as exc:
-        raise _refusal(exc) from None
-    rows = tuple(MappingProxyType(e.to_json() | {"class": e.klass}) for e in redelivery.events)
-    now = datetime.now(UTC)
-    return StripePlan(
-        plan_id=redelivery.plan_id,
-        action_id=ACTION_ID,
-        params=MappingProxyType(options),
-        keys=redelivery.event_ids,
-        rows=rows,
-        token=redelivery.token,
-        created_at=now,
-        expires_at=redelivery.expires_at,
-        deadline=time.monotonic() + ttl_seconds,
-        note="; ".join(redelivery.notes),
-        nothing_to_do=redelivery.nothing_to_do,
-        redelivery=redelivery,
-        settings=settings,
-    )
-
-
-def _progress(on_progress: actions.ProgressCallback | None) -> Any:
-    if on_progress is None:
-        return None
-
-    def relay(step: Any) -> None:
-        on_progress(
-            actions.Progress(ACTION_ID, step.done, step.total, "committed", step.done, step.total)
-        )
-
-    return relay
+    except StripeKeyRefused as exc:
+        raise ActionRefused(exc.message, exc.hint) from None
+    except (StripeProblem, RedeliveryRefused) as exc:
+        raise ActionRefused(exc.message, exc.hint) from None
+    return wrap(redelivery, settings, options)
 
 
 async def _redeliver(
-    plan: StripePlan, token: str, audit: AuditLog, operator: str, incident_id: Any, relay: Any
+    plan: StripePlan,
+    token: str,
+    audit: AuditLog,
+    operator: str,
+    incident_id: Any,
+    relay: Any,
+    reason: str,
 ) -> Any:
     from console.stripe.client import StripeEvents
     from console.stripe.redeliver import apply_redelivery
@@ -170,7 +164,7 @@ async def _redeliver(
     settings = plan.settings
     events_api = StripeEvents.from_settings(settings, live=settings.stripe_live)
     conn = await connect(
-        _conninfo(None, settings), limits=SessionLimits.from_settings(settings), role="apply"
+        settings.database_url, limits=SessionLimits.from_settings(settings), role="apply"
     )
     try:
         return await apply_redelivery(
@@ -182,24 +176,36 @@ async def _redeliver(
             audit=audit,
             operator=operator,
             incident_id=incident_id,
+            reason=reason,
             on_progress=relay,
         )
     finally:
         await conn.close()
 
 
-def apply(
+def _relay(on_progress: ProgressCallback | None) -> Any:
+    if on_progress is None:
+        return None
+
+    def relay(step: Any) -> None:
+        on_progress(Progress(ACTION_ID, step.done, step.total, "committed", step.done, step.total))
+
+    return relay
+
+
+def redeliver(
     write_conn: psycopg.Connection[Any],
     plan: StripePlan,
     token: str | None,
     *,
-    dry_run: bool = False,
-    on_progress: actions.ProgressCallback | None = None,
-    audit: AuditLog | None = None,
+    audit: AuditLog,
     operator: str | None = None,
     incident_id: uuid.UUID | None = None,
-) -> actions.ActionResult:
-    """Redeliver a previewed plan. Refusals (nothing sent) raise like every action's."""
+    on_progress: ProgressCallback | None = None,
+    reason: str = "",
+) -> Any:
+    """Check the token and the preview's age, hold the lock, redeliver: the detailed
+    RedeliveryResult. Refusals (nothing sent) raise like every action's."""
     from console.stripe.plan import RedeliveryRefused
 
     typed = (token or "").strip()
@@ -213,52 +219,74 @@ def apply(
             f"the preview of {ACTION_ID} expired; nothing was sent",
             "preview again: events may have arrived since",
         )
+    check_writable(write_conn)
+    if plan.settings.database_url is None:
+        plan = StripePlan(**{**plan.__dict__, "settings": _with_dsn(plan.settings, write_conn)})
+    with action_lock(write_conn, ACTION_ID):
+        try:
+            return asyncio.run(
+                _redeliver(
+                    plan,
+                    typed,
+                    audit,
+                    operator or current_operator(),
+                    incident_id,
+                    _relay(on_progress),
+                    reason,
+                )
+            )
+        except RedeliveryRefused as exc:
+            raise ActionRefused(exc.message, exc.hint) from None
+
+
+def _with_dsn(settings: Settings, conn: psycopg.Connection[Any]) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, database_url=conninfo_of(conn))
+
+
+def apply(
+    write_conn: psycopg.Connection[Any],
+    plan: StripePlan,
+    token: str | None,
+    *,
+    dry_run: bool = False,
+    on_progress: ProgressCallback | None = None,
+    audit: AuditLog | None = None,
+    operator: str | None = None,
+    incident_id: uuid.UUID | None = None,
+) -> ActionResult:
+    """The recovery executor's `apply` for the redelivery (same keywords, same refusals)."""
     if dry_run:
         raise ActionRefused(
             f"{ACTION_ID} has no dry run: a delivery cannot be rolled back", "preview it instead"
         )
-    run_id = uuid.uuid4()
-    if plan.nothing_to_do:
-        return actions.ActionResult(ACTION_ID, run_id, "nothing_to_do", plan.describe(), 0)
-    actions._check_writable(write_conn)
-    k1, k2 = actions._lock_keys(ACTION_ID)
-    lock = queries.get("stripe/try_action_lock")
-    row = write_conn.execute(lock.text, lock.bind({"k1": k1, "k2": k2})).fetchone()
-    if not (row["ok"] if isinstance(row, Mapping) else row and row[0]):
-        raise actions.ActionLocked(ACTION_ID, actions._lock_holders(write_conn, ACTION_ID))
+    if plan.nothing_to_do and (token or "").strip() == plan.token and not plan.expired():
+        return ActionResult(ACTION_ID, uuid.uuid4(), "nothing_to_do", plan.describe(), 0)
     own_audit = audit is None
-    audit = audit or AuditLog(state_dsn=actions._conninfo_of(write_conn))
+    audit = audit or AuditLog(state_dsn=conninfo_of(write_conn))
+    started = time.monotonic()
     try:
-        result = asyncio.run(
-            _redeliver(
-                plan,
-                typed,
-                audit,
-                operator or current_operator(),
-                incident_id,
-                _progress(on_progress),
-            )
+        result = redeliver(
+            write_conn,
+            plan,
+            token,
+            audit=audit,
+            operator=operator,
+            incident_id=incident_id,
+            on_progress=on_progress,
         )
-    except RedeliveryRefused as exc:
-        raise ActionRefused(exc.message, exc.hint) from None
     finally:
         if own_audit:
             audit.close()
-        unlock = queries.get("stripe/action_unlock")
-        with contextlib.suppress(psycopg.Error):
-            write_conn.execute(unlock.text, unlock.bind({"k1": k1, "k2": k2}))
-    return _as_action_result(result, plan)
-
-
-def _as_action_result(result: Any, plan: StripePlan) -> actions.ActionResult:
     status = {"applied": "applied", "nothing_to_do": "nothing_to_do", "partial": "partial"}.get(
         result.status, "partial" if result.redelivered else "failed"
     )
-    return actions.ActionResult(
+    return ActionResult(
         action_id=ACTION_ID,
         run_id=result.run_id,
         status=status,  # type: ignore[arg-type]
-        message=result.message,
+        message=f"{result.message} ({time.monotonic() - started:.1f} s)",
         previewed=plan.count,
         changed=result.redelivered,
         error_kind="stopped" if result.stopped_by else "",

@@ -24,15 +24,31 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
-from console.core.audit import AuditLog, AuditUnavailable, current_operator
+from console.core.audit import current_operator
 from console.core.config import Settings
 from console.stripe.client import StripeEvents
 from console.stripe.delivery import deliver
 from console.stripe.errors import StripeProblem
 from console.stripe.plan import ACTION_ID, RedeliveryPlan, RedeliveryRefused
 from console.stripe.reconcile import RECEIPT_SLACK, classify, database_rows
+
+
+class AuditSink(Protocol):
+    """Where the records go (console.recovery.audit.AuditLog): raises when it cannot write."""
+
+    def write(
+        self,
+        *,
+        run_id: uuid.UUID,
+        phase: str,
+        action_id: str,
+        operator: str,
+        incident_id: uuid.UUID | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> Any: ...
+
 
 Result = Literal["delivered", "duplicate", "queued", "rejected", "skipped", "failed", "not_sent"]
 RunStatus = Literal["applied", "nothing_to_do", "partial", "stopped", "interrupted"]
@@ -119,7 +135,7 @@ def _check_token(plan: RedeliveryPlan, typed: str | None) -> None:
 class _Run:
     plan: RedeliveryPlan
     run_id: uuid.UUID
-    audit: AuditLog
+    audit: AuditSink
     operator: str
     incident_id: uuid.UUID | None
     outcomes: list[DeliveryOutcome] = field(default_factory=list)
@@ -135,13 +151,14 @@ class _Run:
             incident_id=self.incident_id,
             detail=detail,
         )
-        self.problems.extend(p for p in receipt.problems if p not in self.problems)
+        problems = getattr(receipt, "problems", ())
+        self.problems.extend(p for p in problems if p not in self.problems)
 
     def record_quietly(self, phase: str, detail: dict[str, Any]) -> None:
         """After the first delivery a failed audit must not hide what was sent: say it."""
         try:
             self.record(phase, detail)
-        except AuditUnavailable as exc:
+        except Exception as exc:
             self.problems.append(f"{phase} not audited: {exc}")
 
 
@@ -152,7 +169,7 @@ async def apply_redelivery(
     events_api: StripeEvents,
     settings: Settings,
     conn: Any,
-    audit: AuditLog,
+    audit: AuditSink,
     operator: str | None = None,
     incident_id: uuid.UUID | None = None,
     reason: str = "",
@@ -176,8 +193,9 @@ async def apply_redelivery(
         raise RedeliveryRefused("STRIPE_WEBHOOK_SECRET is not set: nothing was sent")
     try:
         run.record("intent", {**plan.to_json(), "sample": [], "reason": reason})
-    except AuditUnavailable as exc:
-        raise RedeliveryRefused(f"{exc}; nothing was sent", exc.hint) from None
+    except Exception as exc:  # no record of intent, no delivery
+        hint = getattr(exc, "hint", "") or "bring the state database back or fix the state dir"
+        raise RedeliveryRefused(f"{exc}; nothing was sent", hint) from None
     try:
         stopped_by = await _send_all(
             run, events_api, secrets[0].reveal(), conn, on_progress, http_timeout, sleep

@@ -14,9 +14,9 @@ from support.sim_helpers import SECRET, query
 from support.stripe_world import StripeWorld, stripe_world  # noqa: F401
 
 from console import cli
-from console.core.audit import AuditLog
 from console.core.db import connect_sync
 from console.recovery import actions, router
+from console.recovery.audit import AuditLog
 from console.recovery.stripe_action import ACTION_ID, StripePlan
 
 

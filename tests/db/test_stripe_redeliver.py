@@ -15,9 +15,9 @@ from support.sim_helpers import SECRET, WRONG, query
 from support.stripe_world import StripeWorld, stripe_world  # noqa: F401
 
 from console import cli
-from console.core.audit import AuditLog
 from console.core.config import Secret
 from console.core.db import connect
+from console.recovery.audit import AuditLog
 from console.stripe.delivery import deliver
 from console.stripe.plan import RedeliveryPlan, RedeliveryRefused, plan_redelivery
 from console.stripe.reconcile import Reconciliation, reconcile
