@@ -44,8 +44,7 @@ from console.triage import Finding, evaluate, resolve_thresholds
 TRAINING_THRESHOLDS = {
     "processing_down_grace_seconds": 3.0,
     "payments_not_processing_minutes": 0.1,
-    # Stripe's side (the simulated Stripe): asked every second; a delivery given up by
-    # the sender (4 attempts in ~4 s) counts after 5 s
+    # the simulated Stripe, asked every second; a given-up delivery (~4 s) counts after 5 s
     "stripe_poll_seconds": 1.0,
     "undelivered_grace_seconds": 5.0,
     "undelivered_window_minutes": 60.0,
@@ -131,11 +130,9 @@ class TrainingSession:
                     self.live.faults.enable(name, **dict(params))
             await self.live.start()
             watch = StripeWatch.from_settings(self.settings, self.dsn)
+            addons = (watch,) if watch else ()
             self._collector = Collector(
-                self.dsn,
-                self.settings,
-                slow_interval_seconds=1.0,
-                addons=(watch,) if watch else (),
+                self.dsn, self.settings, slow_interval_seconds=1.0, addons=addons
             )
             await self._collector.poll()
             for name, params in later:
@@ -327,11 +324,7 @@ class TrainingSession:
             self._checks = tuple(
                 [
                     await run_check(
-                        self._check_conn,
-                        c,
-                        findings=lit,
-                        active_faults=active,
-                        stripe_sent=sent,
+                        self._check_conn, c, findings=lit, active_faults=active, stripe_sent=sent
                     )
                     for c in self.scenario.checks
                 ]
