@@ -14,9 +14,10 @@ from support.sim_helpers import SECRET, query
 from support.stripe_world import StripeWorld, stripe_world  # noqa: F401
 
 from console import cli
-from console.core.db import connect_sync
+from console.core.db import ReadOnlyError, connect_sync
 from console.recovery import actions, router
 from console.recovery.audit import AuditLog
+from console.recovery.locks import lock_keys
 from console.recovery.stripe_action import ACTION_ID, StripePlan
 
 
@@ -76,7 +77,7 @@ async def test_a_second_operator_is_refused_and_told_who_holds_it(
             plan = router.plan(reader, ACTION_ID, settings=settings)
         assert isinstance(plan, StripePlan) and plan.count == 2
         holder = psycopg.connect(stripe_world.dsn, autocommit=True, application_name="other-op")
-        k1, k2 = actions._lock_keys(ACTION_ID)
+        k1, k2 = lock_keys(ACTION_ID)
         holder.execute("SELECT pg_advisory_lock(%s, %s)", (k1, k2))
         try:
             with connect_sync(stripe_world.dsn, allow_write=True) as writer:
@@ -103,7 +104,7 @@ async def test_a_read_only_console_cannot_redeliver(
         with connect_sync(stripe_world.dsn) as reader:
             plan = router.plan(reader, ACTION_ID, settings=settings)
             audit = AuditLog(state_dsn=None, local_dir=tmp_path)
-            with pytest.raises(actions.ReadOnlyError):
+            with pytest.raises(ReadOnlyError):
                 router.apply(reader, plan, plan.token, audit=audit)
 
     await asyncio.to_thread(attempt)
