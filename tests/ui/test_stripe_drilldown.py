@@ -74,3 +74,49 @@ async def test_without_a_stripe_key_the_finding_shows_its_evidence() -> None:
         await settle(pilot)
         await pilot.press("1", "e")
         assert isinstance(app.screen, TextScreen)
+
+
+async def test_the_checklist_redelivers_with_preview_token_and_timeline(
+    stripe_world: StripeWorld, tmp_path
+) -> None:
+    from support.checklist_samples import checklist_app
+    from support.sim_helpers import query
+    from textual.widgets import Button
+
+    from console.core.state import init_state
+    from screens.dialogs.action_confirm import ActionConfirmScreen
+
+    init_state(stripe_world.dsn)
+    missing = [stripe_world.new_event() for _ in range(2)]
+    for event in missing:
+        stripe_world.miss(event)
+    app = checklist_app(
+        stripe_world.dsn, tmp_path, allow_write=True, settings=stripe_world.settings()
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.desk.open("Stripe deliveries failed", "P1")
+        app.open_runbook("recovery_data")
+        await pilot.pause()
+        app.screen.select("redeliver")
+        await pilot.press("p")
+        await _wait(pilot, lambda: isinstance(app.screen, ActionConfirmScreen))
+        dialog = app.screen
+        assert dialog.plan.count == 2 and dialog.plan.token == "2"
+        assert list(dialog.plan.keys) == [e["id"] for e in missing]
+        assert dialog.query_one("#action-apply", Button).disabled
+        await pilot.press("2", "enter")
+        await _wait(pilot, lambda: dialog.result is not None)
+        assert dialog.result.status == "applied" and dialog.result.changed == 2
+        processed = query(
+            stripe_world.dsn,
+            "SELECT count(*) AS n FROM webhook_events WHERE event_id = ANY(%s)"
+            " AND processed_at IS NOT NULL",
+            [[e["id"] for e in missing]],
+        )
+        assert processed[0]["n"] == 2
+        await pilot.press("escape")  # back to the checklist: the result goes on the timeline
+        await _wait(pilot, lambda: any(e.kind == "action_applied" for e in app.desk.timeline()))
+        applied = next(e for e in app.desk.timeline() if e.kind == "action_applied")
+        assert applied.data["action_id"] == "redeliver_stripe_events"
+        assert applied.data["changed"] == 2
