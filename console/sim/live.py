@@ -34,6 +34,8 @@ from console.sim.traffic import TrafficConfig, TrafficGenerator
 # A fixed, obviously-fake test-mode secret, so docs and training can name it.
 DEMO_WEBHOOK_SECRET = "whsec_" + hashlib.sha256(b"incident-console demo").hexdigest()[:32]
 
+DEMO_STRIPE_THRESHOLDS = {"stripe_poll_seconds": 10.0, "undelivered_grace_seconds": 15.0}
+
 # The demo's rate limit: far above normal traffic, far below a retry storm.
 DEMO_RATE_LIMIT_MAX_EVENTS = 600
 
@@ -108,6 +110,8 @@ class LiveSystem:
             database_url=self._base_settings.database_url or self.dsn,
             stripe_secret_key=Secret(DEMO_RESTRICTED_KEY),
             stripe_api_base=self.stripe.url,
+            # the demo's Stripe is local and cheap to ask: every 10 s, not every 2 min
+            thresholds={**DEMO_STRIPE_THRESHOLDS, **self._base_settings.thresholds},
             webhook_url=self.url + WEBHOOK_PATH,
             health_webhook_url=self.url + HEALTH_WEBHOOK_PATH,
             health_database_url=self.url + HEALTH_DATABASE_PATH,
