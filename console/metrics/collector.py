@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -182,9 +183,10 @@ class Collector:
             rows_read=reader.rows,
             queries_run=reader.queries,
         )
-        snapshot = assemble(
-            facts, self._window, self.classifier, self._backlog.index(), self._periodic
-        )
+        backlog = self._backlog.index()
+        snapshot = assemble(facts, self._window, self.classifier, backlog, self._periodic)
+        proof = reader.read_only_proof
+        snapshot = replace(snapshot, read_only_proven=proof.proven if proof else None)
         for addon in self.addons:
             addon.kick()
             snapshot = addon.apply(snapshot)
