@@ -170,12 +170,13 @@ def _apply(args: argparse.Namespace, settings: Any, rec: Any, plan: Any) -> int:
         if not args.json:
             print(f"  {step.rows_done}/{step.rows_total} sent", file=sys.stderr)
 
-    audit = AuditLog(state_dsn=settings.state_database_url or settings.database_url)
+    limits = SessionLimits.from_settings(settings)
+    audit = AuditLog(state_dsn=settings.state_database_url or settings.database_url, limits=limits)
     try:
         with connect_sync(
             settings.database_url,
             allow_write=True,
-            limits=SessionLimits.from_settings(settings),
+            limits=limits,
             role="redeliver",
         ) as write_conn:
             result = stripe_action.redeliver(

@@ -35,6 +35,7 @@ from console.recovery.errors import ActionRefused, InvalidParams, PlanExpired, T
 from console.recovery.locks import action_lock
 from console.recovery.plan import DEFAULT_TTL_SECONDS, Plan
 from console.recovery.results import ActionResult, Progress, ProgressCallback
+from console.recovery.specs import get_spec
 
 ACTION_ID = "redeliver_stripe_events"
 
@@ -183,12 +184,17 @@ async def _redeliver(
         await conn.close()
 
 
-def _relay(on_progress: ProgressCallback | None) -> Any:
-    if on_progress is None:
-        return None
+def _relay(on_progress: ProgressCallback | None, lock: Any) -> Any:
+    """After each event: keep the lock session's transaction alive (a lost lock stops the
+    run: the progress callback raising is how a redelivery is told to stop), then tell."""
 
     def relay(step: Any) -> None:
-        on_progress(Progress(ACTION_ID, step.done, step.total, "committed", step.done, step.total))
+        if not lock.alive():
+            raise ActionRefused(f"the lock of {ACTION_ID} was lost; stopped")
+        if on_progress is not None:
+            on_progress(
+                Progress(ACTION_ID, step.done, step.total, "committed", step.done, step.total)
+            )
 
     return relay
 
@@ -222,7 +228,7 @@ def redeliver(
     check_writable(write_conn)
     if plan.settings.database_url is None:
         plan = StripePlan(**{**plan.__dict__, "settings": _with_dsn(plan.settings, write_conn)})
-    with action_lock(write_conn, ACTION_ID):
+    with action_lock(write_conn, get_spec(ACTION_ID), conninfo_of(write_conn)) as lock:
         try:
             return asyncio.run(
                 _redeliver(
@@ -231,7 +237,7 @@ def redeliver(
                     audit,
                     operator or current_operator(),
                     incident_id,
-                    _relay(on_progress),
+                    _relay(on_progress, lock),
                     reason,
                 )
             )
@@ -264,7 +270,8 @@ def apply(
     if plan.nothing_to_do and (token or "").strip() == plan.token and not plan.expired():
         return ActionResult(ACTION_ID, uuid.uuid4(), "nothing_to_do", plan.describe(), 0)
     own_audit = audit is None
-    audit = audit or AuditLog(state_dsn=conninfo_of(write_conn))
+    limits = SessionLimits.from_settings(plan.settings)
+    audit = audit or AuditLog(state_dsn=conninfo_of(write_conn), limits=limits)
     started = time.monotonic()
     try:
         result = redeliver(
