@@ -155,7 +155,9 @@ class IncidentApp(App[int]):
             operator=operator,
             ttl_seconds=plan_ttl,
         )
-        self.drilldowns = DrillDowns(self, self.ops, confirm_expiry=confirm_expiry)
+        self.drilldowns = DrillDowns(
+            self, self.ops, confirm_expiry=confirm_expiry, settings=self.settings
+        )
         self.checklist_controller = ChecklistController(
             self,
             self.checklists,

@@ -101,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
     init = sub.add_parser("init", help="create the incident_console state schema")
     _common(init)
 
+    reconcile = sub.add_parser(
+        "reconcile", help="Stripe's events of a window against webhook_events; redeliver"
+    )
+    _common(reconcile)
+    _reconcile_flags(reconcile)
+
     serve = sub.add_parser("serve", help="the live incident in a browser (read-only)")
     _common(serve, json=False)
     serve.add_argument("--host", default="127.0.0.1")
@@ -111,6 +117,44 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_incident_parser(sub)
     return parser
+
+
+def _reconcile_flags(parser: argparse.ArgumentParser) -> None:
+    """`reconcile`'s own flags (console/cli/reconcile.py says what they do)."""
+    add = parser.add_argument
+    add("--since", metavar="DURATION", help="window up to now: 30m, 2h, 3d (default 2h)")
+    add("--from", dest="start", metavar="T", help="window start (ISO 8601 or Unix seconds)")
+    add("--to", dest="end", metavar="T", help="window end (default: now)")
+    add(
+        "--types",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="TYPE",
+        help="only these event types (space- or comma-separated, at most 20)",
+    )
+    add(
+        "--failed-deliveries",
+        action="store_true",
+        help="list only events Stripe could not deliver (delivery_success=false)",
+    )
+    add("--live", action="store_true", help="allow a live-mode Stripe key")
+    add("--redeliver", action="store_true", help="preview (then apply) the redelivery")
+    add("--allow-write", action="store_true", help="allow the redelivery")
+    add("--reason", metavar="TEXT", help="why (kept in the audit log)")
+    add("--confirm", metavar="TOKEN", help="the token the preview asked for")
+    add("--rate", type=float, metavar="N", help="events per second (capped)")
+    add(
+        "--include-old",
+        action="store_true",
+        help="also redeliver events older than MAX_EVENT_AGE_SECONDS",
+    )
+    add(
+        "--resend-commands",
+        action="store_true",
+        help="print the `stripe events resend` commands instead of redelivering",
+    )
+    add("--webhook-endpoint", metavar="WE_ID", help="for --resend-commands")
 
 
 def load_settings_from(args: argparse.Namespace, **extra: Any) -> Any:
@@ -149,6 +193,7 @@ HANDLERS: dict[str | None, Handler] = {
     "init": _lazy("console.cli.init", "init_command"),
     "serve": _lazy("console.cli.serve", "serve_command"),
     "incident": _lazy("console.cli.incident", "incident_command"),
+    "reconcile": _lazy("console.cli.reconcile", "reconcile_command"),
     None: _lazy("screens.app", "dashboard_command"),
 }
 

@@ -47,6 +47,11 @@ def demo_command(args: argparse.Namespace) -> int:
         live.start()
         names = [name for name, _ in faults]
         say(f"simulated webhook receiver at {live.url}; faults: {', '.join(names) or 'none'}")
+        stripe = live.console_settings
+        say(
+            f"simulated Stripe API at {stripe.stripe_api_base} (key {stripe.stripe_secret_key}): "
+            "reconcile with STRIPE_API_BASE and the demo key (README, Stripe's side)"
+        )
         try:
             if args.headless:
                 return _headless(args, world, live, faults, started)

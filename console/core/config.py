@@ -66,6 +66,13 @@ class ConfigError(ValueError):
         super().__init__(f"setting {setting}{where}: {problem}")
 
 
+def _parse_bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    value = parse_choice("true", "false", "1", "0", "yes", "no", "on", "off")(raw)
+    return value in ("true", "1", "yes", "on")
+
+
 # --- the settings --------------------------------------------------------------------
 
 
@@ -94,6 +101,8 @@ class Settings:
     state_database_url: str | None = None
     environment: str = "production"
     stripe_secret_key: Secret | None = None
+    stripe_api_base: str | None = None
+    stripe_live: bool = False
     stripe_webhook_secret: Secret | None = None
     stripe_webhook_secrets: tuple[Secret, ...] = ()
     supabase_url: str | None = None
@@ -156,7 +165,19 @@ SPECS: dict[str, Spec] = {
         "INCIDENT_CONSOLE_STATE_DSN", parse_dsn, "where incidents/audit live (default: same)"
     ),
     "environment": Spec("NODE_ENV", parse_str, "environment name shown in the status bar"),
-    "stripe_secret_key": Spec("STRIPE_SECRET_KEY", parse_secret, "Stripe API key (sk_…)"),
+    "stripe_secret_key": Spec(
+        "STRIPE_SECRET_KEY",
+        parse_secret,
+        "Stripe API key: a restricted rk_… key with Events: Read is enough",
+    ),
+    "stripe_api_base": Spec(
+        "STRIPE_API_BASE", parse_url, "Stripe API address (default https://api.stripe.com)"
+    ),
+    "stripe_live": Spec(
+        "STRIPE_LIVE",
+        _parse_bool,
+        "let the dashboard's Stripe detector use a live-mode key (commands take --live)",
+    ),
     "stripe_webhook_secret": Spec(
         "STRIPE_WEBHOOK_SECRET", parse_secret, "endpoint signing secret (whsec_…)"
     ),

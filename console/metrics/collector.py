@@ -12,7 +12,10 @@ module only orchestrates one poll; each part says why it works the way it does:
 - tracked.py, unprocessed.py: the unprocessed backlog (tracked by id, summarised when
   large, the old failed history aggregated on the slow cadence);
 - periodic.py: stuck orders, sessions, and the detector inputs that are not deltas;
-- assemble.py: the state read out as a Snapshot.
+- assemble.py: the state read out as a Snapshot;
+- `addons`: sources that are not this database (console.stripe.watch: Stripe's undelivered
+  events), each on its own cadence in a task of its own, never inside the poll's
+  transaction and never delaying it; given by the caller, so metrics knows none of them.
 
 Every poll runs in one REPEATABLE READ, READ ONLY transaction, so all queries see the
 same instant, and windows use that transaction's `now()` (the server clock).
@@ -28,10 +31,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 
@@ -47,6 +50,18 @@ from console.metrics.periodic import PeriodicPanels
 from console.metrics.reader import PanelReader
 from console.metrics.snapshot import Snapshot
 from console.metrics.unprocessed import UnprocessedBacklog
+
+
+class SnapshotAddon(Protocol):
+    """Something that adds to each Snapshot from outside the database, on its own cadence."""
+
+    def kick(self) -> None:
+        """Start a background refresh if one is due (returns at once)."""
+
+    def apply(self, snapshot: Snapshot) -> Snapshot:
+        """The snapshot with the latest reading added."""
+
+    async def close(self) -> None: ...
 
 
 class Collector:
@@ -65,6 +80,7 @@ class Collector:
         max_backlog_rows: int = 20_000,
         recent_seconds: float = 300.0,
         settled_check_seconds: float = 5.0,
+        addons: Sequence[SnapshotAddon] = (),
     ) -> None:
         self.dsn = dsn
         self.settings = settings
@@ -87,6 +103,7 @@ class Collector:
             slow_interval=slow_interval_seconds,
         )
         self._last_processed_at: datetime | None = None
+        self.addons = tuple(addons)
         self.resync()
         self._polling = asyncio.Lock()  # polls never overlap, even if a caller asks twice
 
@@ -115,6 +132,8 @@ class Collector:
         await self.close()
 
     async def close(self) -> None:
+        for addon in self.addons:
+            await addon.close()
         await self._reader.close()
 
     @property
@@ -167,7 +186,11 @@ class Collector:
         backlog = self._backlog.index()
         snapshot = assemble(facts, self._window, self.classifier, backlog, self._periodic)
         proof = reader.read_only_proof
-        return replace(snapshot, read_only_proven=proof.proven if proof else None)
+        snapshot = replace(snapshot, read_only_proven=proof.proven if proof else None)
+        for addon in self.addons:
+            addon.kick()
+            snapshot = addon.apply(snapshot)
+        return snapshot
 
     async def _poll_events(self, now: datetime) -> None:
         """The deltas, the newest processed_at, then the backlog reconciled against them."""

@@ -15,3 +15,4 @@ CONNECTIONS = "connections"
 DUPLICATES = "duplicates"
 PAID_WITHOUT_PAYMENT = "paid_without_payment"
 NOTIFICATIONS = "notifications"
+STRIPE = "stripe"  # not a query: the Stripe Events API (console.stripe.watch)

@@ -158,6 +158,31 @@ class NotificationStats:
 
 
 @dataclass(frozen=True)
+class StripeSide:
+    """Stripe's undelivered events of the recent window sorted against webhook_events
+    (console.stripe.watch; only with a Stripe key). Counts leave out events younger than
+    the grace period, which may still be on their way."""
+
+    checked_at: datetime
+    window_seconds: float
+    grace_seconds: float
+    listed: int = 0
+    missing: int = 0
+    failed: int = 0
+    unprocessed: int = 0
+    by_type: Mapping[str, int] = field(default_factory=_frozen_map)  # missing + failed
+    examples: tuple[str, ...] = ()
+    oldest_created: datetime | None = None
+    complete: bool = True
+    mode: str = "test"
+    error: str | None = None  # the one line Stripe's answer became; nothing measured
+
+    @property
+    def undelivered(self) -> int:
+        return self.missing + self.failed
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """The whole live picture after one poll."""
 
@@ -194,6 +219,7 @@ class Snapshot:
     paid_without_payment: PaidWithoutPayment | None = None
     notifications: NotificationStats | None = None
     webhook_health: str | None = None  # "up", or "down: why"; None when not configured
+    stripe: StripeSide | None = None  # None: no Stripe key configured (or not measured yet)
     connection_error: str | None = None  # set when the database could not be polled at all
     last_processed_at: datetime | None = None  # newest processed_at in the table
     rows_read: int = 0  # rows fetched by this poll (cost grows with this, not table size)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
-Kind = Literal["rows", "backend", "index"]
+Kind = Literal["rows", "backend", "index", "stripe"]
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The registry of recovery actions the console knows, found by id or by finding.
 
 The actions are declared per family in `console.recovery.families` (rows, sessions,
-index); each names a preview/apply pair in `sql/recovery/` and says, in its description,
+index, stripe); each names a preview/apply pair in `sql/recovery/` and says, in its description,
 how and why it differs from the guide's own SQL. `console.recovery.actions` runs them
 and re-exports the names callers use.
 """
@@ -9,11 +9,11 @@ and re-exports the names callers use.
 from __future__ import annotations
 
 from console.recovery.errors import UnknownAction
-from console.recovery.families import index, rows, sessions
+from console.recovery.families import index, rows, sessions, stripe
 from console.recovery.model import ActionSpec
 
 ACTIONS: dict[str, ActionSpec] = {
-    spec.id: spec for family in (rows, sessions, index) for spec in family.SPECS
+    spec.id: spec for family in (rows, sessions, index, stripe) for spec in family.SPECS
 }
 
 

@@ -49,7 +49,7 @@ def apply_step(
     from console.incidents.presence import Identity
     from console.incidents.session import SharedIncident
     from console.incidents.two_person import TwoPersonRule, guarded_apply
-    from console.recovery import actions
+    from console.recovery import router
     from console.recovery.audit import AuditLog
 
     step = next((s for s in runbook.steps if s.id == step_id), None)
@@ -59,7 +59,7 @@ def apply_step(
     dsn = require_dsn(settings.database_url)
     limits = SessionLimits.from_settings(settings)  # the pooler setting and the timeouts
     with connect_sync(dsn, limits=limits) as read_conn:
-        plan = actions.plan(read_conn, step.action, dict(step.params))
+        plan = router.plan(read_conn, step.action, dict(step.params), settings=settings)
     preview = {"runbook": runbook.id, "step": step.id, "preview": plan.to_json()}
     if confirm is None:
         return ApplyOutcome(
@@ -82,7 +82,7 @@ def apply_step(
             guarded_apply(TwoPersonRule(shared), incident, plan),
             connect_sync(dsn, allow_write=True, limits=limits, role="apply") as write_conn,
         ):
-            result = actions.apply(
+            result = router.apply(
                 write_conn,
                 plan,
                 confirm.strip(),

@@ -7,10 +7,11 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
-from console.checks.registry import CheckRegistry, default_registry
+from console.checks.registry import CheckRegistry
 from console.core.paths import runbooks_dir
 from console.queries import Query
 from console.queries import catalogue as default_catalogue
+from console.runbooks.checks import step_checks
 from console.runbooks.model import Runbook, RunbookError
 from console.runbooks.parse import parse_runbook
 
@@ -34,7 +35,7 @@ def load_runbook_file(
         data,
         source=path.name,
         catalogue=default_catalogue() if catalogue is None else catalogue,
-        checks=default_registry() if checks is None else checks,
+        checks=step_checks() if checks is None else checks,
     )
 
 
@@ -47,7 +48,7 @@ def load_runbooks(
     """Every runbook of a directory by id. All problems are reported together, one a line."""
     root = Path(directory) if directory is not None else runbooks_dir()
     catalogue = default_catalogue() if catalogue is None else catalogue
-    checks = default_registry() if checks is None else checks
+    checks = step_checks() if checks is None else checks
     runbooks: dict[str, Runbook] = {}
     problems: list[str] = []
     for path in sorted(root.glob("*.toml")):
@@ -87,5 +88,15 @@ def referenced_queries(directory: str | Path | None = None) -> set[str]:
             if isinstance(step.get("query"), str):
                 names.add(step["query"])
             if isinstance(step.get("action"), str):
-                names.update((step["action"], f"{step['action']}_preview"))
+                names.update(_action_queries(step["action"]))
     return names
+
+
+def _action_queries(action: str) -> tuple[str, ...]:
+    """A SQL action's write and preview; a non-SQL one's (the Stripe redelivery) preview."""
+    from console.recovery.specs import ACTIONS
+
+    spec = ACTIONS.get(action.removeprefix("recovery/"))
+    if spec is not None and spec.kind == "stripe":
+        return (spec.preview,)
+    return (action, f"{action}_preview")

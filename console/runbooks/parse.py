@@ -132,6 +132,14 @@ def _missing_query(where: str, name: str) -> _Problem:
     )
 
 
+def _non_sql_action(name: str) -> bool:
+    """A registered action whose write is not SQL (kind "stripe"): checked by the registry."""
+    from console.recovery.specs import ACTIONS
+
+    spec = ACTIONS.get(name.removeprefix("recovery/"))
+    return spec is not None and spec.kind == "stripe"
+
+
 def _parse_step(
     raw: Any,
     index: int,
@@ -202,10 +210,12 @@ def _parse_step(
         name = _text(raw, "action", where, required=True)
         if not name.startswith("recovery/") or not _SLUG.match(name.removeprefix("recovery/")):
             raise _Problem(f"{where}: action must be recovery/<name>, got {name!r}")
+        params = _params(raw, where)
+        if _non_sql_action(name):  # the Stripe redelivery: no SQL pair, own parameters
+            return ActionStep(**common, action=name, params=params)
         for needed in (name, f"{name}_preview"):
             if needed not in catalogue:
                 raise _missing_query(where, needed)
-        params = _params(raw, where)
         # Values such as a pid are chosen by the operator when the action is planned.
         _check_query_params(
             catalogue[f"{name}_preview"], params, where, f"{name}_preview", complete=False

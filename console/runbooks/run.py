@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from console.checks.context import CheckContext
 from console.checks.logs import log_tail
-from console.checks.registry import CheckRegistry, default_registry
+from console.checks.registry import CheckRegistry
 from console.checks.result import CheckResult
 from console.core.config import Settings
 from console.core.db import DatabaseError, SessionLimits, connect, translate
@@ -32,6 +32,7 @@ from console.core.jsonable import jsonable
 from console.queries import Query, catalogue
 from console.queries.params import ParamsError, resolve_params
 from console.queries.runner import CatalogueError, QuerySkipped, Rows, run_query
+from console.runbooks.checks import step_checks
 from console.runbooks.model import (
     ActionStep,
     AnyStep,
@@ -349,7 +350,7 @@ async def run_headless(
         )
     try:
         context = StepContext(
-            settings=settings, conn=conn, checks=default_registry(), catalogue=catalogue()
+            settings=settings, conn=conn, checks=step_checks(), catalogue=catalogue()
         )
         return [await run_step(step, context) for step in runbook.steps]
     finally:

@@ -7,8 +7,11 @@ generated history:
         live.faults.enable("wrong_secret")
         ... live.url, live.stats(), live.settings (what the console should be told)
 
-The receiver listens on 127.0.0.1 on a free port. Stopping cancels every task it
-started, releases hogged sessions and closes both pools, so nothing outlives the block.
+The receiver listens on 127.0.0.1 on a free port, and so does the simulated Stripe API
+(`live.stripe`): every event the traffic sends, with its delivery attempts, behind
+`/v1/events`, which the console reads with the demo's restricted key. Stopping cancels
+every task it started, releases hogged sessions and closes both pools, so nothing
+outlives the block.
 """
 
 from __future__ import annotations
@@ -25,10 +28,13 @@ from console.core.config import Secret, Settings
 from console.sim.endpoints import HEALTH_DATABASE_PATH, HEALTH_WEBHOOK_PATH, WEBHOOK_PATH
 from console.sim.faults import FaultSet
 from console.sim.receiver import ReceiverConfig, WebhookReceiver
+from console.sim.stripe_api import DEMO_RESTRICTED_KEY, EventLedger, StripeApi
 from console.sim.traffic import TrafficConfig, TrafficGenerator
 
 # A fixed, obviously-fake test-mode secret, so docs and training can name it.
 DEMO_WEBHOOK_SECRET = "whsec_" + hashlib.sha256(b"incident-console demo").hexdigest()[:32]
+
+DEMO_STRIPE_THRESHOLDS = {"stripe_poll_seconds": 10.0, "undelivered_grace_seconds": 15.0}
 
 # The demo's rate limit: far above normal traffic, far below a retry storm.
 DEMO_RATE_LIMIT_MAX_EVENTS = 600
@@ -83,6 +89,7 @@ class LiveSystem:
         if receiver_overrides:
             config = replace(config, **receiver_overrides)
         self.receiver = WebhookReceiver(dsn, config, self.faults)
+        self.stripe = StripeApi(EventLedger())
         self._signing_secret = secrets[0].reveal()
         self._run_traffic = traffic
         self.traffic: TrafficGenerator | None = None
@@ -94,12 +101,17 @@ class LiveSystem:
 
     @property
     def settings(self) -> Settings:
-        """The settings a console watching this system should use (URLs, secret, log)."""
+        """The settings a console watching this system should use (URLs, secret, log, and
+        the simulated Stripe with the demo's restricted key, whatever key is configured)."""
         if not self._started:
             return self._base_settings
         return replace(
             self._base_settings,
             database_url=self._base_settings.database_url or self.dsn,
+            stripe_secret_key=Secret(DEMO_RESTRICTED_KEY),
+            stripe_api_base=self.stripe.url,
+            # the demo's Stripe is local and cheap to ask: every 10 s, not every 2 min
+            thresholds={**DEMO_STRIPE_THRESHOLDS, **self._base_settings.thresholds},
             webhook_url=self.url + WEBHOOK_PATH,
             health_webhook_url=self.url + HEALTH_WEBHOOK_PATH,
             health_database_url=self.url + HEALTH_DATABASE_PATH,
@@ -109,6 +121,7 @@ class LiveSystem:
     async def start(self) -> None:
         try:
             await self.receiver.start()
+            await self.stripe.start()
             self.traffic = TrafficGenerator(
                 self.receiver.url,
                 self.dsn,
@@ -116,6 +129,7 @@ class LiveSystem:
                 self.faults,
                 self.traffic_config,
                 tolerance_seconds=self._base_settings.webhook_tolerance_seconds,
+                ledger=self.stripe.ledger,
             )
             if self._run_traffic:
                 await self.traffic.start()
@@ -130,6 +144,7 @@ class LiveSystem:
         """Traffic first (no new deliveries), then the receiver; then the temporary log dir."""
         if self.traffic is not None:
             await self.traffic.stop()
+        await self.stripe.stop()
         await self.receiver.stop()
         self._started = False
         if self._temp_dir is not None:
@@ -157,5 +172,9 @@ class LiveSystem:
             "orders": sender.get("orders", 0),
             "stuck_orders": sender.get("stuck_orders", 0),
             "receiver": self.receiver.snapshot_stats(),
+            "stripe": {
+                "events": len(self.stripe.ledger),
+                "undelivered": len(self.stripe.ledger.undelivered()),
+            },
             "faults": sorted(self.faults.active()),
         }

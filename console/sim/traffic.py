@@ -9,7 +9,9 @@ refund or a dispute. Like Stripe, it retries a non-2xx delivery with exponential
 (scaled down from hours to seconds) and re-signs every attempt with the time of sending.
 
 Sender-side faults come from the shared `FaultSet`: wrong_secret, clock_skew,
-duplicate_deliveries, retry_storm, and the storefront's stuck_orders. The events' shape
+duplicate_deliveries, retry_storm, and the storefront's stuck_orders. With a `ledger`
+(`console.sim.stripe_api`) every event sent and every delivery attempt is recorded, so
+the simulated Stripe can answer `/v1/events` as the real one would. The events' shape
 is `console.sim.stripe_events`; the storefront's database side is `console.sim.shop`.
 """
 
@@ -32,6 +34,7 @@ from console.checks.signature import sign
 from console.sim.endpoints import WEBHOOK_PATH
 from console.sim.faults import FaultSet
 from console.sim.shop import Order, Storefront
+from console.sim.stripe_api import EventLedger
 from console.sim.stripe_events import encode, make_event
 
 
@@ -103,6 +106,7 @@ class TrafficGenerator:
         *,
         tolerance_seconds: int = 300,
         allow_remote: bool = False,
+        ledger: EventLedger | None = None,
     ) -> None:
         host = urlsplit(url).hostname or ""
         if not allow_remote and host not in ("127.0.0.1", "localhost", "::1"):
@@ -116,6 +120,7 @@ class TrafficGenerator:
         self.faults = faults or FaultSet()
         self.config = config or TrafficConfig()
         self.tolerance_seconds = tolerance_seconds
+        self.ledger = ledger
         self.stats = TrafficStats()
         self._random = random.Random(self.config.seed)
         self._session: aiohttp.ClientSession | None = None
@@ -298,6 +303,8 @@ class TrafficGenerator:
         """Deliver one event like Stripe: retry non-2xx with backoff; True once accepted."""
         body = encode(event)
         self._recent.append(event)
+        if self.ledger is not None:
+            self.ledger.record(event)
         duplicate = self.faults.get("duplicate_deliveries")
         copies = 1
         if duplicate and self._random.random() < float(duplicate["ratio"]):
@@ -308,6 +315,7 @@ class TrafficGenerator:
                 await asyncio.sleep(self.config.backoff(attempt))
             sends = copies if attempt == 0 else 1
             statuses = await asyncio.gather(*(self.post(body) for _ in range(sends)))
+            self._attempted(event, statuses)
             if any(200 <= s < 300 for s in statuses):
                 return True
         self.stats.gave_up += 1
@@ -343,5 +351,15 @@ class TrafficGenerator:
         picks = [self._random.choice(self._recent) for _ in range(burst)]
         for event in picks:
             self.stats.redeliveries += 1
-            self._spawn(self.post(encode(event)))
+            self._spawn(self._redeliver(event))
         return len(picks)
+
+    async def _redeliver(self, event: dict[str, Any]) -> int:
+        status = await self.post(encode(event))
+        self._attempted(event, [status])
+        return status
+
+    def _attempted(self, event: dict[str, Any], statuses: list[int]) -> None:
+        if self.ledger is not None:
+            for status in statuses:
+                self.ledger.attempt(event["id"], status)

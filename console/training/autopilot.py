@@ -44,6 +44,7 @@ async def _play(session: TrainingSession, step: PathStep, deadline: float) -> di
         plan = await session.plan_action(step.target, dict(step.params) or None)
         result = await session.apply_action(plan, plan.token)
         taken["result"] = f"{result.status}: {result.changed} row(s) changed"
+        taken["changed"] = result.changed  # for a redelivery: the events it delivered
         taken["ok"] = result.status in ("applied", "nothing_to_do")
     return taken
 

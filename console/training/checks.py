@@ -8,7 +8,8 @@ system is not a healthy one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,16 +103,37 @@ async def _row(conn: psycopg.AsyncConnection[Any], kind: str, seconds: float) ->
     return tuple(row.values()) if isinstance(row, Mapping) else tuple(row)
 
 
+async def _missed(
+    conn: psycopg.AsyncConnection[Any], check: Check, sent: Sequence[tuple[str, float]]
+) -> CheckResult:
+    """no_missed_events: Stripe's events older than `seconds` all have a processed copy
+    (younger ones may still be in the sender's retries: 4 attempts take about 4 s)."""
+    seconds = float(check.params.get("seconds", 5.0))
+    cutoff = time.time() - seconds
+    ids = [event_id for event_id, created in sent if created <= cutoff]
+    query = queries.get("training/no_missed_events")
+    cur = await conn.execute(query.text, query.bind({"ids": ids}))
+    row = await cur.fetchone()
+    left = int((tuple(row.values()) if isinstance(row, Mapping) else tuple(row or (0,)))[0])
+    return CheckResult(
+        check, left == 0, f"{left} of {len(ids)} events Stripe sent are not processed"
+    )
+
+
 async def run_check(
     conn: psycopg.AsyncConnection[Any],
     check: Check,
     *,
     findings: Collection[str],
     active_faults: Collection[str],
+    stripe_sent: Sequence[tuple[str, float]] = (),
 ) -> CheckResult:
-    """Judge one check now; `findings` lit on the last poll, `active_faults` switched on."""
+    """Judge one check now; `findings` lit on the last poll, `active_faults` switched on,
+    `stripe_sent` the (event id, created) of what the simulated Stripe sent."""
     p = check.params
     kind = check.kind
+    if kind == "no_missed_events":
+        return await _missed(conn, check, stripe_sent)
     if kind == "finding_clear":
         lit = p["finding"] in findings
         return CheckResult(check, not lit, f"{p['finding']} {'still fires' if lit else 'clear'}")

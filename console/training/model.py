@@ -26,6 +26,7 @@ CHECK_KINDS = {
     "recent_fast": "the last few seconds' events were processed quickly",
     "no_stuck_pending": "no order stuck in 'pending' without a payment intent",
     "no_failed_notifications_recent": "the last few seconds' notifications were sent",
+    "no_missed_events": "every event Stripe sent (a few seconds ago or more) ended up processed",
     "finding_clear": "the finding no longer fires",
     "fault_off": "the cause has been stopped",
 }

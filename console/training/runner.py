@@ -13,6 +13,7 @@ from console.training.model import Scenario
 from console.training.session import TrainingSession
 
 DEFAULT_AUTOPILOT_LIMIT = 60.0
+REDELIVERY = "redeliver_stripe_events"
 
 
 async def autopilot_outcome(
@@ -61,7 +62,14 @@ async def autopilot_outcome(
         "grade_reason": final.grade_reason,
         "harmful": [h.to_json() for h in final.harmful],
         "path": path,
+        **_redelivered(path),
         "checks": [c.to_json() for c in progress.checks],
         "debrief": report.to_json(),
         "elapsed_seconds": round(time.monotonic() - started, 2),
     }
+
+
+def _redelivered(path: list[dict[str, Any]]) -> dict[str, int]:
+    """`redelivered`: the events the Stripe redelivery got in (when the path ran it)."""
+    runs = [s for s in path if s.get("kind") == "action" and s.get("target") == REDELIVERY]
+    return {"redelivered": sum(int(s.get("changed") or 0) for s in runs)} if runs else {}

@@ -34,6 +34,7 @@ RESTART_CLEARS = (
     "processor_down",
     "slow_processing",
     "notification_failures",
+    "endpoint_down",
 )
 STOPPED = "processor_down"  # a stopped worker looks exactly like this fault
 

@@ -8,8 +8,9 @@ never overlap) and notes when the scenario was diagnosed and resolved, and any h
 what the data and the applied actions' previews show (harm.py) and, at the end, a cause
 switched off while the data it damaged was left as it was.
 
-Training shortens two detector grace periods (`TRAINING_THRESHOLDS`) so a fault shows in
-seconds instead of minutes; the rest of triage is the production code.
+Training shortens the detector grace periods and the Stripe watch's cadence
+(`TRAINING_THRESHOLDS`) so a fault shows in seconds instead of minutes; the rest of triage
+is the production code.
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ from psycopg.rows import dict_row
 
 from console.core.config import Settings
 from console.metrics.collector import Collector
-from console.recovery import actions
+from console.recovery import actions, router
 from console.recovery.audit import AuditLog
 from console.runbooks.loader import load_runbooks
 from console.runbooks.model import Runbook, runbook_for_finding
 from console.sim.live import LiveSystem
+from console.stripe.watch import StripeWatch
 from console.training.checks import CheckResult, run_check
 from console.training.harm import HarmWatch, harm_from_plan
 from console.training.model import Scenario
@@ -39,7 +41,14 @@ from console.training.scoring import Debrief, Harm, Score, TraineeEvent, debrief
 from console.training.services import STATE_CHANGING, CommandOutcome, TrainingServices
 from console.triage import Finding, evaluate, resolve_thresholds
 
-TRAINING_THRESHOLDS = {"processing_down_grace_seconds": 3.0, "payments_not_processing_minutes": 0.1}
+TRAINING_THRESHOLDS = {
+    "processing_down_grace_seconds": 3.0,
+    "payments_not_processing_minutes": 0.1,
+    # the simulated Stripe, asked every second; a given-up delivery (~4 s) counts after 5 s
+    "stripe_poll_seconds": 1.0,
+    "undelivered_grace_seconds": 5.0,
+    "undelivered_window_minutes": 60.0,
+}
 DATA_CHECKS = ("no_duplicate_unprocessed", "no_paid_without_payment", "backlog_drained")
 TRAINEE = "trainee"
 
@@ -120,7 +129,11 @@ class TrainingSession:
                 if name != "connection_hog":
                     self.live.faults.enable(name, **dict(params))
             await self.live.start()
-            self._collector = Collector(self.dsn, self.settings, slow_interval_seconds=1.0)
+            watch = StripeWatch.from_settings(self.settings, self.dsn)
+            addons = (watch,) if watch else ()
+            self._collector = Collector(
+                self.dsn, self.settings, slow_interval_seconds=1.0, addons=addons
+            )
             await self._collector.poll()
             for name, params in later:
                 self.live.faults.enable(name, **dict(params))
@@ -207,8 +220,8 @@ class TrainingSession:
 
     async def run_step(self, runbook_id: str, step_id: str) -> Any:
         """Run a runbook step; a `command` step acts on the simulation (confirmed)."""
-        from console.checks.registry import default_registry
         from console.queries import catalogue
+        from console.runbooks.checks import step_checks
         from console.runbooks.model import CommandStep
         from console.runbooks.run import StepContext, run_step
 
@@ -227,7 +240,7 @@ class TrainingSession:
         context = StepContext(
             settings=self.settings,
             conn=self._step_conn,
-            checks=default_registry(),
+            checks=step_checks(),
             catalogue=catalogue(),
         )
         result = await run_step(step, context)
@@ -250,7 +263,9 @@ class TrainingSession:
 
     async def plan_action(self, action_id: str, params: dict[str, Any] | None = None) -> Any:
         assert self._write_conn is not None, "start the session first"
-        return await asyncio.to_thread(actions.plan, self._write_conn, action_id, params)
+        return await asyncio.to_thread(
+            router.plan, self._write_conn, action_id, params, settings=self.settings
+        )
 
     async def apply_action(self, plan: Any, token: str) -> Any:
         """Apply a previewed action with the typed token; judged for harm from its preview."""
@@ -258,7 +273,7 @@ class TrainingSession:
         audit = AuditLog(state_dsn=None, local_dir=self.state_dir)
         try:
             result = await asyncio.to_thread(
-                actions.apply, self._write_conn, plan, token, audit=audit, operator=TRAINEE
+                router.apply, self._write_conn, plan, token, audit=audit, operator=TRAINEE
             )
         except actions.ActionError as exc:
             self._record("action_refused", plan.action_id, reason=str(exc))
@@ -305,9 +320,12 @@ class TrainingSession:
             lit = {f.id for f in self._findings}
             self._lit_ever |= lit
             active = set(self.live.faults.active())
+            sent = [(e.id, float(e.created)) for e in self.live.stripe.ledger.entries()]
             self._checks = tuple(
                 [
-                    await run_check(self._check_conn, c, findings=lit, active_faults=active)
+                    await run_check(
+                        self._check_conn, c, findings=lit, active_faults=active, stripe_sent=sent
+                    )
                     for c in self.scenario.checks
                 ]
             )

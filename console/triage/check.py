@@ -85,9 +85,15 @@ async def probe_health(url: str, timeout: float) -> str:
 
 
 async def one_shot(dsn: str, settings: Settings) -> Snapshot:
-    """Connect, poll once, close; with the webhook health probe when one is configured."""
-    async with Collector(dsn, settings) as collector:
+    """Connect, poll once, close; with the webhook health probe when one is configured and
+    Stripe's side when a Stripe key is (waited for: a one-shot check has no next poll)."""
+    from console.stripe.watch import StripeWatch
+
+    watch = StripeWatch.from_settings(settings, dsn)
+    async with Collector(dsn, settings, addons=(watch,) if watch else ()) as collector:
         snapshot = await collector.poll()
+        if watch is not None:
+            snapshot = await watch.complete(snapshot)
     if settings.health_webhook_url:
         health = await probe_health(settings.health_webhook_url, settings.connect_timeout_seconds)
         snapshot = replace(snapshot, webhook_health=health)

@@ -33,13 +33,16 @@ GUIDE_ITEMS: dict[str, str] = {
     "event_age_failures": "Event age validation failures",
     "notification_failures": "Notification delivery issues",
     "performance_degradation": "Performance degradation",
+    "undelivered_events": "Stripe dashboard showing failed deliveries",
 }
 
-# The two findings beyond the Quick Reference open the guide sections that treat them;
+# The findings beyond the Quick Reference open the guide sections that treat them (Stripe's
+# undelivered events: Data Recovery, which starts from the events to retry);
 # every other finding has a runbook of its own name (console/runbooks/<id>.toml).
 RUNBOOK_FOR_FINDING: dict[str, str] = {
     "stuck_orders": "issue_state_transitions",
     "inconsistent_orders": "advanced_data_consistency",
+    "undelivered_events": "recovery_data",
 }
 
 

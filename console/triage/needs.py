@@ -25,6 +25,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "event_age_failures": _EVENT_PANELS,
     "notification_failures": (panels.NOTIFICATIONS,),
     "performance_degradation": (panels.EVENTS, panels.PROCESSED),
+    "undelivered_events": (panels.STRIPE,),
 }
 
 

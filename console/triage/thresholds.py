@@ -25,9 +25,14 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "notification_failure_percent": 10,
     "performance_degradation_factor": 2,
     "performance_degradation_min_seconds": 0.5,  # a p95 under this is never "degraded"
+    "undelivered_events": 0,  # Stripe events of the window missing or failed in the table
     # read by the Collector, listed so they are known names
     "stuck_order_minutes": 60,
     "retry_limit": 3,
+    # read by console.stripe.watch: how often, how far back, how old an event must be
+    "stripe_poll_seconds": 120,
+    "undelivered_window_minutes": 360,
+    "undelivered_grace_seconds": 120,
 }
 
 

@@ -145,14 +145,14 @@ class ChecklistController:
 
     async def _run_here(self, step: AnyStep, confirmed: frozenset[str]) -> StepResult:
         """On the operator's connection, within `step_timeout`."""
-        from console.checks.registry import default_registry
+        from console.runbooks.checks import step_checks
         from console.runbooks.run import StepContext, StepResult, run_step
 
         def context(conn: Any) -> StepContext:
             return StepContext(
                 settings=self.settings,
                 conn=conn,
-                checks=default_registry(),
+                checks=step_checks(),
                 catalogue=self.catalogue(),
                 run_commands=True,
                 confirmed=confirmed,

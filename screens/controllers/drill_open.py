@@ -55,13 +55,22 @@ def own_pids(ctx: RenderContext) -> list[int]:
     ]
 
 
+STRIPE_FINDING = "undelivered_events"  # opens the reconciliation, not the evidence text
+
+
 class DrillDowns:
     """Opens the screen behind a panel row, on top of the dashboard."""
 
-    def __init__(self, app: App[Any], ops: Operations, *, confirm_expiry: float) -> None:
+    def __init__(
+        self, app: App[Any], ops: Operations, *, confirm_expiry: float, settings: Any = None
+    ) -> None:
         self.app = app
         self.ops = ops
         self.confirm_expiry = confirm_expiry
+        self.settings = settings  # Stripe's side needs the key and the API base
+
+    def _stripe_configured(self) -> bool:
+        return bool(self.settings is not None and self.settings.stripe_secret_key)
 
     def open(self, kind: str, key: str, ctx: RenderContext) -> None:
         """`kind` is the panel's (finding, error, orders, backend), `key` the row's."""
@@ -72,7 +81,11 @@ class DrillDowns:
 
         app, ops = self.app, self.ops
         snap = ctx.snapshot
-        if kind == "finding":
+        if kind == "finding" and key == STRIPE_FINDING and self._stripe_configured():
+            from screens.views.reconcile_screen import ReconciliationScreen, stripe_loader
+
+            app.push_screen(ReconciliationScreen(stripe_loader(self.settings, ops.dsn)))
+        elif kind == "finding":
             found = next((f for f in ctx.findings if f.id == key), None)
             if found is not None:
                 app.push_screen(TextScreen(f"Finding {found.id}", finding_text(found)))

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from console.core.audit import current_operator
 from console.core.config import Settings
 from console.core.db import DatabaseError, ReadOnlyError, SessionLimits, connect_sync
-from console.recovery import actions, backends
+from console.recovery import actions, backends, router
 from console.recovery.audit import AuditLog
 from console.runbooks.model import ActionStep, fill_error_patterns
 
@@ -56,7 +56,9 @@ class Recovery:
         """Preview a runbook's action step (with operator-chosen `params`, e.g. a pid)."""
         given = {**fill_error_patterns(step.params, settings.error_patterns), **dict(params)}
         with connect_sync(self.dsn, limits=self.limits, role="preview") as conn:
-            return actions.plan(conn, step.action, given, ttl_seconds=self.ttl_seconds)
+            return router.plan(
+                conn, step.action, given, settings=settings, ttl_seconds=self.ttl_seconds
+            )
 
     def plan_signal(
         self,
@@ -98,7 +100,7 @@ class Recovery:
                 guard,
                 connect_sync(self.dsn, allow_write=True, limits=self.limits, role="action") as conn,
             ):
-                return actions.apply(
+                return router.apply(
                     conn,
                     plan,
                     typed,

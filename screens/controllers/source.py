@@ -72,8 +72,10 @@ def collector_factory(dsn: str, settings: Settings) -> SourceFactory:
 
     def make() -> SnapshotSource:
         from console.metrics.collector import Collector  # lazy: heavy, and may not exist yet
+        from console.stripe.watch import StripeWatch  # Stripe's side, with a Stripe key
 
-        return Collector(dsn, settings)
+        watch = StripeWatch.from_settings(settings, dsn)
+        return Collector(dsn, settings, addons=(watch,) if watch else ())
 
     return make
 

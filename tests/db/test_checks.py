@@ -382,8 +382,9 @@ def test_importing_the_checks_loads_neither_stripe_nor_aiohttp() -> None:
     code = (
         "import sys\n"
         "from console.checks.registry import default_registry\n"
+        "from console.runbooks.checks import step_checks\n"
         "import console.runbooks.model, console.runbooks.run\n"
-        "default_registry()\n"
+        "default_registry(), step_checks()\n"
         "print(sorted(m for m in ('stripe', 'aiohttp', 'textual') if m in sys.modules))\n"
     )
     out = subprocess.run(

@@ -89,6 +89,7 @@ def test_the_fault_set_validates_names_and_parameters() -> None:
         "processor_down",
         "slow_processing",
         "notification_failures",
+        "endpoint_down",
     }
 
 

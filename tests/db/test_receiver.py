@@ -264,7 +264,7 @@ async def test_faults_are_toggled_over_the_loopback_admin_api(db, start_receiver
         session.get(receiver.url + "/_sim/faults") as response,
     ):
         names = [f["name"] for f in (await response.json())["faults"]]
-    assert "connection_hog" in names and len(names) == 10
+    assert "connection_hog" in names and len(names) == 11  # endpoint_down is the 11th
 
 
 async def test_the_body_is_verified_as_raw_bytes(db, start_receiver) -> None:

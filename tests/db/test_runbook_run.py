@@ -13,11 +13,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from support.runbook_helpers import make_query, seed, whole_catalogue
 
-from console.checks.registry import default_registry
 from console.checks.signature import sign
 from console.core.config import Secret, Settings
 from console.core.db import connect
 from console.queries import catalogue
+from console.runbooks.checks import step_checks
 from console.runbooks.loader import load_runbooks
 from console.runbooks.model import (
     ActionStep,
@@ -29,6 +29,7 @@ from console.runbooks.model import (
 )
 from console.runbooks.run import StepContext, run_step
 from console.runbooks.verdict import parse_verdict_rule
+from console.sim.stripe_api import DEMO_RESTRICTED_KEY, StripeApi
 
 SECRET = "whsec_" + "r7Kq" * 16
 
@@ -54,7 +55,7 @@ ERROR_RATE_STEP = QueryStep(
 async def _context(db, **kwargs) -> StepContext:
     conn = await connect(db.dsn)
     kwargs.setdefault("catalogue", catalogue())
-    return StepContext(settings=Settings(), conn=conn, checks=default_registry(), **kwargs)
+    return StepContext(settings=Settings(), conn=conn, checks=step_checks(), **kwargs)
 
 
 def _events(db, total: int, failed: int) -> None:
@@ -336,12 +337,15 @@ async def _world(tmp_path: Path) -> tuple[TestServer, Settings]:
     async def health(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
+    stripe_api = StripeApi()  # Stripe's Events API, for the reconciliation steps
     app = web.Application()
     app.add_routes(
         [
             web.post("/api/webhooks/stripe", webhook),
             web.get("/api/health/webhook", health),
             web.get("/api/health/database", health),
+            web.get("/v1/events", stripe_api.handle_list),
+            web.get("/v1/events/{event_id}", stripe_api.handle_retrieve),
         ]
     )
     server = TestServer(app, host="127.0.0.1")
@@ -349,6 +353,8 @@ async def _world(tmp_path: Path) -> tuple[TestServer, Settings]:
     (tmp_path / "app.log").write_text("INFO start\nERROR Invalid signature\nWARN replay\n")
     (tmp_path / "pg.log").write_text("LOG webhook insert\nFATAL too many connections\n")
     settings = Settings(
+        stripe_secret_key=Secret(DEMO_RESTRICTED_KEY),
+        stripe_api_base=str(server.make_url("")).rstrip("/"),
         webhook_url=str(server.make_url("/api/webhooks/stripe")),
         health_webhook_url=str(server.make_url("/api/health/webhook")),
         health_database_url=str(server.make_url("/api/health/database")),

@@ -269,9 +269,10 @@ def test_every_contract_finding_id_has_a_detector_and_default() -> None:
         "event_age_failures",
         "notification_failures",
         "performance_degradation",
+        "undelivered_events",  # Stripe's side: tests/db/test_stripe_watch.py
     }
     assert set(DETECTORS) == contract == set(GUIDE_ITEMS) == set(NEEDS)
-    assert set(CASES) | {"db_connection_failure"} == contract
+    assert set(CASES) | {"db_connection_failure", "undelivered_events"} == contract
     assert DEFAULT_THRESHOLDS["high_error_rate_percent"] == 5
 
 

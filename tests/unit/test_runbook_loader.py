@@ -88,6 +88,7 @@ def test_every_finding_has_a_runbook(runbooks: dict) -> None:
         **{f: f for ids in QUICK_REFERENCE.values() for f in ids},
         "stuck_orders": "issue_state_transitions",
         "inconsistent_orders": "advanced_data_consistency",
+        "undelivered_events": "recovery_data",
     }
 
 

@@ -1,4 +1,5 @@
-"""The recovery actions, one module per family: row repairs, session signals, the index.
+"""The recovery actions, one module per family: row repairs, session signals, the index,
+Stripe's redelivery.
 
 Each module exports `SPECS`, in the order the registry lists them.
 """

@@ -99,6 +99,15 @@ FAULTS: dict[str, FaultSpec] = {
             backdate=False,
         ),
         _spec(
+            "endpoint_down",
+            "receiver",
+            ("undelivered_events", "processing_down"),
+            "the endpoint is unreachable or answers 5xx before the handler: Stripe's "
+            "deliveries fail and nothing reaches webhook_events (mode=5xx or unreachable)",
+            mode="5xx",
+            status=503,
+        ),
+        _spec(
             "notification_failures",
             "receiver",
             ("notification_failures",),

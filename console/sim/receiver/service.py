@@ -242,6 +242,9 @@ class WebhookReceiver:
 
     async def handle_webhook(self, request: web.Request) -> web.Response:
         started = time.monotonic()
+        down = self.faults.get("endpoint_down")
+        if down is not None:
+            return await self._endpoint_down(request, down)
         if self._in_flight >= self.config.max_in_flight:
             return self._reply(Outcome(503, OVERLOADED), started, None)
         self._in_flight += 1
@@ -267,6 +270,17 @@ class WebhookReceiver:
             return self._reply(outcome, started, event)
         finally:
             self._in_flight -= 1
+
+    async def _endpoint_down(self, request: web.Request, params: Any) -> web.Response:
+        """endpoint_down: the request never reaches the handler, so nothing is recorded or
+        logged — the load balancer answers 5xx, or the connection is dropped."""
+        self.stats["endpoint_down"] += 1
+        if str(params.get("mode") or "5xx") == "unreachable":
+            if request.transport is not None:
+                request.transport.close()  # the client sees the connection drop
+            return web.Response(status=503)  # never sent
+        status = int(params.get("status") or 503)
+        return web.Response(status=status, text="Service Unavailable")
 
     async def _handle(self, body: bytes, header: str | None, event: EventInfo | None) -> Outcome:
         refusal = self._gate.check(body, header, event, time.time())

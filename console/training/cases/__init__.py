@@ -3,7 +3,8 @@
 - sender.py    wrong_secret, clock_skew, duplicate_deliveries, retry_storm;
 - database.py  connection_hog, stuck_orders (the database and the storefront);
 - receiver.py  paid_without_payment, processor_down, slow_processing,
-               notification_failures.
+               notification_failures;
+- stripe.py    missed_events (endpoint_down: Stripe's side, reconcile + redelivery).
 
 A new scenario goes into its family's module and into `SCENARIOS_LIST` below (the order
 is the listing's, and `random` picks from it by seed); `validate_scenarios` checks it.
@@ -24,6 +25,7 @@ from console.training.cases.sender import (
     RETRY_STORM,
     WRONG_SECRET,
 )
+from console.training.cases.stripe import MISSED_EVENTS
 from console.training.model import Scenario
 
 SCENARIOS_LIST: tuple[Scenario, ...] = (
@@ -37,6 +39,7 @@ SCENARIOS_LIST: tuple[Scenario, ...] = (
     PROCESSOR_DOWN,
     SLOW_PROCESSING,
     NOTIFICATION_FAILURES,
+    MISSED_EVENTS,
 )
 
 # Combined scenarios: several faults at once, listed by their parts.

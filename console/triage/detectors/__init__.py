@@ -1,6 +1,6 @@
 """The detectors by finding id, in the guide's Quick Reference order.
 
-A new detector goes in the module of its family (processing, errors, database), with its
+A new detector goes in the module of its family (processing, errors, database, stripe), with its
 id in GUIDE_ITEMS (findings.py), its panels in NEEDS (needs.py), its thresholds in
 DEFAULT_THRESHOLDS (thresholds.py) and a runbook of the same name.
 """
@@ -23,6 +23,7 @@ from console.triage.detectors.processing import (
     processing_delay,
     processing_down,
 )
+from console.triage.detectors.stripe import undelivered_events
 
 DETECTORS: dict[str, Detector] = {
     "processing_down": processing_down,
@@ -57,6 +58,7 @@ DETECTORS: dict[str, Detector] = {
     ),
     "notification_failures": notification_failures,
     "performance_degradation": performance_degradation,
+    "undelivered_events": undelivered_events,
 }
 
 __all__ = ["DETECTORS", "Detector"]

@@ -1,0 +1,97 @@
+"""The Stripe reconciliation drill-down: what Stripe holds that webhook_events lacks.
+
+Opened from the `undelivered_events` finding (or any time with a Stripe key): runs the
+same reconciliation as `incident-console reconcile` in a worker, shows its lines (classes
+with their meaning, counts by type) and the missing and failed events in a table. `r`
+runs it again. Read-only: redelivery is the recovery action of the data-recovery
+checklist, with its preview and typed confirmation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+COLUMNS = ("event id", "type", "created", "class", "error")
+Loader = Callable[[], Awaitable[Any]]  # -> console.stripe.reconcile.Reconciliation
+
+
+def stripe_loader(settings: Any, dsn: str | None, since: str = "2h") -> Loader:
+    """A loader over its own read-only connection, closed after each run."""
+
+    async def load() -> Any:
+        from console.core.db import SessionLimits, connect
+        from console.stripe.client import StripeEvents
+        from console.stripe.reconcile import reconcile
+        from console.stripe.window import make_window
+
+        events_api = StripeEvents.from_settings(settings, live=settings.stripe_live)
+        conn = await connect(dsn, limits=SessionLimits.from_settings(settings), role="reconcile")
+        try:
+            return await reconcile(conn, events_api, make_window(since))
+        finally:
+            await conn.close()
+
+    return load
+
+
+class ReconciliationScreen(ModalScreen[None]):
+    """Stripe's events of the window sorted against the database."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "dismiss", "Close"),
+        Binding("r", "refresh", "Again"),
+    ]
+
+    def __init__(self, load: Loader, *, since: str = "2h") -> None:
+        super().__init__()
+        self.load = load
+        self.since = since
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog drill") as box:
+            box.border_title = f"Stripe vs webhook_events, last {self.since} (r again, Esc)"
+            yield Static("asking Stripe…", id="reconcile-summary")
+            table: DataTable[str] = DataTable(cursor_type="row", id="reconcile-table")
+            table.add_columns(*COLUMNS)
+            yield table
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        self.fetch()
+
+    def action_refresh(self) -> None:
+        self.query_one("#reconcile-summary", Static).update("asking Stripe…")
+        self.fetch()
+
+    @work(exclusive=True, exit_on_error=False, group="reconcile", description="reconcile")
+    async def fetch(self) -> None:
+        from console.stripe.report import reconciliation_lines
+
+        summary = self.query_one("#reconcile-summary", Static)
+        try:
+            rec = await self.load()
+        except Exception as exc:  # one line (a refused key, 429, no database), app stays up
+            line = getattr(exc, "line", None)
+            summary.update(Text(f"! {line() if callable(line) else exc}"))
+            return
+        summary.update(Text("\n".join(reconciliation_lines(rec, samples=0))))
+        table = self.query_one(DataTable)
+        table.clear()
+        for event in sorted(rec.redeliverable(), key=lambda e: e.created, reverse=True):
+            table.add_row(
+                event.id,
+                event.type,
+                datetime.fromtimestamp(event.created, UTC).strftime("%m-%d %H:%M:%S"),
+                event.klass,
+                event.last_error or "",
+            )
