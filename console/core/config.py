@@ -6,18 +6,51 @@ built-in defaults. The TOML file is `--config FILE`, else `$INCIDENT_CONSOLE_CON
 `ConfigError` naming the setting and where the value came from, so the operator can fix
 the right layer. Secrets are `Secret` objects whose repr and str are masked, so a stray
 log line or traceback never prints one.
+
+This module is the settings model and its loading; how one raw value is parsed is
+config_values.py, how secrets and DSNs are masked is masking.py (both re-exported here,
+so `from console.core.config import Secret, mask_dsn` stays the one place to look).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from console.core.config_values import (
+    parse_choice,
+    parse_commands,
+    parse_dsn,
+    parse_escalation,
+    parse_float,
+    parse_int,
+    parse_numbers,
+    parse_secret,
+    parse_secret_list,
+    parse_str,
+    parse_table_of_str,
+    parse_url,
+)
+from console.core.masking import Secret, dsn_host, mask_dsn, mask_secret
+
+__all__ = [
+    "DEFAULT_CONFIG_PATH",
+    "GUIDE_ESCALATION",
+    "SPECS",
+    "ConfigError",
+    "Secret",
+    "Settings",
+    "Spec",
+    "dsn_host",
+    "load_settings",
+    "mask_dsn",
+    "mask_secret",
+    "settings_help",
+]
 
 DEFAULT_CONFIG_PATH = Path("~/.config/incident-console/config.toml")
 
@@ -31,193 +64,6 @@ class ConfigError(ValueError):
         self.source = source
         where = f" (from {source})" if source else ""
         super().__init__(f"setting {setting}{where}: {problem}")
-
-
-def mask_secret(value: str) -> str:
-    """`whsec_abc…1a2b`-style mask: enough to tell secrets apart, never enough to use one."""
-    if not value:
-        return "(empty)"
-    prefix_match = re.match(r"^([a-z]+_(?:live_|test_)?)", value)
-    prefix = prefix_match.group(1) if prefix_match else ""
-    if len(value) <= len(prefix) + 8:
-        return f"{prefix}…"
-    return f"{prefix}…{value[-4:]}"
-
-
-@dataclass(frozen=True)
-class Secret:
-    """A secret string. Only `reveal()` gives the value; repr/str/format give the mask."""
-
-    _value: str = field(repr=False)
-
-    def reveal(self) -> str:
-        return self._value
-
-    @property
-    def masked(self) -> str:
-        return mask_secret(self._value)
-
-    def __repr__(self) -> str:
-        return f"Secret({self.masked})"
-
-    def __str__(self) -> str:
-        return self.masked
-
-    def __format__(self, spec: str) -> str:
-        return format(self.masked, spec)
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
-
-
-def mask_dsn(dsn: str | None) -> str:
-    """A DSN with its password replaced, for messages and the status bar."""
-    if not dsn:
-        return "(none)"
-    if "://" in dsn:
-        parts = urlsplit(dsn)
-        if parts.password:
-            netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-            return urlunsplit(parts._replace(netloc=netloc))
-        return dsn
-    return re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", dsn)
-
-
-def dsn_host(dsn: str | None) -> str:
-    """The host part of a DSN for display (socket directories shown as 'local')."""
-    if not dsn:
-        return "(none)"
-    if "://" in dsn:
-        parts = urlsplit(dsn)
-        host = parts.hostname or ""
-        if not host and "host=" in parts.query:
-            return "local"
-        port = f":{parts.port}" if parts.port else ""
-        return f"{host or 'local'}{port}"
-    match = re.search(r"host\s*=\s*(\S+)", dsn)
-    host = match.group(1) if match else "local"
-    return "local" if host.startswith("/") else host
-
-
-# --- parsers -------------------------------------------------------------------------
-
-
-def _parse_int(minimum: int, maximum: int) -> Callable[[Any], int]:
-    def parse(raw: Any) -> int:
-        if isinstance(raw, bool):
-            raise ValueError("expected a whole number, got a boolean")
-        try:
-            value = int(str(raw).strip())
-        except ValueError:
-            raise ValueError(f"expected a whole number, got {str(raw)!r}") from None
-        if not minimum <= value <= maximum:
-            raise ValueError(f"must be between {minimum} and {maximum}, got {value}")
-        return value
-
-    return parse
-
-
-def _parse_float(minimum: float, maximum: float) -> Callable[[Any], float]:
-    def parse(raw: Any) -> float:
-        try:
-            value = float(str(raw).strip())
-        except ValueError:
-            raise ValueError(f"expected a number, got {str(raw)!r}") from None
-        if not minimum <= value <= maximum:
-            raise ValueError(f"must be between {minimum} and {maximum}, got {value}")
-        return value
-
-    return parse
-
-
-def _parse_str(raw: Any) -> str:
-    if not isinstance(raw, str):
-        raise ValueError(f"expected text, got {type(raw).__name__}")
-    return raw.strip()
-
-
-def _parse_choice(*choices: str) -> Callable[[Any], str]:
-    def parse(raw: Any) -> str:
-        value = _parse_str(raw).lower()
-        if value not in choices:
-            raise ValueError(f"expected one of {', '.join(choices)}, got {value!r}")
-        return value
-
-    return parse
-
-
-def _parse_url(raw: Any) -> str:
-    value = _parse_str(raw)
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
-    return value
-
-
-def _parse_dsn(raw: Any) -> str:
-    value = _parse_str(raw)
-    if "://" in value:
-        if urlsplit(value).scheme not in ("postgres", "postgresql"):
-            raise ValueError(
-                "expected postgresql://user@host:port/dbname or 'host=… dbname=…', "
-                f"got {mask_dsn(value)!r}"
-            )
-    elif "=" not in value:
-        raise ValueError(
-            f"expected postgresql://user@host:port/dbname or 'host=… dbname=…', got {value!r}"
-        )
-    return value
-
-
-def _parse_secret(raw: Any) -> Secret:
-    return Secret(_parse_str(raw))
-
-
-def _parse_secret_list(raw: Any) -> tuple[Secret, ...]:
-    items = raw if isinstance(raw, list) else str(raw).split(",")
-    return tuple(Secret(str(item).strip()) for item in items if str(item).strip())
-
-
-def _parse_table_of_str(raw: Any) -> dict[str, str]:
-    if isinstance(raw, str):
-        pairs = [item.split("=", 1) for item in raw.split(",") if item.strip()]
-        if any(len(pair) != 2 for pair in pairs):
-            raise ValueError("expected name=value pairs separated by commas")
-        return {name.strip(): value.strip() for name, value in pairs}
-    if not isinstance(raw, Mapping):
-        raise ValueError("expected a table of name = value")
-    return {str(k): _parse_str(v) for k, v in raw.items()}
-
-
-def _parse_commands(raw: Any) -> dict[str, tuple[str, ...]]:
-    """Service commands are argv lists (never run through a shell)."""
-    if not isinstance(raw, Mapping):
-        raise ValueError('expected a table of name = ["argv", "list"]')
-    commands: dict[str, tuple[str, ...]] = {}
-    for name, argv in raw.items():
-        if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):
-            raise ValueError(f"command {name!r} must be a non-empty list of strings (argv)")
-        commands[str(name)] = tuple(argv)
-    return commands
-
-
-def _parse_numbers(raw: Any) -> dict[str, float]:
-    if not isinstance(raw, Mapping):
-        raise ValueError("expected a table of name = number")
-    out: dict[str, float] = {}
-    for name, value in raw.items():
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"{name} must be a number, got {value!r}")
-        out[str(name)] = float(value)
-    return out
-
-
-def _parse_escalation(raw: Any) -> dict[str, tuple[str, ...]]:
-    if not isinstance(raw, Mapping):
-        raise ValueError('expected a table of issue_type = ["level 1", "level 2", "level 3"]')
-    return {
-        str(k): tuple(str(x) for x in (v if isinstance(v, list) else [v])) for k, v in raw.items()
-    }
 
 
 # --- the settings --------------------------------------------------------------------
@@ -304,62 +150,62 @@ class Settings:
 
 
 SPECS: dict[str, Spec] = {
-    "database_url": Spec("DATABASE_URL", _parse_dsn, "the monitored database"),
+    "database_url": Spec("DATABASE_URL", parse_dsn, "the monitored database"),
     "state_database_url": Spec(
-        "INCIDENT_CONSOLE_STATE_DSN", _parse_dsn, "where incidents/audit live (default: same)"
+        "INCIDENT_CONSOLE_STATE_DSN", parse_dsn, "where incidents/audit live (default: same)"
     ),
-    "environment": Spec("NODE_ENV", _parse_str, "environment name shown in the status bar"),
-    "stripe_secret_key": Spec("STRIPE_SECRET_KEY", _parse_secret, "Stripe API key (sk_…)"),
+    "environment": Spec("NODE_ENV", parse_str, "environment name shown in the status bar"),
+    "stripe_secret_key": Spec("STRIPE_SECRET_KEY", parse_secret, "Stripe API key (sk_…)"),
     "stripe_webhook_secret": Spec(
-        "STRIPE_WEBHOOK_SECRET", _parse_secret, "endpoint signing secret (whsec_…)"
+        "STRIPE_WEBHOOK_SECRET", parse_secret, "endpoint signing secret (whsec_…)"
     ),
     "stripe_webhook_secrets": Spec(
-        "STRIPE_WEBHOOK_SECRETS", _parse_secret_list, "extra signing secrets during rotation"
+        "STRIPE_WEBHOOK_SECRETS", parse_secret_list, "extra signing secrets during rotation"
     ),
-    "supabase_url": Spec("SUPABASE_URL", _parse_url, "Supabase project URL"),
+    "supabase_url": Spec("SUPABASE_URL", parse_url, "Supabase project URL"),
     "supabase_service_role_key": Spec(
-        "SUPABASE_SERVICE_ROLE_KEY", _parse_secret, "Supabase service role key"
+        "SUPABASE_SERVICE_ROLE_KEY", parse_secret, "Supabase service role key"
     ),
     "webhook_tolerance_seconds": Spec(
-        "WEBHOOK_TOLERANCE_SECONDS", _parse_int(1, 86_400), "signature timestamp tolerance"
+        "WEBHOOK_TOLERANCE_SECONDS", parse_int(1, 86_400), "signature timestamp tolerance"
     ),
     "max_event_age_seconds": Spec(
-        "MAX_EVENT_AGE_SECONDS", _parse_int(1, 7 * 86_400), "oldest event accepted"
+        "MAX_EVENT_AGE_SECONDS", parse_int(1, 7 * 86_400), "oldest event accepted"
     ),
     "rate_limit_window_ms": Spec(
-        "RATE_LIMIT_WINDOW_MS", _parse_int(100, 3_600_000), "rate-limit window"
+        "RATE_LIMIT_WINDOW_MS", parse_int(100, 3_600_000), "rate-limit window"
     ),
     "rate_limit_max_events": Spec(
-        "RATE_LIMIT_MAX_EVENTS", _parse_int(1, 10_000_000), "events allowed per window"
+        "RATE_LIMIT_MAX_EVENTS", parse_int(1, 10_000_000), "events allowed per window"
     ),
     "log_level": Spec(
-        "LOG_LEVEL", _parse_choice("debug", "info", "warn", "warning", "error"), "log level"
+        "LOG_LEVEL", parse_choice("debug", "info", "warn", "warning", "error"), "log level"
     ),
-    "webhook_url": Spec("WEBHOOK_URL", _parse_url, "the Stripe webhook endpoint"),
-    "health_webhook_url": Spec("HEALTH_WEBHOOK_URL", _parse_url, "GET endpoint for webhook health"),
+    "webhook_url": Spec("WEBHOOK_URL", parse_url, "the Stripe webhook endpoint"),
+    "health_webhook_url": Spec("HEALTH_WEBHOOK_URL", parse_url, "GET endpoint for webhook health"),
     "health_database_url": Spec(
-        "HEALTH_DATABASE_URL", _parse_url, "GET endpoint for database health"
+        "HEALTH_DATABASE_URL", parse_url, "GET endpoint for database health"
     ),
     "refresh_seconds": Spec(
-        "INCIDENT_CONSOLE_REFRESH", _parse_float(0.2, 600), "dashboard poll interval"
+        "INCIDENT_CONSOLE_REFRESH", parse_float(0.2, 600), "dashboard poll interval"
     ),
     "statement_timeout_ms": Spec(
-        "INCIDENT_CONSOLE_STATEMENT_TIMEOUT_MS", _parse_int(100, 3_600_000), "per statement"
+        "INCIDENT_CONSOLE_STATEMENT_TIMEOUT_MS", parse_int(100, 3_600_000), "per statement"
     ),
     "lock_timeout_ms": Spec(
-        "INCIDENT_CONSOLE_LOCK_TIMEOUT_MS", _parse_int(10, 600_000), "per lock wait"
+        "INCIDENT_CONSOLE_LOCK_TIMEOUT_MS", parse_int(10, 600_000), "per lock wait"
     ),
     "idle_in_transaction_timeout_ms": Spec(
-        "INCIDENT_CONSOLE_IDLE_TX_TIMEOUT_MS", _parse_int(1_000, 3_600_000), "server-side guard"
+        "INCIDENT_CONSOLE_IDLE_TX_TIMEOUT_MS", parse_int(1_000, 3_600_000), "server-side guard"
     ),
     "connect_timeout_seconds": Spec(
-        "INCIDENT_CONSOLE_CONNECT_TIMEOUT", _parse_int(1, 120), "connection attempt limit"
+        "INCIDENT_CONSOLE_CONNECT_TIMEOUT", parse_int(1, 120), "connection attempt limit"
     ),
-    "log_sources": Spec("LOG_SOURCES", _parse_table_of_str, "name=path of logs to tail"),
-    "service_commands": Spec(None, _parse_commands, "name = argv of host commands"),
-    "thresholds": Spec(None, _parse_numbers, "detector thresholds overriding defaults"),
-    "error_patterns": Spec(None, _parse_table_of_str, "error-message patterns (SQL LIKE)"),
-    "escalation": Spec(None, _parse_escalation, "escalation matrix"),
+    "log_sources": Spec("LOG_SOURCES", parse_table_of_str, "name=path of logs to tail"),
+    "service_commands": Spec(None, parse_commands, "name = argv of host commands"),
+    "thresholds": Spec(None, parse_numbers, "detector thresholds overriding defaults"),
+    "error_patterns": Spec(None, parse_table_of_str, "error-message patterns (SQL LIKE)"),
+    "escalation": Spec(None, parse_escalation, "escalation matrix"),
 }
 
 TOML_TABLES = {"log_sources", "service_commands", "thresholds", "error_patterns", "escalation"}

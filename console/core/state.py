@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from console.core.db import connect_sync
 from console.core.jsonable import dumps
 from console.core.paths import sql_dir
 
@@ -59,11 +60,16 @@ def schema_sql() -> str:
 
 
 def ensure_schema(conn: psycopg.Connection[Any]) -> None:
-    """Create the console's state schema if missing (idempotent; safe to run twice at once)."""
+    """Create the console's state schema if missing (idempotent; safe to run twice at once:
+    the file takes an advisory lock first, in the same transaction)."""
     with conn.transaction():
-        # Two `init`s at the same moment would race on CREATE ... IF NOT EXISTS.
-        conn.execute("SELECT pg_advisory_xact_lock(hashtext('incident_console.init'))")
         conn.execute(schema_sql())  # type: ignore[arg-type]
+
+
+def init_state(dsn: str | None) -> None:
+    """Connect to the state database and create (or confirm) the state schema."""
+    with connect_sync(dsn, allow_write=True, role="init") as conn:
+        ensure_schema(conn)
 
 
 def to_json(data: Mapping[str, Any]) -> str:

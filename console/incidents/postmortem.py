@@ -13,7 +13,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from console.incidents.incident import PHASES_BY_ID, Incident, TimelineEntry, escalation_path
+from console.incidents.escalation import escalation_path
+from console.incidents.model import Incident, TimelineEntry
+from console.incidents.phases import PHASES_BY_ID
 
 POST_INCIDENT_PROMPTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (

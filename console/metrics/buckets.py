@@ -8,14 +8,13 @@ bucket splits into two parts:
   kept. Processed rows are treated as final: the monitored system never un-processes one.
 - a *volatile* part, the errors of events that are still unprocessed. Those rows can gain
   or lose an `error_message` without any timestamp changing, so the collector re-reads
-  them (see collector.py) and this part is replaced whenever they changed.
+  them (see tracked.py) and this part is replaced whenever they changed.
 
 A window of "the last N minutes" is the current (partial) minute and the N-1 before it.
 """
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,18 +22,14 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
+from console.metrics.aggregate import Aggregate, ErrorPart
+from console.metrics.latency import LatencyAgg
 from console.metrics.snapshot import MinuteBucket
 
 MINUTE = timedelta(minutes=1)
 WINDOW = timedelta(hours=24)
 # Aggregates of whole clock hours and of whole ten minutes are cached between polls.
 BLOCK_MINUTES = (60, 10)
-
-# Latency histogram: bin 0 holds <= 1 ms, bin b holds (1 ms·r^(b-1), 1 ms·r^b].
-# With r = 1.05 any percentile read from it is within 2.5 % of the true value.
-_FIRST_EDGE_US = 1_000
-_RATIO = 1.05
-_LOG_RATIO = math.log(_RATIO)
 
 
 def minute_of(ts: datetime) -> datetime:
@@ -47,167 +42,12 @@ def window_start(now: datetime) -> datetime:
     return minute_of(now - WINDOW)
 
 
-def latency_us(created_at: datetime, processed_at: datetime) -> int:
-    """Processing time in whole microseconds (integers keep sums exact); skew clamps to 0."""
-    delta = processed_at - created_at
-    return max(0, (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds)
-
-
-def latency_bin(us: int) -> int:
-    if us <= _FIRST_EDGE_US:
-        return 0
-    return max(1, math.ceil(math.log(us / _FIRST_EDGE_US) / _LOG_RATIO - 1e-12))
-
-
-def bin_seconds(index: int) -> float:
-    """A representative value of a bin: its geometric middle (half a millisecond for bin 0)."""
-    if index == 0:
-        return _FIRST_EDGE_US / 2 / 1e6
-    return _FIRST_EDGE_US * _RATIO ** (index - 0.5) / 1e6
-
-
-@dataclass
-class LatencyAgg:
-    """Count, exact sum and max, and a histogram for percentiles."""
-
-    count: int = 0
-    sum_us: int = 0
-    max_us: int = 0
-    hist: Counter[int] = field(default_factory=Counter)
-
-    def add(self, us: int) -> None:
-        self.count += 1
-        self.sum_us += us
-        self.max_us = max(self.max_us, us)
-        self.hist[latency_bin(us)] += 1
-
-    def merge(self, other: LatencyAgg) -> None:
-        self.count += other.count
-        self.sum_us += other.sum_us
-        self.max_us = max(self.max_us, other.max_us)
-        hist = self.hist
-        for index, count in other.hist.items():
-            hist[index] = hist.get(index, 0) + count
-
-    @property
-    def avg_seconds(self) -> float | None:
-        return self.sum_us / self.count / 1e6 if self.count else None
-
-    @property
-    def max_seconds(self) -> float | None:
-        return self.max_us / 1e6 if self.count else None
-
-    def percentile(self, q: float) -> float | None:
-        """Nearest-rank percentile from the histogram, never above the observed max."""
-        if not self.count:
-            return None
-        rank = max(1, math.ceil(q * self.count))
-        seen = 0
-        for index in sorted(self.hist):
-            seen += self.hist[index]
-            if seen >= rank:
-                return min(bin_seconds(index), self.max_us / 1e6)
-        return self.max_us / 1e6
-
-
-@dataclass
-class GroupAgg:
-    """Errors of one message group within some minutes."""
-
-    count: int = 0
-    first: datetime | None = None
-    last: datetime | None = None
-    types: set[str] = field(default_factory=set)
-
-    def add(self, count: int, event_type: str) -> None:
-        self.count += count
-        if count:
-            self.types.add(event_type)
-
-    def seen(self, first: datetime | None, last: datetime | None) -> None:
-        if first is not None and (self.first is None or first < self.first):
-            self.first = first
-        if last is not None and (self.last is None or last > self.last):
-            self.last = last
-
-
-@dataclass
-class _ErrorPart:
-    counts: Counter[tuple[str, str]] = field(default_factory=Counter)  # (group, type)
-    first: dict[str, datetime] = field(default_factory=dict)
-    last: dict[str, datetime] = field(default_factory=dict)
-
-    def add(
-        self,
-        group: str,
-        event_type: str,
-        created_at: datetime,
-        count: int = 1,
-        last_at: datetime | None = None,
-    ) -> None:
-        """Count errors of one group; `created_at`..`last_at` is when they happened."""
-        last_at = last_at or created_at
-        self.counts[(group, event_type)] += count
-        if group not in self.first or created_at < self.first[group]:
-            self.first[group] = created_at
-        if group not in self.last or last_at > self.last[group]:
-            self.last[group] = last_at
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-
 @dataclass
 class _Bucket:
     arrivals: Counter[str] = field(default_factory=Counter)
     latency: dict[str, LatencyAgg] = field(default_factory=dict)
     latency_total: LatencyAgg = field(default_factory=LatencyAgg)  # all types together
-    errors: _ErrorPart = field(default_factory=_ErrorPart)
-
-
-@dataclass
-class Aggregate:
-    """Totals over a run of minutes (final and volatile parts together)."""
-
-    arrivals: Counter[str] = field(default_factory=Counter)
-    processed: int = 0
-    errors: int = 0
-    latency: LatencyAgg = field(default_factory=LatencyAgg)
-    latency_by_type: dict[str, LatencyAgg] = field(default_factory=dict)
-    groups: dict[str, GroupAgg] = field(default_factory=dict)
-
-    @property
-    def events(self) -> int:
-        return sum(self.arrivals.values())
-
-    def add_errors(self, part: _ErrorPart) -> None:
-        for (group, event_type), count in part.counts.items():
-            self.errors += count
-            self.groups.setdefault(group, GroupAgg()).add(count, event_type)
-        for group, first in part.first.items():
-            self.groups.setdefault(group, GroupAgg()).seen(first, part.last.get(group))
-
-    def merge(self, other: Aggregate, *, by_type: bool, histogram: bool) -> None:
-        """Add another run of minutes (computed with by_type and histogram on)."""
-        arrivals = self.arrivals
-        for event_type, count in other.arrivals.items():
-            arrivals[event_type] = arrivals.get(event_type, 0) + count
-        self.processed += other.processed
-        self.errors += other.errors
-        if histogram:
-            self.latency.merge(other.latency)
-        else:
-            self.latency.count += other.latency.count
-            self.latency.sum_us += other.latency.sum_us
-        if by_type:
-            for event_type, lat in other.latency_by_type.items():
-                self.latency_by_type.setdefault(event_type, LatencyAgg()).merge(lat)
-        for group, theirs in other.groups.items():
-            mine = self.groups.setdefault(group, GroupAgg())
-            mine.count += theirs.count
-            mine.types |= theirs.types
-            mine.seen(theirs.first, theirs.last)
+    errors: ErrorPart = field(default_factory=ErrorPart)
 
 
 class MetricWindow:
@@ -222,7 +62,7 @@ class MetricWindow:
 
     def __init__(self) -> None:
         self._buckets: dict[datetime, _Bucket] = {}
-        self._volatile: dict[datetime, _ErrorPart] = {}
+        self._volatile: dict[datetime, ErrorPart] = {}
         self._frozen: dict[datetime, MinuteBucket] = {}
         self._blocks: dict[tuple[int, datetime], Aggregate] = {}  # by (minutes, first minute)
         self._type_minutes: Counter[str] = Counter()  # event type: minutes with arrivals
@@ -286,9 +126,9 @@ class MetricWindow:
         Rows are (first created_at, last created_at, event_type, group, count), each within
         one minute: single events, or the per-minute summary of a large backlog.
         """
-        fresh: dict[datetime, _ErrorPart] = {}
+        fresh: dict[datetime, ErrorPart] = {}
         for first_at, last_at, event_type, group, count in rows:
-            part = fresh.setdefault(minute_of(first_at), _ErrorPart())
+            part = fresh.setdefault(minute_of(first_at), ErrorPart())
             part.add(group, event_type, first_at, count, last_at)
         for minute in set(self._volatile) | set(fresh):
             if self._volatile.get(minute) != fresh.get(minute):

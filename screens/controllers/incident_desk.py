@@ -17,9 +17,10 @@ from typing import Any
 
 from console.core.config import Settings
 from console.core.db import DatabaseError, SessionLimits, connect_sync, translate
-from console.core.state import SCHEMA
-from console.incidents.incident import Incident, IncidentStore, TimelineEntry, init_state
+from console.core.state import SCHEMA, init_state
+from console.incidents.model import Incident, TimelineEntry
 from console.incidents.postmortem import postmortem_markdown
+from console.incidents.store import IncidentStore
 
 INIT_HELP = f"the {SCHEMA} schema is missing: run incident-console init"
 

@@ -19,7 +19,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from console.incidents.incident import TimelineEntry, escalation_level
+from console.incidents.escalation import escalation_level
+from console.incidents.model import TimelineEntry
 from screens.controllers.incident_desk import IncidentDesk, describe_error
 from screens.dialogs.prompt import PromptScreen
 from screens.widgets.status_bar import StatusBar

@@ -1,4 +1,8 @@
 -- description: The console's own state: incidents, their timelines and the audit log of recovery actions (schema incident_console, created by `incident-console init`; idempotent)
+-- Two `init`s at the same moment would race on CREATE ... IF NOT EXISTS: the first
+-- statement serialises them (the lock is held until the transaction ends).
+SELECT pg_advisory_xact_lock(hashtext('incident_console.init'));
+
 CREATE SCHEMA IF NOT EXISTS incident_console;
 
 CREATE TABLE IF NOT EXISTS incident_console.incidents (

@@ -10,19 +10,15 @@ from typing import Any
 import psycopg
 import pytest
 
+from console.cli.init import init_command
 from console.core.audit import AuditLog
 from console.core.config import Settings
 from console.core.db import connect_sync
 from console.core.state import InputError, ensure_schema
-from console.incidents.incident import (
-    IncidentStore,
-    escalation_level,
-    escalation_path,
-    init_command,
-    issue_type_for,
-    phase_at,
-)
+from console.incidents.escalation import escalation_level, escalation_path, issue_type_for
+from console.incidents.phases import phase_at
 from console.incidents.postmortem import postmortem_markdown
+from console.incidents.store import IncidentStore
 from console.recovery import actions
 from tests.conftest import TestDatabase
 

@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from support.metrics_testkit import add_event, add_events, poll_once, wait_for_sessions
 
 from console.core.config import Settings
-from console.metrics.buckets import latency_us, minute_of
+from console.metrics.buckets import minute_of
 from console.metrics.collector import Collector
+from console.metrics.latency import latency_us
 from console.metrics.snapshot import Snapshot
 
 TYPES = ["payment_intent.succeeded", "payment_intent.payment_failed", "charge.refunded"]

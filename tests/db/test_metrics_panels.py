@@ -106,7 +106,7 @@ async def test_connections_show_blocking_idle_in_transaction_and_longest_query(d
     try:
         async with Collector(db.dsn, Settings()) as collector:
             snapshot = await collector.poll()
-            own_pid = collector._conn.info.backend_pid  # type: ignore[union-attr]
+            own_pid = collector.connection.info.backend_pid  # type: ignore[union-attr]
     finally:
         holder.rollback()
         holder.close()

@@ -26,7 +26,7 @@ from textual.widgets import Button, DataTable, Input
 
 from console.core.config import Settings
 from console.core.db import SessionLimits
-from console.incidents.incident import init_state
+from console.core.state import init_state
 from screens.dialogs.action_confirm import ActionConfirmScreen
 from screens.dialogs.confirm import ConfirmScreen
 from screens.dialogs.prompt import PromptScreen

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from console.metrics.buckets import LatencyAgg, bin_seconds, latency_bin
+from console.metrics.latency import LatencyAgg, bin_seconds, latency_bin
 from console.metrics.patterns import (
     CONNECTION,
     EVENT_TOO_OLD,

@@ -13,8 +13,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from console.metrics.aggregate import Aggregate
 from console.metrics.backlog import BacklogIndex, PendingGroup, build_backlog
-from console.metrics.buckets import MINUTE, Aggregate, MetricWindow
+from console.metrics.buckets import MINUTE, MetricWindow
 
 BASE = datetime(2026, 11, 28, 6, 53, tzinfo=UTC)  # not on an hour: blocks start mid-range
 SPAN = 200  # minutes

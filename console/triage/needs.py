@@ -1,0 +1,39 @@
+"""Which Collector panels each detector reads: a failed panel disables the detector.
+
+Why: a detector whose input could not be read must say so ("disabled: why") instead of
+reporting healthy on a zero it never measured.
+"""
+
+from __future__ import annotations
+
+from console.metrics import panels
+from console.metrics.snapshot import Snapshot
+
+_EVENT_PANELS = (panels.EVENTS, panels.PROCESSED, panels.UNPROCESSED)
+NEEDS: dict[str, tuple[str, ...]] = {
+    "processing_down": _EVENT_PANELS,
+    "payments_not_processing": (panels.UNPROCESSED,),
+    "security_anomaly": _EVENT_PANELS,
+    "db_connection_failure": (panels.CONNECTIONS,),
+    "high_error_rate": _EVENT_PANELS,
+    "processing_delay": (panels.EVENTS, panels.PROCESSED),
+    "signature_failures": _EVENT_PANELS,
+    "idempotency_conflicts": (panels.DUPLICATES,),
+    "stuck_orders": (panels.STUCK_ORDERS,),
+    "inconsistent_orders": (panels.PAID_WITHOUT_PAYMENT,),
+    "rate_limiting": _EVENT_PANELS,
+    "event_age_failures": _EVENT_PANELS,
+    "notification_failures": (panels.NOTIFICATIONS,),
+    "performance_degradation": (panels.EVENTS, panels.PROCESSED),
+}
+
+
+def disabled_detectors(snapshot: Snapshot) -> dict[str, str]:
+    """Detectors that could not judge this snapshot, with the reason (a failed panel)."""
+    out: dict[str, str] = {}
+    for detector, needed in NEEDS.items():
+        for panel in needed:
+            if panel in snapshot.panel_errors:
+                out[detector] = f"{panel}: {snapshot.panel_errors[panel]}"
+                break
+    return out
