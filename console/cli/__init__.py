@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--events", type=int, default=None, help="history size in events")
     demo.add_argument("--seed", type=int, default=None, help="random seed for the world")
     demo.add_argument("--list-faults", action="store_true", help="list the fault names")
+    demo.add_argument("--record", metavar="FILE", help="record what the console saw to FILE")
     demo.add_argument(
         "--allow-write", action="store_true", help="let the dashboard run recovery actions"
     )
@@ -93,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--time-limit", type=float, metavar="SECONDS", help="unresolved at the limit = failed"
     )
     train.add_argument("--history-dir", metavar="DIR", help="where training.jsonl is kept")
+    train.add_argument("--from-recording", metavar="FILE", help="a drill from a recorded incident")
+    train.add_argument(
+        "--time-scale", type=float, default=None, help="how much faster than the recording"
+    )
 
     bench = sub.add_parser("bench", help="console refresh cost vs the guide's queries")
     _common(bench, dsn=False)
@@ -100,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     init = sub.add_parser("init", help="create the incident_console state schema")
     _common(init)
+
+    replay = sub.add_parser("replay", help="replay a recording (the dashboard, or --headless)")
+    replay.add_argument("file", metavar="FILE", help="a recording (.icrec.gz)")
+    replay.add_argument("--speed", type=float, default=1.0, help="1 to 60 (the dashboard)")
+    replay.add_argument("--headless", action="store_true", help="no dashboard: print a summary")
+    _common(replay, dsn=False)
 
     serve = sub.add_parser("serve", help="publish the dashboard in a browser (read-only)")
     _common(serve, json=False)
@@ -142,6 +153,7 @@ HANDLERS: dict[str | None, Handler] = {
     "run": _lazy("console.cli.run", "run_command"),
     "train": _lazy("console.cli.train", "train_command"),
     "init": _lazy("console.cli.init", "init_command"),
+    "replay": _lazy("console.cli.replay", "replay_command"),
     "serve": _lazy("screens.serve", "serve_command"),
     None: _lazy("screens.app", "dashboard_command"),
 }

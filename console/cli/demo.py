@@ -8,9 +8,11 @@ watches the demo, whose simulator runs in a background thread (`console.sim.demo
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 import time
+from pathlib import Path
 
 from console.core.config import Settings, load_settings
 from console.core.jsonable import jsonable
@@ -33,6 +35,10 @@ def demo_command(args: argparse.Namespace) -> int:
         print(f"incident-console: {exc}", file=sys.stderr)
         return 1
     settings = load_settings(config_file=args.config)
+    record = getattr(args, "record", None)
+    if record and Path(record).exists() and Path(record).stat().st_size:
+        print(f"incident-console: {record} already exists; record to a new file", file=sys.stderr)
+        return 1
 
     def say(message: str) -> None:
         if not args.json:
@@ -64,7 +70,22 @@ def _headless(
     faults: list[tuple[str, dict[str, str]]],
     started: float,
 ) -> int:
-    time.sleep(max(0.0, float(args.seconds)))
+    recorded: dict[str, object] | None = None
+    if getattr(args, "record", None):
+        from console.sim.record import record_for
+
+        source = {"kind": "demo", "headless": True, "scenario": [name for name, _ in faults]}
+        recorded = asyncio.run(
+            record_for(
+                world.dsn,
+                live.console_settings,
+                Path(args.record),
+                max(0.0, float(args.seconds)),
+                source=source,
+            )
+        )
+    else:
+        time.sleep(max(0.0, float(args.seconds)))
     stats = live.stats()
     document = {
         "scenario": [name for name, _ in faults],
@@ -75,6 +96,8 @@ def _headless(
         "history": jsonable(world.summary),
         "elapsed_seconds": round(time.monotonic() - started, 2),
     }
+    if recorded is not None:
+        document["recording"] = recorded
     if args.json:
         print(json.dumps(document))
     else:

@@ -24,20 +24,9 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 
 
-def add_parser(sub: Any) -> argparse.ArgumentParser:
-    """The `replay` subcommand's arguments (called by console.cli.build_parser)."""
-    replay = sub.add_parser("replay", help="replay a recording (dashboard, or --headless)")
-    replay.add_argument("file", metavar="FILE", help="a recording (.icrec.gz)")
-    replay.add_argument("--speed", type=float, default=1.0, help="1 to 60 (dashboard)")
-    replay.add_argument("--headless", action="store_true", help="no dashboard: a summary")
-    replay.add_argument("--json", action="store_true", help="print one JSON document")
-    replay.add_argument("--config", metavar="FILE", help="TOML settings file")
-    return replay
-
-
 def clock_phases(recording: Recording) -> list[dict[str, Any]]:
     """Where the guide's phase clock was over the recording."""
-    from console.incidents.incident import PHASES
+    from console.incidents.phases import PHASES
 
     incident = incident_of(recording)
     origin: datetime | None = None

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from support.recording_samples import FakeTime, SyntheticSystem, outage_findings
 
-from console.cli.replay import add_parser, replay_command
+from console.cli import main
 from console.recording import format as fmt
 from console.recording.reader import scan
 from console.recording.recording import Recording
@@ -38,12 +38,7 @@ def _recording(path: Path, polls: int = 300, member_seconds: float = 120) -> Pat
 
 
 def _replay(path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict, str]:
-    import argparse
-
-    parser = argparse.ArgumentParser()
-    add_parser(parser.add_subparsers())
-    args = parser.parse_args(["replay", str(path), "--headless", "--json"])
-    code = replay_command(args)
+    code = main(["replay", str(path), "--headless", "--json"])
     out, err = capsys.readouterr()
     return code, json.loads(out), err
 
@@ -113,11 +108,7 @@ def test_what_is_not_a_recording_says_so(
     path.write_bytes(content)
     with pytest.raises(fmt.NotARecording, match=says):
         Recording.open(path)
-    import argparse
-
-    parser = argparse.ArgumentParser()
-    add_parser(parser.add_subparsers())
-    code = replay_command(parser.parse_args(["replay", str(path), "--headless"]))
+    code = main(["replay", str(path), "--headless"])
     _, err = capsys.readouterr()
     assert code == 1 and says in err and err.count("\n") == 1
 
