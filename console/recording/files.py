@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -54,3 +55,25 @@ def write_private(path: Path, data: bytes) -> Path:
         handle.flush()
         os.fsync(handle.fileno())
     return path
+
+
+def recordings_dir() -> Path:
+    """Where the console keeps the recordings it makes by itself (one per incident)."""
+    from console.core.state import default_state_dir
+
+    return default_state_dir() / "recordings"
+
+
+def incident_recordings(incident_id: object, folder: Path | None = None) -> list[Path]:
+    """The automatic recordings of one incident (a console restarted mid-incident makes a
+    second one), oldest first."""
+    folder = folder or recordings_dir()
+    return sorted(folder.glob(f"incident-{incident_id}-*.icrec.gz"))
+
+
+def incident_recording_path(
+    incident_id: object, started: datetime, folder: Path | None = None
+) -> Path:
+    """A new automatic recording's path for `incident_id`."""
+    folder = folder or recordings_dir()
+    return folder / f"incident-{incident_id}-{started:%Y%m%dT%H%M%S}.icrec.gz"

@@ -35,6 +35,7 @@ class Series:
     times: tuple[datetime, ...] = ()
     values: Mapping[str, tuple[float | None, ...]] = field(default_factory=dict)
     peaks: Mapping[str, float | None] = field(default_factory=dict)
+    lows: Mapping[str, float | None] = field(default_factory=dict)
     totals: Mapping[str, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -86,6 +87,10 @@ def series(
         name: max((p[name] for p in points if p[name] is not None), default=None)
         for name in METRICS
     }
+    lows = {
+        name: min((p[name] for p in points if p[name] is not None), default=None)
+        for name in METRICS
+    }
     totals = _window_totals(first_window or {}, last_window or {}, times)
     step = max(1, -(-len(times) // max_points)) if max_points > 0 else 1
     keep = list(range(0, len(times), step))
@@ -95,6 +100,7 @@ def series(
         times=tuple(times[i] for i in keep),
         values={name: tuple(points[i][name] for i in keep) for name in METRICS},
         peaks=peaks,
+        lows=lows,
         totals=totals,
     )
 
