@@ -163,7 +163,7 @@ HANDLERS: dict[str | None, Handler] = {
     "train": _lazy("console.cli.train", "train_command"),
     "init": _lazy("console.cli.init", "init_command"),
     "replay": _lazy("console.cli.replay", "replay_command"),
-    "incident": _lazy("console.cli.incident", "incident_command"),
+    "incident": _lazy("console.cli.postmortem", "postmortem_command"),
     "serve": _lazy("screens.serve", "serve_command"),
     None: _lazy("screens.app", "dashboard_command"),
 }

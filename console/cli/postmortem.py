@@ -14,7 +14,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from console.cli import EXIT_ERROR, EXIT_OK, load_settings_from
+from console.cli import EXIT_OK, load_settings_from
 from console.incidents.model import Incident
 from console.incidents.postmortem_report import write_postmortem
 from console.incidents.store import IncidentError, IncidentStore
@@ -35,10 +35,8 @@ def find_incident(store: IncidentStore, wanted: str) -> Incident:
     )
 
 
-def incident_command(args: argparse.Namespace) -> int:
-    if args.action != "postmortem":
-        print(f"incident-console: incident {args.action} is not available yet", file=sys.stderr)
-        return EXIT_ERROR
+def postmortem_command(args: argparse.Namespace) -> int:
+    """`incident postmortem ID`: the draft and its charts, written as files."""
     settings = load_settings_from(args)
     local = Path(args.state_dir).expanduser() if getattr(args, "state_dir", None) else None
     store = IncidentStore(
