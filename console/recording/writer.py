@@ -146,6 +146,12 @@ class Recorder:
                 self.problem = self.problem or f"recording {self.path}: {exc}"
             self._handle = None
 
+    def flush(self) -> None:
+        """Put everything recorded so far on disk now (before the file is read back)."""
+        with self._lock:
+            if self._writable():
+                self._flush_locked()
+
     def __enter__(self) -> Recorder:
         return self.open()
 

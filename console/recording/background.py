@@ -1,0 +1,181 @@
+"""Recording beside a live console: a writer thread, and the rules of when to record.
+
+The dashboard's event loop must never wait on a disk: `BackgroundRecorder` hands every
+record to one thread that encodes, compresses and fsyncs (the Recorder's own cadence). The
+queue is bounded; if the disk cannot keep up, snapshots are dropped (and counted) before
+the console slows down, while findings and timeline entries are always kept.
+
+`LiveRecording` decides what is recorded: on demand (`--record FILE`) from start to exit;
+otherwise automatically while an incident is open, one file per incident in the
+console's recordings folder. It also notes the incident's phase changing on the guide's
+clock. Incidents are duck-typed (id, title, opened_at, closed_at, clock(now).phase).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from console.core.config import Settings
+from console.metrics.snapshot import Snapshot
+from console.recording.files import incident_recording_path, private_dir, recordings_dir
+from console.recording.writer import Recorder, utc_now
+
+QUEUE_LIMIT = 64
+_STOP = object()
+
+
+class BackgroundRecorder:
+    """A Recorder fed from any thread, written by its own thread."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+        self.dropped = 0
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._pending_snapshots = 0
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="recording", daemon=True)
+        recorder.open()
+        self._thread.start()
+
+    @property
+    def path(self) -> Path:
+        return self.recorder.path
+
+    @property
+    def problem(self) -> str:
+        return self.recorder.problem
+
+    def snapshot(self, snapshot: Snapshot, findings: Iterable[Any] = ()) -> None:
+        with self._lock:
+            if self._pending_snapshots >= QUEUE_LIMIT:
+                self.dropped += 1
+                return
+            self._pending_snapshots += 1
+        self._queue.put(("snapshot", (snapshot, list(findings))))
+
+    def poll_failed(self, error: str) -> None:
+        self._queue.put(("poll_failed", (error,)))
+
+    def entry(self, entry: Any) -> None:
+        self._queue.put(("entry", (entry,)))
+
+    def incident(self, incident: Any) -> None:
+        self._queue.put(("incident", (incident,)))
+
+    def phase(self, phase_id: str, title: str = "") -> None:
+        self._queue.put(("phase", (phase_id, title)))
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until everything queued is on disk (before reading the file back)."""
+        done = threading.Event()
+        self._queue.put(("flush", (done,)))
+        return done.wait(timeout)
+
+    def close(self, timeout: float = 10.0) -> None:
+        self._queue.put(_STOP)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                self.recorder.close()
+                return
+            kind, args = item
+            try:
+                if kind == "snapshot":
+                    with self._lock:
+                        self._pending_snapshots -= 1
+                    self.recorder.snapshot(*args)
+                elif kind == "flush":
+                    self.recorder.flush()
+                    args[0].set()
+                else:
+                    getattr(self.recorder, kind)(*args)
+            except Exception as exc:  # never kill the console: say it once, go quiet
+                self.recorder.problem = self.recorder.problem or f"recording stopped: {exc}"
+
+
+class LiveRecording:
+    """What a live console records: everything (`path` given) or each open incident."""
+
+    def __init__(
+        self,
+        settings: Settings | None,
+        *,
+        path: Path | None = None,
+        folder: Path | None = None,
+        source: dict[str, Any] | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.settings = settings
+        self.on_demand = path
+        self.folder = folder
+        self.source = dict(source or {})
+        self.clock = clock
+        self.current: BackgroundRecorder | None = None
+        self._incident: Any = None
+        self._phase: str | None = None
+        if path is not None:
+            self.current = self._start(Path(path), {"trigger": "on demand"})
+
+    @property
+    def problem(self) -> str:
+        return self.current.problem if self.current is not None else ""
+
+    @property
+    def path(self) -> Path | None:
+        return self.current.path if self.current is not None else None
+
+    def _start(self, path: Path, extra: dict[str, Any]) -> BackgroundRecorder:
+        recorder = Recorder(path, settings=self.settings, source={**self.source, **extra})
+        return BackgroundRecorder(recorder)
+
+    def incident_changed(self, incident: Any) -> None:
+        """The incident opened, resumed, changed or closed (None: no incident)."""
+        if incident is not None and incident.closed_at is None and self.current is None:
+            folder = private_dir(self.folder or recordings_dir(), own=True)
+            path = incident_recording_path(incident.id, self.clock(), folder)
+            self.current = self._start(path, {"trigger": "incident", "incident": str(incident.id)})
+        if self.current is not None and incident is not None:
+            self.current.incident(incident)
+        self._incident = incident if incident is not None and incident.closed_at is None else None
+        self._phase = None if self._incident is None else self._phase
+        if self.on_demand is None and self._incident is None and self.current is not None:
+            self.current.close()
+            self.current = None
+
+    def polled(self, snapshot: Snapshot, findings: Iterable[Any], now: datetime) -> None:
+        if self.current is None:
+            return
+        self.current.snapshot(snapshot, findings)
+        if self._incident is not None:
+            phase = self._incident.clock(now).phase
+            if phase.id != self._phase:
+                self._phase = phase.id
+                self.current.phase(phase.id, phase.title)
+
+    def poll_failed(self, error: str) -> None:
+        if self.current is not None:
+            self.current.poll_failed(error)
+
+    def entry(self, entry: Any) -> None:
+        if self.current is not None:
+            self.current.entry(entry)
+
+    def flush(self) -> Path | None:
+        """Everything so far on disk; the file's path (None when nothing is recorded)."""
+        if self.current is None:
+            return None
+        self.current.flush()
+        return self.current.path
+
+    def close(self) -> None:
+        if self.current is not None:
+            self.current.close()
+            self.current = None
