@@ -1,11 +1,14 @@
 """The live incident dashboard: `incident-console` with no subcommand.
 
-The app owns the poll loop (one worker at a time, rescheduled with `set_timer` only after
-the previous poll finished, so polls never pile up on a sick database) and the state the
-panels render from. Rendering is skipped while paused or while a dialog is open, and
-caught up when the dashboard is visible again. Database work never runs on the UI's
-path: polls and drill-downs are workers, so keys are answered even when the database
-is not.
+The app is composition only. It builds the controllers and hands them what they need:
+the `PollingController` (one poll at a time, rescheduled only after the previous one
+finished), the `DashboardPresenter` (what the panels and the status bar show), the
+`ChecklistController` (index, runbooks, steps), the `IncidentController` (the desk, the
+timeline, records) and the `RecoveryController` (previews and applies). Keys arrive as
+`action_*` through BINDINGS and the screens' typed messages (`screens.messages`) arrive
+as `on_*`; each is handed to the controller whose job it is. Database work never runs on
+the UI's path: polls, drill-downs and records are workers, so keys are answered even when
+the database is not.
 """
 
 from __future__ import annotations
@@ -18,36 +21,39 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from console.core.config import Settings
 from console.core.db import SessionLimits
-from console.metrics.snapshot import Snapshot
-from screens.controllers.checklists import ChecklistActions
-from screens.controllers.observer import AppObserver, ObservedActions
+from screens.controllers.checklists import ChecklistController
+from screens.controllers.drill_open import DrillDowns
+from screens.controllers.incidents import IncidentController
+from screens.controllers.observer import AppObserver, Observation
 from screens.controllers.ops import Operations
-from screens.controllers.polling import NoAnswer, PollState, describe_failure, next_interval
-from screens.controllers.source import (
-    Evaluator,
-    FindingLike,
-    SnapshotSource,
-    SourceFactory,
-    sort_findings,
-)
+from screens.controllers.poller import PollingController
+from screens.controllers.polling import PollState, next_interval
+from screens.controllers.presenter import DashboardPresenter
+from screens.controllers.recovery_controller import RecoveryController
+from screens.controllers.source import Evaluator, SourceFactory
 from screens.dialogs.filter import FilterScreen
-from screens.dialogs.help import HelpScreen
-from screens.views.checklist_index import ChecklistScreen
+from screens.dialogs.help import HelpScreen, binding_keys
+from screens.findings import FindingLike
+from screens.messages import (
+    ActionApplied,
+    DrillDown,
+    OpenRunbook,
+    PlanPreviewed,
+    RenderWanted,
+    StatusWanted,
+    StepRecorded,
+)
 from screens.views.checklist_state import Checklists
-from screens.views.dashboard import PANELS, DashboardScreen
-from screens.widgets.panel import RenderContext
-from screens.widgets.status_bar import StatusBar, StatusInfo
+from screens.views.dashboard import PANELS, DashboardScreen, dashboard_keys
 
 if TYPE_CHECKING:
     from screens.controllers.incident_desk import IncidentDesk
@@ -60,7 +66,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class IncidentApp(ObservedActions, ChecklistActions, App[int]):
+class IncidentApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "incident-console"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -95,46 +101,74 @@ class IncidentApp(ObservedActions, ChecklistActions, App[int]):
         observer: AppObserver | None = None,
     ) -> None:
         super().__init__()
-        self.source_factory = source_factory
-        self.evaluate = evaluate
         self.environment = environment
         self.db_host = db_host
         self.allow_write = allow_write
         self.clock = clock
-        self.poll_timeout = poll_timeout
-        self.confirm_expiry = confirm_expiry
         self.handle_signals = handle_signals
-        self.state = PollState(interval=interval, max_backoff=max_backoff)
-        self.ops = Operations(dsn, allow_write=allow_write, limits=limits)
-        self.dashboard = DashboardScreen()
         self.settings = settings or Settings()
-        self.step_timeout = step_timeout
         self.checklists = checklists or Checklists()
-        # Told of the operator's moves (training); None in production.
-        self.observer = observer
-        # Recovery and the incident desk load psycopg and the actions: built on first use,
-        # after the first frame is painted.
-        self._recovery_args = {
-            "dsn": dsn,
-            "allow_write": allow_write,
-            "state_dsn": state_dsn or dsn,
-            "limits": limits,
-            "local_dir": state_dir,
-            "operator": operator,
-            "ttl_seconds": plan_ttl,
-        }
-        self._desk_args = {
-            "state_dsn": state_dsn or dsn,
-            "local_dir": state_dir,
-            "limits": limits,
-            "operator": operator,
-            "report_dir": report_dir,
-        }
-        self._recovery: Recovery | None = None
-        self._desk: IncidentDesk | None = None
-        self._source: SnapshotSource | None = None
-        self._rendered_ctx: RenderContext | None = None
-        self._next_poll: Timer | None = None
+        self.state = PollState(interval=interval, max_backoff=max_backoff)
+        self.dashboard = DashboardScreen()
+        # The operator's own connection (drill-downs, steps), apart from the poller's.
+        self.ops = Operations(dsn, allow_write=allow_write, limits=limits)
+        self.presenter = DashboardPresenter(
+            self,
+            self.dashboard,
+            self.state,
+            clock=clock,
+            incident_clock=self.incident_clock,
+            environment=environment,
+            db_host=db_host,
+            allow_write=allow_write,
+        )
+        self.polling = PollingController(
+            self,
+            source_factory,
+            self.state,
+            self.presenter,
+            evaluate=evaluate,
+            clock=clock,
+            poll_timeout=poll_timeout,
+        )
+        self.incident_controller = IncidentController(
+            self,
+            self.presenter,
+            state_dsn=state_dsn or dsn,
+            settings=self.settings,
+            allow_write=allow_write,
+            clock=clock,
+            local_dir=state_dir,
+            limits=limits,
+            operator=operator,
+            report_dir=report_dir,
+        )
+        self.recovery_controller = RecoveryController(
+            dsn=dsn,
+            allow_write=allow_write,
+            settings=self.settings,
+            incidents=self.incident_controller,
+            state_dsn=state_dsn or dsn,
+            limits=limits,
+            local_dir=state_dir,
+            operator=operator,
+            ttl_seconds=plan_ttl,
+        )
+        self.drilldowns = DrillDowns(self, self.ops, confirm_expiry=confirm_expiry)
+        self.checklist_controller = ChecklistController(
+            self,
+            self.checklists,
+            settings=self.settings,
+            allow_write=allow_write,
+            confirm_expiry=confirm_expiry,
+            step_timeout=step_timeout,
+            ops=self.ops,
+            presenter=self.presenter,
+            drilldowns=self.drilldowns,
+            actions=self.recovery_controller,
+            # Told of the operator's moves (training); no observer in production.
+            observation=Observation(observer, step_timeout=step_timeout),
+        )
         # The demo's simulator (fault switches), when the dashboard runs inside `demo`.
         self.demo_control: object | None = None
 
@@ -148,9 +182,8 @@ class IncidentApp(ObservedActions, ChecklistActions, App[int]):
         self.render_now()
         self.state.polling_since = self.clock()
         # After the first paint: the first poll imports the Collector and connects.
-        self.call_after_refresh(self.poll)
-        if self._desk_args["state_dsn"]:
-            self.call_after_refresh(self.record, lambda desk: desk.resume())
+        self.call_after_refresh(self.polling.poll)
+        self.call_after_refresh(self.incident_controller.resume)
 
     def _exit_on_hangup(self) -> None:
         """SSH drop (SIGHUP) or SIGTERM: leave cleanly, so the terminal is restored and
@@ -160,201 +193,62 @@ class IncidentApp(ObservedActions, ChecklistActions, App[int]):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(sig, partial(self.exit, return_code=128 + sig))
 
-    # --- polling -------------------------------------------------------------------
+    async def on_unmount(self) -> None:
+        await self.polling.close()
+        await self.ops.close()
+        with contextlib.suppress(Exception):
+            self.incident_controller.close()
+
+    # --- what tests, training and the palette reach on the app -------------------------
 
     @property
-    def recovery(self) -> Recovery:
-        if self._recovery is None:
-            from console.core.audit import current_operator
-            from console.recovery.actions import DEFAULT_TTL_SECONDS
-            from screens.controllers.recovery import Recovery
+    def evaluate(self) -> Evaluator | None:
+        return self.polling.evaluate
 
-            args = dict(self._recovery_args)
-            args["operator"] = args["operator"] or current_operator()
-            args["ttl_seconds"] = args["ttl_seconds"] or DEFAULT_TTL_SECONDS
-            dsn = args.pop("dsn")
-            allow_write = args.pop("allow_write")
-            self._recovery = Recovery(dsn, allow_write, **args)
-        return self._recovery
-
-    @recovery.setter
-    def recovery(self, recovery: Recovery) -> None:
-        """Training replaces the recovery path with one that goes through its session."""
-        self._recovery = recovery
+    @evaluate.setter
+    def evaluate(self, evaluate: Evaluator | None) -> None:
+        self.polling.evaluate = evaluate
 
     @property
     def desk(self) -> IncidentDesk:
-        if self._desk is None:
-            from console.core.audit import current_operator
-            from screens.controllers.incident_desk import IncidentDesk
-
-            args = dict(self._desk_args)
-            args["operator"] = args["operator"] or current_operator()
-            state_dsn = args.pop("state_dsn")
-            self._desk = IncidentDesk(state_dsn, settings=self.settings, **args)
-        return self._desk
-
-    def start_poll(self) -> None:
-        self.state.polling_since = self.clock()
-        self.poll()
-
-    @work(exclusive=True, exit_on_error=False, group="poll", description="poll the database")
-    async def poll(self) -> None:
-        try:
-            if self._source is None:
-                self._source = self.source_factory()
-            # The first poll loads the whole window: give it more time than a delta poll.
-            timeout = self.poll_timeout * (1 if self.state.polls else 3)
-            try:
-                snapshot = await asyncio.wait_for(self._source.poll(), timeout)
-            except TimeoutError:
-                raise NoAnswer(f"no answer from the database in {timeout:g} s") from None
-        except Exception as exc:
-            kind, message = describe_failure(exc)
-            if kind == "no_answer":  # cancelled mid-poll: rebuild rather than trust its state
-                await self._drop_source()
-            self.poll_failed(kind, message)
-            return
-        findings, findings_error = self._triage(snapshot)
-        self.state.succeeded(snapshot, findings, findings_error)
-        self._schedule(self.state.interval)
-        self.render_now()
-
-    def _triage(self, snapshot: Snapshot) -> tuple[list[FindingLike], str | None]:
-        if self.evaluate is None:
-            return [], None
-        try:
-            return sort_findings(self.evaluate(snapshot)), None
-        except ImportError:
-            return [], "not available in this build yet (no console.triage)"
-        except Exception as exc:
-            return [], describe_failure(exc)[1]
-
-    def poll_failed(self, kind: str, message: str) -> None:
-        delay = self.state.failed(kind, message, self.clock())
-        self._schedule(delay)
-        self.render_now()
-
-    def _schedule(self, delay: float) -> None:
-        if self._next_poll is not None:
-            self._next_poll.stop()
-        self._next_poll = self.set_timer(delay, self.start_poll, name="next-poll")
-
-    def action_poll_now(self) -> None:
-        """Poll at once instead of waiting, unless a poll is already running."""
-        if self.state.polling_since is None:
-            if self._next_poll is not None:
-                self._next_poll.stop()
-            self.start_poll()
-
-    async def _drop_source(self) -> None:
-        source, self._source = self._source, None
-        if source is not None:
-            # closing a dead connection may fail; it is gone either way
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(source.close(), 2.0)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A worker that crashed is reported where it happened; the app stays up."""
-        if event.state is not WorkerState.ERROR:
-            return
-        error = event.worker.error
-        if event.worker.group == "poll":
-            self.poll_failed(*describe_failure(error or RuntimeError("poll crashed")))
-        else:
-            self.notify(f"{event.worker.description} failed: {error}", severity="error")
-
-    # --- rendering -----------------------------------------------------------------
+        return self.incident_controller.desk
 
     @property
-    def dashboard_on_top(self) -> bool:
-        """The dashboard is visible: mounted, and no dialog over it (nor shutting down)."""
-        try:
-            stack = self.screen_stack
-        except KeyError:  # the mode's stack is gone while the app shuts down
-            return False
-        return bool(stack) and stack[-1] is self.dashboard and self.dashboard.is_mounted
+    def recovery(self) -> Recovery:
+        """The recovery path, built on first use (the dashboard's backend signals look
+        for it here)."""
+        return self.recovery_controller.path
 
-    @property
-    def can_render(self) -> bool:
-        return self.dashboard_on_top and not self.state.paused
+    def incident_clock(self, now: datetime) -> str:
+        """The status bar's incident text (training adds its own clock in front)."""
+        return self.incident_controller.incident_clock(now)
 
-    def context(self) -> RenderContext:
-        return RenderContext(
-            snapshot=self.state.snapshot,
-            now=self.clock(),
-            findings=tuple(self.state.shown_findings()),
-            findings_error=self.state.findings_error,
-            db_error=self.state.error,
-            event_filter=self.state.event_filter,
-            compact=self.size.width < 120,
-            width=max(20, self.size.width // (2 if self.size.width < 120 else 3) - 4),
-        )
+    def current_findings(self) -> list[FindingLike]:
+        return self.presenter.current_findings()
 
     def render_now(self) -> None:
-        """Render panels and status, unless paused or a dialog is open (then later)."""
-        if self.can_render:
-            self._rendered_ctx = self.context()
-            self.dashboard.show(self._rendered_ctx)
-        elif not self.state.paused and isinstance(self._top(), ChecklistScreen):
-            cast(ChecklistScreen, self._top()).show_findings(self.current_findings())
-        self.render_status()
-
-    def _top(self) -> Screen | None:
-        try:
-            return self.screen
-        except Exception:  # no screen while the app shuts down
-            return None
+        self.presenter.render_now()
 
     def render_status(self) -> None:
-        screen = self._top()
-        bars = list(screen.query(StatusBar)) if screen is not None and screen.is_mounted else []
-        if not bars:
-            return
-        now = self.clock()
-        shown = self._rendered_ctx.findings if self._rendered_ctx else ()
-        snap = self._rendered_ctx.snapshot if self._rendered_ctx else None
-        worst = min((f.severity for f in shown), default=None)
-        self._show_status(
-            bars,
-            StatusInfo(
-                environment=self.environment,
-                db_host=self.db_host,
-                allow_write=self.allow_write,
-                severity=worst,
-                now=now,
-                data_taken_at=snap.taken_at if snap else None,
-                connection=self.state.connection_text(now),
-                paused=self.state.paused,
-                interval_seconds=self.state.interval,
-                event_filter=self.state.event_filter,
-                incident=self.incident_clock(now),
-            ),
-        )
+        self.presenter.render_status()
 
-    @staticmethod
-    def _show_status(bars: list[StatusBar], info: StatusInfo) -> None:
-        for bar in bars:
-            bar.info = info
+    def open_runbook(self, runbook_id: str) -> None:
+        self.checklist_controller.open_runbook(runbook_id)
 
-    # --- actions -------------------------------------------------------------------
+    # --- keys ----------------------------------------------------------------------------
 
     def action_toggle_pause(self) -> None:
         self.state.paused = not self.state.paused
         self.render_now()
 
+    def action_poll_now(self) -> None:
+        self.polling.poll_now()
+
     def action_slower(self) -> None:
-        self._set_interval(next_interval(self.state.interval, +1))
+        self.polling.set_interval(next_interval(self.state.interval, +1))
 
     def action_faster(self) -> None:
-        self._set_interval(next_interval(self.state.interval, -1))
-
-    def _set_interval(self, seconds: float) -> None:
-        """Takes effect now: the waiting poll is re-timed (a backoff is left alone)."""
-        self.state.interval = seconds
-        if self.state.polling_since is None and self.state.error is None:
-            self._schedule(seconds)
-        self.render_status()
+        self.polling.set_interval(next_interval(self.state.interval, -1))
 
     def action_filter(self) -> None:
         def apply(text: str | None) -> None:
@@ -364,43 +258,62 @@ class IncidentApp(ObservedActions, ChecklistActions, App[int]):
 
         self.push_screen(FilterScreen(self.state.event_filter), apply)
 
+    def action_checklists(self) -> None:
+        self.checklist_controller.open_index()
+
+    def action_timeline(self) -> None:
+        self.incident_controller.open_timeline()
+
+    def action_evidence(self) -> None:
+        self.checklist_controller.show_evidence()
+
     def action_help(self) -> None:
         screen = self.screen
         if isinstance(screen, HelpScreen):
             return
         if screen is self.dashboard:
-            self.push_screen(HelpScreen(list(self.key_help())))
+            keys = list(dashboard_keys(self.BINDINGS, self.get_key_display))
         else:  # a checklist screen: its own keys
-            keys = [
-                (self.get_key_display(b), b.description)
-                for b in [*screen.BINDINGS, *self.BINDINGS]
-                if isinstance(b, Binding) and b.description
-            ]
-            self.push_screen(HelpScreen(keys))
+            keys = binding_keys([*screen.BINDINGS, *self.BINDINGS], self.get_key_display)
+        self.push_screen(HelpScreen(keys))
 
-    def key_help(self) -> Iterable[tuple[str, str]]:
-        panels = sorted(PANELS, key=lambda p: p.number)
-        yield (
-            f"{panels[0].number}-{panels[-1].number}",
-            "Focus a panel: " + ", ".join(f"{p.number} {p.label or p.title}" for p in panels),
-        )
-        for binding in [*self.dashboard.BINDINGS, *self.BINDINGS]:
-            if isinstance(binding, Binding) and not binding.key.isdigit():
-                yield self.get_key_display(binding), binding.description
-        yield "Enter", "Drill down (errors, stuck orders, connections); a finding: its runbook"
-        yield "Tab / Shift+Tab", "Next / previous panel"
-        yield "Ctrl+P", "Command palette"
+    # --- what the screens tell ---------------------------------------------------------
 
-    def open_drilldown(self, kind: str, key: str) -> None:
-        from screens.controllers.drill_open import (
-            open_drilldown,  # lazy: not needed for the first paint
-        )
+    def on_drill_down(self, message: DrillDown) -> None:
+        message.stop()
+        if message.kind == "finding":
+            self.checklist_controller.open_finding(message.key)
+        elif self.presenter.rendered is not None:
+            self.drilldowns.open(message.kind, message.key, self.presenter.rendered)
 
-        if kind == "finding":
-            self._finding_viewed(key)
-            self.open_runbook_for_finding(key)
-        elif self._rendered_ctx is not None:
-            open_drilldown(self, kind, key, self._rendered_ctx)
+    def on_open_runbook(self, message: OpenRunbook) -> None:
+        self.open_runbook(message.runbook_id)
+
+    def on_render_wanted(self, _: RenderWanted) -> None:
+        self.render_now()
+
+    def on_status_wanted(self, _: StatusWanted) -> None:
+        self.render_status()
+
+    def on_step_recorded(self, m: StepRecorded) -> None:
+        self.incident_controller.record_step(m.runbook_id, m.step_id, m.verdict, m.rows)
+
+    def on_plan_previewed(self, message: PlanPreviewed) -> None:
+        self.incident_controller.record_plan(message.plan)
+
+    def on_action_applied(self, message: ActionApplied) -> None:
+        self.incident_controller.record_result(message.result)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that crashed is reported where it happened; the app stays up."""
+        if event.state is not WorkerState.ERROR:
+            return
+        if event.worker.group == "poll":
+            self.polling.crashed(event.worker.error)
+        else:
+            self.notify(
+                f"{event.worker.description} failed: {event.worker.error}", severity="error"
+            )
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -426,12 +339,6 @@ class IncidentApp(ObservedActions, ChecklistActions, App[int]):
                 f"Key {panel.number}",
                 lambda key=panel.key: self.dashboard.action_focus_panel(key),
             )
-
-    async def on_unmount(self) -> None:
-        await self._drop_source()
-        await self.ops.close()
-        with contextlib.suppress(Exception):
-            self.desk.close()
 
 
 def run_dashboard(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from console.metrics.snapshot import MinuteBucket
 
@@ -86,6 +87,22 @@ def count(value: int | float) -> str:
     if isinstance(value, float) and not value.is_integer():
         return f"{value:,.1f}"
     return f"{int(value):,}"
+
+
+def cell(value: Any, width: int = 80) -> str:
+    """A table cell: times to the second, durations as h:mm:ss, long text cut."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, timedelta):
+        return str(timedelta(seconds=round(value.total_seconds())))
+    if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T":
+        try:  # step results carry times as ISO text
+            return cell(datetime.fromisoformat(value), width)
+        except ValueError:
+            pass
+    return str(value)[:width]
 
 
 def percent(value: float) -> str:

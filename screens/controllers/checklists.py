@@ -1,71 +1,72 @@
-"""The app's side of the checklists: opening runbooks, running steps, the incident record.
+"""The checklists' controller: opens the index and the runbooks, and runs their steps.
 
-A mixin of `IncidentApp`, kept apart so app.py stays about polling and the dashboard. Steps
-run with a deadline on the operator's connection (`Operations`); timeline records go
-through a thread worker, since the incident store is synchronous.
+An object the app composes (it holds the app only to push screens and notify). It is the
+host of the checklist index and of every runbook screen: they read the runbooks, each
+step's progress and the console's mode from it, and run steps and previews through it.
+Steps run with a deadline on the operator's connection (`Operations`); the training's
+observer may run them instead (`Observation`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual.app import App
 
+from console.core.config import Settings
 from console.core.db import DatabaseError
-from screens.controllers.polling import describe_failure
-from screens.controllers.source import FindingLike
+from screens.controllers.drill_open import DrillDowns
+from screens.controllers.observer import Observation
+from screens.controllers.ops import Operations
+from screens.controllers.presenter import DashboardPresenter
+from screens.controllers.recovery_controller import RecoveryController
+from screens.findings import FindingLike
 from screens.views.checklist_index import ChecklistScreen
+from screens.views.checklist_state import Checklists, StepState
 
 if TYPE_CHECKING:
-    from screens.app import IncidentApp
-    from screens.controllers.incident_desk import IncidentDesk
-
-    _Base = IncidentApp
-else:
-    _Base = object
+    from console.recovery.actions import Plan
+    from console.runbooks.model import ActionStep, AnyStep
+    from console.runbooks.run import StepResult
 
 
-class ChecklistActions(_Base):
-    def incident_clock(self, now: datetime) -> str:
-        """The open incident's phase for the status bar, empty when none is open."""
-        incident = self.desk.incident
-        if incident is None:
-            return ""
-        clock = incident.clock(now)
-        minutes = int(clock.elapsed.total_seconds() // 60)
-        return f"{incident.severity} INCIDENT {clock.phase.title} +{minutes}m"
+class ChecklistController:
+    """Opens checklist screens and runs their steps; the host the screens are given."""
 
-    def current_findings(self) -> list[FindingLike]:
-        """The findings of the last poll, most severe first."""
-        return list(self.state.shown_findings())
+    def __init__(
+        self,
+        app: App[Any],
+        checklists: Checklists,
+        *,
+        settings: Settings,
+        allow_write: bool,
+        confirm_expiry: float,
+        step_timeout: float,
+        ops: Operations,
+        presenter: DashboardPresenter,
+        drilldowns: DrillDowns,
+        actions: RecoveryController,
+        observation: Observation,
+    ) -> None:
+        self.app = app
+        self.checklists = checklists
+        self.settings = settings
+        self.allow_write = allow_write
+        self.confirm_expiry = confirm_expiry
+        self.step_timeout = step_timeout
+        self.ops = ops
+        self.presenter = presenter
+        self.drilldowns = drilldowns
+        self.actions = actions
+        self.observation = observation
 
-    def selected_finding(self) -> FindingLike | None:
-        """The finding under the Findings panel's cursor, else the most severe one."""
-        findings = self.current_findings()
-        key = self.dashboard.selected_finding_id()
-        chosen = next((f for f in findings if f.id == key), None)
-        return chosen or (findings[0] if findings else None)
+    # --- opening screens -------------------------------------------------------------
 
-    def action_checklists(self) -> None:
-        if not isinstance(self._top(), ChecklistScreen):
-            self.push_screen(ChecklistScreen())
-
-    def action_timeline(self) -> None:
-        from screens.views.timeline_screen import TimelineScreen
-
-        if not isinstance(self._top(), TimelineScreen):
-            self.push_screen(TimelineScreen())
-
-    def action_evidence(self) -> None:
-        """The selected finding's evidence (what Enter showed before it opened runbooks)."""
-        key = self.dashboard.selected_finding_id()
-        if key and self._rendered_ctx is not None:
-            from screens.controllers.drill_open import open_drilldown
-
-            open_drilldown(self, "finding", key, self._rendered_ctx)
+    def open_index(self) -> None:
+        if not isinstance(self.presenter.top(), ChecklistScreen):
+            self.app.push_screen(ChecklistScreen(self))
 
     def open_runbook(self, runbook_id: str) -> None:
         from screens.views.runbook_screen import RunbookScreen
@@ -73,27 +74,60 @@ class ChecklistActions(_Base):
         runbook = self.checklists.get(runbook_id)
         if runbook is None:
             problem = self.checklists.error or f"no runbook named {runbook_id}"
-            self.notify(problem, severity="error")
+            self.app.notify(problem, severity="error")
             return
-        self.push_screen(RunbookScreen(runbook))
+        self.observation.runbook_opened(runbook_id)
+        self.app.push_screen(RunbookScreen(runbook, self))
 
-    def open_runbook_for_finding(self, finding_id: str) -> None:
+    def open_finding(self, finding_id: str) -> None:
+        """Enter on a finding: its runbook (the finding counts as looked at either way)."""
+        self.observation.finding_viewed(finding_id)
         runbook = self.checklists.for_finding(finding_id)
         if runbook is None:
-            self.notify(
+            self.app.notify(
                 self.checklists.error or f"no runbook for {finding_id}; e shows its evidence",
                 severity="warning",
             )
             return
         self.open_runbook(runbook.id)
 
+    def show_evidence(self) -> None:
+        """The selected finding's evidence (what Enter showed before it opened runbooks)."""
+        key = self.presenter.dashboard.selected_finding_id()
+        rendered = self.presenter.rendered
+        if key and rendered is not None:
+            self.observation.finding_viewed(key)
+            self.drilldowns.open("finding", key, rendered)
+
+    # --- what the screens read (ChecklistHost, RunbookHost) ----------------------------
+
+    def current_findings(self) -> list[FindingLike]:
+        return self.presenter.current_findings()
+
+    def state(self, runbook_id: str, step_id: str) -> StepState:
+        return self.checklists.state(runbook_id, step_id)
+
     def catalogue(self) -> dict[str, Any]:
         from console.queries import catalogue
 
         return catalogue()
 
-    async def run_step(self, step: Any, confirmed: frozenset[str] = frozenset()) -> Any:
-        """Run a runbook step on the operator's connection, within `step_timeout`."""
+    def plan(self, step: ActionStep, params: Mapping[str, Any]) -> Plan:
+        return self.actions.plan(step, params)
+
+    # --- running a step --------------------------------------------------------------
+
+    async def run_step(
+        self, runbook_id: str, step: AnyStep, confirmed: frozenset[str] = frozenset()
+    ) -> StepResult:
+        """Run a runbook step (the observer's way, when it takes it) within `step_timeout`."""
+        observed = await self.observation.run_step(runbook_id, step, confirmed)
+        if observed is not None:
+            return observed
+        return await self._run_here(step, confirmed)
+
+    async def _run_here(self, step: AnyStep, confirmed: frozenset[str]) -> StepResult:
+        """On the operator's connection, within `step_timeout`."""
         from console.checks.registry import default_registry
         from console.runbooks.run import StepContext, StepResult, run_step
 
@@ -122,13 +156,3 @@ class ChecklistActions(_Base):
             return failed(f"no answer within {self.step_timeout:g} s (cancelled)")
         except DatabaseError as exc:
             return failed(str(exc))
-
-    @work(thread=True, exit_on_error=False, group="incident", description="record on timeline")
-    def record(self, call: Callable[[IncidentDesk], Any]) -> None:
-        """Record on the open incident (a no-op when none is open), off the UI loop."""
-        try:
-            call(self.desk)
-        except Exception as exc:
-            message = f"timeline: {describe_failure(exc)[1]}"
-            self.call_from_thread(self.notify, message, severity="warning")
-        self.call_from_thread(self.render_status)

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from console.core.config import Settings
-from console.core.db import DatabaseError, SessionLimits, connect_sync, translate
+from console.core.db import DatabaseError, SessionLimits
 from console.core.state import SCHEMA, init_state
+from console.incidents.desk_queries import state_schema_ready
 from console.incidents.model import Incident, TimelineEntry
 from console.incidents.postmortem import postmortem_markdown
 from console.incidents.store import IncidentStore
@@ -54,14 +55,10 @@ class IncidentDesk:
             self.problem = "no state database configured (--dsn)"
             return False
         try:
-            with connect_sync(self.state_dsn, role="state") as conn:
-                row = conn.execute(
-                    "SELECT to_regclass(%s) IS NOT NULL AS ok", (f"{SCHEMA}.timeline",)
-                ).fetchone()
+            ok = state_schema_ready(self.state_dsn)
         except DatabaseError as exc:
             self.problem = f"state database: {exc.message}"
             return False
-        ok = bool(row and row["ok"])
         self.problem = "" if ok else INIT_HELP
         return ok
 
@@ -148,13 +145,3 @@ class IncidentDesk:
 
     def close(self) -> None:
         self.store.close()
-
-
-def describe_error(exc: BaseException) -> str:
-    """One line for any failure of a desk call."""
-    if isinstance(exc, DatabaseError | ValueError):  # ValueError: InputError (a NUL…)
-        return str(exc)
-    try:
-        return str(translate(exc))
-    except Exception:
-        return f"{type(exc).__name__}: {exc}"

@@ -14,7 +14,10 @@ from datetime import datetime, timedelta
 
 from console.core.db import DatabaseError
 from console.metrics.snapshot import Snapshot
-from screens.controllers.source import FindingLike, unreachable_finding
+
+# Re-exported for the modules that still import it from here (screens.failures owns it).
+from screens.failures import describe_failure as describe_failure
+from screens.findings import FindingLike, unreachable_finding
 
 INTERVALS: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 UNREACHABLE_KINDS = frozenset({"unreachable", "lost", "no_answer", "unconfigured"})
@@ -24,16 +27,6 @@ class NoAnswer(DatabaseError):
     """The poll did not finish within the console's own deadline."""
 
     kind = "no_answer"
-
-
-def describe_failure(exc: BaseException) -> tuple[str, str]:
-    """(kind, one line) for a failed poll; never a traceback."""
-    if isinstance(exc, DatabaseError):
-        return exc.kind, exc.message
-    if isinstance(exc, ImportError):
-        return "unavailable", f"the metrics collector is not available in this build ({exc.name})"
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return "error", f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def next_interval(current: float, step: int) -> float:

@@ -1,8 +1,9 @@
 """Where the dashboard's data comes from, as small protocols the app depends on.
 
 The app never builds a Collector itself: it takes a factory returning a `SnapshotSource`
-(poll/close) and an evaluator returning `FindingLike` values. Production wires the real
-`console.metrics.collector.Collector` and `console.triage.evaluate`, imported lazily so
+(poll/close) and an evaluator returning `FindingLike` values (`screens.findings`).
+Production wires the real `console.metrics.collector.Collector` and
+`console.triage.evaluate`, imported lazily so
 the first frame paints before they load (and so the app runs before they exist);
 tests and replays pass a `StaticSource` holding ready-made Snapshots.
 """
@@ -10,12 +11,13 @@ tests and replays pass a `StaticSource` holding ready-made Snapshots.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from console.core.config import Settings
 from console.metrics.snapshot import Snapshot
+from screens.findings import FindingLike
 
 
 @runtime_checkable
@@ -31,53 +33,8 @@ class SnapshotSource(Protocol):
     async def close(self) -> None: ...
 
 
-class FindingLike(Protocol):
-    """The fields of a triage Finding the dashboard shows."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def severity(self) -> str: ...
-    @property
-    def title(self) -> str: ...
-    @property
-    def value(self) -> Any: ...
-    @property
-    def threshold(self) -> Any: ...
-    @property
-    def runbook(self) -> str: ...
-    @property
-    def evidence(self) -> Any: ...
-
-
 SourceFactory = Callable[[], SnapshotSource]
 Evaluator = Callable[[Snapshot], Sequence[FindingLike]]
-
-
-@dataclass(frozen=True)
-class LocalFinding:
-    """A finding the dashboard raises itself, when there is no Snapshot to triage."""
-
-    id: str
-    severity: str
-    title: str
-    value: Any
-    threshold: Any
-    runbook: str
-    evidence: Any = ()
-
-
-def unreachable_finding(error: str) -> LocalFinding:
-    """The guide's P0 'database connection failure', raised when polling cannot connect."""
-    return LocalFinding(
-        id="db_connection_failure",
-        severity="P0",
-        title="Database connection failure",
-        value="unreachable",
-        threshold="reachable",
-        runbook="db_connection_failure",
-        evidence=(error,),
-    )
 
 
 @dataclass
@@ -134,9 +91,3 @@ def triage_evaluator(settings: Settings) -> Evaluator:
         return list(triage.evaluate(snapshot, thresholds))
 
     return evaluate
-
-
-def sort_findings(findings: Iterable[FindingLike]) -> list[FindingLike]:
-    """Most severe first, then by id, so the order is stable between polls."""
-    rank = {"P0": 0, "P1": 1, "P2": 2}
-    return sorted(findings, key=lambda f: (rank.get(f.severity, 9), f.id))

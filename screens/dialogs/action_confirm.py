@@ -4,30 +4,51 @@ No default button writes: the Apply button stays disabled until the typed text e
 the plan's token, and Enter on anything else (nothing, a wrong number, a pasted line)
 only says what to type. An expired preview disables both and asks for a fresh one. In a
 read-only console the dialog explains how to get a writer instead of asking. Apply runs
-in a thread worker with progress; `console.recovery.actions.apply` re-checks token and expiry and
-never commits after an exception. Closing the app (SIGTERM, SSH drop) while the dialog
-waits simply never applies.
+in a thread worker through the dialog's `ActionHost`; its progress and outcome come back
+as messages to the dialog (a newer progress replaces one not shown yet, the outcome is
+never dropped). `console.recovery.actions.apply` re-checks token and expiry and never
+commits after an exception. Closing the app (SIGTERM, SSH drop) while the dialog waits
+simply never applies.
 """
 
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, ProgressBar, Static
 
 from console.core.db import DatabaseError
-from screens.controllers.recovery import READ_ONLY_HELP
-from screens.views.step_detail import cell
+from screens.formatting import cell
 
 if TYPE_CHECKING:
-    from screens.app import IncidentApp
+    from console.recovery.actions import ActionResult, Plan
+    from console.recovery.actions import Progress as ApplyProgress
+
+
+class ActionHost(Protocol):
+    """Where the dialog's apply goes: the console's mode, and the recovery path."""
+
+    @property
+    def allow_write(self) -> bool: ...
+    @property
+    def read_only_help(self) -> str: ...
+
+    def apply(
+        self, plan: Plan, typed: str, on_progress: Callable[[ApplyProgress], None]
+    ) -> ActionResult:
+        """Apply the previewed plan (blocking: from a thread worker); raises a
+        DatabaseError, with nothing written, when refused."""
+        ...
 
 
 def result_text(result: Any) -> Text:
@@ -53,16 +74,32 @@ class ActionConfirmScreen(ModalScreen[Any]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Cancel")]
 
-    def __init__(self, plan: Any, app: IncidentApp) -> None:
+    @dataclass
+    class Progress(Message):
+        """A batch of the apply went by (from the apply thread)."""
+
+        progress: ApplyProgress
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, ActionConfirmScreen.Progress)
+
+    @dataclass
+    class Finished(Message):
+        """The apply ended: its result, or why nothing was changed."""
+
+        result: ActionResult | None = None
+        refused: str = ""
+
+    def __init__(self, plan: Any, host: ActionHost) -> None:
         super().__init__()
         self.plan = plan
-        self.incident_app = app
+        self.host = host
         self.result: Any = None
         self.applying = False
 
     @property
     def can_apply(self) -> bool:
-        return self.incident_app.allow_write and not (self.plan.blocked or self.plan.expired())
+        return self.host.allow_write and not (self.plan.blocked or self.plan.expired())
 
     def compose(self) -> ComposeResult:
         plan = self.plan
@@ -80,8 +117,8 @@ class ActionConfirmScreen(ModalScreen[Any]):
             yield sample
             if plan.count > len(plan.sample):
                 yield Static(f"(first {len(plan.sample)} of {plan.count} rows shown)")
-            if not self.incident_app.allow_write:
-                yield Static(Text(READ_ONLY_HELP, style="bold"), id="action-prompt")
+            if not self.host.allow_write:
+                yield Static(Text(self.host.read_only_help, style="bold"), id="action-prompt")
             else:
                 yield Static(Text(plan.token_prompt(), style="bold"), id="action-prompt")
                 yield Input(placeholder="type here", max_length=64, id="action-input")
@@ -95,12 +132,12 @@ class ActionConfirmScreen(ModalScreen[Any]):
             yield Static("", id="action-result")
 
     def on_mount(self) -> None:
-        if self.incident_app.allow_write and not self.plan.blocked:
+        if self.host.allow_write and not self.plan.blocked:
             self.query_one(Input).focus()
             self.set_interval(0.5, self._check_expiry)
         else:
             self.query_one("#action-cancel", Button).focus()
-            if self.incident_app.allow_write:
+            if self.host.allow_write:
                 self._disable()
         if self.plan.blocked:
             self._say("This action cannot run: " + self.plan.blocked)
@@ -158,31 +195,35 @@ class ActionConfirmScreen(ModalScreen[Any]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="apply", description="apply")
     def apply(self, typed: str) -> None:
-        app = self.incident_app
-        incident = app.desk.incident
         try:
-            result = app.recovery.apply(
-                self.plan,
-                typed,
-                on_progress=lambda p: self.app.call_from_thread(self._progress, p),
-                incident_id=incident.id if incident else None,
-            )
+            result = self.host.apply(self.plan, typed, lambda p: self._tell(self.Progress(p)))
         except DatabaseError as exc:  # raised only before anything was written
-            self._tell(self._refused, f"Refused, nothing was changed: {exc}")
+            self._tell(self.Finished(refused=f"Refused, nothing was changed: {exc}"))
             return
         except Exception as exc:  # a bug or a lost connection mid-apply
             self._tell(
-                self._refused,
-                f"Stopped by an error ({type(exc).__name__}: {exc}). No batch commits after "
-                "an error; check the rows and the audit log before trying again.",
+                self.Finished(
+                    refused=f"Stopped by an error ({type(exc).__name__}: {exc}). No batch "
+                    "commits after an error; check the rows and the audit log before trying "
+                    "again."
+                )
             )
             return
-        self._tell(self._done, result)
+        self._tell(self.Finished(result=result))
 
-    def _tell(self, callback: Any, *args: Any) -> None:
+    def _tell(self, message: Message) -> None:
         """Back to the UI thread; if the app is already gone there is no one to tell."""
         with contextlib.suppress(RuntimeError):
-            self.app.call_from_thread(callback, *args)
+            self.post_message(message)
+
+    def on_action_confirm_screen_progress(self, message: Progress) -> None:
+        self._progress(message.progress)
+
+    def on_action_confirm_screen_finished(self, message: Finished) -> None:
+        if message.result is None:
+            self._refused(message.refused)
+        else:
+            self._done(message.result)
 
     def _progress(self, progress: Any) -> None:
         bar = self.query_one("#action-progress", ProgressBar)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import ClassVar
 
 from rich.table import Table
@@ -26,6 +26,17 @@ HTTP_CODES: tuple[tuple[str, str, str, str], ...] = (
     ("502", "Bad Gateway", "Upstream service error", "External API failures"),
     ("503", "Service Unavailable", "System overload", "High load, maintenance mode"),
 )  # fmt: skip
+
+
+def binding_keys(
+    bindings: Iterable[BindingType], key_display: Callable[[Binding], str]
+) -> list[tuple[str, str]]:
+    """(key, what it does) for every described binding: a screen's own keys, then the app's."""
+    return [
+        (key_display(b), b.description)
+        for b in bindings
+        if isinstance(b, Binding) and b.description
+    ]
 
 
 def keys_table(keys: Sequence[tuple[str, str]]) -> Table:

@@ -6,6 +6,7 @@ event loop, so the simulation, the judge and the dashboard share one loop. The d
 polls the training database with the real Collector and triage (the session's
 shortened grace periods); the trainee's moves reach the session through the app's
 observer hook. Finishing scores the run, saves it to the history and shows the debrief.
+The briefing asks for the start with a `BriefingScreen.StartRequested` message.
 """
 
 from __future__ import annotations
@@ -93,16 +94,19 @@ class TrainingApp(IncidentApp):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.recovery = SessionRecovery(
+        self.recovery_controller.path = SessionRecovery(
             self.session_observer,
             asyncio.get_running_loop(),
-            limits=self.recovery.limits,
-            local_dir=self.recovery.local_dir,
+            limits=self.recovery_controller.limits,
+            local_dir=self.recovery_controller.local_dir,
             operator="trainee",
         )
         self.push_screen(self.briefing)
 
     # --- the clock -------------------------------------------------------------------
+
+    def on_briefing_screen_start_requested(self, _: BriefingScreen.StartRequested) -> None:
+        self.start_training()
 
     @work(exclusive=True, exit_on_error=False, group="training", description="start training")
     async def start_training(self) -> None:

@@ -1,24 +1,23 @@
 """The page before the clock starts: what fired, when, what it looks like, what counts as
 done, and the par times. Enter starts the scenario (the faults go in then), so reading
-the page costs the trainee nothing."""
+the page costs the trainee nothing: the screen posts `StartRequested` and the training
+app starts the session, then calls `start_failed` if it could not."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from console.training.scenarios import CHECK_KINDS, Scenario
 from console.training.scoring import HARM_GRADE_CAP, HARM_POINTS
 from screens.training.text import clock
-
-if TYPE_CHECKING:
-    from screens.training.app import TrainingApp
 
 SEVERITY_STYLE = {"P0": "bold reverse red", "P1": "bold red", "P2": "bold yellow"}
 
@@ -64,14 +63,13 @@ class BriefingScreen(Screen[None]):
     BriefingScreen #briefing-status { height: auto; padding: 0 1; text-style: bold; }
     """
 
+    class StartRequested(Message):
+        """Enter on the briefing: start the scenario and the clock."""
+
     def __init__(self, scenario: Scenario) -> None:
         super().__init__()
         self.scenario = scenario
         self.starting = False
-
-    @property
-    def training_app(self) -> TrainingApp:
-        return cast("TrainingApp", self.app)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="briefing-body"):
@@ -90,7 +88,7 @@ class BriefingScreen(Screen[None]):
             return
         self.starting = True
         self.say("Starting the scenario: receiver, traffic, fault…")
-        self.training_app.start_training()
+        self.post_message(self.StartRequested())
 
     def start_failed(self, message: str) -> None:
         """Stays `starting`: a half-started simulation is not retried; q leaves."""

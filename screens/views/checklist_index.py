@@ -1,14 +1,15 @@
 """The checklist index (`c`): the guide's Quick Reference P0/P1/P2, then every other runbook.
 
 An item is lit — `● FIRING` and red, so it reads the same without colour — when a finding
-of the last poll concerns it. Enter opens the runbook. The index follows the polls while
-it is open (the app calls `show_findings`).
+of the last poll concerns it. Enter opens the runbook (an `OpenRunbook` message). The
+index follows the polls while it is open (its controller calls `show_findings`); what it
+reads comes from the `ChecklistHost` it is given.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar, Protocol
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,11 +17,11 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from screens.findings import FindingLike
 from screens.formatting import shorten
+from screens.messages import OpenRunbook, StatusWanted
+from screens.views.checklist_state import Checklists
 from screens.widgets.status_bar import StatusBar
-
-if TYPE_CHECKING:
-    from screens.app import IncidentApp
 
 FIRING_STYLE = {"P0": "bold reverse red", "P1": "bold red", "P2": "bold yellow"}
 
@@ -31,6 +32,15 @@ def firing_cell(finding: Any) -> Text:
     return Text(f"● FIRING {finding.severity}", style=FIRING_STYLE.get(finding.severity, "bold"))
 
 
+class ChecklistHost(Protocol):
+    """What the index reads: the runbooks and their progress, and the last poll's findings."""
+
+    @property
+    def checklists(self) -> Checklists: ...
+
+    def current_findings(self) -> Sequence[FindingLike]: ...
+
+
 class ChecklistScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,c", "app.pop_screen", "Dashboard"),
@@ -38,9 +48,9 @@ class ChecklistScreen(Screen[None]):
         Binding("question_mark", "app.help", "Help", key_display="?", show=False),
     ]
 
-    @property
-    def incident_app(self) -> IncidentApp:
-        return cast("IncidentApp", self.app)
+    def __init__(self, host: ChecklistHost) -> None:
+        super().__init__()
+        self.host = host
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -51,11 +61,11 @@ class ChecklistScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.show_findings(self.incident_app.current_findings())
+        self.show_findings(self.host.current_findings())
         self.query_one(DataTable).focus()
 
     def show_findings(self, findings: Sequence[Any]) -> None:
-        checklists = self.incident_app.checklists
+        checklists = self.host.checklists
         groups = checklists.groups(findings)
         lit = sum(1 for _, items in groups for item in items if item.firing is not None)
         head = self.query_one("#index-head", Static)
@@ -91,11 +101,11 @@ class ChecklistScreen(Screen[None]):
         event.stop()
         key = event.row_key.value
         if key and not key.startswith("#"):
-            self.incident_app.open_runbook(key)
+            self.post_message(OpenRunbook(key))
 
     def on_resize(self) -> None:
-        self.show_findings(self.incident_app.current_findings())
+        self.show_findings(self.host.current_findings())
 
     def on_screen_resume(self) -> None:
-        self.show_findings(self.incident_app.current_findings())
-        self.incident_app.render_status()
+        self.show_findings(self.host.current_findings())
+        self.post_message(StatusWanted())

@@ -1,13 +1,15 @@
 """The dashboard screen: status bar, seven panels, and the keys that move between them.
 
-The screen only shows what the app hands it (`show`) and turns keys and Enter into
-actions; polling and its state live in the app. Keys are bound here, not on the app, so
-they do nothing while a dialog is open on top.
+The screen only shows what its controller hands it (`show`) and turns keys into actions;
+polling and its state live in the controllers. Keys are bound here, not on the app, so
+they do nothing while a dialog is open on top. Enter on a row posts a `DrillDown` that
+bubbles up to the app; coming back into view posts `RenderWanted` (catch up on polls).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from collections.abc import Callable, Iterable, Sequence
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,18 +17,16 @@ from textual.containers import Grid
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from screens.messages import RenderWanted
 from screens.widgets.backlog import BacklogPanel
 from screens.widgets.connections import ConnectionsPanel
 from screens.widgets.errors import ErrorsPanel
 from screens.widgets.findings import FindingsPanel
 from screens.widgets.latency import LatencyPanel
-from screens.widgets.panel import DrillDown, Panel, PanelTable, RenderContext
-from screens.widgets.status_bar import StatusBar, StatusInfo
+from screens.widgets.panel import Panel, PanelTable, RenderContext
+from screens.widgets.status_bar import StatusBar
 from screens.widgets.stuck_orders import StuckOrdersPanel
 from screens.widgets.throughput import ThroughputPanel
-
-if TYPE_CHECKING:
-    from screens.app import IncidentApp
 
 # DOM order is layout order (see app.tcss); the number keys follow each panel's `number`.
 PANELS: tuple[type[Panel], ...] = (
@@ -66,10 +66,6 @@ class DashboardScreen(Screen[None]):
         Binding("minus", "app.faster", "Refresh more often", key_display="-", show=False),
     ]
 
-    @property
-    def incident_app(self) -> IncidentApp:
-        return cast("IncidentApp", self.app)
-
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
         with Grid(id="panels"):
@@ -84,10 +80,6 @@ class DashboardScreen(Screen[None]):
         for panel in self.query(Panel):
             panel.show(ctx)
 
-    def show_status(self, info: StatusInfo) -> None:
-        for bar in self.query(StatusBar):  # none while the app is shutting down
-            bar.info = info
-
     def selected_finding_id(self) -> str | None:
         """The finding under the Findings panel's cursor."""
         table = self.query_one(FindingsPanel).query_one(PanelTable)
@@ -97,7 +89,7 @@ class DashboardScreen(Screen[None]):
         return str(key).split("\x00", 1)[0] if key is not None else None
 
     def on_screen_resume(self) -> None:
-        self.incident_app.render_now()
+        self.post_message(RenderWanted())
 
     def action_focus_panel(self, key: str) -> None:
         panel = self.query_one(f"#{key}", Panel)
@@ -120,6 +112,20 @@ class DashboardScreen(Screen[None]):
             panel = self.query_one(FindingsPanel)
         self.maximize(panel, container=False)
 
-    def on_drill_down(self, message: DrillDown) -> None:
-        message.stop()
-        self.incident_app.open_drilldown(message.kind, message.key)
+
+def dashboard_keys(
+    app_bindings: Sequence[BindingType], key_display: Callable[[Binding], str]
+) -> Iterable[tuple[str, str]]:
+    """The help screen's list on the dashboard: panel numbers, the keys bound here and on
+    the app, and the keys that are not bindings (Enter, Tab, the palette)."""
+    panels = sorted(PANELS, key=lambda p: p.number)
+    yield (
+        f"{panels[0].number}-{panels[-1].number}",
+        "Focus a panel: " + ", ".join(f"{p.number} {p.label or p.title}" for p in panels),
+    )
+    for binding in [*DashboardScreen.BINDINGS, *app_bindings]:
+        if isinstance(binding, Binding) and not binding.key.isdigit():
+            yield key_display(binding), binding.description
+    yield "Enter", "Drill down (errors, stuck orders, connections); a finding: its runbook"
+    yield "Tab / Shift+Tab", "Next / previous panel"
+    yield "Ctrl+P", "Command palette"

@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from console.core.db import DatabaseError
-from screens.controllers.polling import describe_failure
+from screens.failures import describe_failure
 
 Loader = Callable[[], Awaitable[Sequence[Sequence[str]]]]
 

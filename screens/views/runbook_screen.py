@@ -4,12 +4,14 @@ Read-only steps (query/check/log) run in an async worker on the operator's conne
 with a deadline; a `command` that changes state runs only after a typed confirmation;
 `manual` steps are ticked with Space and take a note; an `action` is previewed (`p`) in a
 thread worker and then goes to the confirm dialog, which alone can apply it. Every
-outcome is recorded on the open incident's timeline.
+outcome is recorded on the open incident's timeline (a message to the app: the record
+outlives this screen). What the screen runs and reads comes from its `RunbookHost`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from rich.text import Text
 from textual import work
@@ -19,21 +21,51 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from console.core.config import Settings
 from console.core.db import DatabaseError
 from console.runbooks.model import ActionStep, AnyStep, CommandStep, ManualStep, Runbook
-from screens.controllers.polling import describe_failure
-from screens.dialogs.action_confirm import ActionConfirmScreen
+from screens.dialogs.action_confirm import ActionConfirmScreen, ActionHost
 from screens.dialogs.confirm import ConfirmScreen
 from screens.dialogs.prompt import PromptScreen
+from screens.failures import describe_failure
+from screens.formatting import cell
+from screens.messages import ActionApplied, PlanPreviewed, StatusWanted, StepRecorded
 from screens.views.checklist_state import RUNNABLE_KINDS, StepState
-from screens.views.step_detail import about_runbook, cell, outcome, status_text, step_body
+from screens.views.step_detail import about_runbook, outcome, status_text, step_body
 from screens.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from screens.app import IncidentApp
+    from console.recovery.actions import Plan
+    from console.runbooks.run import StepResult
 
 ABOUT = "__about__"
 ACTION_STATUS = {"applied": "ok", "nothing_to_do": "ok", "dry_run": "skipped"}
+
+
+class RunbookHost(Protocol):
+    """What a runbook screen needs: the console's mode and settings, each step's progress,
+    a way to run a step and to preview an action, and the confirm dialog's host."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def allow_write(self) -> bool: ...
+    @property
+    def confirm_expiry(self) -> float: ...
+    @property
+    def actions(self) -> ActionHost: ...
+
+    def state(self, runbook_id: str, step_id: str) -> StepState: ...
+
+    def catalogue(self) -> Mapping[str, Any]: ...
+
+    async def run_step(
+        self, runbook_id: str, step: AnyStep, confirmed: frozenset[str]
+    ) -> StepResult: ...
+
+    def plan(self, step: ActionStep, params: Mapping[str, Any]) -> Plan:
+        """Preview an action (blocking: called from a thread worker)."""
+        ...
 
 
 class RunbookScreen(Screen[None]):
@@ -47,14 +79,11 @@ class RunbookScreen(Screen[None]):
         Binding("question_mark", "app.help", "Help", key_display="?", show=False),
     ]
 
-    def __init__(self, runbook: Runbook) -> None:
+    def __init__(self, runbook: Runbook, host: RunbookHost) -> None:
         super().__init__()
         self.runbook = runbook
+        self.host = host
         self.confirmed: set[str] = set()
-
-    @property
-    def incident_app(self) -> IncidentApp:
-        return cast("IncidentApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -82,12 +111,12 @@ class RunbookScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.refresh_steps()
         self.show_detail()
-        self.incident_app.render_status()
+        self.post_message(StatusWanted())
 
     # --- the step list and the detail ------------------------------------------------
 
     def state(self, step: AnyStep) -> StepState:
-        return self.incident_app.checklists.state(self.runbook.id, step.id)
+        return self.host.state(self.runbook.id, step.id)
 
     def refresh_steps(self) -> None:
         table = self.query_one("#rb-steps", DataTable)
@@ -113,7 +142,7 @@ class RunbookScreen(Screen[None]):
         self.query_one("#rb-steps", DataTable).move_cursor(row=ids.index(step_id) + 1)
 
     def show_detail(self) -> None:
-        app = self.incident_app
+        host = self.host
         step = self.selected()
         body = self.query_one("#rb-body", Static)
         line = self.query_one("#rb-outcome", Static)
@@ -123,9 +152,9 @@ class RunbookScreen(Screen[None]):
             line.update("")
             rows.display = False
             return
-        body.update(step_body(step, app.settings, app.catalogue(), allow_write=app.allow_write))
+        body.update(step_body(step, host.settings, host.catalogue(), allow_write=host.allow_write))
         state = self.state(step)
-        line.update(outcome(step, state, app.allow_write))
+        line.update(outcome(step, state, host.allow_write))
         self._show_rows(state)
 
     def _show_rows(self, state: StepState) -> None:
@@ -189,7 +218,7 @@ class RunbookScreen(Screen[None]):
         )
 
     def _confirm_command(self, step: CommandStep) -> None:
-        argv = self.incident_app.settings.service_commands.get(step.command)
+        argv = self.host.settings.service_commands.get(step.command)
         shown = " ".join(argv) if argv else f"{step.command} (not configured)"
         question = f"Run {shown}? It changes the state of the system."
 
@@ -199,20 +228,23 @@ class RunbookScreen(Screen[None]):
                 self.start_step(step)
 
         self.app.push_screen(
-            ConfirmScreen(question, step.id, expires_after=self.incident_app.confirm_expiry),
+            ConfirmScreen(question, step.id, expires_after=self.host.confirm_expiry),
             answered,
         )
 
     async def run_step(self, step: AnyStep) -> None:
-        app = self.incident_app
         state = self.state(step)
         state.status, state.result, state.verdict = "running", None, ""
         self._refresh(step)
-        result = await app.run_step(step, frozenset(self.confirmed))
+        result = await self.host.run_step(self.runbook.id, step, frozenset(self.confirmed))
         state.result, state.status, state.verdict = result, result.status, result.verdict
         self._refresh(step)
         rows = result.row_count if result.columns else None
-        app.record(lambda desk: desk.record_step(self.runbook.id, step.id, result.verdict, rows))
+        self._record(step, result.verdict, rows)
+
+    def _record(self, step: AnyStep, verdict: str, rows: int | None = None) -> None:
+        """To the app, not this screen: it may be closed before the step finishes."""
+        self.app.post_message(StepRecorded(self.runbook.id, step.id, verdict, rows))
 
     def _refresh(self, step: AnyStep) -> None:
         if not self.is_attached:
@@ -235,9 +267,7 @@ class RunbookScreen(Screen[None]):
         state.verdict = "done" if done else ""
         self._refresh(step)
         verdict = f"done{': ' + state.note if state.note and done else ''}" if done else "undone"
-        self.incident_app.record(
-            lambda desk: desk.record_step(self.runbook.id, step.id, verdict, None)
-        )
+        self._record(step, verdict)
 
     def action_note(self) -> None:
         step = self.selected()
@@ -253,9 +283,7 @@ class RunbookScreen(Screen[None]):
                 return
             state.note = text
             self._refresh(step)
-            self.incident_app.record(
-                lambda desk: desk.record_step(self.runbook.id, step.id, f"note: {text}", None)
-            )
+            self._record(step, f"note: {text}")
 
         self.app.push_screen(
             PromptScreen(f"Note on {step.title}", "What did you see or do?", value=state.note),
@@ -286,17 +314,16 @@ class RunbookScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="preview", description="preview")
     def preview(self, step: ActionStep, params: dict[str, Any]) -> None:
-        app = self.incident_app
         state = self.state(step)
         self.app.call_from_thread(self._set_verdict, step, "previewing…")
         try:
-            plan = app.recovery.plan(step, app.settings, params)
+            plan = self.host.plan(step, params)
         except Exception as exc:  # shown on the step; the screen stays usable
             said = str(exc) if isinstance(exc, DatabaseError) else describe_failure(exc)[1]
             self.app.call_from_thread(self._set_verdict, step, f"preview failed: {said}")
             return
         state.plan, state.result = plan, None
-        app.record(lambda desk: desk.record_plan(plan))
+        self.app.post_message(PlanPreviewed(plan))
         self.app.call_from_thread(self._confirm_action, step, plan)
 
     def _set_verdict(self, step: AnyStep, text: str) -> None:
@@ -314,6 +341,6 @@ class RunbookScreen(Screen[None]):
             state.status = ACTION_STATUS.get(result.status, "fail")
             state.verdict = f"{result.status}: {result.message} ({result.changed} changed)"
             self._refresh(step)
-            self.incident_app.record(lambda desk: desk.record_result(result))
+            self.app.post_message(ActionApplied(result))
 
-        self.app.push_screen(ActionConfirmScreen(plan, self.incident_app), done)
+        self.app.push_screen(ActionConfirmScreen(plan, self.host.actions), done)

@@ -7,7 +7,6 @@ from the screen so the screen only wires keys and workers.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -26,22 +25,6 @@ from console.runbooks.model import (
     Runbook,
 )
 from screens.views.checklist_state import RUNNABLE_KINDS, STATUS_STYLE, StepState
-
-
-def cell(value: Any, width: int = 80) -> str:
-    """A table cell: times to the second, durations as h:mm:ss, long text cut."""
-    if value is None:
-        return "—"
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, timedelta):
-        return str(timedelta(seconds=round(value.total_seconds())))
-    if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T":
-        try:  # step results carry times as ISO text
-            return cell(datetime.fromisoformat(value), width)
-        except ValueError:
-            pass
-    return str(value)[:width]
 
 
 def status_text(status: str) -> Text:

@@ -3,13 +3,16 @@ see the escalation matrix, and write the postmortem draft (`w`).
 
 Every store call is a thread worker (the store is synchronous and may wait on the state
 database). A missing `incident_console` schema is explained — "run incident-console
-init" — and, in a console started with `--allow-write`, `i` creates it.
+init" — and, in a console started with `--allow-write`, `i` creates it. The desk and
+what else the screen reads come from its `TimelineHost`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
 
 from rich.table import Table
 from rich.text import Text
@@ -19,16 +22,48 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from console.core.config import Settings
 from console.incidents.escalation import escalation_level
-from console.incidents.model import TimelineEntry
-from screens.controllers.incident_desk import IncidentDesk, describe_error
+from console.incidents.model import Incident, TimelineEntry
 from screens.dialogs.prompt import PromptScreen
+from screens.failures import describe_error
+from screens.findings import FindingLike
+from screens.messages import StatusWanted
 from screens.widgets.status_bar import StatusBar
 
-if TYPE_CHECKING:
-    from screens.app import IncidentApp
-
 SEVERITY_PREFIXES = ("P0", "P1", "P2")
+
+
+class Desk(Protocol):
+    """The incident desk as this screen uses it (blocking calls: from thread workers)."""
+
+    @property
+    def incident(self) -> Incident | None: ...
+    @property
+    def problem(self) -> str: ...
+
+    def resume(self) -> Incident | None: ...
+    def schema_ready(self) -> bool: ...
+    def create_schema(self) -> None: ...
+    def open(self, title: str, severity: str, finding: Any = None) -> Incident: ...
+    def note(self, text: str) -> TimelineEntry | None: ...
+    def timeline(self) -> list[TimelineEntry]: ...
+    def write_postmortem(self, now: datetime) -> Path: ...
+
+
+class TimelineHost(Protocol):
+    """What the timeline reads besides the desk: mode, settings, clock, the findings."""
+
+    @property
+    def desk(self) -> Desk: ...
+    @property
+    def allow_write(self) -> bool: ...
+    @property
+    def settings(self) -> Settings: ...
+
+    def now(self) -> datetime: ...
+    def current_findings(self) -> Sequence[FindingLike]: ...
+    def selected_finding(self) -> FindingLike | None: ...
 
 
 def title_and_severity(text: str, default: str = "P1") -> tuple[str, str]:
@@ -39,7 +74,7 @@ def title_and_severity(text: str, default: str = "P1") -> tuple[str, str]:
     return text.strip(), default
 
 
-def escalation_table(desk: IncidentDesk, now: Any, matrix: dict[str, tuple[str, ...]]) -> Table:
+def escalation_table(desk: Desk, now: Any, matrix: dict[str, tuple[str, ...]]) -> Table:
     incident = desk.incident
     table = Table(title="Escalation matrix", title_justify="left", expand=True, show_edge=False)
     table.add_column("Issue type", no_wrap=True)
@@ -57,7 +92,7 @@ def escalation_table(desk: IncidentDesk, now: Any, matrix: dict[str, tuple[str, 
     return table
 
 
-def resume_if_needed(desk: IncidentDesk) -> None:
+def resume_if_needed(desk: Desk) -> None:
     """Pick up the incident another session (or an earlier run) left open."""
     if desk.incident is None:
         desk.resume()
@@ -77,13 +112,13 @@ class TimelineScreen(Screen[None]):
         Binding("question_mark", "app.help", "Help", key_display="?", show=False),
     ]
 
-    @property
-    def incident_app(self) -> IncidentApp:
-        return cast("IncidentApp", self.app)
+    def __init__(self, host: TimelineHost) -> None:
+        super().__init__()
+        self.host = host
 
     @property
-    def desk(self) -> IncidentDesk:
-        return self.incident_app.desk
+    def desk(self) -> Desk:
+        return self.host.desk
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -109,7 +144,7 @@ class TimelineScreen(Screen[None]):
 
     # Not exclusive: a reload (on resume) must not cancel the "open" queued just before it.
     @work(thread=True, exit_on_error=False, group="timeline", description="timeline")
-    def _call(self, call: Callable[[IncidentDesk], Any], after: str = "") -> None:
+    def _call(self, call: Callable[[Desk], Any], after: str = "") -> None:
         """Run a desk call off the UI loop, then show the timeline (or what went wrong)."""
         try:
             call(self.desk)
@@ -128,8 +163,8 @@ class TimelineScreen(Screen[None]):
     def show(self, entries: Sequence[TimelineEntry], problem: str = "", after: str = "") -> None:
         if not self.is_attached:
             return
-        app = self.incident_app
-        now = app.clock()
+        host = self.host
+        now = host.now()
         incident = self.desk.incident
         head = self.query_one("#tl-head", Static)
         if incident is None:
@@ -144,7 +179,9 @@ class TimelineScreen(Screen[None]):
             ]
         text = Text("\n".join(lines))
         if problem:
-            hint = " — or press i to create it now" if app.allow_write and "init" in problem else ""
+            hint = (
+                " — or press i to create it now" if host.allow_write and "init" in problem else ""
+            )
             text.append(f"\n! {problem}{hint}", style="bold")
         head.update(text)
         table = self.query_one(DataTable)
@@ -156,16 +193,16 @@ class TimelineScreen(Screen[None]):
             )
         if entries:
             table.move_cursor(row=len(entries) - 1, animate=False)
-        matrix = dict(app.settings.escalation)
+        matrix = dict(host.settings.escalation)
         self.query_one("#tl-escalation", Static).update(escalation_table(self.desk, now, matrix))
         if after:
             self.query_one("#tl-report", Static).update(Text(after, style="bold"))
-        app.render_status()
+        self.post_message(StatusWanted())
 
     # --- keys ------------------------------------------------------------------------
 
     def action_open_incident(self) -> None:
-        findings = self.incident_app.current_findings()
+        findings = self.host.current_findings()
         top = findings[0] if findings else None
         default = top.severity if top is not None else "P1"
 
@@ -185,7 +222,7 @@ class TimelineScreen(Screen[None]):
         )
 
     def action_open_from_finding(self) -> None:
-        finding = self.incident_app.selected_finding()
+        finding = self.host.selected_finding()
         if finding is None:
             self.notify("No finding is firing: o opens an incident by hand.", severity="warning")
             return
@@ -206,7 +243,7 @@ class TimelineScreen(Screen[None]):
         if self.desk.incident is None:
             self.notify("No incident open: nothing to write.", severity="warning")
             return
-        now = self.incident_app.clock()
+        now = self.host.now()
         self._write(now)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="report", description="report")
@@ -224,7 +261,7 @@ class TimelineScreen(Screen[None]):
         self.notify(said)
 
     def action_init_schema(self) -> None:
-        if not self.incident_app.allow_write:
+        if not self.host.allow_write:
             self.notify("Read-only console: run incident-console init.", severity="warning")
             return
         self._call(lambda desk: desk.create_schema(), "schema incident_console created")

@@ -21,13 +21,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.coordinate import Coordinate
-from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from console.metrics.snapshot import Snapshot
-from screens.controllers.source import FindingLike
+from screens.findings import FindingLike
 from screens.formatting import shorten
+from screens.messages import DrillDown
 from screens.widgets.quiet import QuietRefresh, QuietStatic
 
 NARROW = 60  # a panel narrower than this shows its compact form
@@ -45,15 +45,6 @@ class RenderContext:
     event_filter: str = ""
     compact: bool = False  # the panel is narrow: fewer columns, short words
     width: int = 100  # cells the panel's content may use (set per panel in `show`)
-
-
-class DrillDown(Message):
-    """Enter (or a click) on a row that has rows behind it."""
-
-    def __init__(self, kind: str, key: str) -> None:
-        super().__init__()
-        self.kind = kind
-        self.key = key
 
 
 class PanelText(QuietStatic, can_focus=True):

@@ -12,6 +12,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from console.queries.runner import bound_params, get_query
+from support.rows import new_id
 
 
 def add_order(
@@ -26,23 +27,13 @@ def add_order(
     currency: str = "aud",
 ) -> Any:
     """An order created `age` ago, last updated `updated` ago (default: at creation)."""
-    row = conn.execute(
+    return new_id(
+        conn,
         "INSERT INTO orders (state, created_at, updated_at, paid_at, stripe_payment_intent_id,"
-        " total_amount_cents, currency) VALUES (%(state)s, now() - %(age)s::interval,"
-        " now() - %(updated)s::interval, now() - %(paid)s::interval, %(intent)s, %(amount)s,"
-        " %(currency)s) RETURNING id",
-        {
-            "state": state,
-            "age": age,
-            "updated": updated or age,
-            "paid": paid,
-            "intent": intent,
-            "amount": amount,
-            "currency": currency,
-        },
-    ).fetchone()
-    assert row is not None
-    return row[0]
+        " total_amount_cents, currency) VALUES (%s, now() - %s::interval,"
+        " now() - %s::interval, now() - %s::interval, %s, %s, %s) RETURNING id",
+        (state, age, updated or age, paid, intent, amount, currency),
+    )
 
 
 def add_event(
@@ -57,35 +48,23 @@ def add_event(
     retry_count: int = 0,
 ) -> Any:
     """A webhook event stored `age` ago; processed `processed_after` seconds later if set."""
-    row = conn.execute(
+    return new_id(
+        conn,
         "INSERT INTO webhook_events (event_id, event_type, order_id, created_at, processed_at,"
-        " error_message, retry_count) VALUES (%(event_id)s, %(event_type)s, %(order_id)s,"
-        " now() - %(age)s::interval,"
-        " now() - %(age)s::interval + make_interval(secs => %(after)s), %(error)s, %(retry)s)"
-        " RETURNING id",
-        {
-            "event_id": event_id,
-            "event_type": event_type,
-            "order_id": order_id,
-            "age": age,
-            "after": processed_after,
-            "error": error,
-            "retry": retry_count,
-        },
-    ).fetchone()
-    assert row is not None
-    return row[0]
+        " error_message, retry_count) VALUES (%s, %s, %s, now() - %s::interval,"
+        " now() - %s::interval + make_interval(secs => %s), %s, %s) RETURNING id",
+        (event_id, event_type, order_id, age, age, processed_after, error, retry_count),
+    )
 
 
 def add_payment(
     conn: psycopg.Connection[Any], order_id: Any, status: str = "completed", amount: int = 1000
 ) -> Any:
-    row = conn.execute(
+    return new_id(
+        conn,
         "INSERT INTO payments (order_id, amount_cents, status) VALUES (%s, %s, %s) RETURNING id",
         (order_id, amount, status),
-    ).fetchone()
-    assert row is not None
-    return row[0]
+    )
 
 
 def add_notification(

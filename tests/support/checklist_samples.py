@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import uuid
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -19,6 +17,9 @@ from console.runbooks.loader import load_runbooks
 from screens.app import IncidentApp
 from screens.views.checklist_state import Checklists
 from support.dashboard_samples import NOW, P1_FINDINGS, make_app, p1_firing
+from support.pilot import wait_until
+
+wait_for = wait_until  # the name the checklist tests import
 
 
 @functools.cache
@@ -46,16 +47,6 @@ def checklist_app(
         report_dir=tmp_path / "reports",
         **kwargs,
     )
-
-
-async def wait_for(pilot: Any, condition: Callable[[], Any], timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.05)
-    await pilot.pause()
 
 
 def widget_text(app: Any, selector: str) -> str:

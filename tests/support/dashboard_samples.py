@@ -9,6 +9,7 @@ import asyncio
 import html
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from console.metrics.snapshot import (
     Backlog,
@@ -21,7 +22,8 @@ from console.metrics.snapshot import (
     StuckOrders,
 )
 from screens.app import IncidentApp
-from screens.controllers.source import LocalFinding, StaticSource
+from screens.controllers.source import StaticSource
+from screens.findings import LocalFinding
 
 NOW = datetime(2026, 11, 28, 3, 0, 0, tzinfo=UTC)
 TAKEN = NOW - timedelta(seconds=2)
@@ -155,33 +157,19 @@ def p1_firing() -> Snapshot:
     )
 
 
+def lit(
+    finding_id: str, severity: str, title: str, value: Any, threshold: Any, evidence: Any = ()
+) -> LocalFinding:
+    """A lit finding; its runbook has the finding's id, as every shipped one does."""
+    return LocalFinding(finding_id, severity, title, value, threshold, finding_id, evidence)
+
+
+ERRORS_EVIDENCE = ("31 of 190 events failed in the last 5 min",)
+STUCK_BY_STATE = {"pending_payment": 7, "pending": 2}
 P1_FINDINGS = (
-    LocalFinding(
-        id="high_error_rate",
-        severity="P1",
-        title="High error rate",
-        value=16.3,
-        threshold=5.0,
-        runbook="high_error_rate",
-        evidence=("31 of 190 events failed in the last 5 min",),
-    ),
-    LocalFinding(
-        id="stuck_orders",
-        severity="P1",
-        title="Orders stuck in pending states",
-        value=9,
-        threshold=0,
-        runbook="stuck_orders",
-        evidence={"pending_payment": 7, "pending": 2},
-    ),
-    LocalFinding(
-        id="rate_limiting",
-        severity="P2",
-        title="Rate limiting",
-        value=9,
-        threshold=0,
-        runbook="rate_limiting",
-    ),
+    lit("high_error_rate", "P1", "High error rate", 16.3, 5.0, ERRORS_EVIDENCE),
+    lit("stuck_orders", "P1", "Orders stuck in pending states", 9, 0, STUCK_BY_STATE),
+    lit("rate_limiting", "P2", "Rate limiting", 9, 0),
 )
 
 

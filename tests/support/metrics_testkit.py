@@ -14,6 +14,7 @@ import psycopg
 from console.core.config import Settings
 from console.metrics.collector import Collector
 from console.metrics.snapshot import Snapshot
+from support.rows import new_id
 
 
 def add_event(
@@ -28,7 +29,8 @@ def add_event(
     order_id: Any = None,
 ) -> Any:
     """One webhook event created `age` s ago; processed `latency` s later (None: unprocessed)."""
-    row = conn.execute(
+    return new_id(
+        conn,
         """
         INSERT INTO webhook_events
             (event_id, event_type, order_id, created_at, processed_at, error_message, retry_count)
@@ -52,9 +54,7 @@ def add_event(
             "error": error,
             "retry_count": retry_count,
         },
-    ).fetchone()
-    assert row is not None
-    return row[0]
+    )
 
 
 def add_events(
@@ -97,7 +97,8 @@ def add_order(
     payment_status: str | None = None,
 ) -> Any:
     """An order last updated `updated_age` s ago, with a payment of that status if given."""
-    row = conn.execute(
+    order_id = new_id(
+        conn,
         """
         INSERT INTO orders (state, created_at, updated_at, paid_at, total_amount_cents)
         VALUES (%(state)s, now() - make_interval(secs => %(age)s) - interval '5 minutes',
@@ -107,15 +108,14 @@ def add_order(
         RETURNING id
         """,
         {"state": state, "age": updated_age},
-    ).fetchone()
-    assert row is not None
+    )
     if payment_status is not None:
         conn.execute(
             "INSERT INTO payments (order_id, amount_cents, status, processed_at) "
             "VALUES (%s, 4200, %s, now())",
-            (row[0], payment_status),
+            (order_id, payment_status),
         )
-    return row[0]
+    return order_id
 
 
 def add_notifications(

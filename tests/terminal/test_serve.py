@@ -9,6 +9,8 @@ import sys
 import time
 import urllib.request
 
+from support.cli import run_console
+
 from console.sim.embedded import free_port
 from screens.serve import served_command
 
@@ -46,12 +48,6 @@ def test_serve_answers_a_browser(db) -> None:
 
 
 def test_serve_without_a_database_is_one_clear_line() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "console", "serve"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "DATABASE_URL": ""},
-        timeout=30,
-    )
+    proc = run_console("serve", env={"DATABASE_URL": ""}, timeout=30)
     assert proc.returncode == 1
     assert proc.stderr.count("\n") == 1 and "no database configured" in proc.stderr

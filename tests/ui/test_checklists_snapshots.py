@@ -36,7 +36,7 @@ def test_snapshot_action_confirm_dialog(snap_compare, size, tmp_path) -> None:
         await settle(pilot)
         app.open_runbook("issue_state_transitions")
         await pilot.pause()
-        app.push_screen(ActionConfirmScreen(frozen_plan(), app))
+        app.push_screen(ActionConfirmScreen(frozen_plan(), app.recovery_controller))
         await pilot.pause()
         app.screen.query_one(Input).cursor_blink = False
         await pilot.press("1")  # a wrong digit typed: Apply stays disabled

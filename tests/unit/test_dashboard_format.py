@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from support.dashboard_samples import NOW, TAKEN, buckets
 
 from console.core.db import ConnectionFailed
-from screens.controllers.polling import PollState, describe_failure, next_interval
+from screens.controllers.polling import PollState, next_interval
+from screens.failures import describe_failure
 from screens.formatting import per_minute, shorten, shorten_left, sparkline
 from screens.widgets.status_bar import StatusInfo, fit_status
 

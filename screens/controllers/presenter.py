@@ -1,0 +1,128 @@
+"""What the screens show from the poll state: the panels, the status bar, the findings.
+
+Rendering is skipped while paused or while a dialog is over the dashboard, and caught up
+when the dashboard is visible again (it posts `RenderWanted`). The status bar of
+whichever screen is on top is refreshed every second and after each poll. The checklist
+index follows the polls too, while it is open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from textual.app import App
+from textual.screen import Screen
+
+from screens.controllers.polling import PollState
+from screens.findings import FindingLike
+from screens.views.checklist_index import ChecklistScreen
+from screens.views.dashboard import DashboardScreen
+from screens.widgets.panel import RenderContext
+from screens.widgets.status_bar import StatusBar, StatusInfo
+
+
+class DashboardPresenter:
+    """Turns the `PollState` into a `RenderContext` for the panels and a `StatusInfo`."""
+
+    def __init__(
+        self,
+        app: App[Any],
+        dashboard: DashboardScreen,
+        state: PollState,
+        *,
+        clock: Callable[[], datetime],
+        incident_clock: Callable[[datetime], str],
+        environment: str,
+        db_host: str,
+        allow_write: bool,
+    ) -> None:
+        self.app = app
+        self.dashboard = dashboard
+        self.state = state
+        self.clock = clock
+        self.incident_clock = incident_clock
+        self.environment = environment
+        self.db_host = db_host
+        self.allow_write = allow_write
+        # What the panels show now (drill-downs open from it: the row the operator saw).
+        self.rendered: RenderContext | None = None
+
+    @property
+    def dashboard_on_top(self) -> bool:
+        """The dashboard is visible: mounted, and no dialog over it (nor shutting down)."""
+        try:
+            stack = self.app.screen_stack
+        except KeyError:  # the mode's stack is gone while the app shuts down
+            return False
+        return bool(stack) and stack[-1] is self.dashboard and self.dashboard.is_mounted
+
+    @property
+    def can_render(self) -> bool:
+        return self.dashboard_on_top and not self.state.paused
+
+    def context(self) -> RenderContext:
+        size = self.app.size
+        return RenderContext(
+            snapshot=self.state.snapshot,
+            now=self.clock(),
+            findings=tuple(self.state.shown_findings()),
+            findings_error=self.state.findings_error,
+            db_error=self.state.error,
+            event_filter=self.state.event_filter,
+            compact=size.width < 120,
+            width=max(20, size.width // (2 if size.width < 120 else 3) - 4),
+        )
+
+    def render_now(self) -> None:
+        """Render panels and status, unless paused or a dialog is open (then later)."""
+        if self.can_render:
+            self.rendered = self.context()
+            self.dashboard.show(self.rendered)
+        elif not self.state.paused:
+            top = self.top()
+            if isinstance(top, ChecklistScreen):
+                top.show_findings(self.current_findings())
+        self.render_status()
+
+    def top(self) -> Screen[Any] | None:
+        try:
+            return self.app.screen
+        except Exception:  # no screen while the app shuts down
+            return None
+
+    def render_status(self) -> None:
+        screen = self.top()
+        bars = list(screen.query(StatusBar)) if screen is not None and screen.is_mounted else []
+        if not bars:
+            return
+        now = self.clock()
+        shown = self.rendered.findings if self.rendered else ()
+        snap = self.rendered.snapshot if self.rendered else None
+        info = StatusInfo(
+            environment=self.environment,
+            db_host=self.db_host,
+            allow_write=self.allow_write,
+            severity=min((f.severity for f in shown), default=None),
+            now=now,
+            data_taken_at=snap.taken_at if snap else None,
+            connection=self.state.connection_text(now),
+            paused=self.state.paused,
+            interval_seconds=self.state.interval,
+            event_filter=self.state.event_filter,
+            incident=self.incident_clock(now),
+        )
+        for bar in bars:
+            bar.info = info
+
+    def current_findings(self) -> list[FindingLike]:
+        """The findings of the last poll, most severe first."""
+        return list(self.state.shown_findings())
+
+    def selected_finding(self) -> FindingLike | None:
+        """The finding under the Findings panel's cursor, else the most severe one."""
+        findings = self.current_findings()
+        key = self.dashboard.selected_finding_id()
+        chosen = next((f for f in findings if f.id == key), None)
+        return chosen or (findings[0] if findings else None)

@@ -1,0 +1,98 @@
+"""The screens' side of recovery actions: preview for a runbook step, apply for the dialog.
+
+The host of the action confirm dialog (`ActionHost`). It builds the recovery path
+(`screens.controllers.recovery.Recovery`: connections, audit log, `console.recovery`) on
+first use, after the first frame is painted, and adds what the dialog should not have to
+know: the settings a preview resolves its parameters with, and the open incident an
+apply is audited under. Training swaps the path for one that goes through its session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from console.core.config import Settings
+from console.core.db import SessionLimits
+from screens.controllers.incidents import IncidentController
+
+if TYPE_CHECKING:
+    from console.recovery.actions import ActionResult, Plan, Progress
+    from console.runbooks.model import ActionStep
+    from screens.controllers.recovery import Recovery
+
+
+class RecoveryController:
+    """Previews and applies recovery actions through one lazily built `Recovery`."""
+
+    def __init__(
+        self,
+        *,
+        dsn: str | None,
+        allow_write: bool,
+        settings: Settings,
+        incidents: IncidentController,
+        state_dsn: str | None = None,
+        limits: SessionLimits | None = None,
+        local_dir: Path | None = None,
+        operator: str = "",
+        ttl_seconds: float | None = None,
+    ) -> None:
+        self.dsn = dsn
+        self.allow_write = allow_write
+        self.settings = settings
+        self.incidents = incidents
+        self.state_dsn = state_dsn
+        self.limits = limits
+        self.local_dir = local_dir
+        self.operator = operator
+        self.ttl_seconds = ttl_seconds
+        self._path: Recovery | None = None
+
+    @property
+    def path(self) -> Recovery:
+        """Where actions run; built on first use (it loads psycopg and the actions)."""
+        if self._path is None:
+            from console.core.audit import current_operator
+            from console.recovery.actions import DEFAULT_TTL_SECONDS
+            from screens.controllers.recovery import Recovery
+
+            self._path = Recovery(
+                self.dsn,
+                self.allow_write,
+                state_dsn=self.state_dsn,
+                limits=self.limits,
+                local_dir=self.local_dir,
+                operator=self.operator or current_operator(),
+                ttl_seconds=self.ttl_seconds or DEFAULT_TTL_SECONDS,
+            )
+        return self._path
+
+    @path.setter
+    def path(self, recovery: Recovery) -> None:
+        """Training replaces the recovery path with one that goes through its session."""
+        self._path = recovery
+
+    @property
+    def read_only_help(self) -> str:
+        from screens.controllers.recovery import READ_ONLY_HELP
+
+        return READ_ONLY_HELP
+
+    def plan(self, step: ActionStep, params: Mapping[str, Any]) -> Plan:
+        """Preview a runbook's action step, with operator-chosen `params` (e.g. a pid)."""
+        return self.path.plan(step, self.settings, params)
+
+    def apply(
+        self, plan: Plan, typed: str, on_progress: Callable[[Progress], None]
+    ) -> ActionResult:
+        """Apply a previewed plan under the open incident (if any); raises a DatabaseError
+        (nothing written) when refused."""
+        incident = self.incidents.desk.incident
+        return self.path.apply(
+            plan,
+            typed,
+            on_progress=on_progress,
+            incident_id=incident.id if incident else None,
+        )
