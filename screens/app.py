@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -99,8 +99,10 @@ class IncidentApp(App[int]):
         operator: str = "",
         checklists: Checklists | None = None,
         observer: AppObserver | None = None,
+        recording: Any = None,
     ) -> None:
         super().__init__()
+        self.recording = recording  # a console.recording LiveRecording (None: nothing)
         self.environment = environment
         self.db_host = db_host
         self.allow_write = allow_write
@@ -131,6 +133,7 @@ class IncidentApp(App[int]):
             clock=clock,
             poll_timeout=poll_timeout,
         )
+        self.polling.recording = recording
         self.incident_controller = IncidentController(
             self,
             self.presenter,
@@ -142,6 +145,7 @@ class IncidentApp(App[int]):
             limits=limits,
             operator=operator,
             report_dir=report_dir,
+            recording=recording,
         )
         self.recovery_controller = RecoveryController(
             dsn=dsn,
@@ -348,12 +352,17 @@ def run_dashboard(
     allow_write: bool = False,
     environment: str | None = None,
     demo_control: object | None = None,
+    record: Path | None = None,
+    source: dict[str, Any] | None = None,
 ) -> int:
-    """Build and run the dashboard on `dsn`; shared by the console and `demo`."""
+    """Build and run the dashboard on `dsn`; shared by the console and `demo`. It records
+    to `record` from start to exit, else by itself while an incident is open."""
     from console.core.config import dsn_host
+    from console.recording.background import LiveRecording
     from screens.controllers.source import collector_factory, triage_evaluator
 
     limits = SessionLimits.from_settings(settings)
+    recording = LiveRecording(settings, path=record, source=source or {"kind": "dashboard"})
     app = IncidentApp(
         collector_factory(dsn, settings),
         evaluate=triage_evaluator(settings),
@@ -367,9 +376,13 @@ def run_dashboard(
         handle_signals=True,
         settings=settings,
         state_dsn=settings.state_database_url,
+        recording=recording,
     )
     app.demo_control = demo_control
-    app.run()
+    try:
+        app.run()
+    finally:
+        recording.close()
     return app.return_code or 0
 
 
@@ -377,9 +390,11 @@ def dashboard_command(args: argparse.Namespace) -> int:
     """Run the dashboard against --dsn / DATABASE_URL (wired from `console.cli`)."""
     from console.cli import load_settings_from
     from console.core.db import require_dsn
+    from console.recording.files import new_recording
 
     settings = load_settings_from(args)
     dsn = require_dsn(settings.database_url)
+    allow_write, record = bool(getattr(args, "allow_write", False)), getattr(args, "record", None)
     return run_dashboard(
-        dsn=dsn, settings=settings, allow_write=bool(getattr(args, "allow_write", False))
+        dsn=dsn, settings=settings, allow_write=allow_write, record=new_recording(record)
     )

@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--allow-write", action="store_true", help="allow recovery actions (after confirmation)"
     )
+    parser.add_argument("--record", metavar="FILE", help="record what the dashboard shows")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="run the embedded demo world (and the dashboard)")

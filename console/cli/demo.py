@@ -12,10 +12,10 @@ import asyncio
 import json
 import sys
 import time
-from pathlib import Path
 
 from console.core.config import Settings, load_settings
 from console.core.jsonable import jsonable
+from console.recording.files import new_recording
 from console.sim.demo import BackgroundLive, DemoWorld, errors_since, row_counts
 from console.sim.faults import FaultError, FaultSet, parse_fault_spec
 
@@ -35,10 +35,7 @@ def demo_command(args: argparse.Namespace) -> int:
         print(f"incident-console: {exc}", file=sys.stderr)
         return 1
     settings = load_settings(config_file=args.config)
-    record = getattr(args, "record", None)
-    if record and Path(record).exists() and Path(record).stat().st_size:
-        print(f"incident-console: {record} already exists; record to a new file", file=sys.stderr)
-        return 1
+    args.record = new_recording(getattr(args, "record", None))
 
     def say(message: str) -> None:
         if not args.json:
@@ -79,7 +76,7 @@ def _headless(
             record_for(
                 world.dsn,
                 live.console_settings,
-                Path(args.record),
+                args.record,
                 max(0.0, float(args.seconds)),
                 source=source,
             )
@@ -118,5 +115,7 @@ def _interactive(
             allow_write=bool(getattr(args, "allow_write", False)),
             environment="demo",
             demo_control=live,
+            record=args.record,
+            source={"kind": "demo", "scenario": [name for name, _ in live.faults]},
         )
     )

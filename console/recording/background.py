@@ -7,14 +7,17 @@ the console slows down, while findings and timeline entries are always kept.
 
 `LiveRecording` decides what is recorded: on demand (`--record FILE`) from start to exit;
 otherwise automatically while an incident is open, one file per incident in the
-console's recordings folder. It also notes the incident's phase changing on the guide's
-clock. Incidents are duck-typed (id, title, opened_at, closed_at, clock(now).phase).
+console's recordings folder, starting with the last few minutes polled before it opened
+(kept in memory, so the postmortem's charts show the onset). It also notes the incident's
+phase changing on the guide's clock. Incidents are duck-typed (id, title, opened_at,
+closed_at, clock(now).phase).
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +29,7 @@ from console.recording.files import incident_recording_path, private_dir, record
 from console.recording.writer import Recorder, utc_now
 
 QUEUE_LIMIT = 64
+PREROLL_POLLS = 150  # 5 minutes at a 2 s refresh: Snapshots share their unchanged parts
 _STOP = object()
 
 
@@ -50,16 +54,26 @@ class BackgroundRecorder:
     def problem(self) -> str:
         return self.recorder.problem
 
-    def snapshot(self, snapshot: Snapshot, findings: Iterable[Any] = ()) -> None:
-        with self._lock:
-            if self._pending_snapshots >= QUEUE_LIMIT:
-                self.dropped += 1
-                return
-            self._pending_snapshots += 1
-        self._queue.put(("snapshot", (snapshot, list(findings))))
+    def snapshot(
+        self,
+        snapshot: Snapshot,
+        findings: Iterable[Any] = (),
+        at: datetime | None = None,
+        *,
+        keep: bool = False,
+    ) -> None:
+        """Queue one poll; dropped (and counted) when the writer is far behind, unless
+        `keep` (the polls kept from before an incident opened are queued at once)."""
+        if not keep:
+            with self._lock:
+                if self._pending_snapshots >= QUEUE_LIMIT:
+                    self.dropped += 1
+                    return
+                self._pending_snapshots += 1
+        self._queue.put(("snapshot", (snapshot, list(findings), at, not keep)))
 
-    def poll_failed(self, error: str) -> None:
-        self._queue.put(("poll_failed", (error,)))
+    def poll_failed(self, error: str, kind: str = "error") -> None:
+        self._queue.put(("poll_failed", (error, kind)))
 
     def entry(self, entry: Any) -> None:
         self._queue.put(("entry", (entry,)))
@@ -89,9 +103,11 @@ class BackgroundRecorder:
             kind, args = item
             try:
                 if kind == "snapshot":
-                    with self._lock:
-                        self._pending_snapshots -= 1
-                    self.recorder.snapshot(*args)
+                    snapshot, findings, at, counted = args
+                    if counted:
+                        with self._lock:
+                            self._pending_snapshots -= 1
+                    self.recorder.snapshot(snapshot, findings, at=at)
                 elif kind == "flush":
                     self.recorder.flush()
                     args[0].set()
@@ -119,6 +135,9 @@ class LiveRecording:
         self.source = dict(source or {})
         self.clock = clock
         self.current: BackgroundRecorder | None = None
+        self._preroll: deque[tuple[Snapshot, list[Any], datetime]] = deque(maxlen=PREROLL_POLLS)
+        # entries made before the recording starts (the incident's "opened" entry)
+        self._entries: deque[Any] = deque(maxlen=20)
         self._incident: Any = None
         self._phase: str | None = None
         if path is not None:
@@ -142,6 +161,12 @@ class LiveRecording:
             folder = private_dir(self.folder or recordings_dir(), own=True)
             path = incident_recording_path(incident.id, self.clock(), folder)
             self.current = self._start(path, {"trigger": "incident", "incident": str(incident.id)})
+            for snapshot, findings, at in self._preroll:
+                self.current.snapshot(snapshot, findings, at, keep=True)
+            self._preroll.clear()
+            for entry in self._entries:
+                self.current.entry(entry)
+            self._entries.clear()
         if self.current is not None and incident is not None:
             self.current.incident(incident)
         self._incident = incident if incident is not None and incident.closed_at is None else None
@@ -152,6 +177,7 @@ class LiveRecording:
 
     def polled(self, snapshot: Snapshot, findings: Iterable[Any], now: datetime) -> None:
         if self.current is None:
+            self._preroll.append((snapshot, list(findings), now))
             return
         self.current.snapshot(snapshot, findings)
         if self._incident is not None:
@@ -160,13 +186,15 @@ class LiveRecording:
                 self._phase = phase.id
                 self.current.phase(phase.id, phase.title)
 
-    def poll_failed(self, error: str) -> None:
+    def poll_failed(self, error: str, kind: str = "error") -> None:
         if self.current is not None:
-            self.current.poll_failed(error)
+            self.current.poll_failed(error, kind)
 
     def entry(self, entry: Any) -> None:
         if self.current is not None:
             self.current.entry(entry)
+        else:
+            self._entries.append(entry)
 
     def flush(self) -> Path | None:
         """Everything so far on disk; the file's path (None when nothing is recorded)."""

@@ -77,3 +77,16 @@ def incident_recording_path(
     """A new automatic recording's path for `incident_id`."""
     folder = folder or recordings_dir()
     return folder / f"incident-{incident_id}-{started:%Y%m%dT%H%M%S}.icrec.gz"
+
+
+def new_recording(raw: str | None) -> Path | None:
+    """The `--record FILE` path, refused before anything starts when a recording is there
+    already (one incident's recording is never overwritten by the next)."""
+    if not raw:
+        return None
+    path = Path(raw).expanduser()
+    if path.exists() and path.stat().st_size:
+        from console.core.config import ConfigError
+
+        raise ConfigError("--record", f"{path} already exists; record to a new file")
+    return path

@@ -42,6 +42,7 @@ class Frame:
     timeline: tuple[RecordedEvent, ...]
     phase: str | None
     error: str | None  # the poll failed at this moment: the dashboard showed stale data
+    error_kind: str | None
     paused: bool
     speed: float
     finished: bool
@@ -166,6 +167,7 @@ class Player:
         timeline: list[RecordedEvent] = []
         phase: str | None = None
         error: str | None = None
+        error_kind: str | None = None
         for event in self.recording.events:
             if event.at > at:
                 break
@@ -175,6 +177,7 @@ class Player:
                 phase = str(event.data.get("phase") or "") or None
             if event.kind == fmt.ERROR and (shown_at is None or event.at >= shown_at):
                 error = str(event.data.get("error", ""))
+                error_kind = str(event.data.get("kind") or "error")
         return Frame(
             at=at,
             index=index,
@@ -183,6 +186,7 @@ class Player:
             timeline=tuple(timeline),
             phase=phase,
             error=error,
+            error_kind=error_kind,
             paused=self.paused,
             speed=self.speed,
             finished=self.finished,

@@ -160,8 +160,11 @@ class Recorder:
 
     # --- what is recorded ----------------------------------------------------------------
 
-    def snapshot(self, snapshot: Snapshot, findings: Iterable[Any] = ()) -> None:
-        """One poll: its Snapshot (as changes since the last) and the findings it lit."""
+    def snapshot(
+        self, snapshot: Snapshot, findings: Iterable[Any] = (), *, at: datetime | None = None
+    ) -> None:
+        """One poll: its Snapshot (as changes since the last) and the findings it lit.
+        `at` is when it was polled (default: now; earlier polls kept in memory pass it)."""
         found = [self.scrubber.value(finding_json(f)) for f in findings]
         with self._lock:
             if not self._writable():
@@ -172,7 +175,7 @@ class Recorder:
                 self._finish_member()
                 self._compressor = self._new_member()
                 self._member_started = None
-            at = self.clock()
+            at = at or self.clock()
             if self._member_started is None:
                 self._member_started = now
                 state = self._encoder.encode(snapshot)
@@ -190,9 +193,11 @@ class Recorder:
             events = self._finding_events(found, at)
             self._maybe_flush(force=bool(events))
 
-    def poll_failed(self, error: str) -> None:
-        """A poll that could not read the database (what the dashboard showed instead)."""
-        self._event({"t": fmt.ERROR, "error": self.scrubber.text(str(error))}, force=False)
+    def poll_failed(self, error: str, kind: str = "error") -> None:
+        """A poll that could not read the database (what the dashboard showed instead);
+        `kind` as the dashboard classed it ("unreachable": the database was down)."""
+        record = {"t": fmt.ERROR, "error": self.scrubber.text(str(error)), "kind": kind}
+        self._event(record, force=False)
 
     def entry(self, entry: Any) -> None:
         """An incident timeline entry (a TimelineEntry or a mapping with its fields)."""

@@ -45,7 +45,7 @@ async def record_for(
                     snapshot = await collector.poll()
                 except DatabaseError as exc:
                     failures += 1
-                    recorder.poll_failed(str(exc))
+                    recorder.poll_failed(exc.message, exc.kind)
                 else:
                     polls += 1
                     findings = tracker.update(

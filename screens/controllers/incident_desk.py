@@ -9,8 +9,8 @@ with `--allow-write`, offer to create it.
 
 from __future__ import annotations
 
-import re
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,10 +20,22 @@ from console.core.db import DatabaseError, SessionLimits
 from console.core.state import SCHEMA, init_state
 from console.incidents.desk_queries import state_schema_ready
 from console.incidents.model import Incident, TimelineEntry
-from console.incidents.postmortem import postmortem_markdown
+from console.incidents.postmortem_report import write_postmortem
 from console.incidents.store import IncidentStore
 
 INIT_HELP = f"the {SCHEMA} schema is missing: run incident-console init"
+
+
+class ObservedStore(IncidentStore):
+    """The store, telling a listener of each entry it adds (the live recording)."""
+
+    listener: Callable[[TimelineEntry], None] | None = None
+
+    def add_entry(self, *args: Any, **kwargs: Any) -> TimelineEntry:
+        entry = super().add_entry(*args, **kwargs)
+        if self.listener is not None:
+            self.listener(entry)
+        return entry
 
 
 class IncidentDesk:
@@ -38,11 +50,17 @@ class IncidentDesk:
         limits: SessionLimits | None = None,
         operator: str = "",
         report_dir: Path | None = None,
+        recording: Any = None,
     ) -> None:
         self.state_dsn = state_dsn
         self.operator = operator
         self.report_dir = report_dir or Path.cwd()
-        self.store = IncidentStore(state_dsn, local_dir=local_dir, limits=limits, settings=settings)
+        self.store = ObservedStore(state_dsn, local_dir=local_dir, limits=limits, settings=settings)
+        # console.recording.background.LiveRecording (None: not recording): told of the
+        # incident opening and of every timeline entry this console adds
+        self.recording = recording
+        if recording is not None:
+            self.store.listener = recording.entry
         self.incident: Incident | None = None
         self.problem = "" if state_dsn else "no state database configured (--dsn)"
         self._lock = threading.Lock()
@@ -73,6 +91,7 @@ class IncidentDesk:
         if self.schema_ready():
             with self._lock:
                 self.incident = self.store.current_incident()
+            self._tell_recording()
         return self.incident
 
     def open(self, title: str, severity: str, finding: Any = None) -> Incident:
@@ -85,7 +104,12 @@ class IncidentDesk:
                 self.incident = self.store.open_incident(
                     title, severity, self.operator, self.operator
                 )
-            return self.incident
+        self._tell_recording()
+        return self.incident
+
+    def _tell_recording(self) -> None:
+        if self.recording is not None and self.incident is not None:
+            self.recording.incident_changed(self.incident)
 
     def timeline(self) -> list[TimelineEntry]:
         if self.incident is None:
@@ -129,19 +153,18 @@ class IncidentDesk:
     # -- the report --
 
     def write_postmortem(self, now: datetime) -> Path:
-        """Write the postmortem draft of the open incident; returns where."""
+        """Write the postmortem draft of the open incident, with the charts of its
+        recording beside it; returns where."""
         if self.incident is None:
             raise DatabaseError("no incident is open: nothing to write")
-        text = postmortem_markdown(self.incident, self.timeline())
-        slug = re.sub(r"[^a-z0-9]+", "-", self.incident.title.lower()).strip("-")[:40]
-        name = f"postmortem-{now:%Y%m%d-%H%M}-{slug or 'incident'}.md"
-        path = self.report_dir / name
+        recorded = self.recording.flush() if self.recording is not None else None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            written = write_postmortem(
+                self.incident, self.timeline(), self.report_dir, now=now, recording_path=recorded
+            )
         except OSError as exc:
-            raise DatabaseError(f"cannot write {path}: {exc.strerror or exc}") from None
-        return path
+            raise DatabaseError(f"cannot write the postmortem: {exc.strerror or exc}") from None
+        return written.path
 
     def close(self) -> None:
         self.store.close()

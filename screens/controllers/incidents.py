@@ -42,8 +42,11 @@ class IncidentController:
         limits: SessionLimits | None = None,
         operator: str = "",
         report_dir: Path | None = None,
+        recording: Any = None,
     ) -> None:
         self.app = app
+        # console.recording.background.LiveRecording: told of the incident and its entries
+        self.recording = recording
         self.presenter = presenter
         self.state_dsn = state_dsn
         self.settings = settings
@@ -68,6 +71,7 @@ class IncidentController:
                 limits=self.limits,
                 operator=self.operator or current_operator(),
                 report_dir=self.report_dir,
+                recording=self.recording,
             )
         return self._desk
 

@@ -1,5 +1,6 @@
 """A live console records on demand from start to exit, or by itself while an incident is
-open (one file per incident), from a writer thread: the phase changes come along."""
+open (one file per incident, starting with the minutes before it opened), from a writer
+thread: the phase changes come along."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def _incident() -> Incident:
     )
 
 
-def test_without_an_incident_nothing_is_recorded_and_each_incident_gets_a_file(
+def test_without_an_incident_nothing_is_written_and_each_incident_gets_a_file(
     tmp_path: Path,
 ) -> None:
     system = SyntheticSystem(outage=(1, 4))
@@ -52,7 +53,9 @@ def test_without_an_incident_nothing_is_recorded_and_each_incident_gets_a_file(
     live.incident_changed(replace(incident, closed_at=at, closed_by="carol"))
     assert live.path is None  # closed with the incident
     recording = Recording.open(path)
-    assert recording.damage is None and len(recording) == 300
+    assert recording.damage is None
+    assert len(recording) == 20 + 300  # the polls before it opened come first
+    assert recording.times[0] == START
     kinds = [e.kind for e in recording.events]
     assert kinds[0] == fmt.INCIDENT and kinds[-1] == fmt.INCIDENT
     phases = [e.data["phase"] for e in recording.events_of(fmt.PHASE)]
