@@ -164,11 +164,11 @@ class LiveRecording:
             for snapshot, findings, at in self._preroll:
                 self.current.snapshot(snapshot, findings, at, keep=True)
             self._preroll.clear()
-            for entry in self._entries:
-                self.current.entry(entry)
-            self._entries.clear()
         if self.current is not None and incident is not None:
             self.current.incident(incident)
+            for entry in self._entries:  # its "opened" entry, made before this was called
+                self.current.entry(entry)
+        self._entries.clear()
         self._incident = incident if incident is not None and incident.closed_at is None else None
         self._phase = None if self._incident is None else self._phase
         if self.on_demand is None and self._incident is None and self.current is not None:

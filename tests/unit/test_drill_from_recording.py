@@ -94,7 +94,7 @@ def test_a_finding_the_simulator_cannot_make_is_named(tmp_path: Path) -> None:
         return [SampleFinding("undelivered_events", severity="P1")] if at > START else []
 
     recording = _record(tmp_path / "r.icrec.gz", findings=undelivered, moves=False, polls=20)
-    with pytest.raises(ScenarioError, match="cannot re-create any finding.*undelivered_events"):
+    with pytest.raises(ScenarioError, match=r"cannot re-create any finding.*undelivered_events"):
         scenario_from_recording(recording)
 
 
