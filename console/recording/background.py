@@ -19,14 +19,19 @@ import queue
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from console.core.config import Settings
-from console.metrics.snapshot import Snapshot
-from console.recording.files import incident_recording_path, private_dir, recordings_dir
-from console.recording.writer import Recorder, utc_now
+if TYPE_CHECKING:  # the writer loads when a recording starts, not with the dashboard
+    from console.core.config import Settings
+    from console.metrics.snapshot import Snapshot
+    from console.recording.writer import Recorder
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
 
 QUEUE_LIMIT = 64
 PREROLL_POLLS = 150  # 5 minutes at a 2 s refresh: Snapshots share their unchanged parts
@@ -152,12 +157,16 @@ class LiveRecording:
         return self.current.path if self.current is not None else None
 
     def _start(self, path: Path, extra: dict[str, Any]) -> BackgroundRecorder:
+        from console.recording.writer import Recorder
+
         recorder = Recorder(path, settings=self.settings, source={**self.source, **extra})
         return BackgroundRecorder(recorder)
 
     def incident_changed(self, incident: Any) -> None:
         """The incident opened, resumed, changed or closed (None: no incident)."""
         if incident is not None and incident.closed_at is None and self.current is None:
+            from console.recording.files import incident_recording_path, private_dir, recordings_dir
+
             folder = private_dir(self.folder or recordings_dir(), own=True)
             path = incident_recording_path(incident.id, self.clock(), folder)
             self.current = self._start(path, {"trigger": "incident", "incident": str(incident.id)})
