@@ -5,8 +5,8 @@ while each carries 24 h of per-minute buckets; storing only the changed leaves i
 keeps a day of 2 s polls small. The state is `jsonable(snapshot)` with one change: the
 per-minute buckets are keyed by their minute, so a sliding window adds one key and drops
 one instead of shifting every element of a list; and the ages of the payment events
-waiting (up to 1000 of them, all older at every poll) are kept as the millisecond they
-arrived, which does not change while they wait (the ages come back to the millisecond).
+waiting (up to 1000 of them, all older at every poll) are kept as the microsecond they
+arrived (the poll's time minus the age), which does not change while they wait.
 
 A change is `[path, value]` (set) or `[path]` (delete); a path is a list of object keys
 (str) and list indices (int). Lists of equal length are compared element by element;
@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import fields, is_dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from console.core.jsonable import jsonable
@@ -37,7 +37,16 @@ class Scrub(Protocol):
     def value(self, data: Any) -> Any: ...
 
 
-_WAITING = "payment_waiting_since_ms"
+_WAITING = "payment_waiting_since_us"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(at: datetime) -> int:
+    """Microseconds since the epoch, exactly (a float timestamp would round)."""
+    delta = (at if at.tzinfo else at.replace(tzinfo=UTC)) - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
 _BUCKET_FIELDS = ("by_type", "errors", "processed", "latency_sum_seconds", "latency_count")
 
 
@@ -109,9 +118,9 @@ class StateEncoder:
             for f in fields(backlog)
             if f.name != "payment_waiting_seconds"
         }
-        now_ms = round(snapshot.taken_at.timestamp() * 1000)
+        now_us = _micros(snapshot.taken_at)
         arrived = Counter(
-            str(now_ms - round(age * 1000))
+            str(now_us - round(age * 1_000_000))
             for age in backlog.payment_waiting_seconds
             if age is not None and math.isfinite(age)
         )
@@ -162,9 +171,9 @@ class StateDecoder:
         data = dict(state)
         backlog = data.get("backlog")
         if isinstance(backlog, dict) and _WAITING in backlog:
-            now_ms = round(datetime.fromisoformat(data["taken_at"]).timestamp() * 1000)
+            now_us = _micros(datetime.fromisoformat(data["taken_at"]))
             since = backlog[_WAITING]
-            ages = [(now_ms - int(ms)) / 1000 for ms, n in since.items() for _ in range(n)]
+            ages = [(now_us - int(us)) / 1_000_000 for us, n in since.items() for _ in range(n)]
             rest = {k: v for k, v in backlog.items() if k != _WAITING}
             data["backlog"] = {**rest, "payment_waiting_seconds": sorted(ages, reverse=True)}
         throughput = data.pop("throughput", None) or {}
