@@ -1,44 +1,12 @@
-"""The audit log of recovery actions: the state database and a local JSONL file, both.
+"""Who is operating: the name recorded on audit records, timeline entries and incidents.
 
-Intent is written before anything touches the monitored data and the outcome after. A
-record counts as written when at least one of the two sinks took it; when neither can (the
-state database is down and the local file is unwritable) `AuditUnavailable` is raised and
-the caller must refuse the action — an unaudited write is worse than a delayed one.
+The audit log itself is the recovery capability's (console.recovery.audit): only a
+recovery action writes audit records, and it loads its SQL through console.queries.
 """
 
 from __future__ import annotations
 
 import getpass
-import threading
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
-from uuid import UUID
-
-import psycopg
-
-from console.core.db import DatabaseError, SessionLimits, connect_sync, translate
-from console.core.state import append_jsonl, default_state_dir, read_jsonl, state_sql, to_json
-
-AUDIT_FILE = "audit.jsonl"
-
-
-class AuditUnavailable(DatabaseError):
-    kind = "audit"
-
-
-@dataclass(frozen=True)
-class AuditReceipt:
-    """Which sinks took a record, and why the others did not."""
-
-    database: bool
-    local: bool
-    problems: tuple[str, ...] = ()
-
-    @property
-    def written(self) -> bool:
-        return self.database or self.local
 
 
 def current_operator() -> str:
@@ -46,109 +14,3 @@ def current_operator() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
-
-
-@dataclass
-class AuditLog:
-    """Writes audit records to `incident_console.audit_log` and `<local_dir>/audit.jsonl`."""
-
-    state_dsn: str | None
-    local_dir: Path | None = None
-    limits: SessionLimits = field(default_factory=SessionLimits)
-    _conn: psycopg.Connection[Any] | None = field(default=None, init=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
-
-    @property
-    def local_path(self) -> Path:
-        return (self.local_dir or default_state_dir()) / AUDIT_FILE
-
-    def _connection(self) -> psycopg.Connection[Any]:
-        if self._conn is None or self._conn.closed or self._conn.broken:
-            # The state database is written even when the monitored one is read-only:
-            # this is the console's own bookkeeping, never the incident's data.
-            self._conn = connect_sync(
-                self.state_dsn, allow_write=True, limits=self.limits, role="audit"
-            )
-        return self._conn
-
-    def write(
-        self,
-        *,
-        run_id: UUID,
-        phase: str,
-        action_id: str,
-        operator: str,
-        incident_id: UUID | None = None,
-        detail: dict[str, Any] | None = None,
-    ) -> AuditReceipt:
-        """Write one record to both sinks; raise AuditUnavailable when neither took it."""
-        at = datetime.now(UTC)
-        detail = detail or {}
-        problems: list[str] = []
-        in_db = False
-        with self._lock:
-            if self.state_dsn:
-                try:
-                    self._connection().execute(
-                        state_sql(
-                            "INSERT INTO {audit_log}"
-                            " (run_id, at, phase, action_id, operator, incident_id, detail)"
-                            " VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb)"
-                        ),
-                        (run_id, at, phase, action_id, operator, incident_id, to_json(detail)),
-                    )
-                    in_db = True
-                except Exception as exc:
-                    problems.append(f"state database: {translate(exc).message}")
-            else:
-                problems.append("state database: not configured")
-            local = False
-            try:
-                append_jsonl(
-                    self.local_path,
-                    {
-                        "run_id": run_id,
-                        "at": at,
-                        "phase": phase,
-                        "action_id": action_id,
-                        "operator": operator,
-                        "incident_id": incident_id,
-                        "detail": detail,
-                    },
-                )
-                local = True
-            except OSError as exc:
-                problems.append(f"local file {self.local_path}: {exc.strerror or exc}")
-        receipt = AuditReceipt(database=in_db, local=local, problems=tuple(problems))
-        if not receipt.written:
-            raise AuditUnavailable(
-                "the audit log cannot be written (" + "; ".join(problems) + ")",
-                "nothing was changed; bring the state database back or fix the local state dir",
-            )
-        return receipt
-
-    def records(self, run_id: UUID) -> list[dict[str, Any]]:
-        """The database's records of one run, oldest first."""
-        rows = (
-            self._connection()
-            .execute(
-                state_sql(
-                    "SELECT run_id, at, phase, action_id, operator, incident_id, detail"
-                    " FROM {audit_log} WHERE run_id = %s ORDER BY id"
-                ),
-                (run_id,),
-            )
-            .fetchall()
-        )
-        return [dict(r) for r in rows]
-
-    def local_records(self, run_id: UUID | None = None) -> list[dict[str, Any]]:
-        wanted = str(run_id) if run_id else None
-        return [
-            r for r in read_jsonl(self.local_path) if wanted is None or r.get("run_id") == wanted
-        ]
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None

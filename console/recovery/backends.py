@@ -1,83 +1,78 @@
-"""Cancel or terminate a server backend: the one write the dashboard offers directly.
+"""Cancel or terminate a server backend from the dashboard: a recovery action like any other.
 
-`pg_cancel_backend` / `pg_terminate_backend` are not blocked by a read-only transaction,
-so the console's own rule is enforced here: the connection must have been opened with
-`--allow-write` (its session default is writable). The console never signals its own
-backend (that would kill the very session doing the work) nor any pid it was told to
-protect (its poller). The caller is responsible for the typed confirmation; this module
-only acts and reports whether the server did.
+The dashboard's signals are the registry's `cancel_backend` and `terminate_backend`: the
+same plan (a preview of the session), typed pid, advisory lock, audit before and after,
+and timeline entry as from a runbook; `console.recovery.apply` runs them. This module adds
+only what the dashboard knows and a runbook does not:
+
+- the pids the console must never signal besides the planning session itself (its other
+  sessions, such as the poller): refused here, before any preview;
+- the session the operator was looking at (its backend_start): if the pid now belongs
+  to another session, the plan has nothing to do, so a reused pid is never signalled.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, Literal
 
 import psycopg
 
-from console import queries
-from console.core.db import DatabaseError, ReadOnlyError, translate
+from console.recovery.errors import ActionRefused
+from console.recovery.plan import DEFAULT_TTL_SECONDS, Plan, plan
 
 Signal = Literal["cancel", "terminate"]
 
-_QUERIES: dict[str, str] = {
-    "cancel": "drilldown/cancel_backend",
-    "terminate": "drilldown/terminate_backend",
-}
+SIGNAL_ACTIONS: Mapping[str, str] = MappingProxyType(
+    {"cancel": "cancel_backend", "terminate": "terminate_backend"}
+)
 
 
-class BackendRefused(DatabaseError):
-    """The console will not send this signal (its own pid, a protected pid, a bad pid)."""
-
-    kind = "refused"
+class BackendRefused(ActionRefused):
+    """The console will not send this signal (a protected pid, a bad pid, a bad signal)."""
 
 
-async def _is_writable(conn: psycopg.AsyncConnection[Any]) -> bool:
-    cur = await conn.execute("SELECT current_setting('default_transaction_read_only') AS ro")
-    row = await cur.fetchone()
-    value = row["ro"] if isinstance(row, dict) else row[0] if row else "on"
-    return str(value).lower() in ("off", "false")
+def signal_action(action: str) -> str:
+    """The recovery action behind a signal name."""
+    try:
+        return SIGNAL_ACTIONS[action]
+    except KeyError:
+        raise BackendRefused(f"unknown action {action!r}", "use cancel or terminate") from None
 
 
-async def signal_backend(
-    conn: psycopg.AsyncConnection[Any],
+def plan_signal(
+    conn: psycopg.Connection[Any],
     pid: int,
     action: Signal,
     *,
     protected_pids: Iterable[int] = (),
-    backend_start: datetime | None = None,
-) -> bool:
-    """Send `action` to backend `pid`; True if the server acted, False if the pid was gone
-    (or, given the `backend_start` the operator saw, now belongs to another session).
+    seen_start: datetime | None = None,
+    ttl_seconds: float = DEFAULT_TTL_SECONDS,
+) -> Plan:
+    """Preview `action` on backend `pid`; its token is the pid, as for a runbook's step.
 
-    Raises BackendRefused for the console's own or a protected pid, ReadOnlyError when the
-    connection was not opened for writing, and other DatabaseError kinds for server errors.
+    Raises BackendRefused for a protected pid, ActionRefused for the planning session's
+    own pid. When `seen_start` (the backend_start the operator saw) differs from the
+    session holding the pid now, the plan has nothing to do and says why.
     """
-    if action not in _QUERIES:
-        raise BackendRefused(f"unknown action {action!r}", "use cancel or terminate")
+    action_id = signal_action(action)
     if isinstance(pid, bool) or not isinstance(pid, int) or pid <= 0:
         raise BackendRefused(f"not a backend pid: {pid!r}")
-    own = conn.info.backend_pid
-    if pid == own:
-        raise BackendRefused(f"pid {pid} is this console's own connection", "pick another backend")
     if pid in set(protected_pids):
         raise BackendRefused(f"pid {pid} belongs to this console", "pick another backend")
-    query = queries.get(_QUERIES[action])
-    try:
-        if not await _is_writable(conn):
-            raise ReadOnlyError(
-                f"the console is read-only: it will not {action} pid {pid}",
-                "restart with --allow-write to cancel or terminate backends",
-            )
-        params = {"pid": pid, "backend_start": backend_start}
-        cur = await conn.execute(query.text, query.bind(params))
-        row = await cur.fetchone()
-    except DatabaseError:
-        raise
-    except Exception as exc:
-        raise translate(exc) from None
-    if row is None:
-        return False
-    value = row["acted"] if isinstance(row, dict) else row[0]
-    return bool(value)
+    previewed = plan(conn, action_id, {"pid": pid}, ttl_seconds=ttl_seconds)
+    now_start = previewed.rows[0].get("backend_start") if previewed.rows else None
+    if seen_start is None or now_start is None or now_start == seen_start:
+        return previewed
+    return replace(
+        previewed,
+        keys=(),
+        rows=(),
+        token=action_id,
+        nothing_to_do=True,
+        note=f"pid {pid} now belongs to another session (started {now_start:%H:%M:%S}), "
+        "not the one on screen",
+    )

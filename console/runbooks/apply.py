@@ -43,9 +43,9 @@ def apply_step(
     allow_write: bool,
     dry_run: bool = False,
 ) -> ApplyOutcome:
-    from console.core.audit import AuditLog
     from console.core.db import connect_sync, require_dsn
     from console.recovery import actions
+    from console.recovery.audit import AuditLog
 
     step = next((s for s in runbook.steps if s.id == step_id), None)
     if not isinstance(step, ActionStep):

@@ -24,10 +24,10 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from console.core.audit import AuditLog
 from console.core.config import Settings
 from console.metrics.collector import Collector
 from console.recovery import actions
+from console.recovery.audit import AuditLog
 from console.runbooks.loader import load_runbooks
 from console.runbooks.model import Runbook, runbook_for_finding
 from console.sim.live import LiveSystem

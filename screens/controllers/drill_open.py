@@ -67,6 +67,7 @@ class DrillDowns:
         """`kind` is the panel's (finding, error, orders, backend), `key` the row's."""
         # Lazy: psycopg and the recovery path load on the first drill-down, not the first paint.
         from console.queries.drilldown import DEFAULT_LIMIT
+        from screens.controllers.recovery import signals_of
         from screens.views.backend_screen import BackendScreen
 
         app, ops = self.app, self.ops
@@ -117,6 +118,10 @@ class DrillDowns:
         elif kind == "backend" and key.isdigit():
             app.push_screen(
                 BackendScreen(
-                    int(key), ops, protected=own_pids(ctx), confirm_expiry=self.confirm_expiry
+                    int(key),
+                    ops,
+                    signals=signals_of(app),  # the recovery path: locked, audited, on record
+                    protected=own_pids(ctx),
+                    confirm_expiry=self.confirm_expiry,
                 )
             )

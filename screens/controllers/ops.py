@@ -1,16 +1,18 @@
-"""The operator's own connection: drill-downs and backend signals, apart from polling.
+"""The operator's own connection: drill-downs and runbook steps, apart from polling.
 
 Like dolphie, the console keeps two connections: the poller's (inside the source) and
 this one, opened lazily on the first drill-down, so a slow poll never blocks an operator
-command and vice versa. It is writable only when the console was started with
-`--allow-write`. A broken connection is dropped and reopened on the next command.
+command and vice versa. It is always read-only: every write, the dashboard's cancel and
+terminate included, goes through the recovery path (screens.controllers.recovery), with
+its preview, typed confirmation, lock and audit. `allow_write` only says whether the
+console was started with `--allow-write`. A broken connection is dropped and reopened on
+the next command.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from console.core.db import ConnectionLost, DatabaseError, SessionLimits, connect
@@ -19,13 +21,12 @@ if TYPE_CHECKING:  # imported on first use, after the dashboard's first paint
     import psycopg
 
     from console.queries import drilldown
-    from console.recovery import backends
 
 T = TypeVar("T")
 
 
 class Operations:
-    """Drill-down look-ups and cancel/terminate over one lazily opened connection."""
+    """Drill-down look-ups and runbook steps over one lazily opened read-only connection."""
 
     def __init__(
         self, dsn: str | None, *, allow_write: bool, limits: SessionLimits | None = None
@@ -39,9 +40,7 @@ class Operations:
     async def _run(self, call: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]]) -> T:
         async with self._lock:
             if self._conn is None or self._conn.closed:
-                self._conn = await connect(
-                    self.dsn, allow_write=self.allow_write, limits=self.limits, role="ops"
-                )
+                self._conn = await connect(self.dsn, limits=self.limits, role="ops")
             try:
                 return await call(self._conn)
             except DatabaseError as exc:
@@ -72,22 +71,6 @@ class Operations:
         from console.queries import drilldown
 
         return await self._run(lambda c: drilldown.backend(c, pid))
-
-    async def signal(
-        self,
-        pid: int,
-        action: backends.Signal,
-        protected: Iterable[int],
-        backend_start: datetime | None = None,
-    ) -> bool:
-        from console.recovery import backends
-
-        pids = tuple(protected)
-        return await self._run(
-            lambda c: backends.signal_backend(
-                c, pid, action, protected_pids=pids, backend_start=backend_start
-            )
-        )
 
     async def run_step(
         self, step: Any, make_context: Callable[[psycopg.AsyncConnection[Any]], Any]

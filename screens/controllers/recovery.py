@@ -5,20 +5,26 @@ UI loop. Each call opens its own connection and closes it: a preview is read-onl
 whatever the console's mode; an apply opens a writer only when the console was started
 with `--allow-write`, and `actions.apply` re-checks the typed token, the plan's expiry
 and the session's write mode itself.
+
+The dashboard's cancel/terminate take the same path (`BackendSignals`): a plan of the
+session, the typed pid, then `Recovery.apply` (advisory lock, audit before and after),
+and the plan and the result on the open incident's timeline.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from console.core.audit import AuditLog, current_operator
+from console.core.audit import current_operator
 from console.core.config import Settings
-from console.core.db import ReadOnlyError, SessionLimits, connect_sync
-from console.recovery import actions
+from console.core.db import DatabaseError, ReadOnlyError, SessionLimits, connect_sync
+from console.recovery import actions, backends
+from console.recovery.audit import AuditLog
 from console.runbooks.model import ActionStep, fill_error_patterns
 
 READ_ONLY_HELP = (
@@ -48,6 +54,24 @@ class Recovery:
         with connect_sync(self.dsn, limits=self.limits, role="preview") as conn:
             return actions.plan(conn, step.action, given, ttl_seconds=self.ttl_seconds)
 
+    def plan_signal(
+        self,
+        pid: int,
+        action: backends.Signal,
+        protected: Iterable[int] = (),
+        seen_start: datetime | None = None,
+    ) -> actions.Plan:
+        """Preview the dashboard's cancel/terminate of `pid` (see console.recovery.backends)."""
+        with connect_sync(self.dsn, limits=self.limits, role="preview") as conn:
+            return backends.plan_signal(
+                conn,
+                pid,
+                action,
+                protected_pids=protected,
+                seen_start=seen_start,
+                ttl_seconds=self.ttl_seconds,
+            )
+
     def apply(
         self,
         plan: Any,
@@ -75,3 +99,69 @@ class Recovery:
                 )
         finally:
             audit.close()
+
+
+class IncidentRecords(Protocol):
+    """What BackendSignals needs of the incident desk (screens.controllers.incident_desk)."""
+
+    @property
+    def incident(self) -> Any: ...
+
+    def record_plan(self, plan: Any) -> None: ...
+
+    def record_result(self, result: Any) -> None: ...
+
+
+@dataclass(frozen=True)
+class SignalOutcome:
+    """What came of a confirmed signal: the result (None when the plan had nothing to do,
+    so nothing was applied) and why the timeline did not take it, if it did not."""
+
+    plan: actions.Plan
+    result: actions.ActionResult | None
+    timeline_problem: str = ""
+
+
+@dataclass
+class BackendSignals:
+    """The dashboard's cancel/terminate as recovery actions (the backend screen's
+    SignalPath): `plan`, `record_plan`, then once confirmed `apply`. Call from threads."""
+
+    recovery: Recovery
+    desk: IncidentRecords | None = None
+
+    def plan(
+        self, pid: int, action: backends.Signal, protected: Iterable[int], seen_start: Any
+    ) -> actions.Plan:
+        return self.recovery.plan_signal(pid, action, protected, seen_start)
+
+    def record_plan(self, plan: actions.Plan) -> str:
+        """Put the preview on the open incident's timeline; returns the problem, if any."""
+        return self._record(lambda desk: desk.record_plan(plan))
+
+    def apply(self, plan: actions.Plan, typed: str) -> SignalOutcome:
+        """Apply a confirmed signal; raises a DatabaseError (nothing signalled) if refused."""
+        if plan.nothing_to_do:
+            return SignalOutcome(plan, None)
+        incident = self.desk.incident if self.desk is not None else None
+        result = self.recovery.apply(plan, typed, incident_id=incident.id if incident else None)
+        problem = self._record(lambda desk: desk.record_result(result))
+        return SignalOutcome(plan, result, problem)
+
+    def _record(self, call: Callable[[IncidentRecords], None]) -> str:
+        if self.desk is None:
+            return ""
+        try:
+            call(self.desk)
+        except Exception as exc:  # the signal's outcome matters more than its record
+            return str(exc) if isinstance(exc, DatabaseError) else f"{type(exc).__name__}: {exc}"
+        return ""
+
+
+def signals_of(host: object) -> BackendSignals:
+    """The BackendSignals of an app offering `recovery` (a Recovery) and `desk` (the
+    incident desk), as IncidentApp does; refused when it offers no recovery path."""
+    recovery = getattr(host, "recovery", None)
+    if not isinstance(recovery, Recovery):
+        raise DatabaseError("this console has no recovery path: nothing was done")
+    return BackendSignals(recovery, getattr(host, "desk", None))

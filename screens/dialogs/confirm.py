@@ -1,7 +1,8 @@
 """Typed confirmation for cancel/terminate: the operator types the pid, nothing else acts.
 
 There is no default button. Enter on an empty or wrong value only says what to type;
-Escape, or leaving the dialog open past its expiry, answers no.
+Escape, or leaving the dialog open past its expiry, answers no. A caller that previews
+while the dialog is open (the backend screen's plan) shows it with `show_preview`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,17 @@ class ConfirmScreen(ModalScreen[bool]):
             )
             yield Static("", id="confirm-feedback")
             yield Static(f"Type {self.token} and press Enter to confirm; Esc cancels.")
+
+    def show_preview(self, text: str) -> None:
+        """What the preview found, under the question; ignored once the dialog is gone."""
+        if not self.is_attached:
+            return
+        shown = self.query("#confirm-preview")
+        if shown:
+            shown.first(Static).update(text)
+            return
+        box = self.query_one("#confirm-box")
+        box.mount(Static(text, id="confirm-preview"), after="#confirm-question")
 
     def on_mount(self) -> None:
         self.set_timer(self.expires_after, self._expire)

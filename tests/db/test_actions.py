@@ -1,12 +1,12 @@
 """Recovery actions against a real PostgreSQL: preview, typed token, guarded batches, audit.
 
 Concurrent situations (a row lock, a row changed between preview and apply, a killed
-backend, a second operator) are built with a second real connection, never mocks.
+backend, a second operator) are built with a second real connection, never mocks. The
+seeds and the harness are shared: tests/support/actions_kit.py.
 """
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,22 +14,59 @@ from typing import Any
 
 import psycopg
 import pytest
+from support.actions_kit import (
+    FAST,
+    CommitSwallowingProxy,
+    changed_rows,
+    kill_backend,
+    plan_apply,
+    planned_reset,
+    reset_count,
+    seed_duplicates,
+    seed_failed_events,
+    seed_orders,
+    small_batches,
+    snapshot,
+    wait_backend_gone,
+)
 
-from console.core.audit import AuditLog, AuditUnavailable
-from console.core.db import DatabaseError, ReadOnlyError, SessionLimits, connect_sync
+from console.core.db import DatabaseError, ReadOnlyError, connect_sync
 from console.core.state import ensure_schema
 from console.recovery import actions
 from console.recovery.actions import ActionLocked, PlanExpired, Progress, TokenMismatch
+from console.recovery.audit import AuditLog, AuditUnavailable
 from tests.conftest import TestDatabase
 
-FAST = SessionLimits(statement_timeout_ms=3_000, lock_timeout_ms=300)
+Conn = psycopg.Connection[Any]
+
+# --- fixtures: the monitored database as the test, the console's reader and writer ------------
 
 
-# --- fixtures and seeding -------------------------------------------------------------------
+def _session(connection: Conn) -> Iterator[Conn]:
+    with connection:
+        yield connection
 
 
 @pytest.fixture
-def writer(db: TestDatabase) -> Iterator[psycopg.Connection[Any]]:
+def conn(db: TestDatabase) -> Iterator[Conn]:
+    """The test's own autocommit connection: seeds, meddles, checks."""
+    yield from _session(db.connect())
+
+
+@pytest.fixture
+def victim(db: TestDatabase) -> Iterator[Conn]:
+    """Another client session, idle, for the backend actions to signal."""
+    yield from _session(db.connect())
+
+
+@pytest.fixture
+def reader(db: TestDatabase) -> Iterator[Conn]:
+    """The console's read-only connection, where plans are previewed."""
+    yield from _session(connect_sync(db.dsn))
+
+
+@pytest.fixture
+def writer(db: TestDatabase) -> Iterator[Conn]:
     conn = connect_sync(db.dsn, allow_write=True, limits=FAST)
     yield conn
     conn.close()
@@ -44,123 +81,15 @@ def audit(db: TestDatabase, tmp_path: Path) -> Iterator[AuditLog]:
     log.close()
 
 
-def seed_failed_events(conn: psycopg.Connection[Any], n: int, *, prefix: str = "evt_f") -> None:
-    """n retryable failed events, plus rows that must never be reset."""
-    conn.execute(
-        "INSERT INTO webhook_events (event_id, event_type, error_message, retry_count, created_at)"
-        " SELECT %s || g, 'payment_intent.succeeded', 'Invalid state transition', 0,"
-        " now() - interval '10 minutes' FROM generate_series(1, %s) AS g",
-        (prefix, n),
-    )
-    # At the retry limit, too old, and a failed copy of an event already processed.
-    conn.execute(
-        "INSERT INTO webhook_events (event_id, event_type, error_message, retry_count, created_at,"
-        " processed_at) VALUES"
-        " ('evt_limit', 'charge.succeeded', 'boom', 3, now(), NULL),"
-        " ('evt_old', 'charge.succeeded', 'boom', 0, now() - interval '3 days', NULL),"
-        " ('evt_done', 'charge.succeeded', NULL, 0, now(), now()),"
-        " ('evt_done', 'charge.succeeded', 'boom', 0, now(), NULL)"
-    )
-
-
-def failed_count(conn: psycopg.Connection[Any]) -> int:
-    row = conn.execute(
-        "SELECT count(*) FROM webhook_events WHERE error_message IS NOT NULL"
-    ).fetchone()
-    assert row is not None
-    return int(row[0])
-
-
-def reset_count(conn: psycopg.Connection[Any]) -> int:
-    row = conn.execute(
-        "SELECT count(*) FROM webhook_events WHERE error_message IS NULL AND retry_count = 1"
-    ).fetchone()
-    assert row is not None
-    return int(row[0])
-
-
-def seed_duplicates(conn: psycopg.Connection[Any]) -> None:
-    conn.execute(
-        "INSERT INTO webhook_events (event_id, event_type, created_at, processed_at) VALUES"
-        # processed copy + two unprocessed twins: both twins go, the processed one stays
-        " ('evt_a', 't', now() - interval '3 min', now()),"
-        " ('evt_a', 't', now() - interval '2 min', NULL),"
-        " ('evt_a', 't', now() - interval '1 min', NULL),"
-        # three unprocessed copies: the newest stays
-        " ('evt_b', 't', now() - interval '3 min', NULL),"
-        " ('evt_b', 't', now() - interval '2 min', NULL),"
-        " ('evt_b', 't', now() - interval '1 min', NULL),"
-        # not duplicated
-        " ('evt_c', 't', now(), NULL)"
-    )
-
-
-def seed_orders(conn: psycopg.Connection[Any]) -> None:
-    conn.execute(
-        "INSERT INTO orders (state, created_at, updated_at, paid_at, stripe_payment_intent_id,"
-        " total_amount_cents) VALUES"
-        # stuck pending (2), pending but recently updated, pending with an intent
-        " ('pending', now() - interval '3 h', now() - interval '2 h', NULL, NULL, 100),"
-        " ('pending', now() - interval '3 h', now() - interval '2 h', NULL, NULL, 100),"
-        " ('pending', now() - interval '3 h', now() - interval '1 min', NULL, NULL, 100),"
-        " ('pending', now() - interval '3 h', now() - interval '2 h', NULL, 'pi_x', 100),"
-        # paid without paid_at and without any payment (revert, 2)
-        " ('paid', now() - interval '2 h', now(), NULL, 'pi_r1', 500),"
-        " ('paid', now() - interval '2 h', now(), NULL, 'pi_r2', 500),"
-        # paid with paid_at and no payment (insert, 3)
-        " ('paid', now() - interval '2 h', now(), now() - interval '1 h', 'pi_i1', 700),"
-        " ('paid', now() - interval '2 h', now(), now() - interval '1 h', 'pi_i2', 800),"
-        " ('paid', now() - interval '2 h', now(), now() - interval '1 h', 'pi_i3', 900)"
-    )
-    # A paid order with a failed payment (investigate by hand: no action may touch it) and
-    # a payment with a NULL order_id (the guide's NOT IN trap).
-    conn.execute(
-        "WITH o AS (INSERT INTO orders (state, paid_at, total_amount_cents)"
-        " VALUES ('paid', NULL, 50) RETURNING id)"
-        " INSERT INTO payments (order_id, amount_cents, status) SELECT id, 50, 'failed' FROM o"
-    )
-    conn.execute("INSERT INTO payments (order_id, amount_cents, status) VALUES (NULL, 1, 'x')")
-
-
-def snapshot(conn: psycopg.Connection[Any]) -> dict[str, Any]:
-    """Everything an action could change, to prove that nothing did."""
-    out: dict[str, Any] = {}
-    for table in ("webhook_events", "orders", "payments"):
-        rows = conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
-        out[table] = [tuple(r) for r in rows]
-    return out
-
-
-def plan_apply(
-    reader: psycopg.Connection[Any],
-    writer: psycopg.Connection[Any],
-    audit: AuditLog,
-    action_id: str,
-    params: dict[str, Any] | None = None,
-    **kwargs: Any,
-) -> actions.ActionResult:
-    p = actions.plan(reader, action_id, params)
-    return actions.apply(writer, p, p.token, audit=audit, **kwargs)
-
-
 # --- each action: the preview count is what changes, and twice changes nothing ----------------
 
-ROW_CASES: dict[str, tuple[Callable[[psycopg.Connection[Any]], None], int]] = {
+ROW_CASES: dict[str, tuple[Callable[[Conn], None], int]] = {
     "reset_failed_events": (lambda c: seed_failed_events(c, 5), 5),
     "delete_duplicate_events": (seed_duplicates, 4),
     "reset_stuck_orders": (seed_orders, 2),
     "fix_paid_without_payment": (seed_orders, 2),
     "insert_missing_payments": (seed_orders, 3),
 }
-
-
-def changed_rows(before: dict[str, Any], after: dict[str, Any]) -> int:
-    """Rows added, removed or modified across the three tables."""
-    total = 0
-    for table in before:
-        old, new = set(before[table]), set(after[table])
-        total += max(len(old - new), len(new - old))
-    return total
 
 
 @pytest.mark.parametrize("action_id", sorted(ROW_CASES))
@@ -197,64 +126,56 @@ def test_preview_count_is_exactly_what_changes_and_a_second_run_changes_nothing(
 
 
 def test_reset_failed_events_leaves_processed_twins_old_rows_and_limit_alone(
-    db: TestDatabase, writer: psycopg.Connection[Any], audit: AuditLog
+    conn: Conn, reader: Conn, writer: Conn, audit: AuditLog
 ) -> None:
-    with db.connect() as conn:
-        seed_failed_events(conn, 2)
-        with connect_sync(db.dsn) as reader:
-            result = plan_apply(reader, writer, audit, "reset_failed_events")
-        assert result.changed == 2
-        untouched = conn.execute(
-            "SELECT event_id, processed_at IS NOT NULL, error_message, retry_count"
-            " FROM webhook_events WHERE event_id IN ('evt_limit', 'evt_old', 'evt_done')"
-            " ORDER BY event_id, processed_at NULLS LAST"
-        ).fetchall()
-        assert untouched == [
-            ("evt_done", True, None, 0),
-            ("evt_done", False, "boom", 0),
-            ("evt_limit", False, "boom", 3),
-            ("evt_old", False, "boom", 0),
-        ]
+    seed_failed_events(conn, 2)
+    result = plan_apply(reader, writer, audit, "reset_failed_events")
+    assert result.changed == 2
+    untouched = conn.execute(
+        "SELECT event_id, processed_at IS NOT NULL, error_message, retry_count"
+        " FROM webhook_events WHERE event_id IN ('evt_limit', 'evt_old', 'evt_done')"
+        " ORDER BY event_id, processed_at NULLS LAST"
+    ).fetchall()
+    assert untouched == [
+        ("evt_done", True, None, 0),
+        ("evt_done", False, "boom", 0),
+        ("evt_limit", False, "boom", 3),
+        ("evt_old", False, "boom", 0),
+    ]
 
 
 def test_duplicate_cleanup_keeps_the_processed_copy_and_the_newest_unprocessed_one(
-    db: TestDatabase, writer: psycopg.Connection[Any], audit: AuditLog
+    conn: Conn, reader: Conn, writer: Conn, audit: AuditLog
 ) -> None:
-    with db.connect() as conn:
-        seed_duplicates(conn)
-        with connect_sync(db.dsn) as reader:
-            plan_apply(reader, writer, audit, "delete_duplicate_events")
-        left = conn.execute(
-            "SELECT event_id, processed_at IS NOT NULL, created_at > now() - interval '90 s'"
-            " FROM webhook_events ORDER BY event_id"
-        ).fetchall()
-        assert left == [("evt_a", True, False), ("evt_b", False, True), ("evt_c", False, True)]
+    seed_duplicates(conn)
+    plan_apply(reader, writer, audit, "delete_duplicate_events")
+    left = conn.execute(
+        "SELECT event_id, processed_at IS NOT NULL, created_at > now() - interval '90 s'"
+        " FROM webhook_events ORDER BY event_id"
+    ).fetchall()
+    assert left == [("evt_a", True, False), ("evt_b", False, True), ("evt_c", False, True)]
 
 
 def test_inserted_payments_carry_amount_intent_and_a_hostile_currency_verbatim(
-    db: TestDatabase, writer: psycopg.Connection[Any], audit: AuditLog
+    conn: Conn, reader: Conn, writer: Conn, audit: AuditLog
 ) -> None:
     hostile = "eur'); DROP TABLE orders; --"
-    with db.connect() as conn:
-        seed_orders(conn)
-        # Without a currency column on orders the parameter is what gets stored.
-        conn.execute("ALTER TABLE orders DROP COLUMN currency")
-        with connect_sync(db.dsn) as reader:
-            result = plan_apply(
-                reader, writer, audit, "insert_missing_payments", {"currency": hostile}
-            )
-        assert result.changed == 3
-        rows = conn.execute(
-            "SELECT p.amount_cents, p.currency, p.status, p.stripe_payment_intent_id"
-            " FROM payments p JOIN orders o ON o.id = p.order_id"
-            " WHERE p.status = 'completed' ORDER BY p.amount_cents"
-        ).fetchall()
-        assert rows == [
-            (700, hostile, "completed", "pi_i1"),
-            (800, hostile, "completed", "pi_i2"),
-            (900, hostile, "completed", "pi_i3"),
-        ]
-        assert conn.execute("SELECT count(*) FROM orders").fetchone() == (10,)
+    seed_orders(conn)
+    # Without a currency column on orders the parameter is what gets stored.
+    conn.execute("ALTER TABLE orders DROP COLUMN currency")
+    result = plan_apply(reader, writer, audit, "insert_missing_payments", {"currency": hostile})
+    assert result.changed == 3
+    rows = conn.execute(
+        "SELECT p.amount_cents, p.currency, p.status, p.stripe_payment_intent_id"
+        " FROM payments p JOIN orders o ON o.id = p.order_id"
+        " WHERE p.status = 'completed' ORDER BY p.amount_cents"
+    ).fetchall()
+    assert rows == [
+        (700, hostile, "completed", "pi_i1"),
+        (800, hostile, "completed", "pi_i2"),
+        (900, hostile, "completed", "pi_i3"),
+    ]
+    assert conn.execute("SELECT count(*) FROM orders").fetchone() == (10,)
 
 
 # --- confirmation, expiry, read-only ------------------------------------------------------------
@@ -264,124 +185,96 @@ def test_inserted_payments_carry_amount_intent_and_a_hostile_currency_verbatim(
     "typed", ["", "   ", "\n\n\n", None, "4", "6", "reset_failed_events", "5x"]
 )
 def test_a_wrong_or_empty_token_writes_nothing(
-    db: TestDatabase, writer: psycopg.Connection[Any], audit: AuditLog, typed: str | None
+    conn: Conn, reader: Conn, writer: Conn, audit: AuditLog, typed: str | None
 ) -> None:
-    with db.connect() as conn:
-        seed_failed_events(conn, 5)
-        before = snapshot(conn)
-        with connect_sync(db.dsn) as reader:
-            p = actions.plan(reader, "reset_failed_events")
-        with pytest.raises(TokenMismatch, match="nothing was changed"):
-            actions.apply(writer, p, typed, audit=audit)
-        assert snapshot(conn) == before
-        assert audit.local_records() == []  # refused before even the intent
+    seed_failed_events(conn, 5)
+    before = snapshot(conn)
+    p = actions.plan(reader, "reset_failed_events")
+    with pytest.raises(TokenMismatch, match="nothing was changed"):
+        actions.apply(writer, p, typed, audit=audit)
+    assert snapshot(conn) == before
+    assert audit.local_records() == []  # refused before even the intent
 
 
 def test_enter_spam_then_the_right_token(
-    db: TestDatabase, writer: psycopg.Connection[Any], audit: AuditLog
+    conn: Conn, reader: Conn, writer: Conn, audit: AuditLog
 ) -> None:
-    with db.connect() as conn:
-        seed_failed_events(conn, 3)
-        with connect_sync(db.dsn) as reader:
-            p = actions.plan(reader, "reset_failed_events")
-        for _ in range(20):
-            with pytest.raises(TokenMismatch):
-                actions.apply(writer, p, "\r", audit=audit)
-        assert reset_count(conn) == 0
-        assert actions.apply(writer, p, " 3 ", audit=audit).changed == 3
+    p = planned_reset(conn, reader, 3)
+    for _ in range(20):
+        with pytest.raises(TokenMismatch):
+            actions.apply(writer, p, "\r", audit=audit)
+    assert reset_count(conn) == 0
+    assert actions.apply(writer, p, " 3 ", audit=audit).changed == 3
 
 
 def test_an_expired_plan_is_refused_and_needs_a_fresh_preview(
-    db: TestDatabase, writer: psycopg.Connection[Any], audit: AuditLog
+    conn: Conn, reader: Conn, writer: Conn, audit: AuditLog
 ) -> None:
-    with db.connect() as conn:
-        seed_failed_events(conn, 2)
-        with connect_sync(db.dsn) as reader:
-            p = actions.plan(reader, "reset_failed_events", ttl_seconds=0.05)
-            time.sleep(0.1)
-            with pytest.raises(PlanExpired, match="preview again"):
-                actions.apply(writer, p, p.token, audit=audit)
-            assert reset_count(conn) == 0
-            fresh = actions.plan(reader, "reset_failed_events")
-        assert actions.apply(writer, fresh, fresh.token, audit=audit).changed == 2
+    seed_failed_events(conn, 2)
+    p = actions.plan(reader, "reset_failed_events", ttl_seconds=0.05)
+    time.sleep(0.1)
+    with pytest.raises(PlanExpired, match="preview again"):
+        actions.apply(writer, p, p.token, audit=audit)
+    assert reset_count(conn) == 0
+    fresh = actions.plan(reader, "reset_failed_events")
+    assert actions.apply(writer, fresh, fresh.token, audit=audit).changed == 2
 
 
-def test_a_read_only_connection_cannot_apply(
-    db: TestDatabase, audit: AuditLog, tmp_path: Path
-) -> None:
-    with db.connect() as conn:
-        seed_failed_events(conn, 2)
-        with connect_sync(db.dsn) as reader:
-            p = actions.plan(reader, "reset_failed_events")
-            with pytest.raises(ReadOnlyError, match="--allow-write"):
-                actions.apply(reader, p, p.token, audit=audit)
-        assert reset_count(conn) == 0
+def test_a_read_only_connection_cannot_apply(conn: Conn, reader: Conn, audit: AuditLog) -> None:
+    p = planned_reset(conn, reader, 2)
+    with pytest.raises(ReadOnlyError, match="--allow-write"):
+        actions.apply(reader, p, p.token, audit=audit)
+    assert reset_count(conn) == 0
 
 
 # --- concurrency --------------------------------------------------------------------------------
 
 
 def test_a_row_changed_between_preview_and_apply_rolls_back_with_nothing_written(
-    db: TestDatabase, writer: psycopg.Connection[Any], audit: AuditLog
+    conn: Conn, reader: Conn, writer: Conn, audit: AuditLog
 ) -> None:
-    with db.connect() as conn:
-        seed_failed_events(conn, 5)
-        with connect_sync(db.dsn) as reader:
-            p = actions.plan(reader, "reset_failed_events")
-        # The application processes one of them meanwhile.
-        conn.execute(
-            "UPDATE webhook_events SET processed_at = now(), error_message = NULL"
-            " WHERE event_id = 'evt_f3'"
-        )
-        before = snapshot(conn)
-        result = actions.apply(writer, p, p.token, audit=audit)
-        assert result.status == "changed_since_preview"
-        assert "nothing was changed" in result.message
-        assert "1 no longer match" in result.message
-        assert snapshot(conn) == before
+    p = planned_reset(conn, reader, 5)
+    # The application processes one of them meanwhile.
+    conn.execute(
+        "UPDATE webhook_events SET processed_at = now(), error_message = NULL"
+        " WHERE event_id = 'evt_f3'"
+    )
+    before = snapshot(conn)
+    result = actions.apply(writer, p, p.token, audit=audit)
+    assert result.status == "changed_since_preview"
+    assert "nothing was changed" in result.message
+    assert "1 no longer match" in result.message
+    assert snapshot(conn) == before
 
 
 def test_a_row_changed_during_batch_two_rolls_that_batch_back_and_reports_batch_one(
-    db: TestDatabase, writer: psycopg.Connection[Any], audit: AuditLog, monkeypatch: Any
+    conn: Conn, reader: Conn, writer: Conn, audit: AuditLog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(
-        actions.ACTIONS,
-        "reset_failed_events",
-        actions.ACTIONS["reset_failed_events"].__class__(
-            **{**actions.ACTIONS["reset_failed_events"].__dict__, "batch_size": 2}
-        ),
-    )
-    with db.connect() as conn:
-        seed_failed_events(conn, 6)
-        with connect_sync(db.dsn) as reader:
-            p = actions.plan(reader, "reset_failed_events")
+    small_batches(monkeypatch, "reset_failed_events", 2)
+    p = planned_reset(conn, reader, 6)
 
-        def meddle(progress: Progress) -> None:
-            if progress.batch == 2 and progress.phase == "started":
-                conn.execute(
-                    "UPDATE webhook_events SET processed_at = now() WHERE event_id = 'evt_f4'"
-                )
+    def meddle(progress: Progress) -> None:
+        if progress.batch == 2 and progress.phase == "started":
+            conn.execute("UPDATE webhook_events SET processed_at = now() WHERE event_id = 'evt_f4'")
 
-        result = actions.apply(writer, p, p.token, audit=audit, on_progress=meddle)
-        assert result.status == "partial"
-        assert result.committed_batches == (1,)
-        assert result.rolled_back_batches == (2,)
-        assert result.batches_with("not_started") == (3,)
-        assert "rows changed since the preview" in result.message
-        assert result.changed == 2
-        assert reset_count(conn) == 2  # only batch 1's rows
+    result = actions.apply(writer, p, p.token, audit=audit, on_progress=meddle)
+    assert result.status == "partial"
+    assert result.committed_batches == (1,)
+    assert result.rolled_back_batches == (2,)
+    assert result.batches_with("not_started") == (3,)
+    assert "rows changed since the preview" in result.message
+    assert result.changed == 2
+    assert reset_count(conn) == 2  # only batch 1's rows
 
 
 def test_a_second_operator_is_refused_and_told_who_holds_the_action(
-    db: TestDatabase, writer: psycopg.Connection[Any], audit: AuditLog
+    db: TestDatabase, conn: Conn, reader: Conn, writer: Conn, audit: AuditLog
 ) -> None:
-    with db.connect() as conn:
-        seed_failed_events(conn, 2)
+    seed_failed_events(conn, 2)
     other = connect_sync(db.dsn, allow_write=True, limits=FAST, role="bob")
     refusals: list[ActionLocked] = []
-    with connect_sync(db.dsn) as reader:
-        first = actions.plan(reader, "reset_failed_events")
-        second = actions.plan(reader, "reset_failed_events")
+    first = actions.plan(reader, "reset_failed_events")
+    second = actions.plan(reader, "reset_failed_events")
 
     def second_operator(progress: Progress) -> None:
         if progress.phase == "started":
@@ -401,170 +294,133 @@ def test_a_second_operator_is_refused_and_told_who_holds_the_action(
 
 
 def test_a_row_lock_held_elsewhere_times_out_naming_the_blocking_pid(
-    db: TestDatabase, writer: psycopg.Connection[Any], audit: AuditLog
+    db: TestDatabase, conn: Conn, reader: Conn, writer: Conn, audit: AuditLog
 ) -> None:
-    with db.connect() as conn:
-        seed_failed_events(conn, 3)
-        with connect_sync(db.dsn) as reader:
-            p = actions.plan(reader, "reset_failed_events")
-        blocker = psycopg.connect(db.dsn)  # not autocommit: the lock stays held
-        blocker.execute("SELECT id FROM webhook_events WHERE event_id = 'evt_f2' FOR UPDATE")
-        before = snapshot(conn)
-        try:
-            result = actions.apply(writer, p, p.token, audit=audit)
-        finally:
-            blocker_pid = blocker.info.backend_pid
-            blocker.rollback()
-            blocker.close()
-        assert result.status == "rolled_back"
-        assert result.error_kind == "lock_timeout"
-        assert f"pid {blocker_pid}" in result.message
-        assert [h.pid for h in result.blocking] == [blocker_pid]
-        assert snapshot(conn) == before
-        # and the advisory lock was released: the action can run now
-        again = actions.plan(conn, "reset_failed_events")
-        assert actions.apply(writer, again, again.token, audit=audit).changed == 3
-
-
-def _kill(conn: psycopg.Connection[Any], pid: int) -> None:
-    conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
-    deadline = time.monotonic() + 3
-    while time.monotonic() < deadline:
-        row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (pid,))
-        if row.fetchone() == (0,):
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"backend {pid} did not go away")
-
-
-def _small_batches(monkeypatch: Any, action_id: str, size: int) -> None:
-    spec = actions.ACTIONS[action_id]
-    monkeypatch.setitem(
-        actions.ACTIONS, action_id, spec.__class__(**{**spec.__dict__, "batch_size": size})
-    )
+    p = planned_reset(conn, reader, 3)
+    blocker = psycopg.connect(db.dsn)  # not autocommit: the lock stays held
+    blocker.execute("SELECT id FROM webhook_events WHERE event_id = 'evt_f2' FOR UPDATE")
+    before = snapshot(conn)
+    try:
+        result = actions.apply(writer, p, p.token, audit=audit)
+    finally:
+        blocker_pid = blocker.info.backend_pid
+        blocker.rollback()
+        blocker.close()
+    assert result.status == "rolled_back"
+    assert result.error_kind == "lock_timeout"
+    assert f"pid {blocker_pid}" in result.message
+    assert [h.pid for h in result.blocking] == [blocker_pid]
+    assert snapshot(conn) == before
+    # and the advisory lock was released: the action can run now
+    again = actions.plan(conn, "reset_failed_events")
+    assert actions.apply(writer, again, again.token, audit=audit).changed == 3
 
 
 def test_backend_killed_during_batch_k_reports_committed_batches_matching_data_and_audit(
-    db: TestDatabase, writer: psycopg.Connection[Any], audit: AuditLog, monkeypatch: Any
+    conn: Conn, reader: Conn, writer: Conn, audit: AuditLog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _small_batches(monkeypatch, "reset_failed_events", 2)
-    with db.connect() as conn:
-        seed_failed_events(conn, 8)
-        with connect_sync(db.dsn) as reader:
-            p = actions.plan(reader, "reset_failed_events")
-        pid = writer.info.backend_pid
-        calls: list[Progress] = []
+    small_batches(monkeypatch, "reset_failed_events", 2)
+    p = planned_reset(conn, reader, 8)
+    pid = writer.info.backend_pid
+    calls: list[Progress] = []
 
-        def kill_at_batch_3(progress: Progress) -> None:
-            calls.append(progress)
-            if progress.batch == 3 and progress.phase == "started":
-                _kill(conn, pid)
+    def kill_at_batch_3(progress: Progress) -> None:
+        calls.append(progress)
+        if progress.batch == 3 and progress.phase == "started":
+            kill_backend(conn, pid)
 
-        result = actions.apply(writer, p, p.token, audit=audit, on_progress=kill_at_batch_3)
-        assert result.status == "partial"
-        assert result.committed_batches == (1, 2)
-        assert result.rolled_back_batches == (3,)
-        assert result.batches_with("not_started") == (4,)
-        assert "not retried" in result.message
-        assert result.error_kind == "lost"
-        committed_keys = {str(k) for b in result.batches if b.status == "committed" for k in b.keys}
-        reset_ids = {
-            str(r[0])
-            for r in conn.execute(
-                "SELECT id FROM webhook_events WHERE retry_count = 1 AND error_message IS NULL"
-            )
-        }
-        assert reset_ids == committed_keys
-        assert len(reset_ids) == 4
-        # no auto-retry: batch 3 was started once only
-        assert sum(1 for c in calls if c.batch == 3 and c.phase == "started") == 1
-        outcome = [r for r in audit.records(result.run_id) if r["phase"] == "outcome"]
-        assert len(outcome) == 1
-        audited = {
-            k
-            for b in outcome[0]["detail"]["batches"]
-            if b["status"] == "committed"
-            for k in b["keys"]
-        }
-        assert audited == reset_ids
+    result = actions.apply(writer, p, p.token, audit=audit, on_progress=kill_at_batch_3)
+    assert result.status == "partial"
+    assert result.committed_batches == (1, 2)
+    assert result.rolled_back_batches == (3,)
+    assert result.batches_with("not_started") == (4,)
+    assert "not retried" in result.message
+    assert result.error_kind == "lost"
+    committed_keys = {str(k) for b in result.batches if b.status == "committed" for k in b.keys}
+    reset_ids = {
+        str(r[0])
+        for r in conn.execute(
+            "SELECT id FROM webhook_events WHERE retry_count = 1 AND error_message IS NULL"
+        )
+    }
+    assert reset_ids == committed_keys
+    assert len(reset_ids) == 4
+    # no auto-retry: batch 3 was started once only
+    assert sum(1 for c in calls if c.batch == 3 and c.phase == "started") == 1
+    outcome = [r for r in audit.records(result.run_id) if r["phase"] == "outcome"]
+    assert len(outcome) == 1
+    audited = {
+        k for b in outcome[0]["detail"]["batches"] if b["status"] == "committed" for k in b["keys"]
+    }
+    assert audited == reset_ids
 
 
 def test_connection_lost_while_committing_is_outcome_unknown_and_re_queried(
-    db: TestDatabase, writer: psycopg.Connection[Any], audit: AuditLog
+    conn: Conn, reader: Conn, writer: Conn, audit: AuditLog
 ) -> None:
-    with db.connect() as conn:
-        seed_failed_events(conn, 3)
-        with connect_sync(db.dsn) as reader:
-            p = actions.plan(reader, "reset_failed_events")
-        pid = writer.info.backend_pid
-        attempts: list[int] = []
+    p = planned_reset(conn, reader, 3)
+    pid = writer.info.backend_pid
+    attempts: list[int] = []
 
-        def kill_before_commit(progress: Progress) -> None:
-            if progress.phase == "committing":
-                attempts.append(progress.batch)
-                _kill(conn, pid)
+    def kill_before_commit(progress: Progress) -> None:
+        if progress.phase == "committing":
+            attempts.append(progress.batch)
+            kill_backend(conn, pid)
 
-        result = actions.apply(writer, p, p.token, audit=audit, on_progress=kill_before_commit)
-        assert result.status == "unknown"
-        assert "outcome unknown" in result.message
-        assert "re-queried: 0 of 3 rows show the change" in result.message
-        assert result.batches[0].verified_applied == 0
-        assert attempts == [1]
-        assert reset_count(conn) == 0
+    result = actions.apply(writer, p, p.token, audit=audit, on_progress=kill_before_commit)
+    assert result.status == "unknown"
+    assert "outcome unknown" in result.message
+    assert "re-queried: 0 of 3 rows show the change" in result.message
+    assert result.batches[0].verified_applied == 0
+    assert attempts == [1]
+    assert reset_count(conn) == 0
 
 
 def test_an_exception_in_the_worker_before_commit_never_commits(
-    db: TestDatabase, writer: psycopg.Connection[Any], audit: AuditLog
+    conn: Conn, reader: Conn, writer: Conn, audit: AuditLog
 ) -> None:
-    with db.connect() as conn:
-        seed_failed_events(conn, 3)
-        with connect_sync(db.dsn) as reader:
-            p = actions.plan(reader, "reset_failed_events")
+    p = planned_reset(conn, reader, 3)
 
-        def explode(progress: Progress) -> None:
-            if progress.phase == "committing":
-                raise RuntimeError("the UI went away")
+    def explode(progress: Progress) -> None:
+        if progress.phase == "committing":
+            raise RuntimeError("the UI went away")
 
-        result = actions.apply(writer, p, p.token, audit=audit, on_progress=explode)
-        assert result.status == "rolled_back"
-        assert "the UI went away" in result.message
-        assert reset_count(conn) == 0
-        assert writer.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    result = actions.apply(writer, p, p.token, audit=audit, on_progress=explode)
+    assert result.status == "rolled_back"
+    assert "the UI went away" in result.message
+    assert reset_count(conn) == 0
+    assert writer.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
 
 
 # --- dry run ----------------------------------------------------------------------------------
 
 
 def test_dry_run_reports_what_would_change_and_changes_nothing(
-    db: TestDatabase, writer: psycopg.Connection[Any], audit: AuditLog
+    conn: Conn, reader: Conn, writer: Conn, audit: AuditLog
 ) -> None:
-    with db.connect() as conn:
-        seed_orders(conn)
-        before = snapshot(conn)
-        with connect_sync(db.dsn) as reader:
-            for action_id, expected in (
-                ("insert_missing_payments", 3),
-                ("reset_stuck_orders", 2),
-                ("fix_paid_without_payment", 2),
-            ):
-                result = plan_apply(reader, writer, audit, action_id, dry_run=True)
-                assert result.status == "dry_run"
-                assert result.would_change == expected
-                assert result.changed == 0
-                assert f"would change {expected} rows" in result.message
-        assert snapshot(conn) == before
+    seed_orders(conn)
+    before = snapshot(conn)
+    for action_id, expected in (
+        ("insert_missing_payments", 3),
+        ("reset_stuck_orders", 2),
+        ("fix_paid_without_payment", 2),
+    ):
+        result = plan_apply(reader, writer, audit, action_id, dry_run=True)
+        assert result.status == "dry_run"
+        assert result.would_change == expected
+        assert result.changed == 0
+        assert f"would change {expected} rows" in result.message
+    assert snapshot(conn) == before
 
 
 # --- audit ----------------------------------------------------------------------------------
 
 
 def test_intent_and_outcome_are_audited_in_the_database_and_the_local_file(
-    db: TestDatabase, writer: psycopg.Connection[Any], audit: AuditLog
+    conn: Conn, reader: Conn, writer: Conn, audit: AuditLog
 ) -> None:
-    with db.connect() as conn:
-        seed_failed_events(conn, 2)
-    with connect_sync(db.dsn) as reader:
-        result = plan_apply(reader, writer, audit, "reset_failed_events", operator="alice")
+    seed_failed_events(conn, 2)
+    result = plan_apply(reader, writer, audit, "reset_failed_events", operator="alice")
     db_records = audit.records(result.run_id)
     assert [r["phase"] for r in db_records] == ["intent", "outcome"]
     assert db_records[0]["operator"] == "alice"
@@ -578,33 +434,29 @@ def test_intent_and_outcome_are_audited_in_the_database_and_the_local_file(
 
 
 def test_the_audit_unwritable_anywhere_refuses_the_action(
-    db: TestDatabase, writer: psycopg.Connection[Any], tmp_path: Path
+    conn: Conn, reader: Conn, writer: Conn, tmp_path: Path
 ) -> None:
     blocked_dir = tmp_path / "not-a-dir"
     blocked_dir.write_text("a file where the state directory should be")
     dead_state = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1"
     audit = AuditLog(state_dsn=dead_state, local_dir=blocked_dir)
-    with db.connect() as conn:
-        seed_failed_events(conn, 2)
-        before = snapshot(conn)
-        with connect_sync(db.dsn) as reader:
-            p = actions.plan(reader, "reset_failed_events")
-        with pytest.raises(AuditUnavailable, match="nothing was changed"):
-            actions.apply(writer, p, p.token, audit=audit)
-        assert snapshot(conn) == before
+    seed_failed_events(conn, 2)
+    before = snapshot(conn)
+    p = actions.plan(reader, "reset_failed_events")
+    with pytest.raises(AuditUnavailable, match="nothing was changed"):
+        actions.apply(writer, p, p.token, audit=audit)
+    assert snapshot(conn) == before
     # the action lock was released with the refusal
     holders = writer.execute("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory'")
     assert holders.fetchone() == {"n": 0}
 
 
 def test_the_local_file_alone_is_enough_when_the_state_database_is_down(
-    db: TestDatabase, writer: psycopg.Connection[Any], tmp_path: Path
+    conn: Conn, reader: Conn, writer: Conn, tmp_path: Path
 ) -> None:
     audit = AuditLog(state_dsn="postgresql://nobody@127.0.0.1:1/none", local_dir=tmp_path)
-    with db.connect() as conn:
-        seed_failed_events(conn, 2)
-        with connect_sync(db.dsn) as reader:
-            result = plan_apply(reader, writer, audit, "reset_failed_events")
+    seed_failed_events(conn, 2)
+    result = plan_apply(reader, writer, audit, "reset_failed_events")
     assert result.status == "applied"
     assert [r["phase"] for r in audit.local_records(result.run_id)] == ["intent", "outcome"]
     assert result.audit_problems and "state database" in result.audit_problems[0]
@@ -624,15 +476,14 @@ def test_the_local_file_alone_is_enough_when_the_state_database_is_down(
     ],
 )
 def test_hostile_parameters_are_inert_with_one_clear_error(
-    db: TestDatabase, params: dict[str, Any]
+    conn: Conn, reader: Conn, params: dict[str, Any]
 ) -> None:
-    with db.connect() as conn:
-        seed_failed_events(conn, 2)
-        before = snapshot(conn)
-        with connect_sync(db.dsn) as reader, pytest.raises(DatabaseError) as info:
-            actions.plan(reader, "reset_failed_events", params)
-        assert "\n" not in str(info.value)
-        assert snapshot(conn) == before
+    seed_failed_events(conn, 2)
+    before = snapshot(conn)
+    with pytest.raises(DatabaseError) as info:
+        actions.plan(reader, "reset_failed_events", params)
+    assert "\n" not in str(info.value)
+    assert snapshot(conn) == before
 
 
 def test_an_unknown_action_is_one_clear_line() -> None:
@@ -644,212 +495,171 @@ def test_an_unknown_action_is_one_clear_line() -> None:
 
 
 def test_terminate_backend_needs_the_pid_as_token_and_ends_that_session_only(
-    db: TestDatabase, writer: psycopg.Connection[Any], audit: AuditLog
+    db: TestDatabase, conn: Conn, reader: Conn, writer: Conn, audit: AuditLog
 ) -> None:
     victim = psycopg.connect(db.dsn)
     victim.execute("SELECT 1")  # idle in transaction: the classic lock holder
     pid = victim.info.backend_pid
     try:
-        with connect_sync(db.dsn) as reader:
-            p = actions.plan(reader, "terminate_backend", {"pid": pid})
-            assert p.token == str(pid)
-            assert p.rows[0]["state"] == "idle in transaction"
-            with pytest.raises(TokenMismatch):
-                actions.apply(writer, p, "1", audit=audit)
-            result = actions.apply(writer, p, str(pid), audit=audit)
-            assert result.status == "applied", result.message
-            deadline = time.monotonic() + 3
-            while time.monotonic() < deadline:
-                if actions.plan(reader, "terminate_backend", {"pid": pid}).count == 0:
-                    break
-                time.sleep(0.02)
-            twice = actions.plan(reader, "terminate_backend", {"pid": pid})
-            assert twice.nothing_to_do
-            assert actions.apply(writer, twice, twice.token, audit=audit).status == "nothing_to_do"
-            assert not writer.closed
+        p = actions.plan(reader, "terminate_backend", {"pid": pid})
+        assert p.token == str(pid)
+        assert p.rows[0]["state"] == "idle in transaction"
+        with pytest.raises(TokenMismatch):
+            actions.apply(writer, p, "1", audit=audit)
+        result = actions.apply(writer, p, str(pid), audit=audit)
+        assert result.status == "applied", result.message
+        wait_backend_gone(conn, pid)
+        twice = actions.plan(reader, "terminate_backend", {"pid": pid})
+        assert twice.nothing_to_do
+        assert actions.apply(writer, twice, twice.token, audit=audit).status == "nothing_to_do"
+        assert not writer.closed
     finally:
         victim.close()
 
 
 def test_the_console_refuses_to_signal_its_own_session(
-    db: TestDatabase, writer: psycopg.Connection[Any], audit: AuditLog
+    reader: Conn, writer: Conn, audit: AuditLog
 ) -> None:
-    with connect_sync(db.dsn) as reader:
-        with pytest.raises(actions.ActionRefused, match="own session"):
-            actions.plan(reader, "terminate_backend", {"pid": reader.info.backend_pid})
-        own = actions.plan(reader, "cancel_backend", {"pid": writer.info.backend_pid})
-        with pytest.raises(actions.ActionRefused, match="own session"):
-            actions.apply(writer, own, str(writer.info.backend_pid), audit=audit)
+    with pytest.raises(actions.ActionRefused, match="own session"):
+        actions.plan(reader, "terminate_backend", {"pid": reader.info.backend_pid})
+    own = actions.plan(reader, "cancel_backend", {"pid": writer.info.backend_pid})
+    with pytest.raises(actions.ActionRefused, match="own session"):
+        actions.apply(writer, own, str(writer.info.backend_pid), audit=audit)
+
+
+def test_dry_run_of_terminate_backend_signals_nobody(
+    victim: Conn, reader: Conn, writer: Conn, audit: AuditLog
+) -> None:
+    pid = victim.info.backend_pid
+    p = actions.plan(reader, "terminate_backend", {"pid": pid})
+    result = actions.apply(writer, p, str(pid), audit=audit, dry_run=True)
+    assert result.status == "dry_run"
+    assert result.would_change == 1
+    assert victim.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_a_backend_gone_since_the_preview_is_not_signalled(
+    conn: Conn, victim: Conn, reader: Conn, writer: Conn, audit: AuditLog
+) -> None:
+    pid = victim.info.backend_pid
+    p = actions.plan(reader, "cancel_backend", {"pid": pid})
+    victim.close()
+    wait_backend_gone(conn, pid)
+    result = actions.apply(writer, p, str(pid), audit=audit)
+    assert result.status == "changed_since_preview"
+    assert "nothing was changed" in result.message
+
+
+def test_a_pid_now_owned_by_another_session_is_not_signalled(
+    victim: Conn, reader: Conn, writer: Conn, audit: AuditLog
+) -> None:
+    """A preview taken of an earlier session with the same pid (pid reuse) is refused."""
+    from dataclasses import replace
+    from datetime import timedelta
+    from types import MappingProxyType
+
+    pid = victim.info.backend_pid
+    p = actions.plan(reader, "terminate_backend", {"pid": pid})
+    earlier = dict(p.rows[0], backend_start=p.rows[0]["backend_start"] - timedelta(hours=1))
+    stale = replace(p, rows=(MappingProxyType(earlier),))
+    result = actions.apply(writer, stale, str(pid), audit=audit)
+    assert result.status == "changed_since_preview"
+    assert "not the previewed session" in result.message
+    assert victim.execute("SELECT 1").fetchone() == (1,)
 
 
 # --- the unique index -----------------------------------------------------------------------
 
 
 def test_unique_index_is_blocked_by_duplicates_then_built_concurrently_and_verified(
-    db: TestDatabase, writer: psycopg.Connection[Any], audit: AuditLog
+    conn: Conn, reader: Conn, writer: Conn, audit: AuditLog
 ) -> None:
-    with db.connect() as conn, connect_sync(db.dsn) as reader:
-        seed_duplicates(conn)
-        blocked = actions.plan(reader, "create_event_id_unique_index")
-        assert blocked.count == 2
-        assert "recovery/delete_duplicate_events" in blocked.blocked
-        with pytest.raises(actions.ActionRefused):
-            actions.apply(writer, blocked, "create_event_id_unique_index", audit=audit)
+    seed_duplicates(conn)
+    blocked = actions.plan(reader, "create_event_id_unique_index")
+    assert blocked.count == 2
+    assert "recovery/delete_duplicate_events" in blocked.blocked
+    with pytest.raises(actions.ActionRefused):
+        actions.apply(writer, blocked, "create_event_id_unique_index", audit=audit)
 
-        # the processed copy of evt_a and the newest evt_b stay; evt_a still has one copy
-        plan_apply(reader, writer, audit, "delete_duplicate_events")
-        ready = actions.plan(reader, "create_event_id_unique_index")
-        assert ready.blocked == ""
-        assert ready.token == "create_event_id_unique_index"
-        dry = actions.apply(writer, ready, ready.token, audit=audit, dry_run=True)
-        assert dry.status == "dry_run"
-        assert conn.execute("SELECT to_regclass('webhook_events_event_id_key')").fetchone() == (
-            None,
+    # the processed copy of evt_a and the newest evt_b stay; evt_a still has one copy
+    plan_apply(reader, writer, audit, "delete_duplicate_events")
+    ready = actions.plan(reader, "create_event_id_unique_index")
+    assert ready.blocked == ""
+    assert ready.token == "create_event_id_unique_index"
+    dry = actions.apply(writer, ready, ready.token, audit=audit, dry_run=True)
+    assert dry.status == "dry_run"
+    assert conn.execute("SELECT to_regclass('webhook_events_event_id_key')").fetchone() == (None,)
+    result = actions.apply(writer, ready, ready.token, audit=audit)
+    assert result.status == "applied", result.message
+    valid = conn.execute(
+        "SELECT indisvalid FROM pg_index"
+        " WHERE indexrelid = to_regclass('webhook_events_event_id_key')"
+    ).fetchone()
+    assert valid == (True,)
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        conn.execute("INSERT INTO webhook_events (event_id, event_type) VALUES ('evt_c', 't')")
+    done = actions.plan(reader, "create_event_id_unique_index")
+    assert done.nothing_to_do
+    assert "already exists" in done.describe()
+    again = actions.apply(writer, done, done.token, audit=audit)
+    assert again.status == "nothing_to_do"
+
+
+def test_an_invalid_index_left_by_a_failed_build_is_dropped_and_rebuilt(
+    conn: Conn, reader: Conn, writer: Conn, audit: AuditLog
+) -> None:
+    seed_duplicates(conn)
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        conn.execute(
+            "CREATE UNIQUE INDEX CONCURRENTLY webhook_events_event_id_key"
+            " ON webhook_events (event_id)"
         )
-        result = actions.apply(writer, ready, ready.token, audit=audit)
-        assert result.status == "applied", result.message
-        valid = conn.execute(
-            "SELECT indisvalid FROM pg_index"
-            " WHERE indexrelid = to_regclass('webhook_events_event_id_key')"
-        ).fetchone()
-        assert valid == (True,)
-        with pytest.raises(psycopg.errors.UniqueViolation):
-            conn.execute("INSERT INTO webhook_events (event_id, event_type) VALUES ('evt_c', 't')")
-        done = actions.plan(reader, "create_event_id_unique_index")
-        assert done.nothing_to_do
-        assert "already exists" in done.describe()
-        again = actions.apply(writer, done, done.token, audit=audit)
-        assert again.status == "nothing_to_do"
+    plan_apply(reader, writer, audit, "delete_duplicate_events")
+    p = actions.plan(reader, "create_event_id_unique_index")
+    assert not p.blocked and not p.nothing_to_do
+    dry = actions.apply(writer, p, p.token, audit=audit, dry_run=True)
+    assert "after dropping the invalid index webhook_events_event_id_key" in dry.message
+    result = actions.apply(writer, p, p.token, audit=audit)
+    assert result.status == "applied", result.message
+    rows = conn.execute(
+        "SELECT indisvalid FROM pg_index WHERE indrelid = 'webhook_events'::regclass"
+        " AND indisunique AND indexrelid::regclass::text = 'webhook_events_event_id_key'"
+    ).fetchall()
+    assert rows == [(True,)]
 
 
-class CommitSwallowingProxy:
-    """A TCP proxy to the test server that, once armed, forwards the next COMMIT to the
-    server and then cuts the connection without relaying the reply: the write happened but
-    the client never hears so — the 'connection drops after COMMIT was sent' case."""
-
-    def __init__(self, upstream_port: int) -> None:
-        import socket
-        import threading
-
-        self.upstream_port = upstream_port
-        self.armed = threading.Event()
-        self.fired = threading.Event()
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self._threads: list[threading.Thread] = []
-        self._closing = False
-        self._start(self._accept_loop)
-
-    def _start(self, target: Any, *args: Any) -> None:
-        import threading
-
-        thread = threading.Thread(target=target, args=args, daemon=True)
-        thread.start()
-        self._threads.append(thread)
-
-    def _accept_loop(self) -> None:
-        import socket
-
-        while not self._closing:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            server = socket.create_connection(("127.0.0.1", self.upstream_port))
-            cut = {"replies": False}
-            self._start(self._pump, client, server, cut, True)
-            self._start(self._pump, server, client, cut, False)
-
-    def _pump(self, src: Any, dst: Any, cut: dict[str, bool], upstream: bool) -> None:
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                if upstream and self.armed.is_set() and b"COMMIT" in data:
-                    self.armed.clear()
-                    cut["replies"] = True
-                    dst.sendall(data)
-                    time.sleep(0.3)  # the server commits; its reply is swallowed
-                    self.fired.set()
-                    break
-                if not upstream and cut["replies"]:
-                    continue
-                dst.sendall(data)
-        except OSError:
-            pass
-        for sock in (src, dst):
-            with contextlib.suppress(OSError):
-                sock.close()
-
-    def close(self) -> None:
-        self._closing = True
-        self.listener.close()
+# --- a lost COMMIT --------------------------------------------------------------------------
 
 
 def test_commit_sent_but_reply_lost_is_unknown_then_verified_as_applied(
-    db: TestDatabase, audit: AuditLog
+    db: TestDatabase, conn: Conn, audit: AuditLog
 ) -> None:
     proxy = CommitSwallowingProxy(db.server.port)
     proxied = db.dsn.replace(f":{db.server.port}/", f":{proxy.port}/")
     try:
-        with db.connect() as conn:
-            seed_failed_events(conn, 3)
-            with connect_sync(proxied) as reader:
-                p = actions.plan(reader, "reset_failed_events")
-            writer = connect_sync(proxied, allow_write=True, limits=FAST)
+        seed_failed_events(conn, 3)
+        with connect_sync(proxied) as reader:
+            p = actions.plan(reader, "reset_failed_events")
+        writer = connect_sync(proxied, allow_write=True, limits=FAST)
 
-            def arm(progress: Progress) -> None:
-                if progress.phase == "committing":
-                    proxy.armed.set()
+        def arm(progress: Progress) -> None:
+            if progress.phase == "committing":
+                proxy.armed.set()
 
-            result = actions.apply(writer, p, p.token, audit=audit, on_progress=arm)
-            assert proxy.fired.is_set()
-            assert result.status == "unknown"
-            assert "outcome unknown" in result.message
-            assert "re-queried: 3 of 3 rows show the change" in result.message
-            assert "not retried" in result.message
-            assert result.batches[0].verified_applied == 3
-            assert reset_count(conn) == 3  # applied exactly once
-            writer.close()
+        result = actions.apply(writer, p, p.token, audit=audit, on_progress=arm)
+        assert proxy.fired.is_set()
+        assert result.status == "unknown"
+        assert "outcome unknown" in result.message
+        assert "re-queried: 3 of 3 rows show the change" in result.message
+        assert "not retried" in result.message
+        assert result.batches[0].verified_applied == 3
+        assert reset_count(conn) == 3  # applied exactly once
+        writer.close()
     finally:
         proxy.close()
 
 
-def test_dry_run_of_terminate_backend_signals_nobody(
-    db: TestDatabase, writer: psycopg.Connection[Any], audit: AuditLog
-) -> None:
-    with psycopg.connect(db.dsn, autocommit=True) as victim, connect_sync(db.dsn) as reader:
-        pid = victim.info.backend_pid
-        p = actions.plan(reader, "terminate_backend", {"pid": pid})
-        result = actions.apply(writer, p, str(pid), audit=audit, dry_run=True)
-        assert result.status == "dry_run"
-        assert result.would_change == 1
-        assert victim.execute("SELECT 1").fetchone() == (1,)
-
-
-def test_an_invalid_index_left_by_a_failed_build_is_dropped_and_rebuilt(
-    db: TestDatabase, writer: psycopg.Connection[Any], audit: AuditLog
-) -> None:
-    with db.connect() as conn, connect_sync(db.dsn) as reader:
-        seed_duplicates(conn)
-        with pytest.raises(psycopg.errors.UniqueViolation):
-            conn.execute(
-                "CREATE UNIQUE INDEX CONCURRENTLY webhook_events_event_id_key"
-                " ON webhook_events (event_id)"
-            )
-        plan_apply(reader, writer, audit, "delete_duplicate_events")
-        p = actions.plan(reader, "create_event_id_unique_index")
-        assert not p.blocked and not p.nothing_to_do
-        dry = actions.apply(writer, p, p.token, audit=audit, dry_run=True)
-        assert "after dropping the invalid index webhook_events_event_id_key" in dry.message
-        result = actions.apply(writer, p, p.token, audit=audit)
-        assert result.status == "applied", result.message
-        rows = conn.execute(
-            "SELECT indisvalid FROM pg_index WHERE indrelid = 'webhook_events'::regclass"
-            " AND indisunique AND indexrelid::regclass::text = 'webhook_events_event_id_key'"
-        ).fetchall()
-        assert rows == [(True,)]
+# --- the preview document and the registry ----------------------------------------------------
 
 
 def test_plan_json_is_one_document_with_keys_as_text_and_the_confirm_prompt(
@@ -888,16 +698,15 @@ def test_every_registered_action_has_its_query_pair_and_explains_the_correction(
     }
 
 
-def test_no_typed_text_but_the_token_gets_past_the_confirmation(db: TestDatabase) -> None:
+def test_no_typed_text_but_the_token_gets_past_the_confirmation(
+    db: TestDatabase, conn: Conn, reader: Conn
+) -> None:
     """Fuzzed confirmations against a *closed* connection: any database access would raise
     OperationalError, so TokenMismatch proves nothing reached the server."""
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    with db.connect() as conn:
-        seed_failed_events(conn, 7)
-    with connect_sync(db.dsn) as reader:
-        p = actions.plan(reader, "reset_failed_events")
+    p = planned_reset(conn, reader, 7)
     closed = connect_sync(db.dsn, allow_write=True)
     closed.close()
 
@@ -913,42 +722,3 @@ def test_no_typed_text_but_the_token_gets_past_the_confirmation(db: TestDatabase
             actions.apply(closed, p, typed)
 
     check()
-
-
-def test_a_backend_gone_since_the_preview_is_not_signalled(
-    db: TestDatabase, writer: psycopg.Connection[Any], audit: AuditLog
-) -> None:
-    victim = psycopg.connect(db.dsn, autocommit=True)
-    pid = victim.info.backend_pid
-    with connect_sync(db.dsn) as reader:
-        p = actions.plan(reader, "cancel_backend", {"pid": pid})
-    victim.close()
-    with db.connect() as conn:
-        deadline = time.monotonic() + 3
-        while conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (pid,)
-        ).fetchone() != (0,):
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
-    result = actions.apply(writer, p, str(pid), audit=audit)
-    assert result.status == "changed_since_preview"
-    assert "nothing was changed" in result.message
-
-
-def test_a_pid_now_owned_by_another_session_is_not_signalled(
-    db: TestDatabase, writer: psycopg.Connection[Any], audit: AuditLog
-) -> None:
-    """A preview taken of an earlier session with the same pid (pid reuse) is refused."""
-    from dataclasses import replace
-    from datetime import timedelta
-    from types import MappingProxyType
-
-    with psycopg.connect(db.dsn, autocommit=True) as victim, connect_sync(db.dsn) as reader:
-        pid = victim.info.backend_pid
-        p = actions.plan(reader, "terminate_backend", {"pid": pid})
-        earlier = dict(p.rows[0], backend_start=p.rows[0]["backend_start"] - timedelta(hours=1))
-        stale = replace(p, rows=(MappingProxyType(earlier),))
-        result = actions.apply(writer, stale, str(pid), audit=audit)
-        assert result.status == "changed_since_preview"
-        assert "not the previewed session" in result.message
-        assert victim.execute("SELECT 1").fetchone() == (1,)

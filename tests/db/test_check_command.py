@@ -45,8 +45,8 @@ def _json(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:
 
 def test_check_json_with_findings_matches_the_contract(any_db) -> None:
     with any_db.connect() as conn:
-        add_events(conn, 10, oldest=240, newest=20)
-        add_events(conn, 12, oldest=200, newest=10, latency=None, error="Invalid signature")
+        add_events(conn, 10, oldest=170, newest=20)
+        add_events(conn, 12, oldest=160, newest=10, latency=None, error="Invalid signature")
         add_order(conn, state="pending", updated_age=3 * 3600)
     proc = run_check("--dsn", any_db.dsn, "--json")
     assert proc.returncode == 2, proc.stderr

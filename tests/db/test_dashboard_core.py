@@ -1,16 +1,17 @@
-"""The dashboard's UI-free core: drill-down look-ups and backend signals on a real server."""
+"""The dashboard's UI-free core: drill-down look-ups on a real server.
+
+Backend signals are recovery actions now: tests/db/test_backend_signals.py.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 import psycopg
 import pytest
 
-from console.core.db import DatabaseError, ReadOnlyError, connect
+from console.core.db import DatabaseError, connect
 from console.queries import drilldown
-from console.recovery import backends
 
 
 def _seed_events(conn: psycopg.Connection) -> None:
@@ -104,51 +105,6 @@ async def test_backend_shows_full_query_and_blocking_pids(db) -> None:
         victim.close()
 
 
-async def test_terminate_refuses_read_only_connection_and_own_pid(db) -> None:
-    victim = db.connect()
-    try:
-        ro = await connect(db.dsn)
-        try:
-            with pytest.raises(ReadOnlyError):
-                await backends.signal_backend(ro, victim.info.backend_pid, "terminate")
-        finally:
-            await ro.close()
-        rw = await connect(db.dsn, allow_write=True)
-        try:
-            with pytest.raises(backends.BackendRefused):
-                await backends.signal_backend(rw, rw.info.backend_pid, "terminate")
-            with pytest.raises(backends.BackendRefused):
-                await backends.signal_backend(
-                    rw,
-                    victim.info.backend_pid,
-                    "terminate",
-                    protected_pids=[victim.info.backend_pid],
-                )
-        finally:
-            await rw.close()
-        assert victim.execute("SELECT 1").fetchone() == (1,)
-    finally:
-        victim.close()
-
-
-async def test_terminate_kills_the_backend_and_cancel_keeps_it(db) -> None:
-    victim = db.connect()
-    rw = await connect(db.dsn, allow_write=True)
-    try:
-        pid = victim.info.backend_pid
-        assert await backends.signal_backend(rw, pid, "cancel") is True
-        assert victim.execute("SELECT 1").fetchone() == (1,)
-        assert await backends.signal_backend(rw, pid, "terminate") is True
-        with pytest.raises(psycopg.OperationalError):
-            for _ in range(50):
-                victim.execute("SELECT 1")
-                await asyncio.sleep(0.02)
-        assert await backends.signal_backend(rw, 999_999, "cancel") is False
-    finally:
-        await rw.close()
-        victim.close()
-
-
 async def test_a_timed_out_drilldown_leaves_the_operator_connection_usable(db) -> None:
     from console.core.db import LockTimeout, SessionLimits
     from screens.controllers.ops import Operations
@@ -169,18 +125,3 @@ async def test_a_timed_out_drilldown_leaves_the_operator_connection_usable(db) -
     finally:
         locker.close()
         await ops.close()
-
-
-async def test_a_reused_pid_is_never_signalled(db) -> None:
-    victim = db.connect()
-    rw = await connect(db.dsn, allow_write=True)
-    try:
-        pid = victim.info.backend_pid
-        seen = (await drilldown.backend(rw, pid)).backend_start
-        earlier = seen - timedelta(seconds=1)  # the session the operator saw is not this one
-        assert await backends.signal_backend(rw, pid, "terminate", backend_start=earlier) is False
-        assert victim.execute("SELECT 1").fetchone() == (1,)
-        assert await backends.signal_backend(rw, pid, "terminate", backend_start=seen) is True
-    finally:
-        await rw.close()
-        victim.close()

@@ -11,7 +11,6 @@ import psycopg
 import pytest
 
 from console.cli.init import init_command
-from console.core.audit import AuditLog
 from console.core.config import Settings
 from console.core.db import connect_sync
 from console.core.state import InputError, ensure_schema
@@ -20,6 +19,7 @@ from console.incidents.phases import phase_at
 from console.incidents.postmortem import postmortem_markdown
 from console.incidents.store import IncidentStore
 from console.recovery import actions
+from console.recovery.audit import AuditLog
 from tests.conftest import TestDatabase
 
 DEAD_DSN = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1"

@@ -8,6 +8,7 @@ connection, exactly as in production.
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import replace
 
 import psycopg
@@ -16,13 +17,14 @@ from support.dashboard_samples import TAKEN, healthy, make_app, session, settle
 from textual import events
 from textual.widgets import DataTable, Input, Static
 
+from console.core.state import init_state
 from console.metrics.snapshot import Connections, ErrorGroup, StuckOrders
 from screens.dialogs.confirm import ConfirmScreen
 from screens.views.backend_screen import BackendScreen
 from screens.views.drilldown import RowsScreen
 
 
-async def wait_until(pilot, condition, timeout: float = 3.0) -> None:
+async def wait_until(pilot, condition, timeout: float = 10.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not condition():
@@ -111,6 +113,12 @@ async def test_drilldown_with_database_down_says_so_and_stays_usable() -> None:
         assert app.screen is app.dashboard
 
 
+@pytest.fixture(autouse=True)
+def throwaway_state_dir(tmp_path, monkeypatch):
+    """Every signal is audited: its local JSONL copy lands here, not in the real HOME."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+
+
 @pytest.fixture
 def victim(db):
     conn = db.connect()
@@ -167,12 +175,16 @@ async def test_cancel_keeps_the_session_and_escape_or_expiry_do_nothing(db, vict
     app = make_app(snapshot_with(victim), dsn=db.dsn, allow_write=True, confirm_expiry=0.3)
     async with app.run_test(size=(120, 30)) as pilot:
         await open_backend(pilot, app)
+        expiry = app.screen.confirm_expiry  # the app's 0.3 s, for the expiry below
+        # long enough to see the dialog: a busy machine can take 0.3 s to press a key
+        app.screen.confirm_expiry = 60.0
         await pilot.press("t")
         # escape must reach the confirmation, not the backend screen beneath it
         await wait_until(pilot, lambda: not isinstance(app.screen, BackendScreen))
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, BackendScreen))
         assert "not confirmed" in static_text(app, "#backend-result")
+        app.screen.confirm_expiry = expiry
         await pilot.press("t")
         await wait_until(pilot, lambda: isinstance(app.screen, BackendScreen))  # expired
         assert "not confirmed" in static_text(app, "#backend-result")
@@ -208,3 +220,106 @@ async def test_the_console_refuses_to_terminate_its_own_sessions(db, victim) -> 
         await wait_until(pilot, lambda: "refused" in static_text(app, "#backend-result"))
         assert "belongs to this console" in static_text(app, "#backend-result")
     assert alive(victim)
+
+
+# --- the dashboard's signals are recovery actions: audited, locked, on the timeline ---------
+
+DEAD_STATE = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1"
+
+
+def preview_text(app) -> str:
+    """The confirm dialog's preview line ('' until the plan arrives)."""
+    shown = app.screen.query("#confirm-preview")
+    return str(shown.first(Static).render()) if shown else ""
+
+
+def audit_rows(db, action_id: str) -> list[tuple]:
+    with db.connect() as conn:
+        return conn.execute(
+            "SELECT run_id, phase, operator, incident_id, detail"
+            " FROM incident_console.audit_log WHERE action_id = %s ORDER BY id",
+            (action_id,),
+        ).fetchall()
+
+
+async def test_a_terminate_from_the_dashboard_is_audited_and_on_the_timeline(
+    db, victim, tmp_path
+) -> None:
+    init_state(db.dsn)
+    pid = victim.info.backend_pid
+    state_dir = tmp_path / "state"
+    app = make_app(
+        snapshot_with(victim), dsn=db.dsn, allow_write=True, state_dir=state_dir, operator="alice"
+    )
+    async with app.run_test(size=(120, 30)) as pilot:
+        incident = app.desk.open("Sessions piling up", "P1")
+        await open_backend(pilot, app)
+        await pilot.press("t")
+        # the plan the typed pid will apply is shown while the operator types
+        await wait_until(pilot, lambda: f"pid {pid} (" in preview_text(app))
+        await pilot.press(*str(pid), "enter")
+        await wait_until(pilot, lambda: "signalled" in static_text(app, "#backend-result"))
+        await wait_until(pilot, lambda: not alive(victim))
+        await wait_until(pilot, lambda: "action_applied" in [e.kind for e in app.desk.timeline()])
+        timeline = app.desk.timeline()
+    audited = audit_rows(db, "terminate_backend")
+    assert [r[1] for r in audited] == ["intent", "outcome"]
+    assert {r[2] for r in audited} == {"alice"} and {r[3] for r in audited} == {incident.id}
+    assert audited[0][4]["keys"] == [str(pid)]
+    assert audited[1][4]["status"] == "applied"
+    local = [json.loads(line) for line in (state_dir / "audit.jsonl").read_text().splitlines()]
+    assert [(r["action_id"], r["phase"]) for r in local] == [
+        ("terminate_backend", "intent"),
+        ("terminate_backend", "outcome"),
+    ]
+    planned = [e for e in timeline if e.kind == "action_planned"]
+    applied = [e for e in timeline if e.kind == "action_applied"]
+    assert [e.data["action_id"] for e in planned] == ["terminate_backend"]
+    assert [e.data["action_id"] for e in applied] == ["terminate_backend"]
+    assert applied[0].data["status"] == "applied"
+    assert str(applied[0].data["run_id"]) == str(audited[0][0])  # the record and the entry
+
+
+async def test_a_second_operator_holding_the_action_lock_blocks_the_dashboard(
+    db, victim, tmp_path
+) -> None:
+    from console.recovery.locks import lock_keys
+
+    pid = victim.info.backend_pid
+    other = db.connect()
+    other.execute("SELECT pg_advisory_lock(%s, %s)", lock_keys("terminate_backend"))
+    app = make_app(snapshot_with(victim), dsn=db.dsn, allow_write=True, state_dir=tmp_path)
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await open_backend(pilot, app)
+            await pilot.press("t", *str(pid), "enter")
+            await wait_until(pilot, lambda: "refused" in static_text(app, "#backend-result"))
+            said = static_text(app, "#backend-result")
+            assert f"already being run by pid {other.info.backend_pid}" in said
+        assert alive(victim)
+    finally:
+        other.close()
+
+
+async def test_a_terminate_is_refused_when_the_audit_cannot_be_written(
+    db, victim, tmp_path
+) -> None:
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("a file where the state directory should be")
+    app = make_app(
+        snapshot_with(victim),
+        dsn=db.dsn,
+        allow_write=True,
+        state_dsn=DEAD_STATE,
+        state_dir=blocked,
+    )
+    async with app.run_test(size=(120, 30)) as pilot:
+        await open_backend(pilot, app)
+        await pilot.press("t", *str(victim.info.backend_pid), "enter")
+        await wait_until(pilot, lambda: "refused" in static_text(app, "#backend-result"))
+        assert "audit log cannot be written" in static_text(app, "#backend-result")
+        assert "nothing was changed" in static_text(app, "#backend-result")
+    assert alive(victim)  # nothing was signalled
+    with db.connect() as conn:  # and the action's lock did not outlive the refusal
+        held = conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+        assert held.fetchone() == (0,)
