@@ -15,6 +15,7 @@ from console.checks.context import CheckContext
 from console.checks.result import CheckResult, CheckStatus
 from console.checks.web import HttpProblem, request
 from console.core.db import translate
+from console.queries.runner import run_query
 
 WARN_SECONDS = 5.0
 DATE_HEADER_RESOLUTION = 1.0
@@ -35,12 +36,11 @@ async def database_skew(ctx: CheckContext) -> dict[str, Any]:
         return {"target": "database", "status": "skipped", "summary": "no database connection"}
     before = ctx.clock()
     try:
-        cursor = await ctx.conn.execute("SELECT extract(epoch FROM clock_timestamp()) AS t")
-        row = await cursor.fetchone()
+        rows = await run_query(ctx.conn, "checks/database_clock")
     except Exception as exc:
         return {"target": "database", "status": "error", "summary": str(translate(exc))}
     after = ctx.clock()
-    value = row["t"] if isinstance(row, dict) else row[0]
+    value = rows[0]["t"]
     skew = float(value) - (before + after) / 2
     return {
         "target": "database",

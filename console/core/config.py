@@ -111,6 +111,7 @@ class Settings:
     lock_timeout_ms: int = 2_000
     idle_in_transaction_timeout_ms: int = 15_000
     connect_timeout_seconds: int = 5
+    pooler: str = "auto"
     log_sources: dict[str, str] = field(default_factory=dict)
     service_commands: dict[str, tuple[str, ...]] = field(default_factory=dict)
     thresholds: dict[str, float] = field(default_factory=dict)
@@ -200,6 +201,11 @@ SPECS: dict[str, Spec] = {
     ),
     "connect_timeout_seconds": Spec(
         "INCIDENT_CONSOLE_CONNECT_TIMEOUT", parse_int(1, 120), "connection attempt limit"
+    ),
+    "pooler": Spec(
+        "INCIDENT_CONSOLE_POOLER",
+        parse_choice("auto", "none", "transaction", "session"),
+        "connection pooler in front of PostgreSQL (PgBouncer, Supavisor); auto-detected",
     ),
     "log_sources": Spec("LOG_SOURCES", parse_table_of_str, "name=path of logs to tail"),
     "service_commands": Spec(None, parse_commands, "name = argv of host commands"),

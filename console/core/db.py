@@ -1,92 +1,85 @@
 """Connections to the monitored database: read-only by default, bounded, named, typed errors.
 
 Every connection the console opens carries `application_name=incident-console:<user>` (so
-it shows up, and can be excluded, in pg_stat_activity), a `statement_timeout`, a
-`lock_timeout` and an `idle_in_transaction_session_timeout` (so an SSH drop can never
-leave a transaction holding locks). Unless the operator asked for `--allow-write`, the
-session default is `default_transaction_read_only=on` and `read_only()` opens each
-transaction with `SET TRANSACTION READ ONLY` as well, so a step that flips the session
-default still cannot write.
+it shows up, and can be excluded, in pg_stat_activity). The guards are kept **per
+transaction**, because behind PgBouncer or Supavisor in transaction mode session state
+belongs to whichever server connection the pooler hands out:
+- `read_only()` opens each transaction READ ONLY and sets `statement_timeout`,
+  `lock_timeout` and `idle_in_transaction_session_timeout` LOCAL to it, in its first
+  statement (so a later `SET transaction_read_only = off` is refused too);
+- `write_transaction()` / `begin_write()` do the same for writes, after `--allow-write`;
+- a read-only connection wraps any statement sent outside a transaction in such a one
+  (console.core.guarded), and its decision lives on the connection object, not in a SET.
+No startup `options` are sent (a PgBouncer refuses them, or drops them with
+`ignore_startup_parameters`). The first statement (`sql/connection/probe.sql`) tells a
+pooler from a direct backend (console.core.pooler); only on a direct connection does it
+also set the same limits as session defaults, a second line for autocommit statements.
+Behind a pooler nothing is prepared server-side (`prepare_threshold=None`).
 
-psycopg exceptions are translated into a few `DatabaseError` kinds with one clear line
-and a way forward; callers never show a traceback.
+psycopg exceptions are translated into a few `DatabaseError` kinds (console.core.db_errors)
+with one clear line and a way forward; callers never show a traceback.
 """
 
 from __future__ import annotations
 
 import getpass
-import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from console.core.config import Settings, mask_dsn
+from console.core.db_errors import (
+    ConnectionFailed,
+    ConnectionLost,
+    DatabaseError,
+    FeatureMissing,
+    LockTimeout,
+    NoDatabaseConfigured,
+    PrivilegeError,
+    QueryTimeout,
+    ReadOnlyError,
+    translate,
+)
+from console.core.limits import Guard, SessionLimits, guard_of, guard_params
+from console.core.pooler import Pooler, allows_session_guards, detect
+from console.core.sqltext import connection_sql
 
 if TYPE_CHECKING:  # psycopg is imported on first use: the dashboard paints before it loads
     import psycopg
 
-
-class DatabaseError(Exception):
-    """A database problem explained in one line, with what to do next."""
-
-    kind = "error"
-
-    def __init__(self, message: str, hint: str = "") -> None:
-        self.message = message
-        self.hint = hint
-        super().__init__(f"{message} — {hint}" if hint else message)
-
-
-class ConnectionFailed(DatabaseError):
-    kind = "unreachable"
-
-
-class QueryTimeout(DatabaseError):
-    kind = "timeout"
-
-
-class LockTimeout(DatabaseError):
-    kind = "lock_timeout"
-
-
-class PrivilegeError(DatabaseError):
-    kind = "privilege"
-
-
-class ReadOnlyError(DatabaseError):
-    kind = "read_only"
-
-
-class FeatureMissing(DatabaseError):
-    kind = "missing"
-
-
-class ConnectionLost(DatabaseError):
-    kind = "lost"
-
-
-class NoDatabaseConfigured(DatabaseError):
-    kind = "unconfigured"
-
-
-@dataclass(frozen=True)
-class SessionLimits:
-    """Server-side guards set on every console connection."""
-
-    statement_timeout_ms: int = 5_000
-    lock_timeout_ms: int = 2_000
-    idle_in_transaction_timeout_ms: int = 15_000
-    connect_timeout_seconds: int = 5
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> SessionLimits:
-        return cls(
-            statement_timeout_ms=settings.statement_timeout_ms,
-            lock_timeout_ms=settings.lock_timeout_ms,
-            idle_in_transaction_timeout_ms=settings.idle_in_transaction_timeout_ms,
-            connect_timeout_seconds=settings.connect_timeout_seconds,
-        )
+__all__ = [
+    "ConnectionFailed",
+    "ConnectionLost",
+    "DatabaseError",
+    "FeatureMissing",
+    "Guard",
+    "LockTimeout",
+    "NoDatabaseConfigured",
+    "Pooler",
+    "PrivilegeError",
+    "QueryTimeout",
+    "ReadOnlyError",
+    "ReadOnlyProof",
+    "SessionLimits",
+    "application_name",
+    "begin_write",
+    "connect",
+    "connect_kwargs",
+    "connect_sync",
+    "guard_of",
+    "own_backend_pid",
+    "pooler_of",
+    "prove_read_only",
+    "prove_read_only_sync",
+    "read_only",
+    "read_only_sync",
+    "require_dsn",
+    "translate",
+    "writable",
+    "writable_sync",
+    "write_transaction",
+    "write_transaction_sync",
+]
 
 
 def application_name(role: str = "") -> str:
@@ -101,96 +94,20 @@ def application_name(role: str = "") -> str:
 def connect_kwargs(
     dsn: str, *, allow_write: bool = False, limits: SessionLimits | None = None, role: str = ""
 ) -> dict[str, Any]:
-    """Keyword arguments for psycopg.connect / AsyncConnection.connect."""
+    """Keyword arguments for psycopg.connect / AsyncConnection.connect: no startup options
+    (a pooler refuses or drops them); no prepared statements when a pooler is configured."""
     from psycopg.rows import dict_row
 
     limits = limits or SessionLimits()
-    options = [
-        f"-c statement_timeout={limits.statement_timeout_ms}",
-        f"-c lock_timeout={limits.lock_timeout_ms}",
-        f"-c idle_in_transaction_session_timeout={limits.idle_in_transaction_timeout_ms}",
-        f"-c default_transaction_read_only={'off' if allow_write else 'on'}",
-    ]
-    return {
+    kwargs: dict[str, Any] = {
         "conninfo": dsn,
         "application_name": application_name(role),
-        "options": " ".join(options),
         "connect_timeout": limits.connect_timeout_seconds,
         "row_factory": dict_row,
     }
-
-
-_BLOCKER = re.compile(r"process (\d+)")
-
-
-def translate(exc: BaseException, dsn: str | None = None) -> DatabaseError:
-    """Turn a psycopg error into one clear DatabaseError line."""
-    if isinstance(exc, DatabaseError):
-        return exc
-    import psycopg
-    from psycopg import errors as pg_errors
-
-    where = f" at {mask_dsn(dsn)}" if dsn else ""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if isinstance(exc, pg_errors.QueryCanceled):
-        if "lock timeout" in str(exc):
-            return LockTimeout(
-                f"gave up waiting for a lock: {text}",
-                "another session holds the rows; see the Locks panel for the blocking pid",
-            )
-        return QueryTimeout(
-            f"query cancelled after the statement timeout: {text}",
-            "the database is slow or a lock is held; retry, or raise statement_timeout_ms",
-        )
-    if isinstance(exc, pg_errors.LockNotAvailable):
-        return LockTimeout(f"lock not available: {text}", "another session holds the rows")
-    if isinstance(exc, pg_errors.InsufficientPrivilege):
-        return PrivilegeError(
-            f"permission denied: {text}", "grant the role access, or use a role that has it"
-        )
-    if isinstance(exc, pg_errors.ReadOnlySqlTransaction):
-        return ReadOnlyError(
-            "the console is read-only: this needs a write",
-            "restart with --allow-write to run recovery actions",
-        )
-    if isinstance(exc, pg_errors.UndefinedTable | pg_errors.UndefinedColumn):
-        return FeatureMissing(f"not in this database: {text}", "see `incident-console doctor`")
-    if isinstance(exc, pg_errors.UndefinedObject | pg_errors.FeatureNotSupported):
-        return FeatureMissing(f"not available here: {text}", "see `incident-console doctor`")
-    if isinstance(exc, pg_errors.InvalidCatalogName):
-        return ConnectionFailed(
-            f"database does not exist{where}", "check the database name in --dsn or DATABASE_URL"
-        )
-    if isinstance(exc, pg_errors.InvalidPassword | pg_errors.InvalidAuthorizationSpecification):
-        return ConnectionFailed(
-            f"authentication failed{where}", "check the user and password in the DSN"
-        )
-    if isinstance(exc, psycopg.OperationalError):
-        missing = re.search(r'(database|role) "[^"]*" does not exist', str(exc))
-        if missing and missing.group(1) == "database":
-            return ConnectionFailed(
-                f"{missing.group(0)}{where}",
-                "check the database name in --dsn or DATABASE_URL",
-            )
-        if missing:
-            return ConnectionFailed(f"{missing.group(0)}{where}", "check the user name in the DSN")
-        if "connection" in text.lower() and ("closed" in text.lower() or "lost" in text.lower()):
-            return ConnectionLost(
-                f"connection to the database was lost{where}", "reconnecting; retry the step"
-            )
-        return ConnectionFailed(
-            f"cannot reach the database{where}: {text}",
-            "check the host and port, that the server is up, and --dsn / DATABASE_URL",
-        )
-    if isinstance(exc, psycopg.ProgrammingError) and "invalid dsn" in text.lower():
-        return ConnectionFailed(
-            f"the DSN is not valid: {text}", "use postgresql://user@host:port/dbname"
-        )
-    if isinstance(exc, psycopg.Error):
-        return DatabaseError(f"database error: {text}")
-    if isinstance(exc, OSError):
-        return ConnectionFailed(f"cannot reach the database{where}: {exc}")
-    return DatabaseError(f"{type(exc).__name__}: {text}")
+    if limits.pooler in ("transaction", "session"):
+        kwargs["prepare_threshold"] = None
+    return kwargs
 
 
 def require_dsn(dsn: str | None) -> str:
@@ -201,6 +118,26 @@ def require_dsn(dsn: str | None) -> str:
     return dsn
 
 
+def _probe_params(conn: Any, dsn: str, allow_write: bool, limits: SessionLimits) -> dict[str, Any]:
+    return {
+        "client_pid": int(conn.info.backend_pid),
+        "session_guards": allows_session_guards(limits.pooler, dsn),
+        "statement_timeout": str(limits.statement_timeout_ms),
+        "lock_timeout": str(limits.lock_timeout_ms),
+        "idle_timeout": str(limits.idle_in_transaction_timeout_ms),
+        "default_read_only": "off" if allow_write else "on",
+    }
+
+
+def _guard(conn: Any, row: Any, dsn: str, allow_write: bool, limits: SessionLimits) -> Guard:
+    pooler = detect(limits.pooler, dsn, int(conn.info.backend_pid), int(row["server_pid"]))
+    if pooler.pooled:
+        conn.prepare_threshold = None
+    return Guard(
+        read_only=not allow_write, limits=limits, pooler=pooler, server_pid=row["server_pid"]
+    )
+
+
 async def connect(
     dsn: str | None,
     *,
@@ -209,17 +146,29 @@ async def connect(
     role: str = "",
 ) -> psycopg.AsyncConnection[dict[str, Any]]:
     """One async connection with the console's guards; autocommit, dict rows."""
-    import psycopg
+    from console.core.guarded import AsyncGuardedConnection, AsyncGuardedCursor
 
     dsn = require_dsn(dsn)
+    limits = limits or SessionLimits()
     try:
-        conn = await psycopg.AsyncConnection.connect(
+        conn: Any = await AsyncGuardedConnection.connect(
             autocommit=True,
+            cursor_factory=AsyncGuardedCursor,
             **connect_kwargs(dsn, allow_write=allow_write, limits=limits, role=role),
         )
     except Exception as exc:
         raise translate(exc, dsn) from None
-    return conn
+    try:
+        params = _probe_params(conn, dsn, allow_write, limits)
+        row = await (await conn.execute(connection_sql("probe"), params)).fetchone()
+        guard = _guard(conn, row, dsn, allow_write, limits)
+        if guard.read_only:
+            await conn.set_read_only(True)
+    except Exception as exc:
+        await conn.close()
+        raise translate(exc, dsn) from None
+    conn.guard = guard
+    return conn  # type: ignore[no-any-return]
 
 
 def connect_sync(
@@ -230,33 +179,185 @@ def connect_sync(
     role: str = "",
 ) -> psycopg.Connection[dict[str, Any]]:
     """The synchronous twin of `connect`, for CLI tools and the simulator's set-up."""
-    import psycopg
+    from console.core.guarded import GuardedConnection, GuardedCursor
 
     dsn = require_dsn(dsn)
+    limits = limits or SessionLimits()
     try:
-        return psycopg.connect(
+        conn: Any = GuardedConnection.connect(
             autocommit=True,
+            cursor_factory=GuardedCursor,
             **connect_kwargs(dsn, allow_write=allow_write, limits=limits, role=role),
         )
     except Exception as exc:
         raise translate(exc, dsn) from None
+    try:
+        row = conn.execute(
+            connection_sql("probe"), _probe_params(conn, dsn, allow_write, limits)
+        ).fetchone()
+        guard = _guard(conn, row, dsn, allow_write, limits)
+        if guard.read_only:
+            conn.read_only = True
+    except Exception as exc:
+        conn.close()
+        raise translate(exc, dsn) from None
+    conn.guard = guard
+    return conn  # type: ignore[no-any-return]
+
+
+def pooler_of(conn: Any) -> Pooler | None:
+    """The pooler the console found for this connection (None: not a console connection)."""
+    guard = guard_of(conn)
+    return guard.pooler if guard else None
+
+
+def own_backend_pid(conn: Any) -> int | None:
+    """The backend this connection runs on, or None behind a pooler, where each
+    transaction may run on another server connection (guard inside the statement then)."""
+    guard = guard_of(conn)
+    if guard is not None:
+        return guard.own_pid
+    return int(conn.info.backend_pid)
+
+
+# --- transactions ----------------------------------------------------------------------
+
+
+def _limits(conn: Any) -> dict[str, str | None]:
+    guard = guard_of(conn)
+    return guard_params(guard.limits if guard else None)
 
 
 @asynccontextmanager
 async def read_only(
     conn: psycopg.AsyncConnection[Any],
 ) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
-    """A transaction that cannot write, whatever the session default says."""
+    """A transaction that cannot write, whatever the session (or a pooler) says."""
     async with conn.transaction():
-        await conn.execute("SET TRANSACTION READ ONLY")
-        # After a first query PostgreSQL refuses `SET transaction_read_only = off`.
-        await conn.execute("SELECT 1")
+        await conn.execute(connection_sql("read_only_guards"), _limits(conn))
         yield conn
 
 
 @contextmanager
 def read_only_sync(conn: psycopg.Connection[Any]) -> Iterator[psycopg.Connection[Any]]:
     with conn.transaction():
-        conn.execute("SET TRANSACTION READ ONLY")
-        conn.execute("SELECT 1")
+        conn.execute(connection_sql("read_only_guards"), _limits(conn))
         yield conn
+
+
+def _refuse_read_only(conn: Any) -> None:
+    guard = guard_of(conn)
+    if guard is not None and guard.read_only:
+        raise ReadOnlyError(
+            "the console is read-only: this needs a write",
+            "restart with --allow-write to run recovery actions",
+        )
+
+
+@asynccontextmanager
+async def write_transaction(
+    conn: psycopg.AsyncConnection[Any],
+) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+    """A write transaction with the timeouts LOCAL to it; refused on a read-only one."""
+    _refuse_read_only(conn)
+    async with conn.transaction():
+        await conn.execute(connection_sql("write_guards"), _limits(conn))
+        yield conn
+
+
+@contextmanager
+def write_transaction_sync(conn: psycopg.Connection[Any]) -> Iterator[psycopg.Connection[Any]]:
+    _refuse_read_only(conn)
+    with conn.transaction():
+        conn.execute(connection_sql("write_guards"), _limits(conn))
+        yield conn
+
+
+def begin_write(conn: psycopg.Connection[Any]) -> None:
+    """BEGIN by hand plus the write guards, for an executor that commits itself (to tell
+    a COMMIT lost in flight from a refused statement)."""
+    _refuse_read_only(conn)
+    conn.execute(connection_sql("begin"))
+    conn.execute(connection_sql("write_guards"), _limits(conn))
+
+
+async def writable(conn: psycopg.AsyncConnection[Any]) -> bool:
+    """Was this connection opened for writing? Asked of the console's own decision, never
+    of a session default a pooler may have dropped; the server only for foreign ones."""
+    guard = guard_of(conn)
+    if guard is not None:
+        return not guard.read_only
+    cur = await conn.execute(connection_sql("session_read_only"))
+    row: Any = await cur.fetchone()
+    value = row["default_read_only"] if isinstance(row, dict) else row[0]
+    return str(value).lower() in ("off", "false")
+
+
+def writable_sync(conn: psycopg.Connection[Any]) -> bool:
+    guard = guard_of(conn)
+    if guard is not None:
+        return not guard.read_only
+    row: Any = conn.execute(connection_sql("session_read_only")).fetchone()
+    value = row["default_read_only"] if isinstance(row, dict) else row[0]
+    return str(value).lower() in ("off", "false")
+
+
+# --- proof -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReadOnlyProof:
+    """Whether the server itself refused a write on the console's read path, and the
+    guards in force there (as the server reports them inside that transaction)."""
+
+    proven: bool
+    detail: str
+    in_force: dict[str, Any] = field(default_factory=dict)
+    pooler: Pooler | None = None
+
+
+class _WriteAccepted(Exception):
+    """Raised inside the proof's transaction so that an accepted write is rolled back."""
+
+
+def _proof(conn: Any, in_force: dict[str, Any], exc: BaseException | None) -> ReadOnlyProof:
+    from psycopg import errors as pg_errors
+
+    pooler = pooler_of(conn)
+    if isinstance(exc, pg_errors.ReadOnlySqlTransaction):
+        first = str(exc).strip().splitlines()[0]
+        detail = f"a harmless write was refused by the server ({first})"
+        return ReadOnlyProof(True, detail, in_force, pooler)
+    if exc is None or isinstance(exc, _WriteAccepted):
+        detail = "the server ACCEPTED a write on the read-only path (rolled back)"
+    else:
+        reason = translate(exc).message
+        detail = f"the write failed for another reason, so read-only is not proven: {reason}"
+    return ReadOnlyProof(False, detail, in_force, pooler)
+
+
+def prove_read_only_sync(conn: psycopg.Connection[Any]) -> ReadOnlyProof:
+    """Try a harmless write (`sql/connection/read_only_proof.sql`) the way every console
+    read runs; proven only when the server refused it as read-only."""
+    in_force: dict[str, Any] = {}
+    try:
+        with read_only_sync(conn):
+            row = conn.execute(connection_sql("guards_in_force")).fetchone()
+            in_force = dict(row) if isinstance(row, dict) else {}
+            conn.execute(connection_sql("read_only_proof"))
+            raise _WriteAccepted
+    except Exception as exc:
+        return _proof(conn, in_force, exc)
+
+
+async def prove_read_only(conn: psycopg.AsyncConnection[Any]) -> ReadOnlyProof:
+    """The asyncio twin of `prove_read_only_sync`, run once when the dashboard starts."""
+    in_force: dict[str, Any] = {}
+    try:
+        async with read_only(conn):
+            row = await (await conn.execute(connection_sql("guards_in_force"))).fetchone()
+            in_force = dict(row) if isinstance(row, dict) else {}
+            await conn.execute(connection_sql("read_only_proof"))
+            raise _WriteAccepted
+    except Exception as exc:
+        return _proof(conn, in_force, exc)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from console.core.sqltext import core_sql
+
 
 @dataclass(frozen=True)
 class TableContract:
@@ -30,10 +32,17 @@ class RecommendedIndex:
 
     def create_statement(self, concurrently: bool = True) -> str:
         """The CREATE INDEX statement (identifiers are fixed names from this module)."""
-        conc = " CONCURRENTLY" if concurrently else ""
-        where = f" WHERE {self.where}" if self.where else ""
-        cols = ", ".join(self.columns)
-        return f"CREATE INDEX{conc} IF NOT EXISTS {self.name} ON {self.table} ({cols}){where};"
+        template = core_sql("schema", "create_index")
+        text = template.format(
+            concurrently=" CONCURRENTLY" if concurrently else "",
+            name=self.name,
+            table=self.table,
+            columns=", ".join(self.columns),
+            where=" " + core_sql("schema", "index_predicate").format(predicate=self.where)
+            if self.where
+            else "",
+        )
+        return text + ";"
 
 
 TABLES: tuple[TableContract, ...] = (

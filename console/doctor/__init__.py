@@ -7,14 +7,17 @@ webhook secret's shape. Each check says ok / warn / fail (or info), one line why
 fix when there is one (a `CREATE INDEX CONCURRENTLY …`, a setting, a grant).
 
 It only reads: on the console's read-only connection, privileges are asked of
-`has_table_privilege`, never tried. Secrets are shown masked.
+`has_table_privilege`, never tried. The one write it sends is the proof of read-only (a
+`CREATE SCHEMA` the server must refuse, rolled back if it does not). Secrets are masked.
 
 Exit codes: 0 when nothing failed (warnings and info included), 2 when a check failed,
 1 when doctor cannot run at all (broken configuration, no database configured, database
 unreachable) -- then one clear line on stderr, never a traceback.
 
 Modules: `report` (Check, DoctorReport, render), `secrets`, `schema` (tables, ids,
-indexes), `server` (version, settings, privileges), `command` (run_doctor, the CLI).
+indexes), `server` (version, settings, privileges), `guards` (read_only, timeouts, pooler,
+startup_options), `role` (can / cannot, GRANTs, row-level security), `wild` (ENUM state,
+naive timestamps), `fixes` (the statements printed as fixes), `command` (run_doctor).
 """
 
 from __future__ import annotations

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -14,7 +13,9 @@ import psycopg
 from console.core.config import ConfigError, Settings, load_settings, mask_dsn
 from console.core.db import DatabaseError, SessionLimits, connect_sync, translate
 from console.core.schema_contract import TABLES
+from console.doctor.guards import guard_checks, startup_option_names, startup_options_check
 from console.doctor.report import EXIT_CANNOT_RUN, Check, DoctorReport, render
+from console.doctor.role import role_checks
 from console.doctor.schema import index_checks, schema_checks
 from console.doctor.secrets import check_webhook_secrets
 from console.doctor.server import (
@@ -25,6 +26,7 @@ from console.doctor.server import (
     settings_checks,
     stat_statements,
 )
+from console.doctor.wild import wild_checks
 
 
 def run_doctor(settings: Settings) -> DoctorReport:
@@ -45,14 +47,15 @@ def run_doctor(settings: Settings) -> DoctorReport:
         return DoctorReport(tuple(checks))
     started = time.perf_counter()
     try:
-        conn = connect_sync(dsn, limits=SessionLimits.from_settings(settings), role="doctor")
+        limits = SessionLimits.from_settings(settings)
+        conn = connect_sync(dsn, limits=limits, role="doctor")
     except DatabaseError as exc:
         checks.insert(1, Check("connection", "fail", exc.message, exc.hint))
         return DoctorReport(tuple(checks), database=mask_dsn(dsn))
     took_ms = (time.perf_counter() - started) * 1000
     try:
         with conn:
-            return _database_report(conn, checks, dsn, took_ms)
+            return _database_report(conn, checks, dsn, took_ms, limits)
     except psycopg.Error as exc:
         error = translate(exc, dsn)
         checks.append(Check("database", "fail", error.message, error.hint))
@@ -60,11 +63,24 @@ def run_doctor(settings: Settings) -> DoctorReport:
 
 
 def _database_report(
-    conn: psycopg.Connection[Any], checks: list[Check], dsn: str, took_ms: float
+    conn: psycopg.Connection[Any],
+    checks: list[Check],
+    dsn: str,
+    took_ms: float,
+    limits: SessionLimits,
 ) -> DoctorReport:
     tables = [t.name for t in TABLES]
     server = rows(conn, "doctor/server")[0]
     db_checks = server_checks(server, took_ms, dsn)
+    db_checks += guard_checks(conn, dsn, str(server["database"]), limits)[0]
+    asked = startup_option_names(dsn)
+    if asked:
+        applied = {
+            r["name"]: r["value"] for r in rows(conn, "doctor/current_settings", names=asked)
+        }
+        option_check = startup_options_check(dsn, applied)
+        if option_check:
+            db_checks.append(option_check)
     columns = rows(conn, "doctor/columns", tables=tables)
     contract_checks, id_types = schema_checks(columns)
     db_checks += contract_checks
@@ -81,7 +97,11 @@ def _database_report(
     preload = visible.get("shared_preload_libraries", {}).get("setting")
     in_use = rows(conn, "doctor/connections")[0]["in_use"]
     db_checks += settings_checks(visible, in_use, stat_statements(conn, preload))
-    db_checks += privilege_checks(rows(conn, "doctor/privileges", tables=tables), server)
+    privileges = rows(conn, "doctor/privileges", tables=tables)
+    db_checks += privilege_checks(privileges, server)
+    role = {**rows(conn, "doctor/role")[0], "database": server["database"]}
+    db_checks += role_checks(role, privileges)
+    db_checks += wild_checks(columns, str(role["time_zone"]), str(server["database"]))
     # config first, then the database in the order an operator fixes things, secrets last
     ordered = checks[:1] + db_checks + checks[1:]
     return DoctorReport(
@@ -118,12 +138,13 @@ def _one_line(report: DoctorReport) -> str:
 
 
 def doctor_command(
-    args: argparse.Namespace,
+    args: Any,
     *,
     out: Callable[[str], None] | None = None,
     err: Callable[[str], None] | None = None,
 ) -> int:
-    """`incident-console doctor [--dsn DSN] [--config FILE] [--json]`."""
+    """`incident-console doctor [--dsn DSN] [--config FILE] [--json]`; `args` is the
+    parsed namespace (console.cli parses, so no argparse here)."""
     write_out = out or (lambda text: print(text, file=sys.stdout))
     write_err = err or (lambda text: print(text, file=sys.stderr))
     try:

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from console.core.schema_contract import RECOMMENDED_INDEXES, TABLES, RecommendedIndex
+from console.doctor.fixes import statement
 from console.doctor.report import Check, Status
 
 
@@ -121,7 +122,7 @@ def index_checks(indexes: list[dict[str, Any]], present_tables: set[str]) -> lis
                     name,
                     "warn",
                     f"{_describe(wanted)}: {bad} exists but is INVALID (a failed concurrent build)",
-                    f"DROP INDEX CONCURRENTLY {bad}; {wanted.create_statement()}",
+                    f"{statement('fix_drop_invalid_index', index=bad)} {wanted.create_statement()}",
                 )
             )
         else:
@@ -147,5 +148,5 @@ def _serves(index: dict[str, Any], wanted: RecommendedIndex) -> bool:
 
 
 def _describe(wanted: RecommendedIndex) -> str:
-    where = f" WHERE {wanted.where}" if wanted.where else ""
+    where = f" where {wanted.where}" if wanted.where else ""
     return f"{wanted.table} ({', '.join(wanted.columns)}){where}"

@@ -9,6 +9,7 @@ import psycopg
 from console import queries
 from console.core.config import dsn_host
 from console.core.db import read_only_sync
+from console.doctor.fixes import statement
 from console.doctor.report import Check
 
 #: The guide's Appendix B values the console cares about.
@@ -88,7 +89,7 @@ def settings_checks(
     loaded, version = stat_statements
     preload_fix = (
         "shared_preload_libraries = 'pg_stat_statements' in postgresql.conf, restart, "
-        "then CREATE EXTENSION pg_stat_statements;"
+        f"then {statement('fix_create_extension')}"
     )
     if loaded and version:
         checks.append(
@@ -100,7 +101,7 @@ def settings_checks(
                 "pg_stat_statements",
                 "warn",
                 "preloaded but not installed in this database: slow-query steps are off",
-                "CREATE EXTENSION pg_stat_statements;",
+                statement("fix_create_extension"),
             )
         )
     elif loaded is None and not version:
@@ -125,10 +126,7 @@ def settings_checks(
     log_min = settings.get("log_min_duration_statement")
     if log_min:
         value = int(log_min["setting"])
-        fix = (
-            f"ALTER SYSTEM SET log_min_duration_statement = {GUIDE_LOG_MIN_DURATION_MS}; "
-            "SELECT pg_reload_conf();"
-        )
+        fix = statement("fix_log_min_duration", value=GUIDE_LOG_MIN_DURATION_MS)
         if value < 0:
             checks.append(
                 Check(
@@ -186,7 +184,9 @@ def privilege_checks(privileges: list[dict[str, Any]], server: dict[str, Any]) -
                 "privileges",
                 "fail",
                 f"role {server['role']} cannot read: {', '.join(unreadable)}",
-                f"GRANT SELECT ON {', '.join(unreadable)} TO {server['role']};",
+                statement(
+                    "fix_grant_select", tables=[(t,) for t in unreadable], role=server["role"]
+                ),
             )
         )
     writable = [p["table_name"] for p in privileges if p["can_update"] and p["can_insert"]]
@@ -208,7 +208,7 @@ def privilege_checks(privileges: list[dict[str, Any]], server: dict[str, Any]) -
                 "monitoring_role",
                 "warn",
                 f"role {server['role']} cannot see other sessions' queries in pg_stat_activity",
-                f"GRANT pg_monitor TO {server['role']};",
+                statement("fix_grant_monitor", role=server["role"]),
             )
         )
     if not server["state_schema"]:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -163,7 +164,10 @@ class Collector:
             rows_read=reader.rows,
             queries_run=reader.queries,
         )
-        return assemble(facts, self._window, self.classifier, self._backlog.index(), self._periodic)
+        backlog = self._backlog.index()
+        snapshot = assemble(facts, self._window, self.classifier, backlog, self._periodic)
+        proof = reader.read_only_proof
+        return replace(snapshot, read_only_proven=proof.proven if proof else None)
 
     async def _poll_events(self, now: datetime) -> None:
         """The deltas, the newest processed_at, then the backlog reconciled against them."""

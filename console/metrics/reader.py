@@ -22,8 +22,10 @@ from console.core.db import (
     ConnectionLost,
     FeatureMissing,
     PrivilegeError,
+    ReadOnlyProof,
     SessionLimits,
     connect,
+    prove_read_only,
     translate,
 )
 
@@ -51,6 +53,7 @@ class PanelReader:
         self._panels: dict[str, _PanelState] = {}
         self.rows = 0
         self.queries = 0
+        self.read_only_proof: ReadOnlyProof | None = None  # run once, on the first connection
 
     @property
     def errors(self) -> dict[str, str]:
@@ -75,6 +78,8 @@ class PanelReader:
             except psycopg.Error as exc:
                 await conn.close()
                 raise translate(exc, self.dsn) from None
+            if self.read_only_proof is None:
+                self.read_only_proof = await prove_read_only(conn)
             self.conn = conn
         return self.conn
 

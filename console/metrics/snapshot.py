@@ -198,6 +198,7 @@ class Snapshot:
     last_processed_at: datetime | None = None  # newest processed_at in the table
     rows_read: int = 0  # rows fetched by this poll (cost grows with this, not table size)
     queries_run: int = 0
+    read_only_proven: bool | None = None  # core.db.prove_read_only at start; None: not run
 
     def metrics_json(self) -> dict[str, Any]:
         """The `metrics` object of `check --json` (DESIGN.md's contract keys)."""

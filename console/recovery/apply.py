@@ -1,9 +1,10 @@
 """Apply a previewed plan after the operator typed its token.
 
-Apply takes a session advisory lock per action (a second operator is refused and told
-who holds it), audits intent before and outcome after (refused if the audit cannot be
-written anywhere), re-runs the preview to make sure nothing moved, then runs the batches
-(console.recovery.batches) or the index build (console.recovery.index).
+Apply takes an advisory lock per action, held by a lock session of its own so that it
+holds behind a transaction pooler (console.recovery.locks; a second operator is refused
+and told who holds it), audits intent before and outcome after (refused if the audit
+cannot be written anywhere), re-runs the preview to make sure nothing moved, then runs
+the batches (console.recovery.batches) or the index build (console.recovery.index).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 import psycopg
 
 from console.core.audit import current_operator
-from console.core.db import DatabaseError, translate
+from console.core.db import DatabaseError, SessionLimits, guard_of, translate
 from console.recovery.audit import AuditLog, AuditUnavailable
 from console.recovery.batches import execute_batches
 from console.recovery.conn import check_writable, conninfo_of, own_pid, run_preview
@@ -75,7 +76,9 @@ def apply(
         raise ActionRefused(f"pid {plan.keys[0]} is this console's own session")
     run.verify_dsn = conninfo_of(write_conn)
     own_audit = audit is None
-    audit = audit or AuditLog(state_dsn=run.verify_dsn)
+    guard = guard_of(write_conn)
+    limits = guard.limits if guard else SessionLimits()
+    audit = audit or AuditLog(state_dsn=run.verify_dsn, limits=limits)
     try:
         return _locked_and_audited(run, audit, operator or current_operator(), incident_id)
     finally:
@@ -86,9 +89,10 @@ def apply(
 def _locked_and_audited(
     run: Run, audit: AuditLog, operator: str, incident_id: uuid.UUID | None
 ) -> ActionResult:
-    """Hold the action's advisory lock; audit intent (or refuse), execute, audit outcome."""
+    """Hold the action's lock; audit intent (or refuse), execute, audit outcome."""
     spec, plan, conn = run.spec, run.plan, run.conn
-    with action_lock(conn, spec.id):
+    with action_lock(conn, spec, run.verify_dsn) as lock:
+        run.lock = lock
         receipt = audit.write(
             run_id=run.run_id,
             phase="intent",
@@ -104,6 +108,7 @@ def _locked_and_audited(
                 "dry_run": run.dry_run,
                 "batch_size": spec.batch_size,
                 "backend_pid": own_pid(conn),
+                "lock_pid": lock.server_pid,
             },
         )
         result = replace(_execute(run), audit_problems=receipt.problems)

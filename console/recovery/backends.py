@@ -9,6 +9,12 @@ only what the dashboard knows and a runbook does not:
   sessions, such as the poller): refused here, before any preview;
 - the session the operator was looking at (its backend_start): if the pid now belongs
   to another session, the plan has nothing to do, so a reused pid is never signalled.
+  A session whose backend_start this role cannot see (no pg_read_all_stats) is never
+  signalled either: its plan is blocked (console.recovery.plan), and the write itself
+  matches the previewed backend_start (sql/recovery/*_backend.sql).
+Own-backend guards hold behind a pooler: the planning session's pid is refused only when
+it means something (console.core.db.own_backend_pid), and every preview and signal
+excludes `pg_backend_pid()` inside its own statement.
 """
 
 from __future__ import annotations
@@ -65,7 +71,8 @@ def plan_signal(
         raise BackendRefused(f"pid {pid} belongs to this console", "pick another backend")
     previewed = plan(conn, action_id, {"pid": pid}, ttl_seconds=ttl_seconds)
     now_start = previewed.rows[0].get("backend_start") if previewed.rows else None
-    if seen_start is None or now_start is None or now_start == seen_start:
+    # Blocked: a backend_start hidden from this role (never signalled); no rows: gone.
+    if previewed.blocked or not previewed.rows or seen_start in (None, now_start):
         return previewed
     return replace(
         previewed,

@@ -14,8 +14,16 @@ from typing import Any
 import psycopg
 
 from console import queries
-from console.core.db import ConnectionLost, DatabaseError, LockTimeout, connect_sync, translate
-from console.recovery.conn import dict_rows, rollback_quietly, run_preview, statement
+from console.core.db import (
+    ConnectionLost,
+    DatabaseError,
+    LockTimeout,
+    begin_write,
+    connect_sync,
+    guard_of,
+    translate,
+)
+from console.recovery.conn import dict_rows, rollback_quietly, run_preview
 from console.recovery.locks import row_lock_holders
 from console.recovery.recheck import Carried, batch_changed
 from console.recovery.results import (
@@ -56,11 +64,18 @@ def execute_batches(run: Run, carried: Carried) -> ActionResult:
             run.batches.append(BatchReport(number, chunk, "dry_run", changed=len(chunk)))
             run.emit(number, len(parts), "dry_run", done)
             continue
+        if run.lock is not None and not run.lock.alive():
+            run.error_kind = "lock_lost"
+            stop_message = (
+                f"the action lock was lost (its session ended) before batch {number}: "
+                "stopped so that no second operator can interleave"
+            )
+            break
         began = False
         try:
             run.emit(number, len(parts), "started", done)
             if transactional:
-                conn.execute(statement("begin_batch"))
+                begin_write(conn)  # BEGIN + the timeouts LOCAL to this batch
                 began = True
             returned = [r[spec.key] for r in dict_rows(conn, query.text, bound)]
             changed = batch_changed(chunk, returned)
@@ -188,7 +203,9 @@ def _verified(run: Run) -> str:
 def _verify_applied(run: Run, chunk: Sequence[Any]) -> int | None:
     """After a lost COMMIT: how many of the batch's keys no longer match the preview."""
     try:
-        with connect_sync(run.verify_dsn, role="verify") as conn:
+        guard = guard_of(run.conn)  # the same limits and pooler setting as the writer's
+        limits = guard.limits if guard else None
+        with connect_sync(run.verify_dsn, limits=limits, role="verify") as conn:
             rows = run_preview(conn, run.spec, run.plan.params)
     except (psycopg.Error, DatabaseError):
         return None

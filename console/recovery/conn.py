@@ -13,7 +13,13 @@ from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 
 from console import queries
-from console.core.db import ConnectionLost, ReadOnlyError, read_only_sync
+from console.core.db import (
+    ConnectionLost,
+    ReadOnlyError,
+    own_backend_pid,
+    read_only_sync,
+    writable_sync,
+)
 from console.recovery.errors import ActionRefused
 from console.recovery.model import ActionSpec
 
@@ -33,8 +39,10 @@ def dict_rows(
         return [dict(r) for r in cur.fetchall()] if cur.description else []
 
 
-def own_pid(conn: psycopg.Connection[Any]) -> int:
-    return int(conn.info.backend_pid)
+def own_pid(conn: psycopg.Connection[Any]) -> int | None:
+    """This connection's backend, or None behind a pooler (where the SQL's own
+    `pid <> pg_backend_pid()` is the guard, inside the statement that signals)."""
+    return own_backend_pid(conn)
 
 
 def run_preview(
@@ -74,8 +82,7 @@ def check_writable(conn: psycopg.Connection[Any]) -> None:
         )
     if not conn.autocommit:
         conn.autocommit = True
-    rows = dict_rows(conn, statement("read_only_setting"))
-    if rows[0]["ro"] != "off":
+    if not writable_sync(conn):  # the console's own decision, not a session default
         raise ReadOnlyError(
             "the console is read-only: this needs a write",
             "restart with --allow-write to run recovery actions",

@@ -1,7 +1,8 @@
 """The unique-index build: CONCURRENTLY, outside any transaction, verified afterwards.
 
 A failed earlier build leaves an invalid index; it is dropped (also CONCURRENTLY) before
-building again. The build runs under the spec's own statement_timeout, restored after.
+building again. The build runs under the spec's own statement_timeout, restored after
+(but not behind a transaction pooler, where a session SET would reach another client).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import psycopg
 from psycopg import sql
 
 from console import queries
-from console.core.db import LockTimeout, translate
+from console.core.db import LockTimeout, pooler_of, translate
 from console.recovery.conn import dict_rows, run_verify, statement
 from console.recovery.locks import row_lock_holders
 from console.recovery.results import ActionResult, BatchReport
@@ -40,8 +41,12 @@ def execute_index(run: Run, duplicates: Sequence[Mapping[str, Any]]) -> ActionRe
         run.batches.append(BatchReport(1, (), "dry_run", changed=1))
         return run.result("dry_run", f"dry run: would build the unique index{extra}")
     previous = dict_rows(conn, statement("statement_timeout"))[0]["t"]
+    pooler = pooler_of(conn)
+    # Behind a transaction pooler a session SET would reach another client's server
+    # connection: the build then runs with the role's own timeouts (doctor says so).
+    shared = pooler is not None and pooler.mode in ("transaction", "statement")
     try:
-        if spec.statement_timeout_ms is not None:
+        if spec.statement_timeout_ms is not None and not shared:
             timeout = {"value": str(spec.statement_timeout_ms)}
             conn.execute(statement("set_statement_timeout"), timeout)
         run.emit(1, 1, "started", 0)
@@ -52,7 +57,7 @@ def execute_index(run: Run, duplicates: Sequence[Mapping[str, Any]]) -> ActionRe
     except Exception as exc:
         return _failed(run, exc)
     finally:
-        if not (conn.closed or conn.broken):
+        if not (conn.closed or conn.broken or shared):
             with contextlib.suppress(psycopg.Error):
                 conn.execute(statement("set_statement_timeout"), {"value": previous})
     after = run_verify(conn, spec)

@@ -1,7 +1,9 @@
 """One operator per action at a time, and naming who holds what we wait for.
 
-Apply holds a session advisory lock per action (two keys: the console's namespace and the
-action id's crc32), so a second operator is refused at once and told who holds it. When
+Apply holds an advisory lock per action (two keys: the console's namespace and the action
+id's crc32), transaction-scoped in a lock session of its own so that it holds behind a
+transaction pooler; a second operator is refused at once and told who holds it (the
+first one's lock session, named `incident-console:<user>:lock`). When
 a batch's lock_timeout fires, the row (or table) lock holders are named in the result.
 """
 
@@ -15,6 +17,8 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from console.core.db import SessionLimits, guard_of
+from console.core.xact_lock import LockSession, transaction_lock
 from console.recovery.conn import dict_rows, rollback_quietly, statement
 from console.recovery.errors import ActionLocked, Holder
 from console.recovery.model import ActionSpec
@@ -50,25 +54,39 @@ def lock_holders(conn: psycopg.Connection[Any], action_id: str) -> tuple[Holder,
     return _holders(rows)
 
 
+def lock_hold_ms(spec: ActionSpec, limits: SessionLimits) -> int:
+    """How long the lock session may sit idle between heartbeats: the longest statement
+    of a batch (its statement and lock timeouts) plus the idle limit around it."""
+    longest = (spec.statement_timeout_ms or limits.statement_timeout_ms) + limits.lock_timeout_ms
+    idle = limits.idle_in_transaction_timeout_ms
+    return max(idle, longest + idle)
+
+
 @contextlib.contextmanager
-def action_lock(conn: psycopg.Connection[Any], action_id: str) -> Iterator[None]:
+def action_lock(
+    conn: psycopg.Connection[Any], spec: ActionSpec, lock_dsn: str
+) -> Iterator[LockSession]:
     """Hold the action's lock for the block, or raise ActionLocked naming the holder.
 
-    On the way out any open transaction is rolled back before the lock is released, so a
+    The lock is transaction-scoped, held by its own lock session on `lock_dsn`
+    (console.core.xact_lock), so it holds behind a transaction pooler too. On the way
+    out any transaction open on `conn` is rolled back before the lock is released, so a
     batch interrupted mid-way never outlives the lock that let it start.
     """
-    k1, k2 = lock_keys(action_id)
-    keys = {"k1": k1, "k2": k2}
-    got = dict_rows(conn, statement("try_action_lock"), keys)
-    if not got[0]["ok"]:
-        raise ActionLocked(action_id, lock_holders(conn, action_id))
-    try:
-        yield
-    finally:
-        if not (conn.closed or conn.broken):
-            with contextlib.suppress(psycopg.Error):
-                rollback_quietly(conn)
-                conn.execute(statement("release_action_lock"), keys)
+    guard = guard_of(conn)
+    limits = guard.limits if guard else SessionLimits()
+    hold_ms = lock_hold_ms(spec, limits)
+    with transaction_lock(
+        lock_dsn, lock_keys(spec.id), limits=limits, hold_idle_ms=hold_ms
+    ) as lock:
+        if lock is None:
+            raise ActionLocked(spec.id, lock_holders(conn, spec.id))
+        try:
+            yield lock
+        finally:
+            if not (conn.closed or conn.broken):
+                with contextlib.suppress(psycopg.Error):
+                    rollback_quietly(conn)
 
 
 def row_lock_holders(

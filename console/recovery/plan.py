@@ -114,6 +114,15 @@ class Plan:
         return f"type {self.token} (the number of rows previewed) to confirm"
 
 
+def _hidden_session(pid: Any, role: str) -> str:
+    """Why a session whose backend_start this role cannot see is never signalled."""
+    return (
+        f"pid {pid}'s session is hidden from role {role} (no backend_start), so the console "
+        "cannot make sure the pid still belongs to it when it signals; "
+        f"GRANT pg_read_all_stats TO {role} (or pg_monitor) to see it"
+    )
+
+
 def plan(
     conn: psycopg.Connection[Any],
     action_id: str,
@@ -141,6 +150,8 @@ def plan(
         token = str(resolved["pid"]) if keys else spec.id
         if not keys:
             note = f"no session with pid {resolved['pid']} in this database (or it is this one)"
+        elif any(r.get(c) is None for r in rows for c in spec.carry):
+            blocked = _hidden_session(resolved["pid"], conn.info.user)
     elif spec.kind == "index":
         token = spec.id
         valid = [r for r in index_rows if r["valid"]]

@@ -42,6 +42,16 @@ def changed_since_preview(run: Run, now_rows: Sequence[Mapping[str, Any]]) -> Ac
     # since then has another backend_start, so it is refused here and, where the write
     # re-checks it too, matches nothing there.
     carried = carried_values(spec, p)
+    # A carried value that reads NULL (a backend_start hidden from a role without
+    # pg_read_all_stats) proves nothing: refused, never compared as equal.
+    hidden = [str(r[spec.key]) for r in now_rows for c in carried if r.get(c) is None]
+    if hidden:
+        run.error_kind = "changed"
+        return run.result(
+            "changed_since_preview",
+            f"{', '.join(hidden)}: {', '.join(spec.carry)} is hidden from this role, so it "
+            "cannot be the previewed session for sure; nothing was changed",
+        )
     moved = [
         str(r[spec.key])
         for r in now_rows

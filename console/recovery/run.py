@@ -8,6 +8,7 @@ from typing import Any
 
 import psycopg
 
+from console.core.xact_lock import LockSession
 from console.recovery.errors import Holder
 from console.recovery.model import ActionSpec
 from console.recovery.plan import Plan
@@ -34,6 +35,7 @@ class Run:
     batches: list[BatchReport] = field(default_factory=list)
     blocking: tuple[Holder, ...] = ()
     error_kind: str = ""
+    lock: LockSession | None = None  # the action lock's session, while apply holds it
 
     def emit(self, batch: int, batches: int, phase: Any, done: int) -> None:
         if self.on_progress is not None:

@@ -43,7 +43,7 @@ def apply_step(
     allow_write: bool,
     dry_run: bool = False,
 ) -> ApplyOutcome:
-    from console.core.db import connect_sync, require_dsn
+    from console.core.db import SessionLimits, connect_sync, require_dsn
     from console.recovery import actions
     from console.recovery.audit import AuditLog
 
@@ -52,7 +52,8 @@ def apply_step(
         names = ", ".join(s.id for s in runbook.steps if isinstance(s, ActionStep)) or "none"
         raise ApplyRefused(f"{runbook.id} has no action step {step_id!r} (action steps: {names})")
     dsn = require_dsn(settings.database_url)
-    with connect_sync(dsn) as read_conn:
+    limits = SessionLimits.from_settings(settings)  # the pooler setting and the timeouts
+    with connect_sync(dsn, limits=limits) as read_conn:
         plan = actions.plan(read_conn, step.action, dict(step.params))
     preview = {"runbook": runbook.id, "step": step.id, "preview": plan.to_json()}
     if confirm is None:
@@ -64,9 +65,9 @@ def apply_step(
         )
     if not allow_write:
         raise ApplyRefused("the console is read-only; add --allow-write to apply")
-    audit = AuditLog(state_dsn=settings.state_database_url or dsn)
+    audit = AuditLog(state_dsn=settings.state_database_url or dsn, limits=limits)
     try:
-        with connect_sync(dsn, allow_write=True, role="apply") as write_conn:
+        with connect_sync(dsn, allow_write=True, limits=limits, role="apply") as write_conn:
             result = actions.apply(
                 write_conn,
                 plan,

@@ -112,6 +112,7 @@ class DashboardPresenter:
             interval_seconds=self.state.interval,
             event_filter=self.state.event_filter,
             incident=self.incident_clock(now),
+            read_only_proven=getattr(snap, "read_only_proven", None),
         )
         for bar in bars:
             bar.info = info

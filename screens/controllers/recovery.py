@@ -83,7 +83,11 @@ class Recovery:
         """Apply a previewed plan; raises a DatabaseError (nothing written) when refused."""
         if not self.allow_write:
             raise ReadOnlyError(READ_ONLY_HELP)
-        audit = AuditLog(state_dsn=self.state_dsn or self.dsn, local_dir=self.local_dir)
+        audit = AuditLog(
+            state_dsn=self.state_dsn or self.dsn,
+            local_dir=self.local_dir,
+            limits=self.limits or SessionLimits(),  # the pooler setting, as the action's
+        )
         try:
             with connect_sync(
                 self.dsn, allow_write=True, limits=self.limits, role="action"

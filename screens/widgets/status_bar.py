@@ -38,6 +38,7 @@ class StatusInfo:
     interval_seconds: float = 2.0
     event_filter: str = ""
     incident: str = ""  # the open incident's phase clock, e.g. "P1 INCIDENT Investigation +7m"
+    read_only_proven: bool | None = None  # False: the server did not refuse the startup write
 
 
 @dataclass
@@ -54,6 +55,9 @@ def _part(priority: int, full: str, short: str | None = None, style: str = "") -
 def status_parts(info: StatusInfo) -> list[Part]:
     """The parts in display order."""
     mode, mode_style = ("WRITE", "bold reverse red") if info.allow_write else ("READ-ONLY", "bold")
+    mode_full = f" {mode} "
+    if not info.allow_write and info.read_only_proven is False:
+        mode_full, mode, mode_style = " READ-ONLY NOT PROVEN ", "RO UNPROVEN", "bold reverse red"
     age, age_short = "no data yet", "no data"
     if info.data_taken_at is not None:
         seconds = max(0.0, (info.now - info.data_taken_at).total_seconds())
@@ -65,7 +69,7 @@ def status_parts(info: StatusInfo) -> list[Part]:
     parts = [
         _part(1, info.environment or "environment?", style="bold"),
         _part(2, f"db {info.db_host}", info.db_host),
-        _part(0, f" {mode} ", mode, style=mode_style),
+        _part(0, mode_full, mode, style=mode_style),
         _part(
             0,
             severity_full,

@@ -2,7 +2,7 @@
 -- index: webhook_events_created_at_idx; runs on the slow cadence, cost is one hour of events
 SELECT event_id,
        count(*) AS copies,
-       min(created_at) AS first_seen,
+       min(created_at)::timestamptz AS first_seen,
        count(*) OVER () AS duplicated_event_ids,
        sum(count(*) - 1) OVER () AS extra_copies
 FROM webhook_events

@@ -15,8 +15,8 @@ SELECT date_trunc('minute', created_at, 'UTC') AS minute,
        count(*) AS events,
        sum(us) AS sum_us,
        max(us) AS max_us,
-       min(created_at) AS first_at,
-       max(created_at) AS last_at
+       min(created_at)::timestamptz AS first_at,
+       max(created_at)::timestamptz AS last_at
 FROM (
     SELECT created_at,
            event_type,

@@ -2,7 +2,7 @@
 -- index: orders_state_updated_at_idx (state = 'paid', updated_at range), payments_order_id_idx
 -- note: NOT EXISTS, not the guide's NOT IN, which silently matches nothing when a payment has a NULL order_id
 SELECT o.id::text AS id,
-       o.updated_at,
+       o.updated_at::timestamptz AS updated_at,
        count(*) OVER () AS total
 FROM orders AS o
 WHERE o.state = 'paid'

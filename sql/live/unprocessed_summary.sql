@@ -8,8 +8,8 @@ SELECT CASE WHEN created_at >= %(start)s THEN date_trunc('minute', created_at, '
        error_message,
        count(*) AS events,
        count(*) FILTER (WHERE coalesce(retry_count, 0) < %(retry_limit)s) AS retryable,
-       min(created_at) AS first_at,
-       max(created_at) AS last_at
+       min(created_at)::timestamptz AS first_at,
+       max(created_at)::timestamptz AS last_at
 FROM webhook_events
 WHERE processed_at IS NULL
   AND created_at >= %(since)s

@@ -1,7 +1,7 @@
--- description: Terminate the previewed session with pg_terminate_backend: the connection is closed and its open transaction rolled back; the client must reconnect. Refused for the console's own connection, other databases and non-client processes; the target is checked before the signal is sent
+-- description: Terminate the previewed session with pg_terminate_backend: the connection is closed and its open transaction rolled back; the client must reconnect. Refused for the console's own connection, other databases and non-client processes; the target is checked before the signal is sent, and must still be the previewed session (same backend_start: a pid reused since the preview, or a backend_start hidden from this role, matches nothing)
 -- source: Issue 4: Database Connection Issues (long-running queries, long-running transactions)
 -- key: pid
--- params: ids, pid
+-- params: ids, pid, backend_start
 -- defaults: {}
 WITH target AS MATERIALIZED (
     SELECT pid
@@ -11,6 +11,7 @@ WITH target AS MATERIALIZED (
         AND pid <> pg_backend_pid()
         AND datname = current_database()
         AND backend_type = 'client backend'
+        AND backend_start = ANY(%(backend_start)s::timestamptz[])
 )
 SELECT pid
 FROM target

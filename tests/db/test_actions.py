@@ -288,9 +288,40 @@ def test_a_second_operator_is_refused_and_told_who_holds_the_action(
     assert result.status == "applied"
     assert len(refusals) == 1
     message = str(refusals[0])
-    assert f"pid {writer.info.backend_pid}" in message
-    assert "incident-console:" in message
-    assert refusals[0].holders[0].pid == writer.info.backend_pid
+    # the holder is the first operator's lock session (its transaction holds the lock),
+    # recorded in the intent audit record
+    intent = next(r for r in audit.local_records(result.run_id) if r["phase"] == "intent")
+    lock_pid = intent["detail"]["lock_pid"]
+    assert f"pid {lock_pid}" in message
+    assert "incident-console:" in message and ":lock" in message
+    assert refusals[0].holders[0].pid == lock_pid
+
+
+def test_a_lost_action_lock_stops_before_the_next_batch(
+    conn: Conn, reader: Conn, writer: Conn, audit: AuditLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lock session ends mid-run (killed, or its pooler connection dropped): no batch
+    starts without the lock, so a second operator can never interleave."""
+    small_batches(monkeypatch, "reset_failed_events", 2)
+    p = planned_reset(conn, reader, 6)
+
+    def lose_the_lock(progress: Progress) -> None:
+        if progress.batch == 1 and progress.phase == "committed":
+            intent = next(r for r in audit.local_records() if r["phase"] == "intent")
+            kill_backend(conn, intent["detail"]["lock_pid"])
+
+    result = actions.apply(writer, p, p.token, audit=audit, on_progress=lose_the_lock)
+    assert result.status == "partial"
+    assert result.error_kind == "lock_lost"
+    assert "the action lock was lost (its session ended) before batch 2" in result.message
+    assert result.committed_batches == (1,)
+    assert result.batches_with("not_started") == (2, 3)
+    assert reset_count(conn) == 2  # only batch 1's rows
+    outcome = [r for r in audit.local_records(result.run_id) if r["phase"] == "outcome"]
+    assert outcome[0]["detail"]["error_kind"] == "lock_lost"
+    # the lock went with its session: the action can run again
+    again = actions.plan(reader, "reset_failed_events")
+    assert actions.apply(writer, again, again.token, audit=audit).changed == 4
 
 
 def test_a_row_lock_held_elsewhere_times_out_naming_the_blocking_pid(

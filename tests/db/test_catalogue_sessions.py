@@ -8,11 +8,12 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import psycopg
 import pytest
-from support.catalogue_world import add_order, apply_write
+from support.catalogue_world import add_order, apply_write, column
 
 from console.core.db import connect_sync
 from console.queries import runner as catalogue
@@ -126,7 +127,11 @@ def test_cancel_backend_cancels_exactly_the_previewed_waiter(db, blocked) -> Non
         done = apply_write(
             conn,
             "recovery/cancel_backend",
-            {"ids": [blocked.waiter_pid], "pid": blocked.waiter_pid},
+            {
+                "ids": [blocked.waiter_pid],
+                "pid": blocked.waiter_pid,
+                "backend_start": [rows[0]["backend_start"]],
+            },
         )
     assert done == [{"pid": blocked.waiter_pid}]
     blocked.thread.join(5)
@@ -141,7 +146,11 @@ def test_terminate_backend_ends_the_holder_and_frees_the_waiter(db, blocked) -> 
         done = apply_write(
             conn,
             "recovery/terminate_backend",
-            {"ids": [blocked.holder_pid], "pid": blocked.holder_pid},
+            {
+                "ids": [blocked.holder_pid],
+                "pid": blocked.holder_pid,
+                "backend_start": [rows[0]["backend_start"]],
+            },
         )
     assert done == [{"pid": blocked.holder_pid}]
     blocked.thread.join(5)
@@ -160,15 +169,25 @@ def test_backend_actions_refuse_the_consoles_own_session_and_a_changed_target(db
         )
     finally:
         console.close()
+    (seen,) = read(db.dsn, "recovery/cancel_backend_preview", pid=blocked.waiter_pid)
+    started = seen["backend_start"]
     with db.connect() as conn:
         own = conn.info.backend_pid
+        (own_start,) = column(
+            conn, "SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()"
+        )
         for name in ("recovery/cancel_backend", "recovery/terminate_backend"):
-            assert apply_write(conn, name, {"ids": [own], "pid": own}) == []
+            mine = {"ids": [own], "pid": own, "backend_start": [own_start]}
+            assert apply_write(conn, name, mine) == []
             # keys and pid disagree (the previewed target is not the one asked for): nothing
-            assert (
-                apply_write(conn, name, {"ids": [blocked.waiter_pid], "pid": blocked.holder_pid})
-                == []
-            )
+            other = {"ids": [blocked.waiter_pid], "pid": blocked.holder_pid}
+            assert apply_write(conn, name, {**other, "backend_start": [started]}) == []
+            # the pid now belongs to another session (another backend_start), or its
+            # backend_start was hidden from the role that previewed it: nothing
+            waiter = {"ids": [blocked.waiter_pid], "pid": blocked.waiter_pid}
+            reused = started - timedelta(seconds=1)
+            assert apply_write(conn, name, {**waiter, "backend_start": [reused]}) == []
+            assert apply_write(conn, name, {**waiter, "backend_start": [None]}) == []
         assert conn.execute("SELECT 1").fetchone() == (1,)
     assert blocked.thread.is_alive()  # the waiter is still waiting: nobody was signalled
     assert read(db.dsn, "recovery/cancel_backend_preview", pid=999_999) == []

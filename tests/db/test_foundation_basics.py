@@ -121,3 +121,41 @@ def test_wrong_dsn_gives_one_clear_line() -> None:
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert "cannot reach the database" in proc.stderr
+
+
+def test_the_dsns_own_options_are_kept_and_guards_hold_per_transaction(db) -> None:
+    """The console sends no startup options of its own, so a DSN's search_path is kept
+    (it used to be replaced); the guards are the transaction's own, proven by a write."""
+    from console.core.db import pooler_of, prove_read_only_sync
+
+    with db.connect() as conn:
+        conn.execute("CREATE SCHEMA app")
+    with connect_sync(db.dsn + "?options=-csearch_path%3Dapp") as conn:
+        with read_only_sync(conn):
+            row = conn.execute("SELECT current_setting('search_path') AS path").fetchone()
+        assert row["path"] == "app"
+        pooler = pooler_of(conn)
+        assert pooler is not None and not pooler.pooled
+        proof = prove_read_only_sync(conn)
+    assert proof.proven and "cannot execute CREATE SCHEMA in a read-only" in proof.detail
+    assert proof.in_force["statement_timeout"] == "5s"
+    with db.connect() as conn:  # the refused write left nothing behind
+        probe = conn.execute("SELECT to_regnamespace('incident_console_read_only_probe')")
+        assert probe.fetchone()[0] is None
+
+
+async def test_the_dashboard_proves_read_only_once_and_says_so_when_it_cannot(db) -> None:
+    from console.core.config import Settings
+    from console.metrics.collector import Collector
+    from screens.widgets.status_bar import StatusInfo, fit_status
+
+    async with Collector(db.dsn, Settings()) as collector:
+        snapshot = await collector.poll()
+    assert snapshot.read_only_proven is True
+    now = snapshot.taken_at
+    proven = StatusInfo("prod", "db", False, None, now, read_only_proven=True)
+    unproven = StatusInfo("prod", "db", False, None, now, read_only_proven=False)
+    assert "READ-ONLY" in fit_status(proven, 120).plain
+    assert "NOT PROVEN" not in fit_status(proven, 120).plain
+    assert "READ-ONLY NOT PROVEN" in fit_status(unproven, 120).plain
+    assert "RO UNPROVEN" in fit_status(unproven, 40).plain

@@ -14,9 +14,17 @@ from console.queries import QueryFileError, parse_query_file
 from console.queries import catalogue as all_queries
 from console.queries import runner as catalogue
 from console.queries.params import ParamsError, resolve_params
+from console.recovery.specs import ACTIONS
 
 GUIDE = Path(__file__).resolve().parents[3] / "shared" / "webhook-troubleshooting-guide.md"
 GUIDE_FALLBACK = Path("/work/shared/webhook-troubleshooting-guide.md")
+
+
+def _carried(write_name: str) -> set[str]:
+    """The previewed columns the executor passes a write besides its keys (a spec's
+    `carry`, e.g. a session's backend_start, so the write re-checks it too)."""
+    return {c for spec in ACTIONS.values() if spec.apply == write_name for c in spec.carry}
+
 
 CATALOGUE_QUERIES = [
     q for q in all_queries().values() if q.name.split("/")[0] in ("diagnostics", "recovery")
@@ -104,8 +112,8 @@ def test_declared_params_match_placeholders_and_defaults(query) -> None:
     assert declared == set(query.params)
     defaults = query.defaults
     assert set(defaults) <= set(query.params)
-    # only the previewed keys and a chosen backend have no typical value
-    assert set(query.params) - set(defaults) <= {"ids", "pid"}
+    # only the previewed keys (and carried columns) and a chosen backend have no typical value
+    assert set(query.params) - set(defaults) <= {"ids", "pid", *_carried(query.name)}
 
 
 @pytest.mark.parametrize("query", CATALOGUE_QUERIES, ids=lambda q: q.name)
@@ -128,7 +136,7 @@ def test_each_write_takes_its_previews_parameters_plus_the_previewed_keys(pair) 
         assert not catalogue.runs_in_transaction(write)
         assert set(write.params) == set(preview.params)
         return
-    assert set(write.params) == set(preview.params) | {"ids"}
+    assert set(write.params) == set(preview.params) | {"ids", *_carried(write.name)}
     assert "= ANY(%(ids)s)" in write.text
     assert re.search(r"\bRETURNING\b|^SELECT pid\b", write.text, re.M)
     assert catalogue.runs_in_transaction(write)

@@ -1,0 +1,3 @@
+-- description: PgBouncer's admin console: its configuration, for the global pool_mode
+-- source: doctor (pooler)
+SHOW CONFIG

@@ -1,0 +1,3 @@
+-- description: PgBouncer's admin console: each database with its pool_mode (empty: the global one)
+-- source: doctor (pooler)
+SHOW DATABASES

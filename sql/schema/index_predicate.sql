@@ -1,0 +1,2 @@
+-- description: The partial-index predicate clause of a recommended index
+WHERE {predicate}
