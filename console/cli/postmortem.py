@@ -36,23 +36,25 @@ def find_incident(store: IncidentStore, wanted: str) -> Incident:
 
 
 def postmortem_command(args: argparse.Namespace) -> int:
-    """`incident postmortem ID`: the draft and its charts, written as files."""
+    """`incident postmortem ID`: the draft and its charts, written as files. (Reads the
+    id from `args.id` or `args.incident`, so the `incident` verbs' parser can call it.)"""
     settings = load_settings_from(args)
     local = Path(args.state_dir).expanduser() if getattr(args, "state_dir", None) else None
     store = IncidentStore(
         settings.state_database_url or settings.database_url, local_dir=local, settings=settings
     )
+    wanted = getattr(args, "id", None) or getattr(args, "incident", None) or ""
+    recording = getattr(args, "recording", None)
+    recordings = getattr(args, "recordings_dir", None)
     try:
-        incident = find_incident(store, args.id or "")
+        incident = find_incident(store, wanted)
         written = write_postmortem(
             incident,
             store.timeline(incident),
-            Path(args.out).expanduser(),
+            Path(getattr(args, "out", None) or ".").expanduser(),
             now=datetime.now(UTC),
-            recording_path=Path(args.recording).expanduser() if args.recording else None,
-            recordings_dir=(
-                Path(args.recordings_dir).expanduser() if args.recordings_dir else None
-            ),
+            recording_path=Path(recording).expanduser() if recording else None,
+            recordings_dir=Path(recordings).expanduser() if recordings else None,
         )
     finally:
         store.close()
