@@ -102,7 +102,6 @@ class IncidentApp(App[int]):
         recording: Any = None,
     ) -> None:
         super().__init__()
-        self.recording = recording  # a console.recording LiveRecording (None: nothing)
         self.environment = environment
         self.db_host = db_host
         self.allow_write = allow_write
@@ -352,17 +351,16 @@ def run_dashboard(
     allow_write: bool = False,
     environment: str | None = None,
     demo_control: object | None = None,
-    record: Path | None = None,
-    source: dict[str, Any] | None = None,
+    recording: Any = None,
 ) -> int:
-    """Build and run the dashboard on `dsn`; shared by the console and `demo`. It records
-    to `record` from start to exit, else by itself while an incident is open."""
+    """Build and run the dashboard on `dsn` (console and `demo`) with its `recording` (a
+    console.recording LiveRecording; default: each incident while it is open)."""
     from console.core.config import dsn_host
     from console.recording.background import LiveRecording
     from screens.controllers.source import collector_factory, triage_evaluator
 
     limits = SessionLimits.from_settings(settings)
-    recording = LiveRecording(settings, path=record, source=source or {"kind": "dashboard"})
+    recording = recording or LiveRecording(settings)
     app = IncidentApp(
         collector_factory(dsn, settings),
         evaluate=triage_evaluator(settings),
@@ -390,11 +388,10 @@ def dashboard_command(args: argparse.Namespace) -> int:
     """Run the dashboard against --dsn / DATABASE_URL (wired from `console.cli`)."""
     from console.cli import load_settings_from
     from console.core.db import require_dsn
-    from console.recording.files import new_recording
+    from console.recording.background import LiveRecording
 
     settings = load_settings_from(args)
     dsn = require_dsn(settings.database_url)
-    allow_write, record = bool(getattr(args, "allow_write", False)), getattr(args, "record", None)
-    return run_dashboard(
-        dsn=dsn, settings=settings, allow_write=allow_write, record=new_recording(record)
-    )
+    allow_write = bool(getattr(args, "allow_write", False))
+    recording = LiveRecording.from_args(settings, args)
+    return run_dashboard(dsn=dsn, settings=settings, allow_write=allow_write, recording=recording)

@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-write", action="store_true", help="allow recovery actions (after confirmation)"
     )
     parser.add_argument("--record", metavar="FILE", help="record what the dashboard shows")
+    parser.add_argument(
+        "--record-samples", action="store_true", help="keep query text in recordings as is"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="run the embedded demo world (and the dashboard)")

@@ -12,6 +12,7 @@ import asyncio
 import json
 import sys
 import time
+from pathlib import Path
 
 from console.core.config import Settings, load_settings
 from console.core.jsonable import jsonable
@@ -35,7 +36,7 @@ def demo_command(args: argparse.Namespace) -> int:
         print(f"incident-console: {exc}", file=sys.stderr)
         return 1
     settings = load_settings(config_file=args.config)
-    args.record = new_recording(getattr(args, "record", None))
+    new_recording(getattr(args, "record", None))  # refused now, not after the world is built
 
     def say(message: str) -> None:
         if not args.json:
@@ -76,7 +77,7 @@ def _headless(
             record_for(
                 world.dsn,
                 live.console_settings,
-                args.record,
+                Path(args.record).expanduser(),
                 max(0.0, float(args.seconds)),
                 source=source,
             )
@@ -107,7 +108,10 @@ def _interactive(
 ) -> int:
     import importlib
 
+    from console.recording.background import LiveRecording
+
     app_module = importlib.import_module("screens.app")
+    source = {"kind": "demo", "scenario": [name for name, _ in live.faults]}
     return int(
         app_module.run_dashboard(
             dsn=world.dsn,
@@ -115,7 +119,6 @@ def _interactive(
             allow_write=bool(getattr(args, "allow_write", False)),
             environment="demo",
             demo_control=live,
-            record=args.record,
-            source={"kind": "demo", "scenario": [name for name, _ in live.faults]},
+            recording=LiveRecording.from_args(live.console_settings, args, source=source),
         )
     )

@@ -133,11 +133,13 @@ class LiveRecording:
         folder: Path | None = None,
         source: dict[str, Any] | None = None,
         clock: Callable[[], datetime] = utc_now,
+        samples: bool = False,
     ) -> None:
         self.settings = settings
+        self.samples = samples
         self.on_demand = path
         self.folder = folder
-        self.source = dict(source or {})
+        self.source = dict(source or {"kind": "dashboard"})
         self.clock = clock
         self.current: BackgroundRecorder | None = None
         self._preroll: deque[tuple[Snapshot, list[Any], datetime]] = deque(maxlen=PREROLL_POLLS)
@@ -147,6 +149,17 @@ class LiveRecording:
         self._phase: str | None = None
         if path is not None:
             self.current = self._start(Path(path), {"trigger": "on demand"})
+
+    @classmethod
+    def from_args(
+        cls, settings: Settings | None, args: Any, *, source: dict[str, Any] | None = None
+    ) -> LiveRecording:
+        """From `--record FILE` (refused if a recording is there) and `--record-samples`."""
+        from console.recording.files import new_recording
+
+        path = new_recording(getattr(args, "record", None))
+        samples = bool(getattr(args, "record_samples", False))
+        return cls(settings, path=path, source=source, samples=samples)
 
     @property
     def problem(self) -> str:
@@ -159,7 +172,8 @@ class LiveRecording:
     def _start(self, path: Path, extra: dict[str, Any]) -> BackgroundRecorder:
         from console.recording.writer import Recorder
 
-        recorder = Recorder(path, settings=self.settings, source={**self.source, **extra})
+        source = {**self.source, **extra}
+        recorder = Recorder(path, settings=self.settings, samples=self.samples, source=source)
         return BackgroundRecorder(recorder)
 
     def incident_changed(self, incident: Any) -> None:

@@ -61,7 +61,6 @@ class ReplayApp(IncidentApp):
             state_dsn=None,
             report_dir=Path.cwd(),
         )
-        self.recording = None  # a replay is never recorded
         self.player = player
         self.source = source
         self.dashboard = self.presenter.dashboard = ReplayScreen(self.timeline_frame)
