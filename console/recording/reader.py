@@ -179,8 +179,8 @@ def iter_members(
     for member, raw, complete in _members(path):
         member.first_record = index
         where = f"member at byte {member.offset}"
-        try:
-            text = raw.decode("utf-8")
+        try:  # a cut member may end inside a character: that tail line is dropped below
+            text = raw.decode("utf-8", errors="strict" if complete else "replace")
         except UnicodeDecodeError:
             raise fmt.CorruptRecording(
                 f"corrupt recording: the {where} is not UTF-8 text", offset=member.offset

@@ -158,3 +158,17 @@ def test_a_recording_killed_mid_way_reads_up_to_its_last_flush(tmp_path: Path) -
     lost = (last_recorded - recording.times[-1]).total_seconds()
     assert lost <= 0.5 + 0.5  # at most the flush interval (and one poll) is lost
     recording.snapshot(len(recording) - 1)
+
+
+def test_a_cut_inside_a_character_is_still_a_cut(tmp_path: Path) -> None:
+    path = tmp_path / "r.icrec.gz"
+    time = FakeTime()
+    compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
+    with Recorder(path, clock=time.clock, monotonic=time.monotonic) as recorder:
+        recorder.snapshot(SyntheticSystem().poll(time.now))
+    text = zlib.decompressobj(31).decompress(path.read_bytes())
+    unfinished = text.replace(b'{"t":"end"', b'{"t":"entry","entry":{"text":"caf\xc3')[:-8]
+    path.write_bytes(compressor.compress(unfinished) + compressor.flush(zlib.Z_SYNC_FLUSH))
+    recording = Recording.open(path)
+    assert recording.damage is not None and recording.damage.kind == "truncated"
+    assert len(recording) == 1
