@@ -145,6 +145,7 @@ class IncidentApp(App[int]):
             operator=operator,
             report_dir=report_dir,
             recording=recording,
+            checklists=self.checklists,
         )
         self.recovery_controller = RecoveryController(
             dsn=dsn,
@@ -299,7 +300,7 @@ class IncidentApp(App[int]):
         self.render_status()
 
     def on_step_recorded(self, m: StepRecorded) -> None:
-        self.incident_controller.record_step(m.runbook_id, m.step_id, m.verdict, m.rows)
+        self.incident_controller.record_step(m.runbook_id, m.step_id, m.verdict, m.rows, m.status)
 
     def on_plan_previewed(self, message: PlanPreviewed) -> None:
         self.incident_controller.record_plan(message.plan)

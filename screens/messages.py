@@ -14,7 +14,7 @@ it. The refresh requests are cheap to repeat, so a newer one replaces a queued o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
@@ -69,6 +69,19 @@ class StepRecorded(Message):
     step_id: str
     verdict: str
     rows: int | None = None
+    status: str = ""  # ok / warn / fail ...: how the other consoles show the step
+
+
+@dataclass
+class LiveUpdated(Message):
+    """The shared incident moved (screens.controllers.live): `entry` is a timeline entry
+    that just committed (a console.incidents.live.LiveEntry), or None when the people,
+    roles, claims or approvals changed. Posted to the screen on top."""
+
+    entry: Any = None
+
+    def can_replace(self, message: Message) -> bool:
+        return self.entry is None and isinstance(message, LiveUpdated) and message.entry is None
 
 
 @dataclass

@@ -110,25 +110,21 @@ def build_parser() -> argparse.ArgumentParser:
     init = sub.add_parser("init", help="create the incident_console state schema")
     _common(init)
 
-    incident = sub.add_parser("incident", help="incidents: postmortem ID")
-    _common(incident)
-    incident.add_argument("action", choices=["postmortem"], help="what to do")
-    incident.add_argument("id", metavar="ID", nargs="?", help="the incident id (or a prefix)")
-    incident.add_argument("--out", default=".", metavar="DIR", help="where the draft goes")
-    incident.add_argument("--recording", metavar="FILE", help="the incident's recording")
-    incident.add_argument("--recordings-dir", metavar="DIR", help=argparse.SUPPRESS)
-    incident.add_argument("--state-dir", metavar="DIR", help=argparse.SUPPRESS)
-
     replay = sub.add_parser("replay", help="replay a recording (the dashboard, or --headless)")
     replay.add_argument("file", metavar="FILE", help="a recording (.icrec.gz)")
     replay.add_argument("--speed", type=float, default=1.0, help="1 to 60 (the dashboard)")
     replay.add_argument("--headless", action="store_true", help="no dashboard: print a summary")
     _common(replay, dsn=False)
 
-    serve = sub.add_parser("serve", help="publish the dashboard in a browser (read-only)")
+    serve = sub.add_parser("serve", help="the live incident in a browser (read-only)")
     _common(serve, json=False)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--dashboard", action="store_true", help="the terminal UI (textual-serve)")
+
+    from console.cli.incident_args import add_incident_parser
+
+    add_incident_parser(sub)
     return parser
 
 
@@ -167,8 +163,8 @@ HANDLERS: dict[str | None, Handler] = {
     "train": _lazy("console.cli.train", "train_command"),
     "init": _lazy("console.cli.init", "init_command"),
     "replay": _lazy("console.cli.replay", "replay_command"),
-    "incident": _lazy("console.cli.postmortem", "postmortem_command"),
-    "serve": _lazy("screens.serve", "serve_command"),
+    "serve": _lazy("console.cli.serve", "serve_command"),
+    "incident": _lazy("console.cli.incident", "incident_command"),
     None: _lazy("screens.app", "dashboard_command"),
 }
 

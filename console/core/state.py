@@ -9,9 +9,11 @@ written: an incident must never lose what was done just because the database is 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -55,15 +57,21 @@ def check_text(value: str, field: str, *, max_length: int = 20_000) -> str:
     return value
 
 
-def schema_sql() -> str:
-    return (sql_dir() / "schema" / "console_state.sql").read_text(encoding="utf-8")
+# console_state_live.sql adds live sharing (sequence, notifications, presence, roles, claims,
+# approvals) on top of the base tables; both are idempotent and run in one transaction.
+SCHEMA_FILES = ("console_state", "console_state_live")
+
+
+def schema_sql(name: str = "console_state") -> str:
+    return (sql_dir() / "schema" / f"{name}.sql").read_text(encoding="utf-8")
 
 
 def ensure_schema(conn: psycopg.Connection[Any]) -> None:
     """Create the console's state schema if missing (idempotent; safe to run twice at once:
     the file takes an advisory lock first, in the same transaction)."""
     with conn.transaction():
-        conn.execute(schema_sql())  # type: ignore[arg-type]
+        for name in SCHEMA_FILES:
+            conn.execute(schema_sql(name))  # type: ignore[arg-type]
 
 
 def init_state(dsn: str | None) -> None:
@@ -76,11 +84,23 @@ def to_json(data: Mapping[str, Any]) -> str:
     return dumps(data)
 
 
+@contextmanager
+def jsonl_lock(path: Path) -> Iterator[None]:
+    """Hold `<path>.lock` exclusively: appends wait while a push reads, writes and moves the
+    file away, so a line appended during a push is neither lost nor pushed twice."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.with_name(path.name + ".lock").open("a") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+
 def append_jsonl(path: Path, record: Mapping[str, Any]) -> None:
     """Append one line and fsync it: the local log is what survives a dead database."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     line = to_json(record) + "\n"
-    with path.open("a", encoding="utf-8") as handle:
+    with jsonl_lock(path), path.open("a", encoding="utf-8") as handle:
         handle.write(line)
         handle.flush()
         os.fsync(handle.fileno())

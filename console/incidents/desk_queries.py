@@ -18,3 +18,14 @@ def state_schema_ready(state_dsn: str) -> bool:
     with connect_sync(state_dsn, role="state") as conn:
         rows = run_query_sync(conn, "state/schema_ready", {"table": f"{SCHEMA}.timeline"})
     return any(bool(row["ok"]) for row in rows)
+
+
+def live_schema_ready(state_dsn: str) -> bool:
+    """Whether the live-sharing tables exist too (console_state_live.sql, applied by
+    `init`): a state schema from before them is shared by reload only."""
+    with connect_sync(state_dsn, role="state") as conn:
+        found = [
+            run_query_sync(conn, "state/schema_ready", {"table": f"{SCHEMA}.{table}"})
+            for table in ("presence", "approvals")
+        ]
+    return all(any(bool(row["ok"]) for row in rows) for rows in found)

@@ -44,6 +44,11 @@ ENTRY_KINDS = (
     "phase",
     "commander",
     "closed",
+    # live sharing (console/incidents/session.py): a step claimed, a role set, the
+    # two-person rule's requests and decisions
+    "step_started",
+    "role",
+    "approval",
 )
 
 

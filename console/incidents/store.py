@@ -25,6 +25,7 @@ from console.core.state import (
     append_jsonl,
     check_text,
     default_state_dir,
+    jsonl_lock,
     read_jsonl,
     to_json,
 )
@@ -61,6 +62,8 @@ class IncidentStore:
         self.settings = settings
         self._conn: psycopg.Connection[Any] | None = None
         self.last_problem = ""
+        # told of each entry this store adds (the console's recording of the incident)
+        self.listeners: list[Callable[[TimelineEntry], None]] = []
 
     @property
     def fallback_path(self) -> Path:
@@ -266,6 +269,8 @@ class IncidentStore:
             "data": entry.data,
         }
         self._save("entry", record, lambda conn: db.insert_entry(conn, record))
+        for listener in self.listeners:
+            listener(entry)
         return entry
 
     def timeline(self, incident: Incident | uuid.UUID) -> list[TimelineEntry]:
@@ -309,8 +314,10 @@ class IncidentStore:
         step: str,
         verdict: str,
         rows: int | None = None,
+        status: str = "",
     ) -> TimelineEntry:
-        return self._add_draft(incident, author, drafts.step_entry(runbook, step, verdict, rows))
+        draft = drafts.step_entry(runbook, step, verdict, rows, status)
+        return self._add_draft(incident, author, draft)
 
     def record_plan(self, incident: Incident, author: str, plan: Any) -> TimelineEntry:
         """An action previewed (a console.recovery.actions.Plan)."""
@@ -323,15 +330,19 @@ class IncidentStore:
     # -- the fallback, pushed back --
 
     def sync(self) -> int:
-        """Push records written locally while the database was down; returns how many."""
+        """Push records written locally while the database was down; returns how many.
+        Under the file's lock: a record appended meanwhile (another console, same state
+        dir) waits, and lands in a fresh file instead of being moved away unpushed."""
         if not self.fallback_path.exists():
             return 0
-        records = list(read_jsonl(self.fallback_path))
-        if not records:
-            return 0
-        db.replay(self._db(), records)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-        self.fallback_path.rename(self.fallback_path.with_name(f"incidents.synced-{stamp}.jsonl"))
+        with jsonl_lock(self.fallback_path):
+            records = list(read_jsonl(self.fallback_path))
+            if not records:
+                return 0
+            db.replay(self._db(), records)
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+            synced = self.fallback_path.with_name(f"incidents.synced-{stamp}.jsonl")
+            self.fallback_path.rename(synced)
         return len(records)
 
     # -- escalation --

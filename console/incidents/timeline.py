@@ -44,11 +44,15 @@ def finding_entry(finding: Any, *, fired: bool) -> EntryDraft:
     return EntryDraft(kind, text, data)
 
 
-def step_entry(runbook: str, step: str, verdict: str, rows: int | None) -> EntryDraft:
+def step_entry(
+    runbook: str, step: str, verdict: str, rows: int | None, status: str = ""
+) -> EntryDraft:
     text = f"step {runbook}/{step}: {verdict}"
     if rows is not None:
         text += f" ({rows} rows)"
-    data = {"runbook": runbook, "step": step, "verdict": verdict, "rows": rows}
+    data: dict[str, Any] = {"runbook": runbook, "step": step, "verdict": verdict, "rows": rows}
+    if status:  # ok / warn / fail ...: what another console shows the step as
+        data["status"] = status
     return EntryDraft("step", text, data)
 
 

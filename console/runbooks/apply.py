@@ -3,8 +3,10 @@
 Without --confirm it previews the action and says which token to type: nothing is
 written, exit 2. With --confirm it previews afresh (a token typed for an older preview
 only works if the rows are still the same count) and applies only when the token matches
-and the console was started with --allow-write. Each outcome is one JSON document with
---json; the exit code is 0 only when the action applied (or had nothing to do).
+and the console was started with --allow-write (and, while a shared incident is open, a
+big write has a second person's approval: console/incidents/two_person.py). Each outcome
+is one JSON document with --json; the exit code is 0 only when the action applied (or
+had nothing to do).
 Printing is console/cli/run.py's: `apply_step` returns what to say as an `ApplyOutcome`.
 """
 
@@ -44,6 +46,9 @@ def apply_step(
     dry_run: bool = False,
 ) -> ApplyOutcome:
     from console.core.db import SessionLimits, connect_sync, require_dsn
+    from console.incidents.presence import Identity
+    from console.incidents.session import SharedIncident
+    from console.incidents.two_person import TwoPersonRule, guarded_apply
     from console.recovery import actions
     from console.recovery.audit import AuditLog
 
@@ -65,17 +70,30 @@ def apply_step(
         )
     if not allow_write:
         raise ApplyRefused("the console is read-only; add --allow-write to apply")
-    audit = AuditLog(state_dsn=settings.state_database_url or dsn, limits=limits)
+    state_dsn = settings.state_database_url or dsn
+    audit = AuditLog(state_dsn=state_dsn, limits=limits)
+    # While a shared incident is open, a big write needs a second person (two_person.py).
+    shared = SharedIncident(
+        state_dsn, Identity.here(via="cli"), settings=settings, audit=audit, limits=limits
+    )
     try:
-        with connect_sync(dsn, allow_write=True, limits=limits, role="apply") as write_conn:
+        incident = shared.current()
+        with (
+            guarded_apply(TwoPersonRule(shared), incident, plan),
+            connect_sync(dsn, allow_write=True, limits=limits, role="apply") as write_conn,
+        ):
             result = actions.apply(
                 write_conn,
                 plan,
                 confirm.strip(),
                 audit=audit,
                 dry_run=dry_run,
+                incident_id=incident.id if incident else None,
             )
+        if incident is not None:  # the others see it on the shared timeline
+            shared.store.record_result(incident, shared.who, result)
     finally:
+        shared.close()
         audit.close()
     return ApplyOutcome(
         {**preview, "result": result.to_json()},

@@ -26,6 +26,9 @@ from screens.findings import FindingLike
 from screens.views.checklist_index import ChecklistScreen
 from screens.views.checklist_state import Checklists, StepState
 
+# A StepResult detail: the step was not run here (an observer, or another console runs it).
+NOT_RUN_HERE = "not_run_here"
+
 if TYPE_CHECKING:
     from console.recovery.actions import Plan
     from console.runbooks.model import ActionStep, AnyStep
@@ -124,7 +127,21 @@ class ChecklistController:
         observed = await self.observation.run_step(runbook_id, step, confirmed)
         if observed is not None:
             return observed
-        return await self._run_here(step, confirmed)
+        live = self.actions.incidents.live_if_started()
+        if live is None:
+            return await self._run_here(step, confirmed)
+        # Shared: observers run nothing, and a step another console is running is theirs.
+        held = await asyncio.to_thread(live.before_step, runbook_id, step.id)
+        if held:
+            from console.runbooks.run import StepResult
+
+            return StepResult(
+                step.id, step.kind, "skipped", held, ran=False, details={NOT_RUN_HERE: True}
+            )
+        try:
+            return await self._run_here(step, confirmed)
+        finally:
+            await asyncio.to_thread(live.after_step, runbook_id, step.id)
 
     async def _run_here(self, step: AnyStep, confirmed: frozenset[str]) -> StepResult:
         """On the operator's connection, within `step_timeout`."""

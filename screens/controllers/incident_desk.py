@@ -10,7 +10,6 @@ with `--allow-write`, offer to create it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,24 +17,13 @@ from typing import Any
 from console.core.config import Settings
 from console.core.db import DatabaseError, SessionLimits
 from console.core.state import SCHEMA, init_state
-from console.incidents.desk_queries import state_schema_ready
+from console.incidents.desk_queries import live_schema_ready, state_schema_ready
 from console.incidents.model import Incident, TimelineEntry
 from console.incidents.postmortem_report import write_postmortem
-from console.incidents.store import IncidentStore
+from console.incidents.presence import Identity
+from console.incidents.session import SharedIncident
 
 INIT_HELP = f"the {SCHEMA} schema is missing: run incident-console init"
-
-
-class ObservedStore(IncidentStore):
-    """The store, telling a listener of each entry it adds (the live recording)."""
-
-    listener: Callable[[TimelineEntry], None] | None = None
-
-    def add_entry(self, *args: Any, **kwargs: Any) -> TimelineEntry:
-        entry = super().add_entry(*args, **kwargs)
-        if self.listener is not None:
-            self.listener(entry)
-        return entry
 
 
 class IncidentDesk:
@@ -55,12 +43,26 @@ class IncidentDesk:
         self.state_dsn = state_dsn
         self.operator = operator
         self.report_dir = report_dir or Path.cwd()
-        self.store = ObservedStore(state_dsn, local_dir=local_dir, limits=limits, settings=settings)
+        from console.recovery.audit import AuditLog
+
+        # The store, shared with the live rules (roles, claims, the two-person rule, whose
+        # requests and decisions go to the audit log like every write's).
+        self.audit = AuditLog(state_dsn, local_dir=local_dir, limits=limits or SessionLimits())
+        self.shared = SharedIncident(
+            state_dsn,
+            Identity.here(who=operator or None),
+            local_dir=local_dir,
+            limits=limits,
+            settings=settings,
+            audit=self.audit,
+        )
+        self.store = self.shared.store
+        self.live_ready = False  # the live-sharing tables exist (see schema_ready)
         # console.recording.background.LiveRecording (None: not recording): told of the
         # incident opening and of every timeline entry this console adds
         self.recording = recording
         if recording is not None:
-            self.store.listener = recording.entry
+            self.store.listeners.append(recording.entry)
         self.incident: Incident | None = None
         self.problem = "" if state_dsn else "no state database configured (--dsn)"
         self._lock = threading.Lock()
@@ -78,6 +80,11 @@ class IncidentDesk:
             self.problem = f"state database: {exc.message}"
             return False
         self.problem = "" if ok else INIT_HELP
+        if ok and not self.live_ready:
+            try:
+                self.live_ready = live_schema_ready(self.state_dsn)
+            except DatabaseError:
+                self.live_ready = False
         return ok
 
     def create_schema(self) -> None:
@@ -93,6 +100,17 @@ class IncidentDesk:
                 self.incident = self.store.current_incident()
             self._tell_recording()
         return self.incident
+
+    def refresh_incident(self) -> Incident | None:
+        """The open incident as the database has it now (another console may have handed
+        the lead over, closed it, or opened one); unchanged when the database is down."""
+        if not self.schema_ready():
+            return self.incident
+        with self._lock:
+            current = self.store.current_incident()
+            if not self.store.last_problem:
+                self.incident = current
+            return self.incident
 
     def open(self, title: str, severity: str, finding: Any = None) -> Incident:
         if not self.schema_ready():
@@ -128,7 +146,9 @@ class IncidentDesk:
         with self._lock:
             return self.store.note(self.incident, self.operator, text)
 
-    def record_step(self, runbook: str, step: str, verdict: str, rows: int | None) -> None:
+    def record_step(
+        self, runbook: str, step: str, verdict: str, rows: int | None, status: str = ""
+    ) -> None:
         if self.incident is not None:
             with self._lock:
                 self.store.record_step(
@@ -138,6 +158,7 @@ class IncidentDesk:
                     step=step,
                     verdict=verdict,
                     rows=rows,
+                    status=status,
                 )
 
     def record_plan(self, plan: Any) -> None:
@@ -167,4 +188,5 @@ class IncidentDesk:
         return written.path
 
     def close(self) -> None:
-        self.store.close()
+        self.shared.close()
+        self.audit.close()

@@ -21,9 +21,11 @@ from console.core.db import SessionLimits
 from screens.controllers.presenter import DashboardPresenter
 from screens.failures import describe_failure
 from screens.findings import FindingLike
+from screens.views.checklist_state import Checklists
 
 if TYPE_CHECKING:
     from screens.controllers.incident_desk import IncidentDesk
+    from screens.controllers.live import LiveLink
 
 
 class IncidentController:
@@ -43,6 +45,7 @@ class IncidentController:
         operator: str = "",
         report_dir: Path | None = None,
         recording: Any = None,
+        checklists: Checklists | None = None,
     ) -> None:
         self.app = app
         # console.recording.background.LiveRecording: told of the incident and its entries
@@ -56,7 +59,10 @@ class IncidentController:
         self.limits = limits
         self.operator = operator
         self.report_dir = report_dir
+        self.checklists = checklists or Checklists()
         self._desk: IncidentDesk | None = None
+        self._live: LiveLink | None = None
+        presenter.people = self.people
 
     @property
     def desk(self) -> IncidentDesk:
@@ -75,8 +81,37 @@ class IncidentController:
             )
         return self._desk
 
+    @property
+    def live(self) -> LiveLink:
+        """The shared incident's feed and rules; built with the desk, started once the
+        desk found a state schema with the live tables."""
+        if self._live is None:
+            from screens.controllers.live import LiveLink
+
+            self._live = LiveLink(
+                self.app,
+                lambda: self.desk,
+                self.checklists,
+                self.presenter.top,
+                self.presenter.render_status,
+            )
+        return self._live
+
+    def live_if_started(self) -> LiveLink | None:
+        """The live link when this console shares an open incident, else None."""
+        live = self._live
+        return live if live is not None and live.active() else None
+
+    def people(self) -> str:
+        """The status bar's 'you: operator · 3 on · 1 approval waiting' ('' unshared)."""
+        return self._live.summary() if self._live is not None else ""
+
     def incident_clock(self, now: datetime) -> str:
         """The open incident's phase for the status bar, empty when none is open."""
+        if self._desk is not None and self._desk.live_ready:
+            live = self.live
+            live.start()  # once; the desk found the live tables
+            live.tick()
         incident = self.desk.incident
         if incident is None:
             return ""
@@ -97,8 +132,10 @@ class IncidentController:
         if self.state_dsn:
             self.record(lambda desk: desk.resume())
 
-    def record_step(self, runbook_id: str, step_id: str, verdict: str, rows: int | None) -> None:
-        self.record(lambda desk: desk.record_step(runbook_id, step_id, verdict, rows))
+    def record_step(
+        self, runbook_id: str, step_id: str, verdict: str, rows: int | None, status: str = ""
+    ) -> None:
+        self.record(lambda desk: desk.record_step(runbook_id, step_id, verdict, rows, status))
 
     def record_plan(self, plan: Any) -> None:
         self.record(lambda desk: desk.record_plan(plan))
@@ -136,5 +173,12 @@ class IncidentController:
     def selected_finding(self) -> FindingLike | None:
         return self.presenter.selected_finding()
 
+    def live_view(self) -> Any:
+        """The shared view (people, roles, claims, approvals); None when unshared."""
+        live = self.live_if_started()
+        return live.view if live is not None else None
+
     def close(self) -> None:
+        if self._live is not None:
+            self._live.stop()
         self.desk.close()

@@ -48,6 +48,8 @@ class DashboardPresenter:
         self.allow_write = allow_write
         # What the panels show now (drill-downs open from it: the row the operator saw).
         self.rendered: RenderContext | None = None
+        # Who is on the shared incident, for the status bar (set by the incident controller).
+        self.people: Callable[[], str] = lambda: ""
 
     @property
     def dashboard_on_top(self) -> bool:
@@ -112,6 +114,7 @@ class DashboardPresenter:
             interval_seconds=self.state.interval,
             event_filter=self.state.event_filter,
             incident=self.incident_clock(now),
+            people=self.people(),
             read_only_proven=getattr(snap, "read_only_proven", None),
         )
         for bar in bars:

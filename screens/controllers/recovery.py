@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -44,6 +45,9 @@ class Recovery:
     local_dir: Path | None = None
     operator: str = ""
     ttl_seconds: float = actions.DEFAULT_TTL_SECONDS
+    # Around every apply: the shared incident's rules (observers refused, the two-person
+    # rule), given by the recovery controller; none outside a shared incident.
+    guard: Callable[[Any], AbstractContextManager[Any]] | None = None
 
     def who(self) -> str:
         return self.operator or current_operator()
@@ -88,10 +92,12 @@ class Recovery:
             local_dir=self.local_dir,
             limits=self.limits or SessionLimits(),  # the pooler setting, as the action's
         )
+        guard = self.guard(plan) if self.guard is not None else nullcontext()
         try:
-            with connect_sync(
-                self.dsn, allow_write=True, limits=self.limits, role="action"
-            ) as conn:
+            with (
+                guard,
+                connect_sync(self.dsn, allow_write=True, limits=self.limits, role="action") as conn,
+            ):
                 return actions.apply(
                     conn,
                     plan,

@@ -10,6 +10,7 @@ apply is audited under. Training swaps the path for one that goes through its se
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +67,7 @@ class RecoveryController:
                 local_dir=self.local_dir,
                 operator=self.operator or current_operator(),
                 ttl_seconds=self.ttl_seconds or DEFAULT_TTL_SECONDS,
+                guard=self.shared_rules,
             )
         return self._path
 
@@ -82,7 +84,15 @@ class RecoveryController:
 
     def plan(self, step: ActionStep, params: Mapping[str, Any]) -> Plan:
         """Preview a runbook's action step, with operator-chosen `params` (e.g. a pid)."""
+        live = self.incidents.live_if_started()
+        if live is not None:
+            live.require_runner("preview recovery actions")
         return self.path.plan(step, self.settings, params)
+
+    def shared_rules(self, plan: Plan) -> AbstractContextManager[Any]:
+        """What an apply runs inside while this console shares an open incident."""
+        live = self.incidents.live_if_started()
+        return live.guard(plan) if live is not None else nullcontext()
 
     def apply(
         self, plan: Plan, typed: str, on_progress: Callable[[Progress], None]

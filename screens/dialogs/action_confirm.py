@@ -231,8 +231,15 @@ class ActionConfirmScreen(ModalScreen[Any]):
         self._say(f"batch {progress.batch} of {progress.batches}: {progress.phase}")
 
     def _refused(self, message: str) -> None:
+        """Nothing was written: the same preview may be tried again (the lock was held
+        elsewhere, a second person's approval came meanwhile) by typing the token again."""
         self.applying = False
         self._say(message)
+        if self.can_apply:
+            for widget in self.query(Input):
+                widget.value = ""
+                widget.disabled = False
+                widget.focus()
 
     def _done(self, result: Any) -> None:
         self.applying = False

@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from screens.findings import FindingLike
 from screens.formatting import shorten
-from screens.messages import OpenRunbook, StatusWanted
+from screens.messages import LiveUpdated, OpenRunbook, StatusWanted
 from screens.views.checklist_state import Checklists
 from screens.widgets.status_bar import StatusBar
 
@@ -109,3 +109,7 @@ class ChecklistScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.show_findings(self.host.current_findings())
         self.post_message(StatusWanted())
+
+    def on_live_updated(self, message: LiveUpdated) -> None:
+        """A step run on another console counts in the Steps column at once."""
+        self.show_findings(self.host.current_findings())

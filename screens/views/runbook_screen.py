@@ -29,7 +29,13 @@ from screens.dialogs.confirm import ConfirmScreen
 from screens.dialogs.prompt import PromptScreen
 from screens.failures import describe_failure
 from screens.formatting import cell
-from screens.messages import ActionApplied, PlanPreviewed, StatusWanted, StepRecorded
+from screens.messages import (
+    ActionApplied,
+    LiveUpdated,
+    PlanPreviewed,
+    StatusWanted,
+    StepRecorded,
+)
 from screens.views.checklist_state import RUNNABLE_KINDS, StepState
 from screens.views.step_detail import about_runbook, outcome, status_text, step_body
 from screens.widgets.status_bar import StatusBar
@@ -239,12 +245,25 @@ class RunbookScreen(Screen[None]):
         result = await self.host.run_step(self.runbook.id, step, frozenset(self.confirmed))
         state.result, state.status, state.verdict = result, result.status, result.verdict
         self._refresh(step)
+        if result.details.get("not_run_here"):  # an observer, or another console's step
+            return
         rows = result.row_count if result.columns else None
-        self._record(step, result.verdict, rows)
+        self._record(step, result.verdict, rows, result.status)
 
-    def _record(self, step: AnyStep, verdict: str, rows: int | None = None) -> None:
+    def _record(
+        self, step: AnyStep, verdict: str, rows: int | None = None, status: str = ""
+    ) -> None:
         """To the app, not this screen: it may be closed before the step finishes."""
-        self.app.post_message(StepRecorded(self.runbook.id, step.id, verdict, rows))
+        self.app.post_message(StepRecorded(self.runbook.id, step.id, verdict, rows, status))
+
+    def on_live_updated(self, message: LiveUpdated) -> None:
+        """Another console ran (or started) a step: its state is already in the host's."""
+        self._refresh_all()
+
+    def _refresh_all(self) -> None:
+        if self.is_attached:
+            self.refresh_steps()
+            self.show_detail()
 
     def _refresh(self, step: AnyStep) -> None:
         if not self.is_attached:
@@ -267,7 +286,7 @@ class RunbookScreen(Screen[None]):
         state.verdict = "done" if done else ""
         self._refresh(step)
         verdict = f"done{': ' + state.note if state.note and done else ''}" if done else "undone"
-        self._record(step, verdict)
+        self._record(step, verdict, status="done" if done else "pending")
 
     def action_note(self) -> None:
         step = self.selected()

@@ -25,10 +25,13 @@ from textual.widgets import DataTable, Footer, Static
 from console.core.config import Settings
 from console.incidents.escalation import escalation_level
 from console.incidents.model import Incident, TimelineEntry
+from screens.dialogs.approval import ApprovalScreen
+from screens.dialogs.confirm import ConfirmScreen
 from screens.dialogs.prompt import PromptScreen
 from screens.failures import describe_error
 from screens.findings import FindingLike
-from screens.messages import StatusWanted
+from screens.messages import LiveUpdated, StatusWanted
+from screens.views.timeline_live import entry_row, people_text
 from screens.widgets.status_bar import StatusBar
 
 SEVERITY_PREFIXES = ("P0", "P1", "P2")
@@ -49,6 +52,9 @@ class Desk(Protocol):
     def note(self, text: str) -> TimelineEntry | None: ...
     def timeline(self) -> list[TimelineEntry]: ...
     def write_postmortem(self, now: datetime) -> Path: ...
+    def refresh_incident(self) -> Incident | None: ...
+    @property
+    def shared(self) -> Any: ...  # console.incidents.session.SharedIncident
 
 
 class TimelineHost(Protocol):
@@ -64,6 +70,7 @@ class TimelineHost(Protocol):
     def now(self) -> datetime: ...
     def current_findings(self) -> Sequence[FindingLike]: ...
     def selected_finding(self) -> FindingLike | None: ...
+    def live_view(self) -> Any: ...  # the shared view (IncidentView), None when unshared
 
 
 def title_and_severity(text: str, default: str = "P1") -> tuple[str, str]:
@@ -107,6 +114,8 @@ class TimelineScreen(Screen[None]):
         Binding("f", "open_from_finding", "Open from finding"),
         Binding("n", "note", "Note"),
         Binding("w", "write_report", "Write postmortem"),
+        Binding("l", "lead", "Lead"),
+        Binding("a", "approve", "Approve"),
         Binding("i", "init_schema", "Create schema", show=False),
         Binding("r", "reload", "Reload", show=False),
         Binding("question_mark", "app.help", "Help", key_display="?", show=False),
@@ -115,6 +124,7 @@ class TimelineScreen(Screen[None]):
     def __init__(self, host: TimelineHost) -> None:
         super().__init__()
         self.host = host
+        self._shown: set[str] = set()  # entry ids in the table: a live entry comes once
 
     @property
     def desk(self) -> Desk:
@@ -123,6 +133,7 @@ class TimelineScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         yield Static("", id="tl-head")
+        yield Static("", id="tl-live")
         table: DataTable[str] = DataTable(id="tl-entries", cursor_type="row")
         table.add_columns("Time", "+min", "Who", "Kind", "What")
         yield table
@@ -186,10 +197,16 @@ class TimelineScreen(Screen[None]):
         head.update(text)
         table = self.query_one(DataTable)
         table.clear()
+        self._shown = {str(e.id) for e in entries}
         for entry in entries:
             offset = int((entry.at - incident.opened_at).total_seconds() // 60) if incident else 0
             table.add_row(
-                f"{entry.at:%H:%M:%S}", f"+{offset}", entry.author, entry.kind, entry.text
+                f"{entry.at:%H:%M:%S}",
+                f"+{offset}",
+                entry.author,
+                entry.kind,
+                entry.text,
+                key=str(entry.id),
             )
         if entries:
             table.move_cursor(row=len(entries) - 1, animate=False)
@@ -197,7 +214,77 @@ class TimelineScreen(Screen[None]):
         self.query_one("#tl-escalation", Static).update(escalation_table(self.desk, now, matrix))
         if after:
             self.query_one("#tl-report", Static).update(Text(after, style="bold"))
+        self.show_people()
         self.post_message(StatusWanted())
+
+    # --- the shared incident, live ---------------------------------------------------
+
+    def show_people(self) -> None:
+        view = self.host.live_view()
+        box = self.query_one("#tl-live", Static)
+        box.update(people_text(view, self.desk.shared.who) if view is not None else "")
+        box.display = view is not None
+
+    def on_live_updated(self, message: LiveUpdated) -> None:
+        """An entry from any console, within a second; or the people, roles, approvals."""
+        if not self.is_attached:
+            return
+        entry = message.entry
+        if entry is None:
+            self.show_people()
+            return
+        if entry.kind in ("commander", "closed", "opened"):
+            self.action_reload()  # the head (commander, state) changes too
+        if str(entry.id) in self._shown:
+            return
+        self._shown.add(str(entry.id))
+        table = self.query_one(DataTable)
+        following = table.row_count == 0 or table.cursor_row >= table.row_count - 1
+        incident = self.desk.incident
+        table.add_row(
+            *entry_row(entry, incident.opened_at if incident else None), key=str(entry.id)
+        )
+        if following:
+            table.move_cursor(row=table.row_count - 1, animate=False)
+
+    def action_lead(self) -> None:
+        view = self.host.live_view()
+        if view is None:
+            self.notify("Not a shared incident: nothing to hand over.", severity="warning")
+            return
+        me = self.desk.shared.who
+        if view.role == "commander":
+
+            def hand(name: str | None) -> None:
+                if name and name.strip():
+                    self._call(lambda desk: (desk.shared.lead(name), desk.refresh_incident()))
+
+            self.app.push_screen(
+                PromptScreen("Hand the lead over", "Their user name (as in incident show)."), hand
+            )
+            return
+
+        def take(yes: bool | None) -> None:
+            if yes:
+                self._call(lambda desk: (desk.shared.lead(None), desk.refresh_incident()))
+
+        question = f"Take the lead from {view.commander}? It goes on the timeline."
+        self.app.push_screen(ConfirmScreen(question, me), take)
+
+    def action_approve(self) -> None:
+        view = self.host.live_view()
+        waiting = [a for a in view.approvals if a.waiting] if view is not None else []
+        if not waiting:
+            self.notify("No approval request is waiting.", severity="warning")
+            return
+        request = min(waiting, key=lambda a: a.requested_at)
+
+        def decided(answer: str | None) -> None:
+            if answer in ("approve", "refuse"):
+                approve = answer == "approve"
+                self._call(lambda desk: desk.shared.decide(request.id, approve=approve))
+
+        self.app.push_screen(ApprovalScreen(request), decided)
 
     # --- keys ------------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ class StatusInfo:
     interval_seconds: float = 2.0
     event_filter: str = ""
     incident: str = ""  # the open incident's phase clock, e.g. "P1 INCIDENT Investigation +7m"
+    people: str = ""  # the shared incident: "you: operator · 3 on · 1 approval waiting"
     read_only_proven: bool | None = None  # False: the server did not refuse the startup write
 
 
@@ -87,6 +88,10 @@ def status_parts(info: StatusInfo) -> list[Part]:
     if info.incident:
         brief = info.incident.replace("Immediate Response", "Immediate")
         parts.append(_part(1, info.incident, brief, style="bold reverse"))
+    if info.people:
+        brief = info.people.replace("you: ", "").replace(" waiting", "")
+        waiting = "approval" in info.people  # someone waits for a decision: keep it longer
+        parts.append(_part(2 if waiting else 5, info.people, brief))
     if info.paused:
         parts.append(_part(1, " PAUSED ", "PAUSED", style="bold reverse"))
     parts.append(_part(7, f"every {duration(info.interval_seconds)}"))

@@ -44,7 +44,15 @@ def test_init_creates_the_schema_and_is_idempotent(db: TestDatabase, capsys: Any
             "SELECT table_name FROM information_schema.tables"
             " WHERE table_schema = 'incident_console' ORDER BY 1"
         ).fetchall()
-    assert tables == [("audit_log",), ("incidents",), ("timeline",)]
+    assert tables == [
+        ("approvals",),
+        ("audit_log",),
+        ("incidents",),
+        ("members",),
+        ("presence",),
+        ("step_claims",),
+        ("timeline",),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -67,14 +67,14 @@ def test_the_postmortem_of_a_demo_incident_has_its_four_charts(
     out = tmp_path / "reports"
     code = main(
         [
-            "incident", "postmortem", incident_id[:8], "--dsn", db.dsn, "--json",
+            "incident", "postmortem", incident_id, "--dsn", db.dsn, "--json",
             "--out", str(out), "--recording", str(recording),
-            "--state-dir", str(tmp_path / "state"),
         ]
     )  # fmt: skip
     assert code == 0
     written = json.loads(capsys.readouterr().out)
     draft = Path(written["postmortem"])
+    assert written["markdown"] == draft.read_text()  # printed as well as written
     assert draft.parent == out and stat.S_IMODE(draft.stat().st_mode) == 0o600
     charts = [Path(p) for p in written["charts"]]
     assert [p.name.rsplit("-", 1)[-1] for p in charts] == [

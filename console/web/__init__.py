@@ -1,0 +1,1 @@
+"""The commander's view in a browser: `incident-console serve` (read-only, live)."""
