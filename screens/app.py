@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -99,6 +99,7 @@ class IncidentApp(App[int]):
         operator: str = "",
         checklists: Checklists | None = None,
         observer: AppObserver | None = None,
+        recording: Any = None,
     ) -> None:
         super().__init__()
         self.environment = environment
@@ -131,6 +132,7 @@ class IncidentApp(App[int]):
             clock=clock,
             poll_timeout=poll_timeout,
         )
+        self.polling.recording = recording
         self.incident_controller = IncidentController(
             self,
             self.presenter,
@@ -142,6 +144,7 @@ class IncidentApp(App[int]):
             limits=limits,
             operator=operator,
             report_dir=report_dir,
+            recording=recording,
             checklists=self.checklists,
         )
         self.recovery_controller = RecoveryController(
@@ -351,12 +354,16 @@ def run_dashboard(
     allow_write: bool = False,
     environment: str | None = None,
     demo_control: object | None = None,
+    recording: Any = None,
 ) -> int:
-    """Build and run the dashboard on `dsn`; shared by the console and `demo`."""
+    """Build and run the dashboard on `dsn` (console and `demo`) with its `recording` (a
+    console.recording LiveRecording; default: each incident while it is open)."""
     from console.core.config import dsn_host
+    from console.recording.background import LiveRecording
     from screens.controllers.source import collector_factory, triage_evaluator
 
     limits = SessionLimits.from_settings(settings)
+    recording = recording or LiveRecording(settings)
     app = IncidentApp(
         collector_factory(dsn, settings),
         evaluate=triage_evaluator(settings),
@@ -370,9 +377,13 @@ def run_dashboard(
         handle_signals=True,
         settings=settings,
         state_dsn=settings.state_database_url,
+        recording=recording,
     )
     app.demo_control = demo_control
-    app.run()
+    try:
+        app.run()
+    finally:
+        recording.close()
     return app.return_code or 0
 
 
@@ -380,9 +391,10 @@ def dashboard_command(args: argparse.Namespace) -> int:
     """Run the dashboard against --dsn / DATABASE_URL (wired from `console.cli`)."""
     from console.cli import load_settings_from
     from console.core.db import require_dsn
+    from console.recording.background import LiveRecording
 
     settings = load_settings_from(args)
     dsn = require_dsn(settings.database_url)
-    return run_dashboard(
-        dsn=dsn, settings=settings, allow_write=bool(getattr(args, "allow_write", False))
-    )
+    allow_write = bool(getattr(args, "allow_write", False))
+    recording = LiveRecording.from_args(settings, args)
+    return run_dashboard(dsn=dsn, settings=settings, allow_write=allow_write, recording=recording)

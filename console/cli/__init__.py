@@ -41,6 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--allow-write", action="store_true", help="allow recovery actions (after confirmation)"
     )
+    parser.add_argument("--record", metavar="FILE", help="record what the dashboard shows")
+    parser.add_argument(
+        "--record-samples", action="store_true", help="keep query text in recordings as is"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="run the embedded demo world (and the dashboard)")
@@ -53,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--events", type=int, default=None, help="history size in events")
     demo.add_argument("--seed", type=int, default=None, help="random seed for the world")
     demo.add_argument("--list-faults", action="store_true", help="list the fault names")
+    demo.add_argument("--record", metavar="FILE", help="record what the console saw to FILE")
     demo.add_argument(
         "--allow-write", action="store_true", help="let the dashboard run recovery actions"
     )
@@ -93,6 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--time-limit", type=float, metavar="SECONDS", help="unresolved at the limit = failed"
     )
     train.add_argument("--history-dir", metavar="DIR", help="where training.jsonl is kept")
+    train.add_argument("--from-recording", metavar="FILE", help="a drill from a recorded incident")
+    train.add_argument(
+        "--time-scale", type=float, default=None, help="how much faster than the recording"
+    )
 
     bench = sub.add_parser("bench", help="console refresh cost vs the guide's queries")
     _common(bench, dsn=False)
@@ -106,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(reconcile)
     _reconcile_flags(reconcile)
+
+    replay = sub.add_parser("replay", help="replay a recording (the dashboard, or --headless)")
+    replay.add_argument("file", metavar="FILE", help="a recording (.icrec.gz)")
+    replay.add_argument("--speed", type=float, default=1.0, help="1 to 60 (the dashboard)")
+    replay.add_argument("--headless", action="store_true", help="no dashboard: print a summary")
+    _common(replay, dsn=False)
 
     serve = sub.add_parser("serve", help="the live incident in a browser (read-only)")
     _common(serve, json=False)
@@ -191,6 +206,7 @@ HANDLERS: dict[str | None, Handler] = {
     "run": _lazy("console.cli.run", "run_command"),
     "train": _lazy("console.cli.train", "train_command"),
     "init": _lazy("console.cli.init", "init_command"),
+    "replay": _lazy("console.cli.replay", "replay_command"),
     "serve": _lazy("console.cli.serve", "serve_command"),
     "incident": _lazy("console.cli.incident", "incident_command"),
     "reconcile": _lazy("console.cli.reconcile", "reconcile_command"),

@@ -8,12 +8,15 @@ watches the demo, whose simulator runs in a background thread (`console.sim.demo
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 import time
+from pathlib import Path
 
 from console.core.config import Settings, load_settings
 from console.core.jsonable import jsonable
+from console.recording.files import new_recording
 from console.sim.demo import BackgroundLive, DemoWorld, errors_since, row_counts
 from console.sim.faults import FaultError, FaultSet, parse_fault_spec
 
@@ -33,6 +36,7 @@ def demo_command(args: argparse.Namespace) -> int:
         print(f"incident-console: {exc}", file=sys.stderr)
         return 1
     settings = load_settings(config_file=args.config)
+    new_recording(getattr(args, "record", None))  # refused now, not after the world is built
 
     def say(message: str) -> None:
         if not args.json:
@@ -69,7 +73,22 @@ def _headless(
     faults: list[tuple[str, dict[str, str]]],
     started: float,
 ) -> int:
-    time.sleep(max(0.0, float(args.seconds)))
+    recorded: dict[str, object] | None = None
+    if getattr(args, "record", None):
+        from console.sim.record import record_for
+
+        source = {"kind": "demo", "headless": True, "scenario": [name for name, _ in faults]}
+        recorded = asyncio.run(
+            record_for(
+                world.dsn,
+                live.console_settings,
+                Path(args.record).expanduser(),
+                max(0.0, float(args.seconds)),
+                source=source,
+            )
+        )
+    else:
+        time.sleep(max(0.0, float(args.seconds)))
     stats = live.stats()
     document = {
         "scenario": [name for name, _ in faults],
@@ -80,6 +99,8 @@ def _headless(
         "history": jsonable(world.summary),
         "elapsed_seconds": round(time.monotonic() - started, 2),
     }
+    if recorded is not None:
+        document["recording"] = recorded
     if args.json:
         print(json.dumps(document))
     else:
@@ -92,7 +113,10 @@ def _interactive(
 ) -> int:
     import importlib
 
+    from console.recording.background import LiveRecording
+
     app_module = importlib.import_module("screens.app")
+    source = {"kind": "demo", "scenario": [name for name, _ in live.faults]}
     return int(
         app_module.run_dashboard(
             dsn=world.dsn,
@@ -100,5 +124,6 @@ def _interactive(
             allow_write=bool(getattr(args, "allow_write", False)),
             environment="demo",
             demo_control=live,
+            recording=LiveRecording.from_args(live.console_settings, args, source=source),
         )
     )

@@ -231,11 +231,17 @@ def _role(args: argparse.Namespace, session: SharedIncident, settings: Any) -> i
 
 
 def _postmortem(args: argparse.Namespace, session: SharedIncident, settings: Any) -> int:
-    from console.incidents.postmortem import postmortem_markdown
+    """The draft and its charts written as files (console/cli/postmortem.py); the
+    Markdown is printed too."""
+    from console.cli.postmortem import write_for, written_json
 
     incident = session.store.get(parse_uuid(args.incident, "incident id"))
-    text = postmortem_markdown(incident, session.store.timeline(incident))
-    return _print(args, {"incident": incident_json(incident), "markdown": text}, text)
+    written = write_for(incident, session.store.timeline(incident), args)
+    text = written.path.read_text(encoding="utf-8")
+    charts = f", with {len(written.charts)} charts" if written.charts else ""
+    print(f"incident-console: postmortem written to {written.path}{charts}", file=sys.stderr)
+    document = {"incident": incident_json(incident), "markdown": text, **written_json(written)}
+    return _print(args, document, text)
 
 
 VERBS: dict[str, Callable[[argparse.Namespace, SharedIncident, Any], int]] = {

@@ -65,3 +65,6 @@ def add_incident_parser(sub: Any) -> None:
     postmortem = verbs.add_parser("postmortem", help="the postmortem draft of incident ID")
     _common(postmortem)
     postmortem.add_argument("incident", metavar="ID")
+    postmortem.add_argument("--out", metavar="DIR", help="default: the state dir's postmortems")
+    postmortem.add_argument("--recording", metavar="FILE", help="default: the one made for it")
+    postmortem.add_argument("--recordings-dir", metavar="DIR", help=argparse.SUPPRESS)

@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,49 @@ def _interactive(scenario: Scenario, args: argparse.Namespace) -> int:
     return int(screens.train_interactive(scenario, args))
 
 
+@dataclass(frozen=True)
+class Drill:
+    """A scenario made from a recording, and the real incident it is judged against."""
+
+    file: str
+    scenario: Scenario
+    real: Any
+    time_scale: float
+    warning: str | None
+
+    def report(self, outcome: dict[str, Any]) -> dict[str, Any]:
+        from console.training.from_recording import compare
+
+        return {
+            "file": self.file,
+            "warning": self.warning,
+            "real_incident": self.real.to_json(),
+            "world": self.scenario.world.to_json() if self.scenario.world else None,
+            "compared": compare(self.real, outcome, self.time_scale),
+        }
+
+
+def _drill(args: argparse.Namespace) -> Drill:
+    from console.recording.format import RecordingError
+    from console.recording.recording import Recording
+    from console.training.from_recording import DEFAULT_TIME_SCALE, scenario_from_recording
+
+    try:
+        recording = Recording.open(args.from_recording)
+    except RecordingError as exc:
+        raise ScenarioError(str(exc)) from None
+    except OSError as exc:
+        raise ScenarioError(f"cannot read {args.from_recording}: {exc.strerror or exc}") from None
+    warning = recording.damage.message if recording.damage is not None else None
+    if warning:
+        _say(f"incident-console: warning: {warning}")
+    scale = getattr(args, "time_scale", None) or DEFAULT_TIME_SCALE
+    scenario, real = scenario_from_recording(
+        recording, time_scale=scale, seed=getattr(args, "seed", None) or 0
+    )
+    return Drill(str(args.from_recording), scenario, real, scale, warning)
+
+
 def _history_dir(args: argparse.Namespace) -> Path | None:
     raw = getattr(args, "history_dir", None)
     return Path(raw).expanduser() if raw else None
@@ -118,12 +162,17 @@ def train_command(args: argparse.Namespace) -> int:
                         f"resolve {row['best_time_to_resolve']} s"
                     )
             return 0
-        if not getattr(args, "scenario", None):
-            raise ScenarioError("name a scenario with --scenario S (see train --list)")
         limit = getattr(args, "time_limit", None)
         if limit is not None and limit <= 0:
             raise ScenarioError("--time-limit must be a positive number of seconds")
-        scenario = get_scenario(args.scenario, seed=getattr(args, "seed", None))
+        drill: Drill | None = None
+        if getattr(args, "from_recording", None):
+            drill = _drill(args)
+            scenario = drill.scenario
+        elif not getattr(args, "scenario", None):
+            raise ScenarioError("name a scenario with --scenario S (see train --list)")
+        else:
+            scenario = get_scenario(args.scenario, seed=getattr(args, "seed", None))
         if not getattr(args, "autopilot", False):
             if as_json:
                 raise ScenarioError("--json needs --autopilot: an interactive run is a screen")
@@ -132,6 +181,8 @@ def train_command(args: argparse.Namespace) -> int:
             _say(briefing_text(scenario))
             _say("autopilot: playing the ideal path ...")
         outcome = _autopilot(scenario, args)
+        if drill is not None:
+            outcome["recording"] = drill.report(outcome)
     except ScenarioError as exc:
         _say(f"incident-console: {exc}")
         if as_json:

@@ -14,7 +14,7 @@ import json
 import math
 import uuid
 from collections.abc import Mapping
-from dataclasses import asdict, is_dataclass
+from dataclasses import fields, is_dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -38,7 +38,9 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, bytes | memoryview):
         return bytes(value).hex()
     if is_dataclass(value) and not isinstance(value, type):
-        return jsonable(asdict(value))
+        # field by field, not asdict(): asdict deep-copies, and a frozen Snapshot's
+        # MappingProxyType fields cannot be copied
+        return {f.name: jsonable(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

@@ -62,6 +62,8 @@ class IncidentStore:
         self.settings = settings
         self._conn: psycopg.Connection[Any] | None = None
         self.last_problem = ""
+        # told of each entry this store adds (the console's recording of the incident)
+        self.listeners: list[Callable[[TimelineEntry], None]] = []
 
     @property
     def fallback_path(self) -> Path:
@@ -267,6 +269,8 @@ class IncidentStore:
             "data": entry.data,
         }
         self._save("entry", record, lambda conn: db.insert_entry(conn, record))
+        for listener in self.listeners:
+            listener(entry)
         return entry
 
     def timeline(self, incident: Incident | uuid.UUID) -> list[TimelineEntry]:

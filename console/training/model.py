@@ -99,6 +99,28 @@ class PathStep:
 
 
 @dataclass(frozen=True)
+class WorldSpec:
+    """History generated before the drill starts (`console.sim.world.generate_world`).
+
+    The catalogue's scenarios start on an empty database; a drill built from a recording
+    rebuilds the recorded system's last day (volume, shape, error rate, latency)."""
+
+    days: float = 0.0  # 0: no history
+    events: int | None = None
+    mix: Any = None  # a console.sim.world.Mix
+    seed: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return {
+            "days": self.days,
+            "events": self.events,
+            "mix": asdict(self.mix) if self.mix is not None else None,
+        }
+
+
+@dataclass(frozen=True)
 class Scenario:
     id: str
     title: str
@@ -113,6 +135,7 @@ class Scenario:
     par_resolve_seconds: float = 600.0
     hint_cost: int = 10
     rate: float = 4.0
+    world: WorldSpec | None = None
 
     @property
     def fault_names(self) -> tuple[str, ...]:

@@ -109,6 +109,18 @@ class TrainingSession:
     async def start(self) -> None:
         """Open our connections first (a connection hog leaves little room), then inject."""
         try:
+            world = self.scenario.world
+            if world is not None and world.days > 0:  # a drill from a recording: its history
+                from console.sim.world import generate_world
+
+                await asyncio.to_thread(
+                    generate_world,
+                    self.dsn,
+                    days=world.days,
+                    events=world.events,
+                    mix=world.mix,
+                    seed=world.seed,
+                )
             self._check_conn = await psycopg.AsyncConnection.connect(
                 self.dsn, autocommit=True, row_factory=dict_row, application_name="training-judge"
             )

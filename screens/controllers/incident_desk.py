@@ -9,7 +9,6 @@ with `--allow-write`, offer to create it.
 
 from __future__ import annotations
 
-import re
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +19,7 @@ from console.core.db import DatabaseError, SessionLimits
 from console.core.state import SCHEMA, init_state
 from console.incidents.desk_queries import live_schema_ready, state_schema_ready
 from console.incidents.model import Incident, TimelineEntry
-from console.incidents.postmortem import postmortem_markdown
+from console.incidents.postmortem_report import write_postmortem
 from console.incidents.presence import Identity
 from console.incidents.session import SharedIncident
 
@@ -39,6 +38,7 @@ class IncidentDesk:
         limits: SessionLimits | None = None,
         operator: str = "",
         report_dir: Path | None = None,
+        recording: Any = None,
     ) -> None:
         self.state_dsn = state_dsn
         self.operator = operator
@@ -58,6 +58,11 @@ class IncidentDesk:
         )
         self.store = self.shared.store
         self.live_ready = False  # the live-sharing tables exist (see schema_ready)
+        # console.recording.background.LiveRecording (None: not recording): told of the
+        # incident opening and of every timeline entry this console adds
+        self.recording = recording
+        if recording is not None:
+            self.store.listeners.append(recording.entry)
         self.incident: Incident | None = None
         self.problem = "" if state_dsn else "no state database configured (--dsn)"
         self._lock = threading.Lock()
@@ -93,6 +98,7 @@ class IncidentDesk:
         if self.schema_ready():
             with self._lock:
                 self.incident = self.store.current_incident()
+            self._tell_recording()
         return self.incident
 
     def refresh_incident(self) -> Incident | None:
@@ -116,7 +122,12 @@ class IncidentDesk:
                 self.incident = self.store.open_incident(
                     title, severity, self.operator, self.operator
                 )
-            return self.incident
+        self._tell_recording()
+        return self.incident
+
+    def _tell_recording(self) -> None:
+        if self.recording is not None and self.incident is not None:
+            self.recording.incident_changed(self.incident)
 
     def timeline(self) -> list[TimelineEntry]:
         if self.incident is None:
@@ -163,19 +174,18 @@ class IncidentDesk:
     # -- the report --
 
     def write_postmortem(self, now: datetime) -> Path:
-        """Write the postmortem draft of the open incident; returns where."""
+        """Write the postmortem draft of the open incident, with the charts of its
+        recording beside it; returns where."""
         if self.incident is None:
             raise DatabaseError("no incident is open: nothing to write")
-        text = postmortem_markdown(self.incident, self.timeline())
-        slug = re.sub(r"[^a-z0-9]+", "-", self.incident.title.lower()).strip("-")[:40]
-        name = f"postmortem-{now:%Y%m%d-%H%M}-{slug or 'incident'}.md"
-        path = self.report_dir / name
+        recorded = self.recording.flush() if self.recording is not None else None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            written = write_postmortem(
+                self.incident, self.timeline(), self.report_dir, now=now, recording_path=recorded
+            )
         except OSError as exc:
-            raise DatabaseError(f"cannot write {path}: {exc.strerror or exc}") from None
-        return path
+            raise DatabaseError(f"cannot write the postmortem: {exc.strerror or exc}") from None
+        return written.path
 
     def close(self) -> None:
         self.shared.close()

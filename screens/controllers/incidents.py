@@ -44,9 +44,12 @@ class IncidentController:
         limits: SessionLimits | None = None,
         operator: str = "",
         report_dir: Path | None = None,
+        recording: Any = None,
         checklists: Checklists | None = None,
     ) -> None:
         self.app = app
+        # console.recording.background.LiveRecording: told of the incident and its entries
+        self.recording = recording
         self.presenter = presenter
         self.state_dsn = state_dsn
         self.settings = settings
@@ -74,6 +77,7 @@ class IncidentController:
                 limits=self.limits,
                 operator=self.operator or current_operator(),
                 report_dir=self.report_dir,
+                recording=self.recording,
             )
         return self._desk
 

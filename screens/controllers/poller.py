@@ -48,6 +48,8 @@ class PollingController:
         self.poll_timeout = poll_timeout
         self._source: SnapshotSource | None = None
         self._next_poll: Timer | None = None
+        # Told of every poll (console.recording.background.LiveRecording); None: no recording.
+        self.recording: Any = None
 
     def start(self) -> None:
         self.state.polling_since = self.clock()
@@ -81,6 +83,8 @@ class PollingController:
             return
         findings, findings_error = self._triage(snapshot)
         self.state.succeeded(snapshot, findings, findings_error)
+        if self.recording is not None:
+            self.recording.polled(snapshot, findings, self.clock())
         self._schedule(self.state.interval)
         self.presenter.render_now()
 
@@ -95,6 +99,8 @@ class PollingController:
             return [], describe_failure(exc)[1]
 
     def failed(self, kind: str, message: str) -> None:
+        if self.recording is not None:
+            self.recording.poll_failed(message, kind)
         delay = self.state.failed(kind, message, self.clock())
         self._schedule(delay)
         self.presenter.render_now()
