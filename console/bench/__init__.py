@@ -17,11 +17,8 @@ growth from the smaller size to the larger one.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 import statistics
-import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,7 +92,9 @@ def _percentile(values: list[float], pct: float) -> float:
 def _explain(conn: psycopg.Connection[Any], name: str) -> tuple[float, int]:
     """Server execution time (ms) and shared buffers touched by one guide query."""
     text = queries.get(name).text
-    row = conn.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + text).fetchone()
+    row = conn.execute(
+        queries.get("bench/explain_analyze").text.replace("{query}", text)
+    ).fetchone()
     assert row is not None
     plan = row[0][0]
     top = plan["Plan"]
@@ -150,7 +149,7 @@ def bench_size(
     generate_world(dsn, events=events, seed=7)
     result.generate_seconds = time.perf_counter() - started
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE")
+        conn.execute(queries.get("bench/vacuum_analyze").text)
     live = BackgroundLive(dsn, load_settings(environ={}, config_file=None), [], rate=5.0)
     live.start()
     try:
@@ -188,35 +187,3 @@ def run_bench(events: int, *, polls: int = 20, interval: float = 0.5, say: Any =
         "note": "console poll time is client wall time (an upper bound on its database time); "
         "guide time is the server's EXPLAIN ANALYZE execution time",
     }
-
-
-def bench_command(args: argparse.Namespace) -> int:
-    events = int(args.events)
-    if events < 1_000:
-        print("incident-console: --events must be at least 1000", file=sys.stderr)
-        return 1
-
-    def say(message: str) -> None:
-        print(f"bench: {message}", file=sys.stderr)
-
-    report = run_bench(events, say=say)
-    if args.json:
-        print(json.dumps(report))
-        return 0
-    for size in report["sizes"]:
-        c, g = size["console"], size["guide"]
-        print(
-            f"{size['events']:>12,} events  console poll p50 {c['poll_p50_ms']:8.2f} ms"
-            f"  p95 {c['poll_p95_ms']:8.2f} ms  rows/poll {c['rows_per_poll_p50']:>6}"
-            f"  | guide refresh {g['refresh_ms']:9.1f} ms"
-            f" (+{g['duplicate_scan_ms']:.1f} ms duplicate scan)"
-        )
-        for panel, reason in c["panel_errors"].items():
-            print(f"  console panel {panel} was off during the run: {reason}")
-    print(
-        f"guide/console at the larger size: {report['refresh_ratio_guide_over_console']}x"
-        f" ({report['refresh_ratio_with_duplicate_scan']}x with the duplicate scan);"
-        f" console growth {report['console_growth_large_over_small']}x,"
-        f" guide growth {report['guide_growth_large_over_small']}x"
-    )
-    return 0

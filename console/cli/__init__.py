@@ -201,7 +201,7 @@ HANDLERS: dict[str | None, Handler] = {
     "fault": _lazy("console.cli.fault", "fault_command"),
     "doctor": _lazy("console.doctor", "doctor_command"),
     "check": _lazy("console.cli.check", "check_command"),
-    "bench": _lazy("console.bench", "bench_command"),
+    "bench": _lazy("console.cli.bench", "bench_command"),
     "runbooks": _lazy("console.cli.runbooks", "runbooks_command"),
     "run": _lazy("console.cli.run", "run_command"),
     "train": _lazy("console.cli.train", "train_command"),

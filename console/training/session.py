@@ -39,17 +39,9 @@ from console.training.model import Scenario
 from console.training.progress import Progress, TrainingError
 from console.training.scoring import Debrief, Harm, Score, TraineeEvent, debrief, score
 from console.training.services import STATE_CHANGING, CommandOutcome, TrainingServices
+from console.training.tuning import DATA_CHECKS, TRAINING_THRESHOLDS
 from console.triage import Finding, evaluate, resolve_thresholds
 
-TRAINING_THRESHOLDS = {
-    "processing_down_grace_seconds": 3.0,
-    "payments_not_processing_minutes": 0.1,
-    # the simulated Stripe, asked every second; a given-up delivery (~4 s) counts after 5 s
-    "stripe_poll_seconds": 1.0,
-    "undelivered_grace_seconds": 5.0,
-    "undelivered_window_minutes": 60.0,
-}
-DATA_CHECKS = ("no_duplicate_unprocessed", "no_paid_without_payment", "backlog_drained")
 TRAINEE = "trainee"
 
 
