@@ -1,9 +1,12 @@
 """What the screens show from the poll state: the panels, the status bar, the findings.
 
 Rendering is skipped while paused or while a dialog is over the dashboard, and caught up
-when the dashboard is visible again (it posts `RenderWanted`). The status bar of
-whichever screen is on top is refreshed every second and after each poll. The checklist
-index follows the polls too, while it is open.
+when the dashboard is visible again (it posts `RenderWanted`). The status bar of every
+visible screen (the top one, and the screen behind a dialog) is refreshed every second
+and after each poll, from the latest poll, not from what the dashboard last drew: on a
+runbook or the timeline it tells the live severity and data age. A finding that fires
+while the dashboard is not in front raises a notification naming it and `!`, the key
+that opens its runbook. The checklist index follows the polls too, while it is open.
 """
 
 from __future__ import annotations
@@ -50,6 +53,9 @@ class DashboardPresenter:
         self.rendered: RenderContext | None = None
         # Who is on the shared incident, for the status bar (set by the incident controller).
         self.people: Callable[[], str] = lambda: ""
+        # The finding ids of the last poll seen, and the newest one that fired.
+        self._seen: set[str] = set()
+        self.fired: FindingLike | None = None
 
     @property
     def dashboard_on_top(self) -> bool:
@@ -79,6 +85,7 @@ class DashboardPresenter:
 
     def render_now(self) -> None:
         """Render panels and status, unless paused or a dialog is open (then later)."""
+        self._tell_fired()
         if self.can_render:
             self.rendered = self.context()
             self.dashboard.show(self.rendered)
@@ -94,14 +101,51 @@ class DashboardPresenter:
         except Exception:  # no screen while the app shuts down
             return None
 
+    def _tell_fired(self) -> None:
+        """Findings new since the last poll, while the operator is elsewhere: say so."""
+        findings = list(self.state.shown_findings())
+        new = [f for f in findings if f.id not in self._seen]
+        self._seen = {f.id for f in findings}
+        if not new:
+            return
+        self.fired = new[0]
+        if self.dashboard_on_top:
+            return  # the Findings panel shows it
+        for finding in new:
+            self.app.notify(
+                f"{finding.severity} {finding.title}: press ! to open its runbook",
+                title="Finding fired",
+                severity="error" if finding.severity in ("P0", "P1") else "warning",
+                timeout=15,
+            )
+
+    def visible_screens(self) -> list[Screen[Any]]:
+        """The top screen and, under a dialog, the screens seen behind it."""
+        try:
+            stack = list(self.app.screen_stack)
+        except Exception:  # no stack while the app shuts down
+            return []
+        visible: list[Screen[Any]] = []
+        for screen in reversed(stack):
+            visible.append(screen)
+            if not screen.is_modal:
+                break
+        return visible
+
     def render_status(self) -> None:
-        screen = self.top()
-        bars = list(screen.query(StatusBar)) if screen is not None and screen.is_mounted else []
+        bars = [
+            bar
+            for screen in self.visible_screens()
+            if screen.is_mounted
+            for bar in screen.query(StatusBar)
+        ]
         if not bars:
             return
         now = self.clock()
-        shown = self.rendered.findings if self.rendered else ()
-        snap = self.rendered.snapshot if self.rendered else None
+        # Paused, the status tells what the frozen panels show; else the latest poll.
+        frozen = self.state.paused and self.rendered is not None
+        shown = self.rendered.findings if frozen and self.rendered else self.current_findings()
+        snap = self.rendered.snapshot if frozen and self.rendered else self.state.snapshot
         info = StatusInfo(
             environment=self.environment,
             db_host=self.db_host,

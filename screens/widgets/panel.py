@@ -28,7 +28,7 @@ from console.metrics.snapshot import Snapshot
 from screens.findings import FindingLike
 from screens.formatting import shorten
 from screens.messages import DrillDown
-from screens.widgets.quiet import QuietRefresh, QuietStatic
+from screens.widgets.quiet import QuietRefresh, QuietStatic, on_top_screen
 
 NARROW = 60  # a panel narrower than this shows its compact form
 
@@ -182,6 +182,9 @@ class PanelTable(QuietRefresh, DataTable[Text | str]):
                     if old != new and column < len(columns):
                         self.update_cell(key, columns[column], value)
                         changed.append(Coordinate(row, column))
+        if changed and not on_top_screen(self):
+            self.refresh()  # behind another screen: repainted whole when next shown
+            return
         for coordinate in changed:
             self.refresh_coordinate(coordinate)
 
