@@ -12,6 +12,7 @@ class BacklogPanel(Panel):
     key = "backlog"
     title = "Backlog"
     number = 5
+    measured_by = ("unprocessed",)
     sources = ("unprocessed", "lookup")
 
     def render_body(self, ctx: RenderContext) -> None:

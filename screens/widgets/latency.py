@@ -26,6 +26,7 @@ class LatencyPanel(Panel):
     title = "Latency, last hour"
     label = "Latency"
     number = 4
+    measured_by = ("processed",)
     sources = ("processed",)
 
     def compose_body(self) -> ComposeResult:

@@ -43,6 +43,7 @@ class ThroughputPanel(Panel):
     title = "Throughput / min, last hour"
     label = "Throughput"
     number = 2
+    measured_by = ("events",)
     sources = ("events",)
 
     def compose_body(self) -> ComposeResult:
