@@ -1,5 +1,6 @@
 """A screen that never lies (issue 12): over live demo polling, the help dialog and the
-checklist index show only their own cells, as a real terminal (tmux) holds them.
+checklist index show only their own cells, as a real terminal (tmux) holds them; and the
+demo's timeline opens on the state schema the demo created.
 
 The dashboard repaints cell by cell (screens/widgets/quiet.py); nothing it draws may
 land on a dialog or a screen in front of it. Block glyphs are what a sparkline is drawn
@@ -81,6 +82,10 @@ def test_help_and_checklist_index_show_only_their_own_cells(
         tmux.send_keys("c")
         tmux.wait_for(r"Checklists: ", 15)
         assert hold(tmux, stray_in_index, "checklist index") >= 5
+        # the demo made its own state schema: the timeline works, no "run init"
+        tmux.send_keys("t")
+        screen = tmux.wait_for(r"No incident open", 15)
+        assert "schema is missing" not in screen, screen
         tmux.send_keys("q")
     finally:
         tmux.kill()
