@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from console.core.durations import as_duration
 from console.metrics.snapshot import MinuteBucket
 
 SEVERITY_ORDER = {"P0": 0, "P1": 1, "P2": 2}
@@ -89,17 +90,18 @@ def count(value: int | float) -> str:
     return f"{int(value):,}"
 
 
-def cell(value: Any, width: int = 80) -> str:
-    """A table cell: times to the second, durations as h:mm:ss, long text cut."""
+def cell(value: Any, width: int = 80, column: str = "") -> str:
+    """A table cell: times to the second, durations as people read them (`2h00m`, also
+    a column of seconds by its name), long text cut."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, timedelta):
-        return str(timedelta(seconds=round(value.total_seconds())))
+    if (spoken := as_duration(column, value)) is not None:
+        return spoken
     if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T":
         try:  # step results carry times as ISO text
-            return cell(datetime.fromisoformat(value), width)
+            return cell(datetime.fromisoformat(value), width, column)
         except ValueError:
             pass
     return str(value)[:width]

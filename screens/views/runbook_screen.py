@@ -177,7 +177,7 @@ class RunbookScreen(Screen[None]):
             return
         rows.add_columns(*columns)
         for values in data:
-            rows.add_row(*(cell(v) for v in values))
+            rows.add_row(*(cell(v, column=c) for c, v in zip(columns, values, strict=False)))
         rows.display = bool(columns)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
