@@ -58,7 +58,7 @@ async def test_a_query_failing_from_the_first_poll_shows_no_data_not_zeros() -> 
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         backlog = panel_text(app, "backlog")
-        assert "Unprocessed 0" not in backlog and "Failed in 24 h 0" not in backlog, backlog
+        assert "Unprocessed 0" not in backlog and "Failed 0" not in backlog, backlog
         assert "no data: webhook_events locked by pid 4242" in backlog, backlog
         assert "query failed: webhook_events locked" in backlog
 
@@ -94,3 +94,13 @@ async def test_a_missing_optional_table_turns_its_detector_off_in_one_line(db) -
         line = "notification failures detector off: no notifications table (optional)"
         assert line in findings, findings
         assert "query failed" not in findings
+
+
+async def test_the_failed_line_counts_one_set_and_says_how_many_are_recent() -> None:
+    backlog = Backlog(
+        unprocessed=200, unprocessed_without_error=10, failed_24h=33, retryable_failed=150
+    )
+    app = make_app(healthy(backlog=backlog), interval=60)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        assert "Failed 190 (150 retryable), 33 in 24 h" in panel_text(app, "backlog")
