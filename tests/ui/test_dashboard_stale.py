@@ -104,3 +104,17 @@ async def test_the_failed_line_counts_one_set_and_says_how_many_are_recent() -> 
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         assert "Failed 190 (150 retryable), 33 in 24 h" in panel_text(app, "backlog")
+
+
+async def test_at_80x24_throughput_shows_several_types_by_their_distinguishing_names() -> None:
+    app = make_app(healthy(), interval=60)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.dashboard.query_one("#throughput DataTable")
+        await pilot.pause()
+        names = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        region = table.content_region
+        visible = min(table.row_count, region.height - (1 if table.show_header else 0))
+        assert visible >= 2, (names, region)
+        assert "checkout…completed" in names or "checkout.session.completed" in names, names
+        assert not any(n.startswith("…session") for n in names), names
