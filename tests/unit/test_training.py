@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support.cli import run_console
 
 from console.sim.faults import FAULTS
 from console.training.history import history_path, read_history, record_run, summarise
@@ -25,17 +24,7 @@ from console.training.scoring import Harm, TraineeEvent, debrief, grade_for, sco
 
 
 def run_train(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    environment["INCIDENT_CONSOLE_CONFIG"] = os.devnull
-    environment["XDG_STATE_HOME"] = str(home)
-    return subprocess.run(
-        [sys.executable, "-m", "console", "train", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=environment,
-        cwd=Path(__file__).resolve().parents[2],
-    )
+    return run_console("train", *args, state_home=home, timeout=120)
 
 
 # --- the scenario table --------------------------------------------------------------
