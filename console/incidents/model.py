@@ -81,6 +81,21 @@ class Incident:
         """The incident as the `incidents` table's columns."""
         return {c: getattr(self, c) for c in INCIDENT_COLUMNS}
 
+    def to_json(self, clock: PhaseClock | None = None) -> dict[str, Any]:
+        """Who leads it, since when, and how far along (`clock`: the phase the caller
+        shows): the part every reader shows (`incident --json`, the commander's page)."""
+        clock = clock or self.clock()
+        return {
+            "id": str(self.id),
+            "title": self.title,
+            "severity": self.severity,
+            "commander": self.commander,
+            "opened_by": self.opened_by,
+            "opened_at": self.opened_at.isoformat(),
+            "closed_at": self.closed_at.isoformat() if self.closed_at else None,
+            "phase_text": clock.describe(),
+        }
+
 
 @dataclass(frozen=True)
 class TimelineEntry:
