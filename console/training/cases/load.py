@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from console.core.tomlfile import read_toml
 from console.training.cases.common import COMMON_HARM, check, diagnose, frozen, step
 from console.training.model import Briefing, Scenario, ScenarioError
 
@@ -19,13 +19,7 @@ BRIEFING = ("alert", "severity", "at", "symptoms", "customer_impact")
 
 def load_scenarios(path: Path = SCENARIOS_FILE) -> tuple[Scenario, ...]:
     """The scenarios of `path`, in its order; ScenarioError names the first bad one."""
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path.name}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise ScenarioError(f"{path.name}: cannot read: {exc.strerror}") from None
+    data = read_toml(path, ScenarioError)
     return tuple(_scenario(entry, path.name) for entry in data.get("scenario", ()))
 
 
