@@ -6,7 +6,9 @@ the body raised.
 
 from __future__ import annotations
 
-from typing import Self
+import asyncio
+import contextlib
+from typing import Any, Self
 
 
 class Service:
@@ -24,3 +26,14 @@ class Service:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+
+async def cancel(*tasks: asyncio.Task[Any] | None) -> None:
+    """Cancel the tasks, then wait until each has ended, whatever it raised (a stop path:
+    nothing a dying task says may keep the rest from stopping)."""
+    running = [task for task in tasks if task is not None]
+    for task in running:
+        task.cancel()
+    for task in running:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task

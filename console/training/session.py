@@ -26,7 +26,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from console.core.config import Settings
-from console.core.service import Service
+from console.core.service import Service, cancel
 from console.metrics.collector import Collector
 from console.recovery import actions, router
 from console.recovery.audit import AuditLog
@@ -149,11 +149,8 @@ class TrainingSession(Service):
             raise
 
     async def stop(self) -> None:
-        if self._judge_task is not None:
-            self._judge_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._judge_task
-            self._judge_task = None
+        await cancel(self._judge_task)
+        self._judge_task = None
         await self.live.stop()
         if self._collector is not None:
             with contextlib.suppress(Exception):
