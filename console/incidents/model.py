@@ -15,23 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from console.core.db import DatabaseError
+from console.core.state import INCIDENT_COLUMNS
 from console.incidents.phases import PhaseClock, phase_at
 
 SEVERITIES = ("P0", "P1", "P2")
 
-INCIDENT_COLUMNS = (
-    "id",
-    "title",
-    "severity",
-    "commander",
-    "opened_by",
-    "opened_at",
-    "closed_at",
-    "closed_by",
-    "summary",
-    "finding_id",
-    "issue_type",
-)
 
 ENTRY_KINDS = (
     "opened",
