@@ -2,17 +2,20 @@
 
 Rendering is skipped while paused or while a dialog is over the dashboard, and caught up
 when the dashboard is visible again (it posts `RenderWanted`). The status bar of every
-visible screen (the top one, and the screen behind a dialog) is refreshed every second
-and after each poll, from the latest poll, not from what the dashboard last drew: on a
-runbook or the timeline it tells the live severity and data age. A finding that fires
+visible screen is refreshed from the latest poll, not from what the dashboard last drew
+(the top screen's every second and after each poll, one behind a dialog when more than
+the clock changed): on a runbook or the timeline it tells the live severity and data
+age. A finding that fires
 while the dashboard is not in front raises a notification naming it and `!`, the key
 that opens its runbook. The checklist index follows the polls too, while it is open.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from textual.app import App
@@ -24,6 +27,23 @@ from screens.views.checklist_index import ChecklistScreen
 from screens.views.dashboard import DashboardScreen
 from screens.widgets.panel import RenderContext
 from screens.widgets.status_bar import StatusBar, StatusInfo
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def steady(info: StatusInfo) -> StatusInfo:
+    """`info` without what ticks every second (the clock, the data's age, countdowns).
+
+    A bar behind a dialog is repainted through the dialog (Textual redraws the whole
+    screen in front, ~10 KB at 80x24), so it takes a new severity, connection state or
+    mode at once, but not each second's clock."""
+    return replace(
+        info,
+        now=EPOCH,
+        data_taken_at=None,
+        connection=re.sub(r"\d+", "", info.connection),
+        incident=re.sub(r"\d+", "", info.incident),
+    )
 
 
 class DashboardPresenter:
@@ -161,7 +181,11 @@ class DashboardPresenter:
             people=self.people(),
             read_only_proven=getattr(snap, "read_only_proven", None),
         )
+        top = self.top()
         for bar in bars:
+            behind = bar.screen is not top
+            if behind and bar.info is not None and steady(bar.info) == steady(info):
+                continue  # only the clock moved: not worth a repaint of the dialog in front
             bar.info = info
 
     def current_findings(self) -> list[FindingLike]:
