@@ -85,8 +85,10 @@ class Recovery:
         *,
         on_progress: Callable[[actions.Progress], None] | None = None,
         incident_id: uuid.UUID | None = None,
+        exact: bool = False,
     ) -> actions.ActionResult:
-        """Apply a previewed plan; raises a DatabaseError (nothing written) when refused."""
+        """Apply a previewed plan; raises a DatabaseError (nothing written) when refused.
+        `exact` keeps the all-or-nothing rule (else the preview is an upper bound)."""
         if not self.allow_write:
             raise ReadOnlyError(READ_ONLY_HELP)
         audit = AuditLog(
@@ -108,6 +110,7 @@ class Recovery:
                     audit=audit,
                     operator=self.who(),
                     incident_id=incident_id,
+                    exact=exact,
                 )
         finally:
             audit.close()

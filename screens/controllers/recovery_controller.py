@@ -95,14 +95,20 @@ class RecoveryController:
         return live.guard(plan) if live is not None else nullcontext()
 
     def apply(
-        self, plan: Plan, typed: str, on_progress: Callable[[Progress], None]
+        self,
+        plan: Plan,
+        typed: str,
+        on_progress: Callable[[Progress], None],
+        *,
+        exact: bool = False,
     ) -> ActionResult:
         """Apply a previewed plan under the open incident (if any); raises a DatabaseError
-        (nothing written) when refused."""
+        (nothing written) when refused. `exact`: the all-or-nothing rule."""
         incident = self.incidents.desk.incident
         return self.path.apply(
             plan,
             typed,
             on_progress=on_progress,
             incident_id=incident.id if incident else None,
+            exact=exact,
         )
