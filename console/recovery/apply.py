@@ -54,6 +54,7 @@ def apply(
     operator: str | None = None,
     incident_id: uuid.UUID | None = None,
     exact: bool = False,
+    reason: str = "",
 ) -> ActionResult:
     """Run a previewed action after the operator typed its token. See the module docstring.
 
@@ -85,14 +86,15 @@ def apply(
     limits = guard.limits if guard else SessionLimits()
     audit = audit or AuditLog(state_dsn=run.verify_dsn, limits=limits)
     try:
-        return _locked_and_audited(run, audit, operator or current_operator(), incident_id)
+        who = operator or current_operator()
+        return _locked_and_audited(run, audit, who, incident_id, reason)
     finally:
         if own_audit:
             audit.close()
 
 
 def _locked_and_audited(
-    run: Run, audit: AuditLog, operator: str, incident_id: uuid.UUID | None
+    run: Run, audit: AuditLog, operator: str, incident_id: uuid.UUID | None, reason: str
 ) -> ActionResult:
     """Hold the action's lock; audit intent (or refuse), execute, audit outcome."""
     spec, plan, conn = run.spec, run.plan, run.conn
@@ -113,6 +115,7 @@ def _locked_and_audited(
                 "dry_run": run.dry_run,
                 "batch_size": spec.batch_size,
                 "rule": "upper_bound" if run.upper_bound else "exact",
+                "reason": reason,
                 "backend_pid": own_pid(conn),
                 "lock_pid": lock.server_pid,
             },
