@@ -136,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     from console.cli.incident_args import add_incident_parser
 
     add_incident_parser(sub)
+    from console.cli.audit_args import add_audit_parser
+
+    add_audit_parser(sub)
     return parser
 
 
@@ -215,6 +218,7 @@ HANDLERS: dict[str | None, Handler] = {
     "serve": _lazy("console.cli.serve", "serve_command"),
     "incident": _lazy("console.cli.incident", "incident_command"),
     "reconcile": _lazy("console.cli.reconcile", "reconcile_command"),
+    "audit": _lazy("console.cli.audit", "audit_command"),
     None: _lazy("screens.app", "dashboard_command"),
 }
 
