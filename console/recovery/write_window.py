@@ -9,6 +9,7 @@ console is read-only again and says so. Headless, one command is the window: its
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -81,11 +82,15 @@ class WriteWindow:
         self.ended_early = True
 
     def countdown(self) -> str:
-        """'WRITE 29:59' as the status bar shows it; '' once it ended."""
-        left = int(self.remaining())
+        """The time left as the status bar shows it: '30m', in the last minute '45 s';
+        '' once it ended. Whole minutes, rounded up, so it does not flicker each second."""
+        left = self.remaining()
         if left <= 0:
             return ""
-        return f"{left // 60:d}:{left % 60:02d}"
+        if left < 60:
+            return f"{math.ceil(left)} s"
+        minutes = math.ceil(left / 60)
+        return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
 
     def describe(self) -> str:
         return (
@@ -100,3 +105,52 @@ class WriteWindow:
             "ends_at": self.ends_at,
             "minutes": self.minutes,
         }
+
+
+@dataclass
+class WriteMode:
+    """The console's write permission (`--allow-write`) and its current window, if any.
+
+    `permitted` is the flag the console was started with; `writable` is true only inside
+    an open window. A console started read-only never opens one.
+    """
+
+    permitted: bool
+    operator: str
+    minutes: float = DEFAULT_MINUTES
+    window: WriteWindow | None = None
+
+    @property
+    def writable(self) -> bool:
+        return self.permitted and self.window is not None and self.window.active()
+
+    @property
+    def reason(self) -> str:
+        return self.window.reason if self.writable and self.window else ""
+
+    def open(self, reason: str) -> WriteWindow:
+        """A new window (ReasonRequired without a reason; refused on a read-only console)."""
+        if not self.permitted:
+            raise ActionRefused(
+                "this console was started read-only: it opens no write window",
+                "quit and start it again with --allow-write",
+            )
+        self.window = WriteWindow(reason, self.operator, self.minutes)
+        return self.window
+
+    def end(self) -> WriteWindow | None:
+        """End the open window now; returns it (None when none was open)."""
+        window, self.window = self.window, None
+        if window is not None:
+            window.end()
+        return window
+
+    def ran_out(self) -> WriteWindow | None:
+        """The window whose time ran out since the last call (then it is closed)."""
+        if self.window is not None and not self.window.active():
+            window, self.window = self.window, None
+            return window
+        return None
+
+    def countdown(self) -> str:
+        return self.window.countdown() if self.writable and self.window else ""
