@@ -14,7 +14,6 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from console.core.state import InputError, check_text
 from console.recovery.errors import ActionRefused
 
 DEFAULT_MINUTES = 30.0
@@ -33,10 +32,13 @@ def check_reason(reason: str | None, *, how: str = "add --reason TEXT") -> str:
         raise ReasonRequired(
             "a write needs a reason (kept in the audit log and on the timeline)", how
         )
-    try:
-        return check_text(text, "the reason", max_length=MAX_REASON)
-    except InputError as exc:
-        raise ReasonRequired(str(exc), how) from None
+    # As console.core.state.check_text, without its import of psycopg: the dashboard
+    # builds a WriteMode before its first frame.
+    if "\x00" in text:
+        raise ReasonRequired("the reason contains a NUL character (\\0); remove it", how)
+    if len(text) > MAX_REASON:
+        raise ReasonRequired(f"the reason is longer than {MAX_REASON} characters", how)
+    return text
 
 
 def check_minutes(minutes: float) -> float:
