@@ -25,9 +25,9 @@ from typing import Any, BinaryIO
 from console import __version__
 from console.core.config import Settings
 from console.core.jsonable import jsonable
+from console.core.private_files import open_private
 from console.metrics.snapshot import Snapshot
 from console.recording import format as fmt
-from console.recording.files import open_private
 from console.recording.redact import Scrubber, secrets_of, settings_summary
 from console.recording.wire import StateEncoder
 

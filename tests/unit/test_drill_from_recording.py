@@ -90,11 +90,12 @@ def test_the_comparison_scales_the_drill_back(incident: Recording) -> None:
 
 
 def test_a_finding_the_simulator_cannot_make_is_named(tmp_path: Path) -> None:
-    def undelivered(system, at):
-        return [SampleFinding("undelivered_events", severity="P1")] if at > START else []
+    # every scenario's fault raises errors, but none teaches the error rate on its own
+    def error_rate(system, at):
+        return [SampleFinding("high_error_rate", severity="P0")] if at > START else []
 
-    recording = _record(tmp_path / "r.icrec.gz", findings=undelivered, moves=False, polls=20)
-    with pytest.raises(ScenarioError, match=r"cannot re-create any finding.*undelivered_events"):
+    recording = _record(tmp_path / "r.icrec.gz", findings=error_rate, moves=False, polls=20)
+    with pytest.raises(ScenarioError, match=r"cannot re-create any finding.*high_error_rate"):
         scenario_from_recording(recording)
 
 
