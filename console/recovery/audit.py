@@ -22,6 +22,7 @@ import psycopg
 
 from console import queries
 from console.core.db import DatabaseError, SessionLimits, connect_sync, translate
+from console.core.private_files import open_private
 from console.core.state import default_state_dir, jsonl_lock, read_jsonl, state_sql, to_json
 from console.recovery.audit_chain import chained, last_local_hash
 
@@ -137,8 +138,8 @@ class AuditLog:
         path = self.local_path
         with jsonl_lock(path):
             line = to_json(chained(last_local_hash(path), record)) + "\n"
-            with path.open("a", encoding="utf-8") as handle:
-                handle.write(line)
+            with open_private(path, append=True) as handle:  # 0600, as append_jsonl's
+                handle.write(line.encode("utf-8"))
                 handle.flush()
                 os.fsync(handle.fileno())
 

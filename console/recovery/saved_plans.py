@@ -12,7 +12,6 @@ no schema), in `<state dir>/plans/<plan_id>.json`, readable by its owner only (0
 from __future__ import annotations
 
 import json
-import os
 import time
 import uuid
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import Any
 
 from console import queries
 from console.core.db import SessionLimits, connect_sync, translate
+from console.core.private_files import private_dir, write_private
 from console.core.state import default_state_dir, to_json
 from console.recovery.errors import ActionError
 from console.recovery.plan import Plan
@@ -172,11 +172,9 @@ class PlanStore:
             return SavedPlan(
                 saved.plan, saved.runbook, saved.step, saved.operator, "state database"
             )
-        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = self.folder / f"{saved.plan.plan_id}.json"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(doc, handle)
+        private_dir(self.folder.parent, own=True)
+        write_private(path, json.dumps(doc).encode("utf-8"))  # 0600 in a 0700 folder
         return SavedPlan(saved.plan, saved.runbook, saved.step, saved.operator, str(path))
 
     def _local(self) -> list[dict[str, Any]]:
