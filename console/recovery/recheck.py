@@ -39,6 +39,7 @@ def changed_since_preview(run: Run, now_rows: Sequence[Mapping[str, Any]]) -> Ac
         gone = len(set(map(str, p.keys)) - set(map(str, now_keys)))
         new = len(set(map(str, now_keys)) - set(map(str, p.keys)))
         run.error_kind = "changed"
+        run.new_matches = new
         return run.result(
             "changed_since_preview",
             f"rows changed since the preview ({p.count} previewed, {len(now_keys)} match now: "

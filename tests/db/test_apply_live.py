@@ -136,6 +136,7 @@ def test_exact_keeps_the_all_or_nothing_rule(db: TestDatabase, state_home: Path)
     assert out.returncode == 1
     result = json.loads(out.stdout)["result"]
     assert result["status"] == "changed_since_preview" and result["applied"] == 0
+    assert (result["exact"], result["new_matches_not_touched"]) == (True, 1)
     assert "1 new" in result["message"] and "nothing was changed" in result["message"]
     assert states(db) == {"pending": 6}
 
