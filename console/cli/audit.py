@@ -3,7 +3,8 @@
 Walks each store's hash chain (console/recovery/audit_chain.py): the state database's
 `incident_console.audit_log` when one is configured, and the local `audit.jsonl`. Exit 0
 when every store holds, 1 naming the first broken record of the first store that does
-not (or when a store cannot be read: unverified is not intact).
+not (or when a store cannot be read: unverified is not intact; `--local` checks the local
+file alone).
 """
 
 from __future__ import annotations
@@ -24,7 +25,11 @@ def audit_command(args: argparse.Namespace) -> int:
     if getattr(args, "audit_command", None) != "verify":
         return emit_error(args, "audit needs a command: incident-console audit verify [--json]")
     settings = load_settings_from(args)
-    dsn = settings.state_database_url or settings.database_url
+    dsn = (
+        None
+        if getattr(args, "local", False)
+        else settings.state_database_url or settings.database_url
+    )
     log = AuditLog(state_dsn=dsn, limits=SessionLimits.from_settings(settings))
     verdicts: list[Verdict] = []
     try:
@@ -37,7 +42,8 @@ def audit_command(args: argparse.Namespace) -> int:
                 return emit_error(
                     args,
                     f"the state database's audit log cannot be read: {translate(exc).message}"
-                    " (run incident-console init, or check the role's SELECT on it)",
+                    " (run incident-console init, or check the role's SELECT on it; "
+                    "--local verifies the local file alone)",
                 )
             verdicts.append(
                 verify(f"state database {mask_dsn(dsn)}", ((str(r["id"]), r) for r in rows))

@@ -13,3 +13,6 @@ def add_audit_parser(sub: Any) -> None:
     check.add_argument("--dsn", help="the state database (default: $DATABASE_URL)")
     check.add_argument("--config", metavar="FILE", help="TOML settings file")
     check.add_argument("--json", action="store_true", help="print one JSON document")
+    check.add_argument(
+        "--local", action="store_true", help="only the local audit.jsonl (no state database)"
+    )
