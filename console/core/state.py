@@ -33,6 +33,21 @@ class InputError(ValueError):
 
 
 STATE_TABLES = ("incidents", "timeline", "audit_log")
+# The columns of `incidents`, in the table's order: the incident model's fields, and what
+# a recording keeps of an incident.
+INCIDENT_COLUMNS = (
+    "id",
+    "title",
+    "severity",
+    "commander",
+    "opened_by",
+    "opened_at",
+    "closed_at",
+    "closed_by",
+    "summary",
+    "finding_id",
+    "issue_type",
+)
 
 
 def state_sql(text: str, **parts: sql.Composable) -> sql.Composed:
