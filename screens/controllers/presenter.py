@@ -50,6 +50,8 @@ class DashboardPresenter:
         self.rendered: RenderContext | None = None
         # Who is on the shared incident, for the status bar (set by the incident controller).
         self.people: Callable[[], str] = lambda: ""
+        # The write window's time left, for the status bar (set by write_windows.py).
+        self.write_left: Callable[[], str] = lambda: ""
 
     @property
     def dashboard_on_top(self) -> bool:
@@ -116,6 +118,7 @@ class DashboardPresenter:
             incident=self.incident_clock(now),
             people=self.people(),
             read_only_proven=getattr(snap, "read_only_proven", None),
+            write_left=self.write_left(),
         )
         for bar in bars:
             bar.info = info

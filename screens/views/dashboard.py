@@ -56,6 +56,7 @@ class DashboardScreen(Screen[None]):
         *_focus_bindings(),
         Binding("c", "app.checklists", "Checklists"),
         Binding("t", "app.timeline", "Timeline", show=False),
+        Binding("W", "app.write_window", "Write window (open/end)", show=False),
         Binding("e", "app.evidence", "Finding evidence", show=False),
         Binding("m", "toggle_maximize", "Maximise"),
         Binding("escape", "minimize", "Restore size", show=False),
