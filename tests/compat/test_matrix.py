@@ -117,4 +117,8 @@ def test_one_recovery_action_applies_with_its_lock_and_audit(target, monkeypatch
                 "SELECT phase FROM incident_console.audit_log WHERE action_id = %s ORDER BY id",
                 [action],
             ).fetchall()
+            # the saved plan went to the state database too, not to the local fallback
+            plans = conn.execute("SELECT count(*) FROM incident_console.saved_plans").fetchone()
         assert [r[0] for r in rows] == ["intent", "outcome"]
+        assert plans == (1,)
+        assert not (Path(target.env["XDG_STATE_HOME"]) / "incident-console" / "plans").exists()
