@@ -1,14 +1,9 @@
 """The live incident dashboard: `incident-console` with no subcommand.
 
-The app is composition only. It builds the controllers and hands them what they need:
-the `PollingController` (one poll at a time, rescheduled only after the previous one
-finished), the `DashboardPresenter` (what the panels and the status bar show), the
-`ChecklistController` (index, runbooks, steps), the `IncidentController` (the desk, the
-timeline, records) and the `RecoveryController` (previews and applies). Keys arrive as
-`action_*` through BINDINGS and the screens' typed messages (`screens.messages`) arrive
-as `on_*`; each is handed to the controller whose job it is. Database work never runs on
-the UI's path: polls, drill-downs and records are workers, so keys are answered even when
-the database is not.
+Composition only: it builds the controllers (polling, presenter, checklists, incidents,
+recovery, write windows) and hands each key (`action_*` through BINDINGS) and each typed
+message (`screens.messages`, as `on_*`) to the one whose job it is. Database work never
+runs on the UI's path: polls, drill-downs and records are workers.
 """
 
 from __future__ import annotations
@@ -41,6 +36,7 @@ from screens.controllers.polling import PollState, next_interval
 from screens.controllers.presenter import DashboardPresenter
 from screens.controllers.recovery_controller import RecoveryController
 from screens.controllers.source import Evaluator, SourceFactory
+from screens.controllers.write_windows import WriteWindows
 from screens.dialogs.filter import FilterScreen
 from screens.dialogs.help import HelpScreen, binding_keys
 from screens.findings import FindingLike
@@ -168,6 +164,7 @@ class IncidentApp(App[int]):
             operator=operator,
             ttl_seconds=plan_ttl,
         )
+        self.write_windows = WriteWindows.of(self)  # with allow_write: asks why at start
         self.drilldowns = DrillDowns(
             self, self.ops, confirm_expiry=confirm_expiry, settings=self.settings
         )
@@ -198,8 +195,8 @@ class IncidentApp(App[int]):
         self.render_now()
         self.state.polling_since = self.clock()
         # After the first paint: the first poll imports the Collector and connects.
-        self.call_after_refresh(self.polling.poll)
-        self.call_after_refresh(self.incident_controller.resume)
+        for start in (self.polling.poll, self.incident_controller.resume, self.write_windows.start):
+            self.call_after_refresh(start)
 
     def _exit_on_hangup(self) -> None:
         """SSH drop (SIGHUP) or SIGTERM: leave cleanly, so the terminal is restored and
@@ -231,8 +228,7 @@ class IncidentApp(App[int]):
 
     @property
     def recovery(self) -> Recovery:
-        """The recovery path, built on first use (the dashboard's backend signals look
-        for it here)."""
+        """The recovery path, built on first use (backend signals look for it here)."""
         return self.recovery_controller.path
 
     def incident_clock(self, now: datetime) -> str:
@@ -273,6 +269,9 @@ class IncidentApp(App[int]):
             self.render_now()
 
         self.push_screen(FilterScreen(self.state.event_filter), apply)
+
+    def action_write_window(self) -> None:
+        self.write_windows.toggle()
 
     def action_checklists(self) -> None:
         self.checklist_controller.open_index()

@@ -4,7 +4,9 @@
 and manual steps as not run. Exit codes: 0 every step ran clean, 2 a step failed its
 verdict, 1 an error (bad runbook, unknown name, database unreachable, a step that broke).
 With --json, stdout carries exactly one JSON document, errors included. `--apply` hands
-one action step to console/runbooks/apply.py and prints what it says.
+one action step to console/runbooks/apply.py and prints what it says: without --confirm
+a preview saved as a plan (its plan_id), with --confirm (and --allow-write --reason TEXT)
+that plan applied, the previewed rows as an upper bound (--exact: all or nothing).
 """
 
 from __future__ import annotations
@@ -77,6 +79,9 @@ def _apply(args: argparse.Namespace, runbook: Runbook, settings: Any) -> int:
             confirm=args.confirm,
             allow_write=bool(args.allow_write),
             dry_run=bool(getattr(args, "dry_run", False)),
+            exact=bool(getattr(args, "exact", False)),
+            reason=getattr(args, "reason", None),
+            plan_id=getattr(args, "plan", None),
         )
     except (DatabaseError, ApplyRefused) as exc:
         return emit_error(args, f"{exc} (nothing was changed)")

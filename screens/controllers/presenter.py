@@ -5,9 +5,9 @@ when the dashboard is visible again (it posts `RenderWanted`). The status bar of
 visible screen is refreshed from the latest poll, not from what the dashboard last drew
 (the top screen's every second and after each poll, one behind a dialog when more than
 the clock changed): on a runbook or the timeline it tells the live severity and data
-age. A finding that fires
-while the dashboard is not in front raises a notification naming it and `!`, the key
-that opens its runbook. The checklist index follows the polls too, while it is open.
+age. A finding that fires while the dashboard is not in front raises a notification
+naming it and `!`, the key that opens its runbook. The checklist index follows the
+polls too, while it is open.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ def steady(info: StatusInfo) -> StatusInfo:
         data_taken_at=None,
         connection=re.sub(r"\d+", "", info.connection),
         incident=re.sub(r"\d+", "", info.incident),
+        write_left=re.sub(r"\d+", "", info.write_left),
     )
 
 
@@ -76,6 +77,8 @@ class DashboardPresenter:
         # The finding ids of the last poll seen, and the newest one that fired.
         self._seen: set[str] = set()
         self.fired: FindingLike | None = None
+        # The write window's time left, for the status bar (set by write_windows.py).
+        self.write_left: Callable[[], str] = lambda: ""
 
     @property
     def dashboard_on_top(self) -> bool:
@@ -180,6 +183,7 @@ class DashboardPresenter:
             incident=self.incident_clock(now),
             people=self.people(),
             read_only_proven=getattr(snap, "read_only_proven", None),
+            write_left=self.write_left(),
         )
         top = self.top()
         for bar in bars:
