@@ -30,6 +30,7 @@ from screens.controllers.drill_open import DrillDowns
 from screens.controllers.incidents import IncidentController
 from screens.controllers.observer import AppObserver, Observation
 from screens.controllers.ops import Operations
+from screens.controllers.palette import palette_commands
 from screens.controllers.poller import PollingController
 from screens.controllers.polling import PollState, next_interval
 from screens.controllers.presenter import DashboardPresenter
@@ -49,7 +50,8 @@ from screens.messages import (
     StepRecorded,
 )
 from screens.views.checklist_state import Checklists
-from screens.views.dashboard import PANELS, DashboardScreen, dashboard_keys
+from screens.views.dashboard import DashboardScreen, dashboard_keys
+from screens.widgets.scrollbar import install_whole_cell_scrollbars
 
 if TYPE_CHECKING:
     from screens.controllers.incident_desk import IncidentDesk
@@ -68,6 +70,13 @@ class IncidentApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help", key_display="?"),
+        Binding(
+            "exclamation_mark",
+            "open_fired",
+            "Runbook of the finding that fired",
+            key_display="!",
+            show=False,
+        ),
     ]
 
     def __init__(
@@ -98,6 +107,7 @@ class IncidentApp(App[int]):
         recording: Any = None,
     ) -> None:
         super().__init__()
+        install_whole_cell_scrollbars()  # a block glyph on screen is always data
         self.environment = environment
         self.db_host = db_host
         self.allow_write = allow_write
@@ -322,28 +332,13 @@ class IncidentApp(App[int]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Pause / resume", "Freeze the panels", self.action_toggle_pause)
-        yield SystemCommand("Filter by event type", "Show some types", self.action_filter)
-        yield SystemCommand("Poll now", "Refresh without waiting", self.action_poll_now)
-        yield SystemCommand("Refresh slower", "Longer poll interval", self.action_slower)
-        yield SystemCommand("Refresh faster", "Shorter poll interval", self.action_faster)
-        yield SystemCommand("Help", "Keys and HTTP codes", self.action_help)
-        yield SystemCommand("Checklists", "P0/P1/P2 and every runbook (c)", self.action_checklists)
-        yield SystemCommand(
-            "Incident timeline", "Open, notes, postmortem (t)", self.action_timeline
-        )
-        for runbook in self.checklists.runbooks().values():
-            yield SystemCommand(
-                f"Runbook: {runbook.title}",
-                runbook.guide_section or runbook.id,
-                lambda rid=runbook.id: self.open_runbook(rid),
-            )
-        for panel in PANELS:
-            yield SystemCommand(
-                f"Focus {panel.label or panel.title}",
-                f"Key {panel.number}",
-                lambda key=panel.key: self.dashboard.action_focus_panel(key),
-            )
+        yield from palette_commands(self)
+
+    def action_open_fired(self) -> None:
+        """`!`: the runbook of the finding that fired last (else the most severe one)."""
+        finding = self.presenter.fired or next(iter(self.current_findings()), None)
+        if finding is not None:
+            self.checklist_controller.open_finding(finding.id)
 
 
 def run_dashboard(
