@@ -31,6 +31,7 @@ from console.metrics.snapshot import (
     Snapshot,
     StuckOrders,
 )
+from console.recording.recording import Recording
 from console.recording.writer import Recorder
 
 START = datetime(2026, 11, 28, 0, 0, 0, tzinfo=UTC)
@@ -328,3 +329,12 @@ class ManualClock:
 
     def __call__(self) -> float:
         return self.now
+
+
+def outage_recording(
+    path: Path, failures: Mapping[int, tuple[str, str]] | None = None
+) -> Recording:
+    """Ten minutes at 2 s; processing_down lit 03:00-05:00; a note at 04:00; opened."""
+    note = {120: lambda at: SampleEntry("n1", at, "note", "restarting the worker")}
+    record_polls(path, SyntheticSystem(outage=(2, 5)), 300, entries=note, failures=failures)
+    return Recording.open(path)

@@ -13,9 +13,7 @@ from support.pilot import wait_until
 from support.recording_samples import (
     START,
     ManualClock,
-    SampleEntry,
-    SyntheticSystem,
-    record_polls,
+    outage_recording,
 )
 
 from console.recording.recording import Recording
@@ -27,11 +25,8 @@ from screens.replay.timeline import ReplayTimeline
 @pytest.fixture
 def recording(tmp_path: Path) -> Recording:
     """Ten minutes; processing_down lit 03:00-05:00; a note at 04:00; the DB down 07:00."""
-    path = tmp_path / "r.icrec.gz"
-    note = {120: lambda at: SampleEntry("n1", at, "note", "restarting the worker")}
     failed = {210: ("connection refused", "unreachable")}
-    record_polls(path, SyntheticSystem(outage=(2, 5)), 300, entries=note, failures=failed)
-    return Recording.open(path)
+    return outage_recording(tmp_path / "r.icrec.gz", failures=failed)
 
 
 def timeline(app: ReplayApp) -> str:

@@ -10,9 +10,7 @@ import pytest
 from support.recording_samples import (
     START,
     ManualClock,
-    SampleEntry,
-    SyntheticSystem,
-    record_polls,
+    outage_recording,
 )
 
 from console.recording import format as fmt
@@ -23,10 +21,7 @@ from console.recording.recording import Recording
 @pytest.fixture
 def recording(tmp_path: Path) -> Recording:
     """10 minutes at 2 s; processing_down lit 03:00-05:00; a note at 04:00."""
-    path = tmp_path / "r.icrec.gz"
-    note = {120: lambda at: SampleEntry("n1", at, "note", "restarting the worker")}
-    record_polls(path, SyntheticSystem(outage=(2, 5)), 300, entries=note)
-    return Recording.open(path)
+    return outage_recording(tmp_path / "r.icrec.gz")
 
 
 def test_playing_moves_with_real_time_times_the_speed(recording: Recording) -> None:
