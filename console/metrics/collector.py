@@ -77,7 +77,7 @@ class Collector:
         slow_interval_seconds: float = 60.0,
         detector_interval_seconds: float = 10.0,
         panel_retry_seconds: float = 60.0,
-        max_backlog_rows: int = 20_000,
+        max_backlog_rows: int = 1_000,
         recent_seconds: float = 300.0,
         settled_check_seconds: float = 5.0,
         addons: Sequence[SnapshotAddon] = (),

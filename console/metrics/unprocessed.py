@@ -6,9 +6,11 @@ the table's size:
 
 - the window's rows, tracked by id (tracked.py: recent minutes each poll, the settled
   rest by hash), so failures, retry resets and deletions are seen exactly;
-- past `max_backlog_rows` (processing is down and events pile up), the window's rows
-  summarised per minute in SQL instead (see backlog.py): deletions and late
-  processed_at of unprocessed rows then go unseen until the backlog shrinks again;
+- past `max_backlog_rows` (1 000 by default; processing is down and events pile up), the
+  window's rows summarised per minute in SQL instead (see backlog.py): deletions and late
+  processed_at of unprocessed rows then go unseen until the backlog shrinks again. The
+  cap is a fixed number, not a share of the table, so the console's memory stays the
+  same at 100k and at 10M events (tests/db/test_metrics_scale.py);
 - the old rows (created before the 24 h window when last aggregated), counted per event
   type and error in SQL on the slow cadence (`slow_interval_seconds`). They only feed
   the backlog panel's totals, never the windowed metrics; their changes (a retry reset,
