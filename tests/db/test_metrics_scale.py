@@ -8,8 +8,8 @@ stuck orders are aggregated in SQL and only per-minute buckets are kept in Pytho
 from __future__ import annotations
 
 import gc
-import uuid
 import tracemalloc
+import uuid
 from typing import Any
 
 import psycopg
