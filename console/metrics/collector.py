@@ -34,6 +34,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Any, Protocol
 
 import psycopg
@@ -44,7 +45,7 @@ from console.core.db import DatabaseError, read_only, translate
 from console.metrics.assemble import PollFacts, assemble
 from console.metrics.buckets import MetricWindow, window_start
 from console.metrics.deltas import EventDeltas
-from console.metrics.panels import PROCESSED
+from console.metrics.panels import EVENTS, PROCESSED
 from console.metrics.patterns import ErrorClassifier
 from console.metrics.periodic import PeriodicPanels
 from console.metrics.reader import PanelReader
@@ -80,6 +81,8 @@ class Collector:
         max_backlog_rows: int = 1_000,
         recent_seconds: float = 300.0,
         settled_check_seconds: float = 5.0,
+        first_data_seconds: float = 0.5,
+        history_seconds_per_poll: float = 0.25,
         addons: Sequence[SnapshotAddon] = (),
     ) -> None:
         self.dsn = dsn
@@ -91,6 +94,10 @@ class Collector:
         self.max_backlog_rows = max_backlog_rows
         self.recent = timedelta(seconds=recent_seconds)
         self.settled_check = settled_check_seconds
+        # The first poll loads the last minutes, then older history while this lasts; each
+        # later poll loads more within its own budget (initial_load.py).
+        self.first_data_seconds = first_data_seconds
+        self.history_seconds_per_poll = history_seconds_per_poll
         patterns = {**settings.error_patterns, **(error_patterns or {})}
         self.classifier = ErrorClassifier(patterns)
         self._reader = PanelReader(dsn, settings, retry_seconds=panel_retry_seconds)
@@ -112,7 +119,13 @@ class Collector:
     def resync(self) -> None:
         """Forget every count: the next poll reloads the 24 h window from scratch."""
         self._window = MetricWindow()
-        self._deltas = EventDeltas(self._window, self.classifier, self.overlap)
+        self._deltas = EventDeltas(
+            self._window,
+            self.classifier,
+            self.overlap,
+            first_budget=self.first_data_seconds,
+            poll_budget=self.history_seconds_per_poll,
+        )
         self._backlog = UnprocessedBacklog(
             self._window,
             self.classifier,
@@ -186,11 +199,24 @@ class Collector:
         backlog = self._backlog.index()
         snapshot = assemble(facts, self._window, self.classifier, backlog, self._periodic)
         proof = reader.read_only_proof
-        snapshot = replace(snapshot, read_only_proven=proof.proven if proof else None)
+        snapshot = replace(
+            snapshot,
+            read_only_proven=proof.proven if proof else None,
+            loading=MappingProxyType(self._loading(now)),
+        )
         for addon in self.addons:
             addon.kick()
             snapshot = addon.apply(snapshot)
         return snapshot
+
+    def _loading(self, now: datetime) -> dict[str, str]:
+        """The panels whose longer windows are still partial, and how far they have got."""
+        history, start = self._deltas.history, window_start(now)
+        if history.loaded_from is None or history.complete(start):
+            return {}
+        hours = (now - history.loaded_from) / timedelta(hours=1)
+        text = f"loading history: {hours:.1f} h of 24 h so far"
+        return {EVENTS: text, PROCESSED: text}
 
     async def _poll_events(self, now: datetime) -> None:
         """The deltas, the newest processed_at, then the backlog reconciled against them."""

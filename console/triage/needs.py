@@ -29,6 +29,11 @@ NEEDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Detectors judged against a 24 h baseline: while the history is still loading (the
+# first polls on a big table, Snapshot.loading) the baseline is partial, so they wait.
+DAY_BASELINE = frozenset({"security_anomaly", "performance_degradation"})
+
+
 def disabled_detectors(snapshot: Snapshot) -> dict[str, str]:
     """Detectors that could not judge this snapshot, with the reason (a failed panel)."""
     out: dict[str, str] = {}
@@ -36,5 +41,8 @@ def disabled_detectors(snapshot: Snapshot) -> dict[str, str]:
         for panel in needed:
             if panel in snapshot.panel_errors:
                 out[detector] = f"{panel}: {snapshot.panel_errors[panel]}"
+                break
+            if detector in DAY_BASELINE and panel in snapshot.loading:
+                out[detector] = f"{panel}: {snapshot.loading[panel]}"
                 break
     return out

@@ -89,8 +89,12 @@ class Panel(Vertical):
         error = self.error_text(ctx)
         if error and ctx.compact:
             error = shorten(error, width - 2)
-        line.update(Text(f"! {error}") if error else "")
-        line.display = bool(error)
+        loading = None if error else self.loading_text(ctx)
+        if loading:
+            line.update(Text(shorten(f"… {loading}", width)))
+        else:
+            line.update(Text(f"! {error}") if error else "")
+        line.display = bool(error or loading)
         self.render_body(ctx)
 
     def on_resize(self) -> None:
@@ -112,6 +116,14 @@ class Panel(Vertical):
             return f"query failed: {next(iter(failed.values()))} (last good value shown)"
         reasons = "; ".join(f"{name}: {reason}" for name, reason in failed.items())
         return f"queries failed: {reasons} (last good values shown)"
+
+    def loading_text(self, ctx: RenderContext) -> str | None:
+        """What behind this panel is still loading (its longer windows are partial)."""
+        if ctx.snapshot is None:
+            return None
+        loading = ctx.snapshot.loading
+        found = next((loading[n] for n in (self.key, *self.sources) if n in loading), None)
+        return f"{found}, longer windows partial" if found else None
 
     def render_body(self, ctx: RenderContext) -> None:
         raise NotImplementedError
