@@ -44,8 +44,9 @@ from console.core.config import Settings
 from console.core.db import DatabaseError, read_only, translate
 from console.metrics.assemble import PollFacts, assemble
 from console.metrics.buckets import MetricWindow, window_start
-from console.metrics.deltas import EventDeltas
-from console.metrics.panels import EVENTS, PROCESSED
+from console.metrics.deltas import Delta, EventDeltas
+from console.metrics.index_guard import IndexGuard
+from console.metrics.panels import EVENTS, PAID_WITHOUT_PAYMENT, PROCESSED
 from console.metrics.patterns import ErrorClassifier
 from console.metrics.periodic import PeriodicPanels
 from console.metrics.reader import PanelReader
@@ -83,6 +84,7 @@ class Collector:
         settled_check_seconds: float = 5.0,
         first_data_seconds: float = 0.5,
         history_seconds_per_poll: float = 0.25,
+        index_guard_rows: int = 200_000,
         addons: Sequence[SnapshotAddon] = (),
     ) -> None:
         self.dsn = dsn
@@ -101,13 +103,16 @@ class Collector:
         patterns = {**settings.error_patterns, **(error_patterns or {})}
         self.classifier = ErrorClassifier(patterns)
         self._reader = PanelReader(dsn, settings, retry_seconds=panel_retry_seconds)
-        # Duplicates and notification failures are cheap (bounded by the last hour through
-        # their indexes): judged every few seconds so those faults light quickly.
-        # paid_without_payment reads a day of paid orders and stays on the slow cadence.
+        # a panel whose index is missing on a big table says so instead of scanning it
+        self._guard = IndexGuard(big_rows=index_guard_rows, interval=slow_interval_seconds)
+        # Duplicates, notification failures and orders paid without a payment are judged
+        # every few seconds so those faults light quickly; each read is stretched by its
+        # cost on a big table (cadence.py), paid orders are judged incrementally.
         self._periodic = PeriodicPanels(
             stuck_minutes=float(thresholds.get("stuck_order_minutes", 60)),
             detector_interval=min(detector_interval_seconds, slow_interval_seconds),
             slow_interval=slow_interval_seconds,
+            first_budget=first_data_seconds,
         )
         self._last_processed_at: datetime | None = None
         self.addons = tuple(addons)
@@ -175,6 +180,7 @@ class Collector:
                 server = await (await conn.execute(queries.get("live/server").text)).fetchone()
                 assert server is not None
                 now: datetime = server["now"]
+                await self._guard.check(reader)
                 await self._poll_events(now)
                 stuck = await self._periodic.stuck_orders(reader, now)
                 connections = await self._periodic.connections(
@@ -211,19 +217,26 @@ class Collector:
 
     def _loading(self, now: datetime) -> dict[str, str]:
         """The panels whose longer windows are still partial, and how far they have got."""
+        loading: dict[str, str] = {}
+        paid = self._periodic.paid_watch.loading(now)
+        if paid is not None:
+            loading[PAID_WITHOUT_PAYMENT] = paid
         history, start = self._deltas.history, window_start(now)
         if history.loaded_from is None or history.complete(start):
-            return {}
+            return loading
         hours = (now - history.loaded_from) / timedelta(hours=1)
         text = f"loading history: {hours:.1f} h of 24 h so far"
-        return {EVENTS: text, PROCESSED: text}
+        return {**loading, EVENTS: text, PROCESSED: text}
 
     async def _poll_events(self, now: datetime) -> None:
         """The deltas, the newest processed_at, then the backlog reconciled against them."""
         start = window_start(now)
         delta = await self._deltas.read(self._reader, now, start, self._backlog.pending())
         if delta is None:
-            return  # the initial load failed: retried on a later poll (the panel says why)
+            # the initial load failed (retried on a later poll, the panel says why): the
+            # backlog, read by its own index, still answers
+            await self._backlog.poll(self._reader, now, start, Delta(start))
+            return
         newest = await self._reader.fetch(PROCESSED, "live/last_processed", probe=True)
         if newest is not None:
             self._last_processed_at = newest[0]["last_processed_at"] if newest else None

@@ -24,6 +24,7 @@ from textual.coordinate import Coordinate
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
+from console.metrics.index_guard import WAITING
 from console.metrics.snapshot import Snapshot
 from screens.findings import FindingLike
 from screens.formatting import shorten
@@ -112,6 +113,9 @@ class Panel(Vertical):
         }
         if not failed:
             return None
+        waiting = [r for r in failed.values() if r.startswith(WAITING)]
+        if waiting:  # not a failure: the panel does not run until its index exists
+            return waiting[0]
         if len(failed) == 1:
             return f"query failed: {next(iter(failed.values()))} (last good value shown)"
         reasons = "; ".join(f"{name}: {reason}" for name, reason in failed.items())

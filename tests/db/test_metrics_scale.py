@@ -10,15 +10,24 @@ from __future__ import annotations
 import gc
 import tracemalloc
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
-from support.metrics_testkit import add_events
+from support.metrics_testkit import add_events, add_order
 
+from console import queries
 from console.core.config import Settings
 from console.metrics.collector import Collector
-from console.metrics.panels import EVENTS, PROCESSED
+from console.metrics.panels import (
+    DUPLICATES,
+    EVENTS,
+    PAID_WITHOUT_PAYMENT,
+    PROCESSED,
+    STUCK_ORDERS,
+)
 from console.metrics.snapshot import Snapshot
+from console.triage.evaluate import evaluate
 from console.triage.needs import disabled_detectors
 
 BACKLOG_MINUTES = 300  # the rows spread over the same minutes at every size
@@ -107,12 +116,18 @@ async def test_first_poll_answers_the_last_minutes_and_the_day_fills_in_behind(d
     with db.connect() as conn:
         _day_of_traffic(conn)
     async with (
-        Collector(db.dsn, Settings(), first_data_seconds=0, history_seconds_per_poll=0) as quick,
+        Collector(
+            db.dsn,
+            Settings(),
+            first_data_seconds=0,
+            history_seconds_per_poll=0,
+            detector_interval_seconds=0,
+        ) as quick,
         Collector(db.dsn, Settings(), first_data_seconds=float("inf")) as whole,
     ):
         first, full = await quick.poll(), await whole.poll()
         assert full.loading == {}
-        assert set(first.loading) == {EVENTS, PROCESSED}
+        assert set(first.loading) == {EVENTS, PROCESSED, PAID_WITHOUT_PAYMENT}
         assert "loading history" in first.loading[EVENTS]
         # the cheap questions are answered at once, and agree with a full load
         for field in ("events_5m", "errors_5m", "error_rate_5m", "processed_5m", "events_10m"):
@@ -132,3 +147,144 @@ async def test_first_poll_answers_the_last_minutes_and_the_day_fills_in_behind(d
         assert later.loading == {}
         assert _totals(later) == _totals(await whole.poll())
         assert later.p95_processing_seconds_1h == full.p95_processing_seconds_1h
+
+
+BIG_TABLES = ("webhook_events", "orders", "payments")
+
+
+def _week_of_history(conn: psycopg.Connection[Any], events: int) -> None:
+    """A week of events (1 in 53 failed, unprocessed) and orders (1 in 20 stuck), vacuumed."""
+    conn.execute(
+        """
+        INSERT INTO webhook_events
+            (event_id, event_type, created_at, processed_at, error_message, retry_count)
+        SELECT 'evt_' || g, (ARRAY['payment_intent.succeeded', 'charge.refunded'])[1 + g %% 2],
+               t, CASE WHEN g %% 53 <> 0 THEN t + interval '300 milliseconds' END,
+               CASE WHEN g %% 53 = 0 THEN 'Rate limit exceeded' END, g %% 4
+        FROM generate_series(1, %(events)s) AS g,
+             LATERAL (SELECT now() - (%(events)s - g) * interval '604800 seconds' / %(events)s
+                      AS t) AS ts
+        """,
+        {"events": events},
+    )
+    conn.execute(
+        """
+        INSERT INTO orders (state, created_at, updated_at, paid_at, total_amount_cents)
+        SELECT CASE WHEN g %% 20 = 0 THEN 'pending' ELSE 'paid' END, t, t,
+               CASE WHEN g %% 20 <> 0 THEN t END, 100
+        FROM generate_series(1, %(orders)s) AS g,
+             LATERAL (SELECT now() - g * interval '604800 seconds' / %(orders)s AS t) AS ts
+        """,
+        {"orders": events // 5},
+    )
+    conn.execute(
+        "INSERT INTO payments (order_id, amount_cents, status, processed_at) "
+        "SELECT id, 100, 'completed', updated_at FROM orders WHERE state = 'paid' AND id % 50 <> 0"
+    )
+    conn.execute("VACUUM ANALYZE")
+
+
+def _live_params(now: datetime) -> dict[str, Any]:
+    """What a steady-state poll passes: recent watermarks, the day's window, a few ids."""
+    return {
+        "since": now - timedelta(seconds=30),
+        "window_start": now - timedelta(hours=24),
+        "states": ["pending", "pending_payment"],
+        "before": now - timedelta(hours=1),
+        "ids": [1, 2, 3],
+        "start": now - timedelta(hours=1),
+        "cut": now - timedelta(minutes=15),
+        "processed_since": now - timedelta(seconds=30),
+        "retry_limit": 3,
+        "updated_from": now - timedelta(seconds=30),
+        "updated_to": now,
+        "limit": 5001,
+        "tables": list(BIG_TABLES),
+        "compare_from": now - timedelta(hours=24),
+        "compare_to": now - timedelta(minutes=5),
+        "keep_from": now - timedelta(hours=24),
+        "keep_to": now - timedelta(minutes=5),
+        "scan_from": now - timedelta(hours=24),
+        "scan_to": now - timedelta(minutes=5),
+    }
+
+
+def test_every_live_query_uses_an_index_on_tables_big_enough_for_the_planner_to_care(db) -> None:
+    """No live query scans a whole big table: the planner is left free (no enable_seqscan)."""
+    with db.connect() as conn:
+        _week_of_history(conn, 200_000)
+        now = conn.execute("SELECT now()").fetchone()[0]  # type: ignore[index]
+        params = _live_params(now)
+        scanned, checked = {}, 0
+        for query in queries.group("live"):
+            if query.requires and not all(t in BIG_TABLES for t in query.requires):
+                continue
+            bound = {name: params[name] for name in query.params}
+            plan = "\n".join(r[0] for r in conn.execute("EXPLAIN " + query.text, bound).fetchall())
+            checked += any(f" on {t}" in plan for t in BIG_TABLES)
+            seq = [t for t in BIG_TABLES if f"Seq Scan on {t}" in plan]
+            if seq:
+                scanned[query.name] = plan
+    assert checked >= 12
+    assert scanned == {}, "\n\n".join(f"{name}:\n{plan}" for name, plan in scanned.items())
+
+
+async def test_orders_paid_without_payment_are_judged_once_and_rechecked_until_resolved(
+    db,
+) -> None:
+    """Incremental: the day is judged once, new orders as they come, a late payment clears."""
+    with db.connect() as conn:
+        gap = add_order(conn, state="paid", updated_age=2 * 3600)
+        add_order(conn, state="paid", updated_age=3600, payment_status="completed")
+        add_order(conn, state="paid", updated_age=30 * 3600)  # outside the day
+        async with Collector(db.dsn, Settings(), detector_interval_seconds=0) as collector:
+            first = await collector.poll()
+            assert first.paid_without_payment is not None
+            assert first.paid_without_payment.count == 1
+            assert first.paid_without_payment.examples == (str(gap),)
+            assert "inconsistent_orders" in {f.id for f in evaluate(first)}
+            conn.execute(
+                "INSERT INTO payments (order_id, amount_cents, status, processed_at) "
+                "VALUES (%s, 4200, 'completed', now())",
+                (gap,),
+            )
+            cleared = await collector.poll()
+            assert cleared.paid_without_payment is not None
+            assert cleared.paid_without_payment.count == 0
+            assert "inconsistent_orders" not in {f.id for f in evaluate(cleared)}
+            fresh = add_order(conn, state="paid", updated_age=0)
+            conn.execute("UPDATE orders SET updated_at = now() WHERE id = %s", (fresh,))
+            again = await collector.poll()
+            assert again.paid_without_payment is not None
+            assert again.paid_without_payment.examples == (str(fresh),)
+            assert again.paid_without_payment.count == 1
+
+
+async def test_a_panel_without_its_index_on_a_big_table_says_which_and_the_rest_answer(db) -> None:
+    """No created_at index on a big webhook_events: those panels wait for it, with the fix."""
+    with db.connect() as conn:
+        conn.execute("DROP INDEX webhook_events_created_at_idx")
+        add_events(conn, 3000, oldest=3000, newest=30, latency=0.2)
+        add_events(conn, 5, oldest=600, newest=300, latency=None)
+        add_order(conn, state="pending", updated_age=3 * 3600)
+        conn.execute("ANALYZE")
+        async with Collector(
+            db.dsn, Settings(), index_guard_rows=1_000, slow_interval_seconds=0
+        ) as collector:
+            held = await collector.poll()
+            reason = held.panel_errors[EVENTS]
+            assert reason.startswith("waiting for an index: webhook_events has ~3,005 rows")
+            assert "CREATE INDEX CONCURRENTLY IF NOT EXISTS webhook_events_created_at_idx" in reason
+            assert DUPLICATES in held.panel_errors
+            assert "high_error_rate" in disabled_detectors(held)
+            # the panels whose indexes exist answer
+            assert held.backlog.unprocessed == 5
+            assert held.stuck_orders.total == 1
+            assert held.connections.max_connections > 0
+            assert STUCK_ORDERS not in held.panel_errors
+            conn.execute(
+                "CREATE INDEX webhook_events_created_at_idx ON webhook_events (created_at)"
+            )
+            back = await collector.poll()
+        assert EVENTS not in back.panel_errors and DUPLICATES not in back.panel_errors
+        assert back.events_5m > 0

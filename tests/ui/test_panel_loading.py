@@ -29,3 +29,19 @@ async def test_complete_history_shows_no_loading_line() -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         assert "loading" not in panel_text(app, "throughput")
+
+
+async def test_panel_waiting_for_its_index_names_it_instead_of_a_failure() -> None:
+    waiting = (
+        "waiting for an index: webhook_events has ~10,000,000 rows and no index on "
+        "(created_at), so this panel would scan the whole table; fix (incident-console "
+        "doctor): CREATE INDEX CONCURRENTLY webhook_events_created_at_idx ON webhook_events "
+        "(created_at);"
+    )
+    app = make_app(healthy(panel_errors={EVENTS: waiting}))
+    async with app.run_test(size=(200, 48)) as pilot:
+        await settle(pilot)
+        text = panel_text(app, "throughput")
+        assert "waiting for an index: webhook_events has ~10,000,000 rows" in text
+        assert "query failed" not in text
+        assert "loading" not in panel_text(app, "backlog")
