@@ -68,12 +68,12 @@ class PaidWithoutPaymentWatch:
         start = now - WINDOW
         if self._held and not await self._recheck(reader):
             return None
-        if self._hi is None:
-            self._lo = self._hi = now
-        elif not await self._judge(reader, self._hi - OVERLAP, now):
+        since = now - OVERLAP if self._hi is None else self._hi - OVERLAP
+        if not await self._judge(reader, since, now):
             return None
-        else:
-            self._hi = now
+        if self._lo is None:
+            self._lo = since
+        self._hi = now
         assert self._lo is not None
         while self._lo > start and time.monotonic() < deadline:
             chunk_start = max(start, self._lo - CHUNK)

@@ -58,7 +58,10 @@ class PeriodicPanels:
         self._duplicates = Cadence(detector_interval, slow_interval)
         self._notifications = Cadence(detector_interval, slow_interval)
         self._paid = Cadence(detector_interval, slow_interval)
-        self.paid_watch = PaidWithoutPaymentWatch(first_budget=first_budget)
+        # the first look judges only from now on unless asked for the whole day (a one-shot
+        # check): the day fills in on the next polls, never delaying the first data
+        whole = first_budget == float("inf")
+        self.paid_watch = PaidWithoutPaymentWatch(first_budget=first_budget if whole else 0.0)
         self._last: dict[str, Any] = {}
 
     @property
@@ -113,7 +116,7 @@ class PeriodicPanels:
             self._notifications.start()
             await self._read_notifications(reader, now)
             self._notifications.done()
-        if self._paid.due():
+        if self._paid.due() or self.paid_watch.loading(now):  # the day fills in first
             self._paid.start()
             paid = await self.paid_watch.look(reader, now)
             self._paid.done()

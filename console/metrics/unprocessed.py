@@ -31,7 +31,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from console.metrics.backlog import BacklogIndex, PendingGroup
-from console.metrics.buckets import MetricWindow
+from console.metrics.buckets import MetricWindow, minute_of
+from console.metrics.cadence import Cadence
 from console.metrics.deltas import Delta, EventDeltas
 from console.metrics.panels import LOOKUP, UNPROCESSED
 from console.metrics.patterns import ErrorClassifier
@@ -39,6 +40,8 @@ from console.metrics.reader import PanelReader
 from console.metrics.tracked import Pending, Tracked, TrackedRows
 
 OPEN_CUT = datetime.min.replace(tzinfo=UTC)  # no old backlog aggregated yet: track every row
+FAR = datetime.max.replace(tzinfo=UTC)
+SETTLED_CEILING = 30.0  # the settled summary is re-read at least this often (seconds)
 
 
 def _groups(rows: list[dict[str, Any]]) -> list[PendingGroup]:
@@ -77,6 +80,7 @@ class UnprocessedBacklog:
         self.retry_limit = retry_limit
         self.max_rows = max_rows
         self.slow_interval = slow_interval
+        self.recent = recent
         self._tracked = TrackedRows(recent, settled_check_seconds)
         self._pending: dict[Any, Pending] = {}  # by id, while the backlog is read row by row
         self._pending_loaded = False
@@ -88,6 +92,9 @@ class UnprocessedBacklog:
         self._old_due = 0.0
         self._tracked_groups: list[PendingGroup] = []
         self._index: BacklogIndex | None = None  # None: rebuild from the groups
+        # summary mode: (cut, split, groups) of the settled minutes [cut, split), as last read
+        self._settled_summary: tuple[datetime, datetime, list[PendingGroup]] | None = None
+        self._settled_cadence = Cadence(settled_check_seconds, SETTLED_CEILING)
 
     def pending(self) -> Mapping[Any, Pending] | None:
         """The rows held by id, or None while the backlog is not tracked row by row."""
@@ -103,14 +110,9 @@ class UnprocessedBacklog:
     async def poll(self, reader: PanelReader, now: datetime, start: datetime, delta: Delta) -> None:
         cut = await self._poll_old(reader, start)
         if self._summary_mode:
-            rows = await reader.fetch(
-                UNPROCESSED,
-                "live/unprocessed_summary",
-                {"start": start, "retry_limit": self.retry_limit, "since": cut},
-            )
-            if rows is None:
+            groups = await self._summary(reader, now, start, cut)
+            if groups is None:
                 return
-            groups = _groups(rows)
             if sum(g.count for g in groups) > self.max_rows // 2:
                 # Too large to track row by row: deletions and late processed_at of
                 # unprocessed rows go unseen until the backlog shrinks again.
@@ -119,6 +121,7 @@ class UnprocessedBacklog:
                 self._set_groups(groups, start)
                 return
             self._summary_mode = False
+            self._settled_summary = None
         tracked = await self._tracked.read(
             reader, now, cut, delta.processed_now, self._pending, self._pending_loaded
         )
@@ -144,6 +147,34 @@ class UnprocessedBacklog:
                 ],
                 start,
             )
+
+    async def _summary(
+        self, reader: PanelReader, now: datetime, start: datetime, cut: datetime
+    ) -> list[PendingGroup] | None:
+        """The window's backlog per minute: the recent minutes each poll, the settled rest
+        when its cadence is due (it is stretched by its cost on a big backlog: a change
+        to a settled row shows up to that late) or when the old backlog's cut moved."""
+        held = self._settled_summary
+        if held is None or held[0] != cut or self._settled_cadence.due():
+            split = max(cut, minute_of(now - self.recent))
+            self._settled_cadence.start()
+            rows = await reader.fetch(
+                UNPROCESSED,
+                "live/unprocessed_summary",
+                {"start": start, "retry_limit": self.retry_limit, "since": cut, "until": split},
+            )
+            self._settled_cadence.done()
+            if rows is None:
+                return None
+            held = self._settled_summary = (cut, split, _groups(rows))
+        rows = await reader.fetch(
+            UNPROCESSED,
+            "live/unprocessed_summary",
+            {"start": start, "retry_limit": self.retry_limit, "since": held[1], "until": FAR},
+        )
+        if rows is None:
+            return None
+        return [*held[2], *_groups(rows)]
 
     async def _poll_old(self, reader: PanelReader, start: datetime) -> datetime:
         """Aggregate the unprocessed rows older than the window (slow cadence); the cut."""

@@ -137,6 +137,7 @@ def test_live_query_can_use_its_declared_index(db, query: queries.Query) -> None
         "ids": [1, 2],
         "start": datetime.now(UTC) - timedelta(hours=24),
         "cut": datetime.now(UTC) - timedelta(minutes=1),
+        "until": datetime.now(UTC),
         "processed_since": datetime.now(UTC) - timedelta(minutes=1),
         "retry_limit": 3,
         "updated_from": datetime.now(UTC) - timedelta(minutes=1),

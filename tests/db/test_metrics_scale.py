@@ -194,6 +194,7 @@ def _live_params(now: datetime) -> dict[str, Any]:
         "ids": [1, 2, 3],
         "start": now - timedelta(hours=1),
         "cut": now - timedelta(minutes=15),
+        "until": now - timedelta(minutes=5),
         "processed_since": now - timedelta(seconds=30),
         "retry_limit": 3,
         "updated_from": now - timedelta(seconds=30),
@@ -239,6 +240,11 @@ async def test_orders_paid_without_payment_are_judged_once_and_rechecked_until_r
         add_order(conn, state="paid", updated_age=30 * 3600)  # outside the day
         async with Collector(db.dsn, Settings(), detector_interval_seconds=0) as collector:
             first = await collector.poll()
+            assert PAID_WITHOUT_PAYMENT in first.loading  # the day is judged behind first data
+            for _ in range(5):
+                first = await collector.poll()
+                if PAID_WITHOUT_PAYMENT not in first.loading:
+                    break
             assert first.paid_without_payment is not None
             assert first.paid_without_payment.count == 1
             assert first.paid_without_payment.examples == (str(gap),)
