@@ -82,7 +82,7 @@ class Collector:
         max_backlog_rows: int = 1_000,
         recent_seconds: float = 300.0,
         settled_check_seconds: float = 5.0,
-        first_data_seconds: float = 0.5,
+        first_data_seconds: float = 0.3,
         history_seconds_per_poll: float = 0.25,
         index_guard_rows: int = 200_000,
         addons: Sequence[SnapshotAddon] = (),

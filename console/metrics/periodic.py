@@ -58,10 +58,9 @@ class PeriodicPanels:
         self._duplicates = Cadence(detector_interval, slow_interval)
         self._notifications = Cadence(detector_interval, slow_interval)
         self._paid = Cadence(detector_interval, slow_interval)
-        # the first look judges only from now on unless asked for the whole day (a one-shot
-        # check): the day fills in on the next polls, never delaying the first data
-        whole = first_budget == float("inf")
-        self.paid_watch = PaidWithoutPaymentWatch(first_budget=first_budget if whole else 0.0)
+        # the first look judges the day while its budget lasts (all of it on a small
+        # database or in a one-shot check); on a big one the rest fills in behind
+        self.paid_watch = PaidWithoutPaymentWatch(first_budget=first_budget)
         self._last: dict[str, Any] = {}
 
     @property
