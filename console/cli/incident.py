@@ -59,18 +59,7 @@ def incident_json(incident: Incident | None) -> dict[str, Any] | None:
     if incident is None:
         return None
     clock = incident.clock()
-    return {
-        "id": str(incident.id),
-        "title": incident.title,
-        "severity": incident.severity,
-        "commander": incident.commander,
-        "opened_by": incident.opened_by,
-        "opened_at": incident.opened_at,
-        "closed_at": incident.closed_at,
-        "finding_id": incident.finding_id,
-        "phase": clock.phase.id,
-        "phase_text": clock.describe(),
-    }
+    return {**incident.to_json(clock), "finding_id": incident.finding_id, "phase": clock.phase.id}
 
 
 def top_finding(settings: Any) -> Any:

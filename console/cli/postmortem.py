@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from console.core.private_files import private_dir
 from console.core.state import default_state_dir
 from console.incidents.model import Incident, TimelineEntry
 from console.incidents.postmortem_report import WrittenPostmortem, write_postmortem
-from console.recording.files import private_dir
 
 
 def postmortems_dir() -> Path:

@@ -52,20 +52,11 @@ def briefing_text(scenario: Scenario) -> str:
 
 
 def _autopilot(scenario: Scenario, args: argparse.Namespace) -> dict[str, Any]:
-    import psycopg
-
     from console.core.config import load_settings
-    from console.sim.embedded import EmbeddedPostgres
-    from console.sim.schema import apply_monitored_schema
-    from console.training.runner import autopilot_outcome
+    from console.training.runner import autopilot_outcome, training_database
 
     settings = load_settings(config_file=getattr(args, "config", None))
-    server = EmbeddedPostgres()
-    server.start()
-    try:
-        dsn = server.create_database("training")
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            apply_monitored_schema(conn)
+    with training_database() as dsn:
         return asyncio.run(
             autopilot_outcome(
                 scenario,
@@ -76,8 +67,6 @@ def _autopilot(scenario: Scenario, args: argparse.Namespace) -> dict[str, Any]:
                 history_dir=_history_dir(args),
             )
         )
-    finally:
-        server.stop()
 
 
 def _interactive(scenario: Scenario, args: argparse.Namespace) -> int:

@@ -7,38 +7,44 @@ config.py turns that into a ConfigError naming the setting and the layer it came
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from console.core.masking import Secret, mask_dsn
 
+N = TypeVar("N", int, float)
 
-def parse_int(minimum: int, maximum: int) -> Callable[[Any], int]:
-    def parse(raw: Any) -> int:
-        if isinstance(raw, bool):
-            raise ValueError("expected a whole number, got a boolean")
+
+def _in_range(
+    convert: Callable[[str], N], expected: str, minimum: N, maximum: N
+) -> Callable[[Any], N]:
+    """A parser of `raw` (text or a number) into `convert`'s type, within the bounds."""
+
+    def parse(raw: Any) -> N:
         try:
-            value = int(str(raw).strip())
+            value = convert(str(raw).strip())
         except ValueError:
-            raise ValueError(f"expected a whole number, got {str(raw)!r}") from None
+            raise ValueError(f"expected {expected}, got {str(raw)!r}") from None
         if not minimum <= value <= maximum:
             raise ValueError(f"must be between {minimum} and {maximum}, got {value}")
         return value
+
+    return parse
+
+
+def parse_int(minimum: int, maximum: int) -> Callable[[Any], int]:
+    ranged = _in_range(int, "a whole number", minimum, maximum)
+
+    def parse(raw: Any) -> int:
+        if isinstance(raw, bool):  # int(True) would pass as 1
+            raise ValueError("expected a whole number, got a boolean")
+        return ranged(raw)
 
     return parse
 
 
 def parse_float(minimum: float, maximum: float) -> Callable[[Any], float]:
-    def parse(raw: Any) -> float:
-        try:
-            value = float(str(raw).strip())
-        except ValueError:
-            raise ValueError(f"expected a number, got {str(raw)!r}") from None
-        if not minimum <= value <= maximum:
-            raise ValueError(f"must be between {minimum} and {maximum}, got {value}")
-        return value
-
-    return parse
+    return _in_range(float, "a number", minimum, maximum)
 
 
 def parse_str(raw: Any) -> str:

@@ -23,6 +23,7 @@ from psycopg import sql
 from console.core.db import connect_sync
 from console.core.jsonable import dumps
 from console.core.paths import sql_dir
+from console.core.private_files import open_private, private_dir
 
 SCHEMA = "incident_console"
 
@@ -32,6 +33,21 @@ class InputError(ValueError):
 
 
 STATE_TABLES = ("incidents", "timeline", "audit_log")
+# The columns of `incidents`, in the table's order: the incident model's fields, and what
+# a recording keeps of an incident.
+INCIDENT_COLUMNS = (
+    "id",
+    "title",
+    "severity",
+    "commander",
+    "opened_by",
+    "opened_at",
+    "closed_at",
+    "closed_by",
+    "summary",
+    "finding_id",
+    "issue_type",
+)
 
 
 def state_sql(text: str, **parts: sql.Composable) -> sql.Composed:
@@ -88,8 +104,8 @@ def to_json(data: Mapping[str, Any]) -> str:
 def jsonl_lock(path: Path) -> Iterator[None]:
     """Hold `<path>.lock` exclusively: appends wait while a push reads, writes and moves the
     file away, so a line appended during a push is neither lost nor pushed twice."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.with_name(path.name + ".lock").open("a") as lock:
+    private_dir(path.parent, own=True)
+    with open_private(path.with_name(path.name + ".lock"), append=True) as lock:
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
         try:
             yield
@@ -98,10 +114,12 @@ def jsonl_lock(path: Path) -> Iterator[None]:
 
 
 def append_jsonl(path: Path, record: Mapping[str, Any]) -> None:
-    """Append one line and fsync it: the local log is what survives a dead database."""
+    """Append one line and fsync it: the local log is what survives a dead database.
+    The file is the console's own, 0600 in a 0700 folder (a shared bastion's neighbours
+    must not read the audit log or the incident's notes)."""
     line = to_json(record) + "\n"
-    with jsonl_lock(path), path.open("a", encoding="utf-8") as handle:
-        handle.write(line)
+    with jsonl_lock(path), open_private(path, append=True) as handle:
+        handle.write(line.encode("utf-8"))
         handle.flush()
         os.fsync(handle.fileno())
 

@@ -6,6 +6,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import psycopg
@@ -14,6 +15,7 @@ from console.core.config import ConfigError, Settings, load_settings, mask_dsn
 from console.core.db import DatabaseError, SessionLimits, connect_sync, translate
 from console.core.schema_contract import TABLES
 from console.doctor.guards import guard_checks, startup_option_names, startup_options_check
+from console.doctor.local_files import check_local_files
 from console.doctor.report import EXIT_CANNOT_RUN, Check, DoctorReport, render
 from console.doctor.role import role_checks
 from console.doctor.schema import index_checks, schema_checks
@@ -30,7 +32,13 @@ from console.doctor.wild import wild_checks
 
 
 def run_doctor(settings: Settings) -> DoctorReport:
-    """All checks for these settings. Raises nothing for database trouble: it is reported."""
+    """All checks for these settings. Raises nothing for database trouble: it is reported.
+    The local files are checked whatever the database says (they matter most when it is down)."""
+    report = _run_doctor(settings)
+    return replace(report, checks=(*report.checks, check_local_files(settings)))
+
+
+def _run_doctor(settings: Settings) -> DoctorReport:
     checks: list[Check] = [Check("config", "ok", _config_source(settings))]
     checks.extend(check_webhook_secrets(settings))
     dsn = settings.database_url

@@ -18,10 +18,11 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 import psycopg
 
+from console.core.audit_sink import AuditSink
 from console.core.state import InputError, check_text, to_json
 from console.incidents import live_sql
 from console.incidents.roles import NotAllowed
@@ -233,22 +234,6 @@ def spend(conn: psycopg.Connection[Any], approval_id: uuid.UUID, action_id: str)
 def restore(conn: psycopg.Connection[Any], approval_id: uuid.UUID) -> bool:
     """Un-spend an approval whose apply was refused before it wrote anything."""
     return live_sql.one(conn, "restore_approval", {"id": approval_id}) is not None
-
-
-class AuditSink(Protocol):
-    """The audit log (console's AuditLog: state database and local JSONL). Passed in by the
-    caller, so the rule does not depend on where recovery keeps its log."""
-
-    def write(
-        self,
-        *,
-        run_id: uuid.UUID,
-        phase: str,
-        action_id: str,
-        operator: str,
-        incident_id: uuid.UUID | None = None,
-        detail: dict[str, Any] | None = None,
-    ) -> Any: ...
 
 
 def audit(log: AuditSink, approval: Approval, phase: str, operator: str) -> None:

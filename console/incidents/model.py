@@ -15,23 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from console.core.db import DatabaseError
+from console.core.state import INCIDENT_COLUMNS
 from console.incidents.phases import PhaseClock, phase_at
 
 SEVERITIES = ("P0", "P1", "P2")
 
-INCIDENT_COLUMNS = (
-    "id",
-    "title",
-    "severity",
-    "commander",
-    "opened_by",
-    "opened_at",
-    "closed_at",
-    "closed_by",
-    "summary",
-    "finding_id",
-    "issue_type",
-)
 
 ENTRY_KINDS = (
     "opened",
@@ -80,6 +68,21 @@ class Incident:
     def columns(self) -> dict[str, Any]:
         """The incident as the `incidents` table's columns."""
         return {c: getattr(self, c) for c in INCIDENT_COLUMNS}
+
+    def to_json(self, clock: PhaseClock | None = None) -> dict[str, Any]:
+        """Who leads it, since when, and how far along (`clock`: the phase the caller
+        shows): the part every reader shows (`incident --json`, the commander's page)."""
+        clock = clock or self.clock()
+        return {
+            "id": str(self.id),
+            "title": self.title,
+            "severity": self.severity,
+            "commander": self.commander,
+            "opened_by": self.opened_by,
+            "opened_at": self.opened_at.isoformat(),
+            "closed_at": self.closed_at.isoformat() if self.closed_at else None,
+            "phase_text": clock.describe(),
+        }
 
 
 @dataclass(frozen=True)

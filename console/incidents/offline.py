@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from console.core.jsonable import dumps
+from console.core.private_files import write_private
 from console.incidents.model import Incident
 from console.incidents.model import incident_from as incident_from_record
 
@@ -31,9 +32,8 @@ class IncidentCache:
                 with contextlib.suppress(FileNotFoundError):
                     self.path.unlink()
                 return
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(dumps(incident), encoding="utf-8")
+            write_private(tmp, dumps(incident).encode("utf-8"))
             os.replace(tmp, self.path)
         except OSError:
             pass  # a cache that cannot be written costs only the offline note

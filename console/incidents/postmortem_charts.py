@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from console.recording.files import write_private
+from console.core.private_files import write_private
 from console.recording.series import Marker, Series
 
 CHART_SIZE = (1000, 360)  # pixels

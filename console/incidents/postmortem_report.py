@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from console.core.private_files import private_dir, write_private
 from console.incidents.markdown import duration
 from console.incidents.model import Incident, TimelineEntry
 from console.incidents.postmortem import Evidence, postmortem_markdown
 from console.incidents.postmortem_charts import ChartsUnavailable, chart_links, write_charts
 from console.recording import format as fmt
-from console.recording.files import incident_recordings, private_dir, write_private
+from console.recording.files import incident_recordings
 from console.recording.recording import Recording
 from console.recording.series import Series, markers, series
 from console.recording.summary import Episode, episodes

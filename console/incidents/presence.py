@@ -21,7 +21,8 @@ from typing import Any
 import psycopg
 
 from console.core.audit import current_operator
-from console.core.db import DatabaseError, SessionLimits, connect_sync
+from console.core.db import DatabaseError, SessionLimits
+from console.core.write_link import WriteLink
 from console.incidents import live_sql
 
 HEARTBEAT_SECONDS = 5.0
@@ -161,7 +162,7 @@ class Heartbeat:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._conn: psycopg.Connection[Any] | None = None
+        self._link = WriteLink(dsn, limits=self.limits, role="live")
         self._beats = 0
 
     def show(self, incident_id: uuid.UUID | None, screen: str | None = None) -> None:
@@ -202,15 +203,10 @@ class Heartbeat:
             return False
 
     def _connection(self) -> psycopg.Connection[Any]:
-        if self._conn is None or self._conn.closed or self._conn.broken:
-            self._conn = connect_sync(self.dsn, allow_write=True, limits=self.limits, role="live")
-        return self._conn
+        return self._link.get()
 
     def _drop(self) -> None:
-        if self._conn is not None:
-            with contextlib.suppress(Exception):
-                self._conn.close()
-            self._conn = None
+        self._link.close(quiet=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():

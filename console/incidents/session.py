@@ -19,9 +19,11 @@ from typing import Any
 
 import psycopg
 
-from console.core.db import DatabaseError, SessionLimits, connect_sync, translate
+from console.core.audit_sink import AuditSink
+from console.core.db import DatabaseError, SessionLimits, translate
 from console.core.jsonable import dumps
 from console.core.state import InputError
+from console.core.write_link import WriteLink
 from console.incidents import approvals, claims, live_sql, presence, roles
 from console.incidents.live import LiveEntry
 from console.incidents.model import Incident, TimelineEntry
@@ -74,7 +76,7 @@ class SharedIncident:
         local_dir: Path | None = None,
         limits: SessionLimits | None = None,
         settings: Any = None,
-        audit: approvals.AuditSink | None = None,
+        audit: AuditSink | None = None,
     ) -> None:
         self.state_dsn = state_dsn
         self.identity = identity
@@ -84,7 +86,7 @@ class SharedIncident:
         # Where requests and decisions of the two-person rule are audited; the caller gives
         # the console's audit log (without one, the rule's requests and decisions refuse).
         self.audit = audit
-        self._conn: psycopg.Connection[Any] | None = None
+        self._link = WriteLink(state_dsn, limits=self.limits, role="state")
         self.offline = ""
 
     @property
@@ -92,16 +94,10 @@ class SharedIncident:
         return self.identity.who
 
     def db(self) -> psycopg.Connection[Any]:
-        if self._conn is None or self._conn.closed or self._conn.broken:
-            self._conn = connect_sync(
-                self.state_dsn, allow_write=True, limits=self.limits, role="state"
-            )
-        return self._conn
+        return self._link.get()
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        self._link.close()
         self.store.close()
 
     # -- the incident --
@@ -345,7 +341,7 @@ class SharedIncident:
         )
         return decided
 
-    def _audit(self) -> approvals.AuditSink:
+    def _audit(self) -> AuditSink:
         if self.audit is None:
             raise DatabaseError(
                 "the two-person rule needs the audit log, and none was given", "a bug: report it"

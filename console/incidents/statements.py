@@ -16,8 +16,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from console import queries
-from console.core.state import state_sql, to_json
-from console.incidents.model import INCIDENT_COLUMNS
+from console.core.state import INCIDENT_COLUMNS, state_sql, to_json
 
 
 def _statement(name: str, **parts: sql.Composable) -> sql.Composed:

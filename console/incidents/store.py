@@ -19,7 +19,7 @@ from typing import Any
 import psycopg
 
 from console.core.config import Settings
-from console.core.db import DatabaseError, SessionLimits, connect_sync, translate
+from console.core.db import DatabaseError, SessionLimits, translate
 from console.core.state import (
     InputError,
     append_jsonl,
@@ -29,6 +29,7 @@ from console.core.state import (
     read_jsonl,
     to_json,
 )
+from console.core.write_link import WriteLink
 from console.incidents import statements as db
 from console.incidents import timeline as drafts
 from console.incidents.escalation import escalation_path, issue_type_for
@@ -60,7 +61,7 @@ class IncidentStore:
         self.local_dir = local_dir or default_state_dir()
         self.limits = limits or SessionLimits()
         self.settings = settings
-        self._conn: psycopg.Connection[Any] | None = None
+        self._link = WriteLink(state_dsn, limits=self.limits, role="state")
         self.last_problem = ""
         # told of each entry this store adds (the console's recording of the incident)
         self.listeners: list[Callable[[TimelineEntry], None]] = []
@@ -74,16 +75,10 @@ class IncidentStore:
     def _db(self) -> psycopg.Connection[Any]:
         if not self.state_dsn:
             raise IncidentError("no state database configured")
-        if self._conn is None or self._conn.closed or self._conn.broken:
-            self._conn = connect_sync(
-                self.state_dsn, allow_write=True, limits=self.limits, role="state"
-            )
-        return self._conn
+        return self._link.get()
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        self._link.close()
 
     def _save(
         self,

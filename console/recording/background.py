@@ -179,7 +179,8 @@ class LiveRecording:
     def incident_changed(self, incident: Any) -> None:
         """The incident opened, resumed, changed or closed (None: no incident)."""
         if incident is not None and incident.closed_at is None and self.current is None:
-            from console.recording.files import incident_recording_path, private_dir, recordings_dir
+            from console.core.private_files import private_dir
+            from console.recording.files import incident_recording_path, recordings_dir
 
             folder = private_dir(self.folder or recordings_dir(), own=True)
             path = incident_recording_path(incident.id, self.clock(), folder)

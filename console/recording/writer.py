@@ -25,28 +25,17 @@ from typing import Any, BinaryIO
 from console import __version__
 from console.core.config import Settings
 from console.core.jsonable import jsonable
+from console.core.private_files import open_private
+from console.core.state import INCIDENT_COLUMNS
 from console.metrics.snapshot import Snapshot
 from console.recording import format as fmt
-from console.recording.files import open_private
 from console.recording.redact import Scrubber, secrets_of, settings_summary
 from console.recording.wire import StateEncoder
 
 Clock = Callable[[], datetime]
 FINDING_FIELDS = ("id", "severity", "title", "value", "threshold", "runbook", "evidence", "since")
 ENTRY_FIELDS = ("id", "incident_id", "at", "kind", "author", "text", "data")
-INCIDENT_FIELDS = (
-    "id",
-    "title",
-    "severity",
-    "commander",
-    "opened_by",
-    "opened_at",
-    "closed_at",
-    "closed_by",
-    "summary",
-    "finding_id",
-    "issue_type",
-)
+INCIDENT_FIELDS = INCIDENT_COLUMNS
 
 
 def utc_now() -> datetime:

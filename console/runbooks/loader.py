@@ -9,6 +9,7 @@ from pathlib import Path
 
 from console.checks.registry import CheckRegistry
 from console.core.paths import runbooks_dir
+from console.core.tomlfile import read_toml
 from console.queries import Query
 from console.queries import catalogue as default_catalogue
 from console.runbooks.checks import step_checks
@@ -24,13 +25,7 @@ def load_runbook_file(
 ) -> Runbook:
     """One runbook file, validated against the query catalogue and the check registry."""
     path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise RunbookError(f"{path.name}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise RunbookError(f"{path.name}: cannot read: {exc.strerror}") from None
+    data = read_toml(path, RunbookError)
     return parse_runbook(
         data,
         source=path.name,

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from console.core.config import Secret, Settings
+from console.core.service import Service
 from console.sim.endpoints import HEALTH_DATABASE_PATH, HEALTH_WEBHOOK_PATH, WEBHOOK_PATH
 from console.sim.faults import FaultSet
 from console.sim.receiver import ReceiverConfig, WebhookReceiver
@@ -53,7 +54,7 @@ def demo_settings(base: Settings | None = None, rate: float = 2.0) -> Settings:
     return settings
 
 
-class LiveSystem:
+class LiveSystem(Service):
     """Receiver, traffic generator and faults around one database; an async context."""
 
     def __init__(
@@ -150,13 +151,6 @@ class LiveSystem:
         if self._temp_dir is not None:
             shutil.rmtree(self._temp_dir, ignore_errors=True)
             self._temp_dir = None
-
-    async def __aenter__(self) -> LiveSystem:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
 
     def stats(self) -> dict[str, Any]:
         """Deliveries sent, accepted, rejected by status, retries; and the receiver's view."""

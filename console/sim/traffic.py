@@ -31,6 +31,7 @@ import aiohttp
 import psycopg
 
 from console.checks.signature import sign
+from console.core.service import Service
 from console.sim.endpoints import WEBHOOK_PATH
 from console.sim.faults import FaultSet
 from console.sim.shop import Order, Storefront
@@ -93,7 +94,7 @@ class TrafficStats:
         }
 
 
-class TrafficGenerator:
+class TrafficGenerator(Service):
     """Runs the storefront and the sender until stopped; every piece is also callable."""
 
     def __init__(
@@ -165,13 +166,6 @@ class TrafficGenerator:
             await self._session.close()
             self._session = None
         await self._shop.close()
-
-    async def __aenter__(self) -> TrafficGenerator:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Wait for the deliveries in flight (and their retries) to finish."""

@@ -24,31 +24,16 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from console.core.audit import current_operator
+from console.core.audit_sink import AuditSink
 from console.core.config import Settings
 from console.stripe.client import StripeEvents
 from console.stripe.delivery import deliver
 from console.stripe.errors import StripeProblem
 from console.stripe.plan import ACTION_ID, RedeliveryPlan, RedeliveryRefused
 from console.stripe.reconcile import RECEIPT_SLACK, classify, database_rows
-
-
-class AuditSink(Protocol):
-    """Where the records go (console.recovery.audit.AuditLog): raises when it cannot write."""
-
-    def write(
-        self,
-        *,
-        run_id: uuid.UUID,
-        phase: str,
-        action_id: str,
-        operator: str,
-        incident_id: uuid.UUID | None = None,
-        detail: dict[str, Any] | None = None,
-    ) -> Any: ...
-
 
 Result = Literal["delivered", "duplicate", "queued", "rejected", "skipped", "failed", "not_sent"]
 RunStatus = Literal["applied", "nothing_to_do", "partial", "stopped", "interrupted"]

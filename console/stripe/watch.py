@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import Any
 
 from console.core.config import Settings
+from console.core.service import cancel
 from console.metrics.panels import STRIPE
 from console.metrics.snapshot import Snapshot, StripeSide
 
@@ -96,15 +97,9 @@ class StripeWatch:
         return replace(snapshot, stripe=side, panel_errors=MappingProxyType(errors))
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-            self._task = None
-        if self._conn is not None:
-            with contextlib.suppress(Exception):
-                await self._conn.close()
-            self._conn = None
+        await cancel(self._task)
+        self._task = None
+        await self._drop_connection()
 
     async def _run(self) -> None:
         try:

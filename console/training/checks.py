@@ -36,35 +36,24 @@ Verdict = tuple[bool, str]
 Judge = Callable[[Row, float, Knobs], Verdict]
 
 
-def _duplicates_left(row: Row, seconds: float, p: Knobs) -> Verdict:
-    (n,) = row
-    return n == 0, f"{n} duplicated event_id(s) with an unprocessed copy"
+def _none_left(counted: str) -> Judge:
+    """A judge of a count that must be zero; `counted` names what ({seconds:g}: the window)."""
+
+    def judge(row: Row, seconds: float, p: Knobs) -> Verdict:
+        (n,) = row
+        return n == 0, f"{n} " + counted.format(seconds=seconds)
+
+    return judge
 
 
-def _new_duplicates(row: Row, seconds: float, p: Knobs) -> Verdict:
-    (n,) = row
-    return n == 0, f"{n} event_id(s) stored twice in the last {seconds:g} s"
+def _clean(done: str, failed: str) -> Judge:
+    """A judge of the last seconds' work: some done, none failed."""
 
+    def judge(row: Row, seconds: float, p: Knobs) -> Verdict:
+        ok, bad = row
+        return ok > 0 and bad == 0, f"last {seconds:g} s: {ok} {done}, {bad} {failed}"
 
-def _paid_without_payment(row: Row, seconds: float, p: Knobs) -> Verdict:
-    (n,) = row
-    return n == 0, f"{n} paid order(s) without a completed payment"
-
-
-def _backlog(row: Row, seconds: float, p: Knobs) -> Verdict:
-    (n,) = row
-    return n == 0, f"{n} event(s) waiting for more than {seconds:g} s"
-
-
-def _stuck_pending(row: Row, seconds: float, p: Knobs) -> Verdict:
-    (n,) = row
-    return n == 0, f"{n} order(s) stuck in pending without an intent"
-
-
-def _recent_clean(row: Row, seconds: float, p: Knobs) -> Verdict:
-    processed, failed = row
-    met = processed > 0 and failed == 0
-    return met, f"last {seconds:g} s: {processed} processed, {failed} with an error"
+    return judge
 
 
 def _recent_fast(row: Row, seconds: float, p: Knobs) -> Verdict:
@@ -75,21 +64,15 @@ def _recent_fast(row: Row, seconds: float, p: Knobs) -> Verdict:
     return met, f"last {seconds:g} s: {processed} processed, avg {shown}"
 
 
-def _notifications(row: Row, seconds: float, p: Knobs) -> Verdict:
-    sent, failed = row
-    met = sent > 0 and failed == 0
-    return met, f"last {seconds:g} s: {sent} sent, {failed} failed"
-
-
 JUDGES: dict[str, Judge] = {
-    "no_duplicate_unprocessed": _duplicates_left,
-    "no_new_duplicates": _new_duplicates,
-    "no_paid_without_payment": _paid_without_payment,
-    "backlog_drained": _backlog,
-    "no_stuck_pending": _stuck_pending,
-    "recent_clean": _recent_clean,
+    "no_duplicate_unprocessed": _none_left("duplicated event_id(s) with an unprocessed copy"),
+    "no_new_duplicates": _none_left("event_id(s) stored twice in the last {seconds:g} s"),
+    "no_paid_without_payment": _none_left("paid order(s) without a completed payment"),
+    "backlog_drained": _none_left("event(s) waiting for more than {seconds:g} s"),
+    "no_stuck_pending": _none_left("order(s) stuck in pending without an intent"),
+    "recent_clean": _clean("processed", "with an error"),
     "recent_fast": _recent_fast,
-    "no_failed_notifications_recent": _notifications,
+    "no_failed_notifications_recent": _clean("sent", "failed"),
 }
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,26 @@ from console.training.session import TrainingSession
 
 DEFAULT_AUTOPILOT_LIMIT = 60.0
 REDELIVERY = "redeliver_stripe_events"
+
+
+@contextmanager
+def training_database() -> Iterator[str]:
+    """A private PostgreSQL with the monitored schema and nothing else (the drill's world:
+    never the user's database); its dsn while the drill runs, stopped after."""
+    import psycopg
+
+    from console.sim.embedded import EmbeddedPostgres
+    from console.sim.schema import apply_monitored_schema
+
+    server = EmbeddedPostgres()
+    server.start()
+    try:
+        dsn = server.create_database("training")
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            apply_monitored_schema(conn)
+        yield dsn
+    finally:
+        server.stop()
 
 
 async def autopilot_outcome(

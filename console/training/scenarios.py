@@ -19,7 +19,7 @@ This module combines scenarios (`a+b`), looks them up by id and validates the ta
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
@@ -124,6 +124,10 @@ def get_scenario(name: str, *, seed: int | None = None) -> Scenario:
     return combine([SCENARIOS[p] for p in parts_ids])
 
 
+def _unknown(where: str, what: str, names: Iterable[str], known: Container[str]) -> list[str]:
+    return [f"{where}: unknown {what} {name}" for name in names if name not in known]
+
+
 def validate_scenarios(scenarios: list[Scenario] | None = None) -> list[str]:
     """Every problem in the table, one line each (empty: valid)."""
     from console.recovery.specs import ACTIONS
@@ -142,15 +146,9 @@ def validate_scenarios(scenarios: list[Scenario] | None = None) -> list[str]:
                 problems.append(f"{where}: unknown fault {name}")
             elif set(params) - set(spec.defaults):
                 problems.append(f"{where}: fault {name} has no parameter {sorted(params)}")
-        for finding in s.diagnose_findings:
-            if finding not in GUIDE_ITEMS:
-                problems.append(f"{where}: unknown finding {finding}")
-        for check in s.checks:
-            if check.kind not in CHECK_KINDS:
-                problems.append(f"{where}: unknown check {check.kind}")
-        for harm in s.harmful:
-            if harm not in HARMFUL_KINDS:
-                problems.append(f"{where}: unknown harmful kind {harm}")
+        problems += _unknown(where, "finding", s.diagnose_findings, GUIDE_ITEMS)
+        problems += _unknown(where, "check", [c.kind for c in s.checks], CHECK_KINDS)
+        problems += _unknown(where, "harmful kind", s.harmful, HARMFUL_KINDS)
         for step in s.ideal_path:
             if step.kind not in PATH_KINDS:
                 problems.append(f"{where}: unknown path step {step.kind}")

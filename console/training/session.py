@@ -26,6 +26,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from console.core.config import Settings
+from console.core.service import Service, cancel
 from console.metrics.collector import Collector
 from console.recovery import actions, router
 from console.recovery.audit import AuditLog
@@ -45,7 +46,7 @@ from console.triage import Finding, evaluate, resolve_thresholds
 TRAINEE = "trainee"
 
 
-class TrainingSession:
+class TrainingSession(Service):
     """One scenario run on `dsn` (a database with the guide's schema). An async context."""
 
     def __init__(
@@ -148,11 +149,8 @@ class TrainingSession:
             raise
 
     async def stop(self) -> None:
-        if self._judge_task is not None:
-            self._judge_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._judge_task
-            self._judge_task = None
+        await cancel(self._judge_task)
+        self._judge_task = None
         await self.live.stop()
         if self._collector is not None:
             with contextlib.suppress(Exception):
@@ -164,13 +162,6 @@ class TrainingSession:
         if self._write_conn is not None:
             with contextlib.suppress(Exception):
                 self._write_conn.close()
-
-    async def __aenter__(self) -> TrainingSession:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
 
     def elapsed(self) -> float:
         return time.monotonic() - self._started if self._started else 0.0

@@ -21,17 +21,7 @@ def incident_json(incident: Incident | None) -> dict[str, Any] | None:
     if incident is None:
         return None
     clock = incident.clock()
-    return {
-        "id": str(incident.id),
-        "title": incident.title,
-        "severity": incident.severity,
-        "commander": incident.commander,
-        "opened_by": incident.opened_by,
-        "opened_at": incident.opened_at.isoformat(),
-        "closed_at": incident.closed_at.isoformat() if incident.closed_at else None,
-        "phase": clock.phase.title,
-        "phase_text": clock.describe(),
-    }
+    return {**incident.to_json(clock), "phase": clock.phase.title}
 
 
 def findings_json(findings: Sequence[Any]) -> list[dict[str, Any]]:

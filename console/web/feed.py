@@ -21,6 +21,7 @@ from typing import Any
 
 from console.core.config import Settings
 from console.core.db import DatabaseError
+from console.core.service import cancel
 from console.incidents.live import Changed, Follower, Link, LiveEntry, LiveEvent
 from console.incidents.presence import Heartbeat, Identity
 from console.incidents.session import IncidentView, SharedIncident
@@ -100,11 +101,7 @@ class CommanderFeed:
         self._dirty.set()
         if self._follower_stop is not None:
             self._follower_stop.set()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel(*self._tasks)
         await asyncio.get_running_loop().run_in_executor(self._db, self._close_sync)
         self._db.shutdown(wait=False)
 

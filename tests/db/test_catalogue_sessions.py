@@ -118,21 +118,19 @@ def test_blocking_chain_lock_waits_and_idle_transactions_are_named(db, blocked) 
     assert {blocked.holder_pid, blocked.waiter_pid} <= {r["pid"] for r in sessions}
 
 
+def signal(db: Any, action: str, pid: int, previewed: dict[str, Any]) -> list[dict[str, Any]]:
+    """Apply a cancel/terminate to the backend its preview showed (same pid, same start)."""
+    params = {"ids": [pid], "pid": pid, "backend_start": [previewed["backend_start"]]}
+    with db.connect() as conn:
+        return apply_write(conn, f"recovery/{action}", params)
+
+
 def test_cancel_backend_cancels_exactly_the_previewed_waiter(db, blocked) -> None:
     rows = read(db.dsn, "recovery/cancel_backend_preview", pid=blocked.waiter_pid)
     assert [(r["pid"], r["blocked_by"]) for r in rows] == [
         (blocked.waiter_pid, [blocked.holder_pid])
     ]
-    with db.connect() as conn:
-        done = apply_write(
-            conn,
-            "recovery/cancel_backend",
-            {
-                "ids": [blocked.waiter_pid],
-                "pid": blocked.waiter_pid,
-                "backend_start": [rows[0]["backend_start"]],
-            },
-        )
+    done = signal(db, "cancel_backend", blocked.waiter_pid, rows[0])
     assert done == [{"pid": blocked.waiter_pid}]
     blocked.thread.join(5)
     assert isinstance(blocked.outcome.get("error"), psycopg.errors.QueryCanceled)
@@ -142,16 +140,7 @@ def test_cancel_backend_cancels_exactly_the_previewed_waiter(db, blocked) -> Non
 def test_terminate_backend_ends_the_holder_and_frees_the_waiter(db, blocked) -> None:
     rows = read(db.dsn, "recovery/terminate_backend_preview", pid=blocked.holder_pid)
     assert [(r["pid"], r["state"]) for r in rows] == [(blocked.holder_pid, "idle in transaction")]
-    with db.connect() as conn:
-        done = apply_write(
-            conn,
-            "recovery/terminate_backend",
-            {
-                "ids": [blocked.holder_pid],
-                "pid": blocked.holder_pid,
-                "backend_start": [rows[0]["backend_start"]],
-            },
-        )
+    done = signal(db, "terminate_backend", blocked.holder_pid, rows[0])
     assert done == [{"pid": blocked.holder_pid}]
     blocked.thread.join(5)
     assert blocked.outcome == {"done": True}

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from console.core.db import connect_sync
 from console.core.state import ensure_schema
 from console.incidents import approvals
 from console.incidents.live import Changed, Follower, Link, LiveEntry, LiveEvent, follow_in_thread
+from console.incidents.model import Incident
 from console.incidents.presence import Heartbeat, Identity
 from console.incidents.roles import NotAllowed
 from console.incidents.session import SharedIncident
@@ -38,11 +41,40 @@ def person(state: TestDatabase, tmp_path: Path, who: str) -> SharedIncident:
     )
 
 
+People = Callable[[str], SharedIncident]
+
+
+@pytest.fixture
+def people(state: TestDatabase, tmp_path: Path) -> Iterator[People]:
+    """`people("bob")`: another console on the same incident, closed after the test."""
+    made: list[SharedIncident] = []
+
+    def make(who: str) -> SharedIncident:
+        made.append(person(state, tmp_path, who))
+        return made[-1]
+
+    yield make
+    for each in made:
+        each.close()
+
+
+@pytest.fixture
+def alice(people: People) -> SharedIncident:
+    return people("alice")
+
+
+@pytest.fixture
+def incident(alice: SharedIncident) -> Incident:
+    """The incident alice opened; she is its commander."""
+    return alice.open("t", "P1")[0]
+
+
 class Seen:
     """What a follower emitted, in order."""
 
     def __init__(self) -> None:
         self.events: list[LiveEvent] = []
+        self.follower: Follower | None = None
 
     def __call__(self, event: LiveEvent) -> None:
         self.events.append(event)
@@ -55,6 +87,20 @@ class Seen:
 
     def links(self) -> list[Link]:
         return [e for e in self.events if isinstance(e, Link)]
+
+
+@contextmanager
+def following(state: TestDatabase, incident_id: Any, **options: Any) -> Iterator[Seen]:
+    """A follower in its thread, connected before the body runs, stopped after it."""
+    seen = Seen()
+    seen.follower = Follower(state.dsn, incident_id=incident_id, **options)
+    thread, stop = follow_in_thread(seen.follower, seen)
+    try:
+        wait_for(lambda: seen.links(), 10, "the follower to connect")
+        yield seen
+    finally:
+        stop.set()
+        thread.join(5)
 
 
 def test_init_twice_keeps_the_live_tables_and_numbers_old_entries(
@@ -74,112 +120,93 @@ def test_init_twice_keeps_the_live_tables_and_numbers_old_entries(
 
 
 def test_a_late_commit_is_numbered_after_an_early_one_so_no_follower_skips_it(
-    state: TestDatabase, tmp_path: Path
+    state: TestDatabase, tmp_path: Path, alice: SharedIncident, incident: Incident
 ) -> None:
     """Writer A takes a number and commits late; B, started later, must wait and come after."""
-    alice = person(state, tmp_path, "alice")
-    incident, _ = alice.open("t", "P1")
-    seen = Seen()
-    thread, stop = follow_in_thread(Follower(state.dsn, incident_id=incident.id), seen)
-    wait_for(lambda: seen.links(), 10, "the follower to connect")
-    slow = psycopg.connect(state.dsn)
-    slow.execute(
-        "INSERT INTO incident_console.timeline (id, incident_id, kind, author, text)"
-        " VALUES (%s, %s, 'note', 'slow', 'slow writer')",
-        (uuid.uuid4(), incident.id),
-    )
-    fast_done = threading.Event()
+    with following(state, incident.id) as seen:
+        slow = psycopg.connect(state.dsn)
+        slow.execute(
+            "INSERT INTO incident_console.timeline (id, incident_id, kind, author, text)"
+            " VALUES (%s, %s, 'note', 'slow', 'slow writer')",
+            (uuid.uuid4(), incident.id),
+        )
+        fast_done = threading.Event()
 
-    def fast() -> None:
-        bob = person(state, tmp_path, "bob")
-        bob.note("fast writer", incident)
-        bob.close()
-        fast_done.set()
+        def fast() -> None:
+            bob = person(state, tmp_path, "bob")
+            bob.note("fast writer", incident)
+            bob.close()
+            fast_done.set()
 
-    threading.Thread(target=fast, daemon=True).start()
-    assert not fast_done.wait(0.5), "the second writer did not wait for the first to commit"
-    slow.commit()
-    wait_for(lambda: "fast writer" in seen.texts(), 5, "the fast writer's note")
-    assert seen.texts()[-2:] == ["slow writer", "fast writer"]
-    entries = seen.entries()
-    assert [e.seq for e in entries] == sorted(e.seq for e in entries)
-    stop.set()
-    thread.join(5)
+        threading.Thread(target=fast, daemon=True).start()
+        assert not fast_done.wait(0.5), "the second writer did not wait for the first to commit"
+        slow.commit()
+        wait_for(lambda: "fast writer" in seen.texts(), 5, "the fast writer's note")
+        assert seen.texts()[-2:] == ["slow writer", "fast writer"]
+        entries = seen.entries()
+        assert [e.seq for e in entries] == sorted(e.seq for e in entries)
     slow.close()
-    alice.close()
 
 
 def test_a_follower_catches_up_after_its_connection_is_killed(
-    state: TestDatabase, tmp_path: Path
+    state: TestDatabase, alice: SharedIncident, incident: Incident
 ) -> None:
-    alice = person(state, tmp_path, "alice")
-    incident, _ = alice.open("t", "P1")
-    seen = Seen()
-    follower = Follower(state.dsn, incident_id=incident.id)
-    thread, stop = follow_in_thread(follower, seen)
-    wait_for(lambda: seen.links(), 10, "the follower to connect")
-    alice.note("before")
-    wait_for(lambda: "before" in seen.texts(), 5, "the first note")
-    with state.connect() as admin:
-        admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE application_name LIKE 'incident-console:%:live'"
-            " AND datname = current_database()"
-        )
-        for n in range(5):
-            alice.note(f"while reconnecting {n}")
-    wait_for(lambda: follower.connects >= 2, 15, "the follower to reconnect")
-    alice.note("after")
-    wait_for(lambda: "after" in seen.texts(), 5, "the note after the reconnect")
-    assert seen.texts() == ["before", *[f"while reconnecting {n}" for n in range(5)], "after"]
-    assert any(not link.connected for link in seen.links())
-    stop.set()
-    thread.join(5)
-    alice.close()
+    with following(state, incident.id) as seen:
+        follower = seen.follower
+        assert follower is not None
+        alice.note("before")
+        wait_for(lambda: "before" in seen.texts(), 5, "the first note")
+        with state.connect() as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name LIKE 'incident-console:%:live'"
+                " AND datname = current_database()"
+            )
+            for n in range(5):
+                alice.note(f"while reconnecting {n}")
+        wait_for(lambda: follower.connects >= 2, 15, "the follower to reconnect")
+        alice.note("after")
+        wait_for(lambda: "after" in seen.texts(), 5, "the note after the reconnect")
+        assert seen.texts() == ["before", *[f"while reconnecting {n}" for n in range(5)], "after"]
+        assert any(not link.connected for link in seen.links())
 
 
 def test_presence_shows_who_is_on_which_screen_and_forgets_the_departed(
-    state: TestDatabase, tmp_path: Path
+    state: TestDatabase, alice: SharedIncident, incident: Incident
 ) -> None:
-    alice = person(state, tmp_path, "alice")
-    incident, _ = alice.open("t", "P1")
-    seen = Seen()
-    thread, stop = follow_in_thread(Follower(state.dsn, incident_id=incident.id), seen)
-    wait_for(lambda: seen.links(), 10, "the follower to connect")
-    bob = Identity(who="bob", host="bastion (ssh from 10.0.0.7)", tty="/dev/pts/3")
-    beat = Heartbeat(state.dsn, bob, interval=0.2).start()
-    beat.show(incident.id, "checklists")
-    wait_for(
-        lambda: (
-            [(p.who, p.screen) for p in alice.view(incident).present] == [("bob", "checklists")]
-        ),
-        5,
-        "bob on the checklists",
-    )
-    beat.show(incident.id, "timeline")
-    wait_for(
-        lambda: [p.screen for p in alice.view(incident).present] == ["timeline"], 5, "bob moving"
-    )
-    assert alice.view(incident).present[0].host.startswith("bastion")
-    assert any(isinstance(e, Changed) and e.table == "presence" for e in seen.events)
-    beat.stop()
-    wait_for(lambda: alice.view(incident).present == [], 5, "bob's presence to go")
-    # a console killed without leaving: its row expires on its own
-    ghost = Heartbeat(state.dsn, Identity(who="ghost"), ttl=0.5)
-    ghost.show(incident.id, "dashboard")
-    ghost.beat_once()
-    assert [p.who for p in alice.view(incident).present] == ["ghost"]
-    wait_for(lambda: alice.view(incident).present == [], 5, "the ghost to expire")
-    stop.set()
-    thread.join(5)
-    alice.close()
+    with following(state, incident.id) as seen:
+        bob = Identity(who="bob", host="bastion (ssh from 10.0.0.7)", tty="/dev/pts/3")
+        beat = Heartbeat(state.dsn, bob, interval=0.2).start()
+        beat.show(incident.id, "checklists")
+        wait_for(
+            lambda: (
+                [(p.who, p.screen) for p in alice.view(incident).present] == [("bob", "checklists")]
+            ),
+            5,
+            "bob on the checklists",
+        )
+        beat.show(incident.id, "timeline")
+        wait_for(
+            lambda: [p.screen for p in alice.view(incident).present] == ["timeline"],
+            5,
+            "bob moving",
+        )
+        assert alice.view(incident).present[0].host.startswith("bastion")
+        assert any(isinstance(e, Changed) and e.table == "presence" for e in seen.events)
+        beat.stop()
+        wait_for(lambda: alice.view(incident).present == [], 5, "bob's presence to go")
+        # a console killed without leaving: its row expires on its own
+        ghost = Heartbeat(state.dsn, Identity(who="ghost"), ttl=0.5)
+        ghost.show(incident.id, "dashboard")
+        ghost.beat_once()
+        assert [p.who for p in alice.view(incident).present] == ["ghost"]
+        wait_for(lambda: alice.view(incident).present == [], 5, "the ghost to expire")
 
 
 def test_roles_observers_run_nothing_and_the_lead_moves_once(
-    state: TestDatabase, tmp_path: Path
+    people: People, alice: SharedIncident, incident: Incident
 ) -> None:
-    alice, bob, carol = (person(state, tmp_path, n) for n in ("alice", "bob", "carol"))
-    incident, _ = alice.open("t", "P1")
+    bob, carol = people("bob"), people("carol")
     assert alice.role(incident) == "commander" and bob.role(incident) == "operator"
     with pytest.raises(NotAllowed, match="only the commander"):
         bob.set_role("carol", "observer")
@@ -192,7 +219,7 @@ def test_roles_observers_run_nothing_and_the_lead_moves_once(
         bob.lead("carol")
     carol.note("observers may still write notes")
     # two people take the lead at once from the same stale view: one wins
-    dave = person(state, tmp_path, "dave")
+    dave = people("dave")
     stale = bob.require_current()
     assert bob.lead(None).commander == "bob"
     with pytest.raises(NotAllowed, match="the lead moved"):
@@ -206,15 +233,12 @@ def test_roles_observers_run_nothing_and_the_lead_moves_once(
         "bob",
         "alice",
     ]
-    for p in (alice, bob, carol, dave):
-        p.close()
 
 
 def test_a_step_run_by_someone_else_is_theirs_until_they_finish(
-    state: TestDatabase, tmp_path: Path
+    people: People, alice: SharedIncident, incident: Incident
 ) -> None:
-    alice, bob = person(state, tmp_path, "alice"), person(state, tmp_path, "bob")
-    incident, _ = alice.open("t", "P1")
+    bob = people("bob")
     mine = alice.claim_step(incident, "p1", "error_patterns")
     assert mine.mine
     theirs = bob.claim_step(incident, "p1", "error_patterns")
@@ -225,8 +249,6 @@ def test_a_step_run_by_someone_else_is_theirs_until_they_finish(
     assert bob.claim_step(incident, "p1", "error_patterns").mine
     started = [e.who for e in bob.view(incident).timeline if e.kind == "step_started"]
     assert started == ["alice", "alice", "bob"]
-    alice.close()
-    bob.close()
 
 
 def _ask(asker: SharedIncident, incident: Any, rows: int = 2_345) -> approvals.Approval:
@@ -243,13 +265,12 @@ def _ask(asker: SharedIncident, incident: Any, rows: int = 2_345) -> approvals.A
 
 
 def test_the_two_person_rule_asks_the_commander_and_audits_the_decision(
-    state: TestDatabase, tmp_path: Path
+    state: TestDatabase, people: People, alice: SharedIncident, incident: Incident
 ) -> None:
     assert approvals.approval_needed("reset_failed_events", 1_000) == ""
     assert "over the two-person threshold of 1,000" in approvals.approval_needed("x", 1_001)
     assert approvals.approval_needed("terminate_backend", 1) == "terminates a database session"
-    alice, bob, carol = (person(state, tmp_path, n) for n in ("alice", "bob", "carol"))
-    incident, _ = alice.open("t", "P1")
+    bob, carol = people("bob"), people("carol")
     asked = _ask(bob, incident)
     assert len(asked.sample) == approvals.SAMPLE_ROWS and asked.row_count == 2_345
     with pytest.raises(NotAllowed, match="you asked for this one"):
@@ -287,28 +308,21 @@ def test_the_two_person_rule_asks_the_commander_and_audits_the_decision(
     texts = [e.text for e in alice.view(incident).timeline if e.kind == "approval"]
     assert texts[1].startswith("approved: reset_failed_events on 2,345 rows, asked by bob")
     assert texts[3].startswith("refused:")
-    for p in (alice, bob, carol):
-        p.close()
 
 
 def test_the_commanders_own_request_goes_to_another_operator(
-    state: TestDatabase, tmp_path: Path
+    people: People, alice: SharedIncident, incident: Incident
 ) -> None:
-    alice, bob = person(state, tmp_path, "alice"), person(state, tmp_path, "bob")
-    incident, _ = alice.open("t", "P1")
+    bob = people("bob")
     asked = _ask(alice, incident)
     with pytest.raises(NotAllowed, match="you asked for this one"):
         alice.decide(asked.id, approve=True)
     assert bob.decide(asked.id, approve=True).decided_by == "bob"
-    alice.close()
-    bob.close()
 
 
 def test_a_note_while_the_database_is_down_is_kept_and_pushed_once(
-    state: TestDatabase, tmp_path: Path
+    tmp_path: Path, alice: SharedIncident, incident: Incident
 ) -> None:
-    alice = person(state, tmp_path, "alice")
-    incident, _ = alice.open("t", "P1")
     offline = SharedIncident(
         "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1",
         Identity(who="alice"),
@@ -324,7 +338,6 @@ def test_a_note_while_the_database_is_down_is_kept_and_pushed_once(
     texts = [e.text for e in alice.view(incident).timeline]
     assert texts.count("typed while the database was down") == 1
     assert alice.view(incident).pending == []
-    alice.close()
 
 
 def test_the_store_writes_of_other_modules_reach_followers_too(
@@ -333,40 +346,29 @@ def test_the_store_writes_of_other_modules_reach_followers_too(
     """The trigger announces every writer: the plain IncidentStore here."""
     store = IncidentStore(state.dsn, local_dir=tmp_path / "s")
     incident = store.open_incident("t", "P1", "alice", "alice")
-    seen = Seen()
-    thread, stop = follow_in_thread(Follower(state.dsn, incident_id=incident.id), seen)
-    wait_for(lambda: seen.links(), 10, "the follower to connect")
-    store.record_step(incident, author="alice", runbook="p1", step="s", verdict="ok", rows=3)
-    wait_for(lambda: [e.kind for e in seen.entries()] == ["step"], 5, "the step entry")
-    assert seen.links()[0].mode == "listen"
-    stop.set()
-    thread.join(5)
+    with following(state, incident.id) as seen:
+        store.record_step(incident, author="alice", runbook="p1", step="s", verdict="ok", rows=3)
+        wait_for(lambda: [e.kind for e in seen.entries()] == ["step"], 5, "the step entry")
+        assert seen.links()[0].mode == "listen"
     store.close()
 
 
 def test_a_follower_that_cannot_listen_polls_and_still_sees_every_entry(
-    state: TestDatabase, tmp_path: Path
+    state: TestDatabase, alice: SharedIncident, incident: Incident
 ) -> None:
     """Behind a transaction-mode pooler LISTEN is not passed through: polling instead."""
-    alice = person(state, tmp_path, "alice")
-    incident, _ = alice.open("t", "P1")
-    seen = Seen()
-    follower = Follower(state.dsn, incident_id=incident.id, listen=False)
-    thread, stop = follow_in_thread(follower, seen)
-    wait_for(lambda: seen.links(), 10, "the follower to connect")
-    assert seen.links()[0].mode == "poll"
-    for n in range(3):
-        alice.note(f"polled {n}")
-    wait_for(lambda: len(seen.texts()) == 3, 3, "the notes, by polling")
-    assert seen.texts() == ["polled 0", "polled 1", "polled 2"]
-    stop.set()
-    thread.join(5)
-    alice.close()
+    with following(state, incident.id, listen=False) as seen:
+        assert seen.links()[0].mode == "poll"
+        for n in range(3):
+            alice.note(f"polled {n}")
+        wait_for(lambda: len(seen.texts()) == 3, 3, "the notes, by polling")
+        assert seen.texts() == ["polled 0", "polled 1", "polled 2"]
 
 
-def test_the_requester_can_withdraw_a_waiting_request(state: TestDatabase, tmp_path: Path) -> None:
-    alice, bob = person(state, tmp_path, "alice"), person(state, tmp_path, "bob")
-    incident, _ = alice.open("t", "P1")
+def test_the_requester_can_withdraw_a_waiting_request(
+    people: People, alice: SharedIncident, incident: Incident
+) -> None:
+    bob = people("bob")
     asked = _ask(bob, incident)
     assert approvals.withdraw(alice.db(), asked.id, "alice") is None  # not hers
     withdrawn = approvals.withdraw(bob.db(), asked.id, "bob")
@@ -374,17 +376,14 @@ def test_the_requester_can_withdraw_a_waiting_request(state: TestDatabase, tmp_p
     with pytest.raises(NotAllowed, match="already withdrawn"):
         alice.decide(asked.id, approve=True)
     assert alice.pending_approval(incident) is None
-    alice.close()
-    bob.close()
 
 
 def test_the_rule_at_apply_asks_waits_then_spends_the_approval_once(
-    state: TestDatabase, tmp_path: Path
+    people: People, alice: SharedIncident, incident: Incident
 ) -> None:
     from console.incidents.two_person import ApprovalPending, ApprovalRefused, TwoPersonRule
 
-    alice, bob = person(state, tmp_path, "alice"), person(state, tmp_path, "bob")
-    incident, _ = alice.open("t", "P1")
+    bob = people("bob")
     rule = TwoPersonRule(bob)
     write = {
         "action_id": "reset_failed_events",
@@ -419,8 +418,6 @@ def test_the_rule_at_apply_asks_waits_then_spends_the_approval_once(
     terminate = {**write, "action_id": "terminate_backend", "row_count": 1, "params": {"pid": 7}}
     with pytest.raises(ApprovalPending, match="terminates a database session"):
         rule.before_apply(incident, **terminate)
-    alice.close()
-    bob.close()
 
 
 def test_a_follower_configured_behind_a_transaction_pooler_polls(state: TestDatabase) -> None:

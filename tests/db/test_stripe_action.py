@@ -10,8 +10,8 @@ from typing import Any
 
 import psycopg
 import pytest
-from support.sim_helpers import SECRET, query
-from support.stripe_world import StripeWorld, stripe_world  # noqa: F401
+from support.sim_helpers import query
+from support.stripe_world import StripeWorld, cli_env, stripe_world  # noqa: F401
 
 from console import cli
 from console.core.db import ReadOnlyError, connect_sync
@@ -19,19 +19,6 @@ from console.recovery import actions, router
 from console.recovery.audit import AuditLog
 from console.recovery.locks import lock_keys
 from console.recovery.stripe_action import ACTION_ID, StripePlan
-
-
-@pytest.fixture
-def cli_env(stripe_world: StripeWorld, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    settings = stripe_world.settings()
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.delenv("INCIDENT_CONSOLE_CONFIG", raising=False)
-    monkeypatch.setenv("STRIPE_SECRET_KEY", settings.stripe_secret_key.reveal())  # type: ignore[union-attr]
-    monkeypatch.setenv("STRIPE_API_BASE", stripe_world.api.url)
-    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", SECRET)
-    monkeypatch.setenv("WEBHOOK_URL", settings.webhook_url or "")
-    monkeypatch.setenv("RATE_LIMIT_MAX_EVENTS", str(settings.rate_limit_max_events))
 
 
 def _lost(world: StripeWorld, n: int) -> list[str]:

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
 
 import pytest
 from support.sim_helpers import WRONG, query
-from support.stripe_world import StripeWorld, stripe_world  # noqa: F401
+from support.stripe_world import StripeWorld, cli_env, stripe_world  # noqa: F401
 
 from console import cli
 from console.core.config import Secret
@@ -106,19 +105,6 @@ async def test_rows_stripe_does_not_know_and_the_type_filter_change_nothing(
 
 def _main(argv: list[str]) -> int:
     return cli.main(argv)
-
-
-@pytest.fixture
-def cli_env(stripe_world: StripeWorld, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    settings = stripe_world.settings()
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.delenv("INCIDENT_CONSOLE_CONFIG", raising=False)
-    monkeypatch.setenv("STRIPE_SECRET_KEY", settings.stripe_secret_key.reveal())  # type: ignore[union-attr]
-    monkeypatch.setenv("STRIPE_API_BASE", stripe_world.api.url)
-    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", settings.stripe_webhook_secret.reveal())  # type: ignore[union-attr]
-    monkeypatch.setenv("WEBHOOK_URL", settings.webhook_url or "")
-    monkeypatch.setenv("RATE_LIMIT_MAX_EVENTS", str(settings.rate_limit_max_events))
 
 
 async def test_reconcile_json_counts_and_exits_2_when_events_are_missing(

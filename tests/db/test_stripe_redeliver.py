@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from support.sim_helpers import SECRET, WRONG, query
-from support.stripe_world import StripeWorld, stripe_world  # noqa: F401
+from support.stripe_world import StripeWorld, cli_env, stripe_world  # noqa: F401
 
 from console import cli
 from console.core.config import Secret
@@ -285,19 +285,6 @@ async def test_the_audit_unwritable_means_nothing_is_sent(
 
 
 # ---- the headless flow ------------------------------------------------------------------
-
-
-@pytest.fixture
-def cli_env(stripe_world: StripeWorld, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    settings = stripe_world.settings()
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.delenv("INCIDENT_CONSOLE_CONFIG", raising=False)
-    monkeypatch.setenv("STRIPE_SECRET_KEY", settings.stripe_secret_key.reveal())  # type: ignore[union-attr]
-    monkeypatch.setenv("STRIPE_API_BASE", stripe_world.api.url)
-    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", SECRET)
-    monkeypatch.setenv("WEBHOOK_URL", settings.webhook_url or "")
-    monkeypatch.setenv("RATE_LIMIT_MAX_EVENTS", str(settings.rate_limit_max_events))
 
 
 async def _cli(*argv: str) -> int:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from support.sim_helpers import query
 
+from console.stripe.redeliver import AUDIT_BATCH
 from console.training.runner import autopilot_outcome
 from console.training.scenarios import get_scenario
 
@@ -44,7 +45,13 @@ async def test_the_autopilot_redelivers_every_missed_event(db, tmp_path: Path) -
     # the redelivery is on the audit record, with every id it sent
     audit = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
     phases = [(r["action_id"], r["phase"]) for r in audit]
-    assert phases == [("redeliver_stripe_events", "intent"), ("redeliver_stripe_events", "outcome")]
+    # intent, one progress record per AUDIT_BATCH events sent, then the outcome
+    batches = len(audit[-1]["detail"]["outcomes"]) // AUDIT_BATCH
+    assert phases == [
+        ("redeliver_stripe_events", "intent"),
+        *[("redeliver_stripe_events", "progress")] * batches,
+        ("redeliver_stripe_events", "outcome"),
+    ]
     assert audit[-1]["detail"]["redelivered"] == outcome["redelivered"]
     unprocessed = query(
         db.dsn,

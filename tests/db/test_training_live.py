@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import psycopg
 import pytest
+from support.cli import run_console
 
 from console.training.autopilot import run_autopilot
 from console.training.runner import autopilot_outcome
@@ -169,19 +168,8 @@ async def test_a_trainee_run_is_recorded_with_times(db, tmp_path: Path) -> None:
 
 
 def test_train_autopilot_cli_writes_history(tmp_path: Path) -> None:
-    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    environment["INCIDENT_CONSOLE_CONFIG"] = os.devnull
-    environment["XDG_STATE_HOME"] = str(tmp_path)
-
     def train(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "console", "train", *args],
-            capture_output=True,
-            text=True,
-            timeout=90,
-            env=environment,
-            cwd=Path(__file__).resolve().parents[2],
-        )
+        return run_console("train", *args, state_home=tmp_path, timeout=90)
 
     proc = train("--scenario", "stuck_orders", "--autopilot", "--json")
     assert proc.returncode == 0, proc.stderr

@@ -11,10 +11,12 @@ waits grow (to the Collector's cap of 1000), which is the expensive part to reco
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from console.metrics.snapshot import (
     Backlog,
@@ -29,6 +31,7 @@ from console.metrics.snapshot import (
     Snapshot,
     StuckOrders,
 )
+from console.recording.writer import Recorder
 
 START = datetime(2026, 11, 28, 0, 0, 0, tzinfo=UTC)
 TYPES = (
@@ -281,3 +284,32 @@ def outage_findings(system: SyntheticSystem, at: datetime) -> list[SampleFinding
     if system.outage[0] + 1 <= minutes < system.outage[1]:
         return [SampleFinding("processing_down")]
     return []
+
+
+Findings = Callable[["SyntheticSystem", datetime], list[SampleFinding]]
+
+
+def record_polls(
+    path: Path,
+    system: SyntheticSystem,
+    polls: int,
+    *,
+    findings: Findings = outage_findings,
+    entries: Mapping[int, Callable[[datetime], SampleEntry]] | None = None,
+    phases: Mapping[int, tuple[str, str]] | None = None,
+    **recorder: Any,
+) -> list[Snapshot]:
+    """Record `polls` polls of `system` on a FakeTime at its refresh, with the timeline
+    entries and phases given by poll number; the snapshots taken, in order."""
+    time = FakeTime()
+    taken: list[Snapshot] = []
+    with Recorder(path, clock=time.clock, monotonic=time.monotonic, **recorder) as writer:
+        for poll in range(polls):
+            taken.append(system.poll(time.now))
+            writer.snapshot(taken[-1], findings(system, time.now))
+            if entries and poll in entries:
+                writer.entry(entries[poll](time.now))
+            if phases and poll in phases:
+                writer.phase(*phases[poll])
+            time.advance(system.refresh_seconds)
+    return taken

@@ -128,3 +128,17 @@ async def stripe_world(db: Any, tmp_path: Any) -> AsyncIterator[StripeWorld]:
         with contextlib.suppress(Exception):
             await api.stop()
         await receiver.stop()
+
+
+@pytest.fixture
+def cli_env(stripe_world: StripeWorld, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """The environment `incident-console` reads, pointed at this world's Stripe and receiver."""
+    settings = stripe_world.settings()
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.delenv("INCIDENT_CONSOLE_CONFIG", raising=False)
+    monkeypatch.setenv("STRIPE_SECRET_KEY", settings.stripe_secret_key.reveal())  # type: ignore[union-attr]
+    monkeypatch.setenv("STRIPE_API_BASE", stripe_world.api.url)
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", SECRET)
+    monkeypatch.setenv("WEBHOOK_URL", settings.webhook_url or "")
+    monkeypatch.setenv("RATE_LIMIT_MAX_EVENTS", str(settings.rate_limit_max_events))

@@ -147,6 +147,25 @@ class Tmux:
         self.run("kill-server")
 
 
+def processes_with_environment(entry: str) -> list[str]:
+    """Command lines of running processes whose environment holds `entry` (`KEY=value`):
+    the processes one test started, not another run's that share its command line."""
+    wanted = entry.encode()
+    found: list[str] = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            environ = (proc / "environ").read_bytes().split(b"\0")
+            status = (proc / "status").read_text()
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if wanted in environ and "State:\tZ" not in status:
+            found.append(cmdline)
+    return found
+
+
 def processes_mentioning(text: str) -> list[str]:
     """Command lines of running (not zombie) processes that mention `text`."""
     found: list[str] = []

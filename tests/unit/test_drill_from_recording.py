@@ -10,15 +10,14 @@ from pathlib import Path
 import pytest
 from support.recording_samples import (
     START,
-    FakeTime,
     SampleEntry,
     SampleFinding,
     SyntheticSystem,
     outage_findings,
+    record_polls,
 )
 
 from console.recording.recording import Recording
-from console.recording.writer import Recorder
 from console.training.from_recording import compare, scenario_from_recording
 from console.training.model import ScenarioError
 from console.training.scenarios import validate_scenarios
@@ -30,25 +29,17 @@ def _record(
     """40 minutes at a 6 s refresh; the processor down 10:00-30:00 (processing_down lit
     11:00-30:00); the team restarted the worker at 25:00, reset failed events at 26:00."""
     system = SyntheticSystem(outage=(10, 30), refresh_seconds=6.0)
-    time = FakeTime()
-    with Recorder(path, clock=time.clock, monotonic=time.monotonic) as recorder:
-        for poll in range(polls):
-            recorder.snapshot(system.poll(time.now), findings(system, time.now))
-            if moves and poll == 250:
-                recorder.entry(
-                    SampleEntry(
-                        "s1", time.now, "step", "step recovery_complete_system/restart_webhook",
-                        data={"runbook": "recovery_complete_system", "step": "restart_webhook"},
-                    )
-                )  # fmt: skip
-            if moves and poll == 260:
-                recorder.entry(
-                    SampleEntry(
-                        "a1", time.now, "action_applied", "reset 12 failed events",
-                        data={"action_id": "reset_failed_events", "status": "applied"},
-                    )
-                )  # fmt: skip
-            time.advance(system.refresh_seconds)
+    team = {
+        250: lambda at: SampleEntry(
+            "s1", at, "step", "step recovery_complete_system/restart_webhook",
+            data={"runbook": "recovery_complete_system", "step": "restart_webhook"},
+        ),
+        260: lambda at: SampleEntry(
+            "a1", at, "action_applied", "reset 12 failed events",
+            data={"action_id": "reset_failed_events", "status": "applied"},
+        ),
+    }  # fmt: skip
+    record_polls(path, system, polls, findings=findings, entries=team if moves else None)
     return Recording.open(path)
 
 
@@ -90,11 +81,12 @@ def test_the_comparison_scales_the_drill_back(incident: Recording) -> None:
 
 
 def test_a_finding_the_simulator_cannot_make_is_named(tmp_path: Path) -> None:
-    def undelivered(system, at):
-        return [SampleFinding("undelivered_events", severity="P1")] if at > START else []
+    # every scenario's fault raises errors, but none teaches the error rate on its own
+    def error_rate(system, at):
+        return [SampleFinding("high_error_rate", severity="P0")] if at > START else []
 
-    recording = _record(tmp_path / "r.icrec.gz", findings=undelivered, moves=False, polls=20)
-    with pytest.raises(ScenarioError, match=r"cannot re-create any finding.*undelivered_events"):
+    recording = _record(tmp_path / "r.icrec.gz", findings=error_rate, moves=False, polls=20)
+    with pytest.raises(ScenarioError, match=r"cannot re-create any finding.*high_error_rate"):
         scenario_from_recording(recording)
 
 

@@ -11,16 +11,14 @@ import pytest
 from PIL import Image, ImageStat
 from support.recording_samples import (
     START,
-    FakeTime,
     SampleEntry,
     SyntheticSystem,
-    outage_findings,
+    record_polls,
 )
 
 from console.incidents.postmortem_charts import CHART_SIZE, CHARTS, chart_links, write_charts
 from console.recording.recording import Recording
 from console.recording.series import markers, series
-from console.recording.writer import Recorder
 
 
 @pytest.fixture(scope="module")
@@ -28,18 +26,9 @@ def recording(tmp_path_factory: pytest.TempPathFactory) -> Recording:
     """20 minutes; the processor down 05:00-12:00, processing_down lit 06:00-12:00, an
     action applied at 10:00."""
     path = tmp_path_factory.mktemp("rec") / "r.icrec.gz"
-    system = SyntheticSystem(outage=(5, 12))
-    time = FakeTime()
-    with Recorder(path, clock=time.clock, monotonic=time.monotonic) as recorder:
-        for poll in range(600):
-            recorder.snapshot(system.poll(time.now), outage_findings(system, time.now))
-            if poll == 300:
-                recorder.entry(
-                    SampleEntry(
-                        "a1", time.now, "action_applied", "restart", data={"action_id": "restart"}
-                    )
-                )
-            time.advance(2.0)
+    action = {"action_id": "restart"}
+    restart = {300: lambda at: SampleEntry("a1", at, "action_applied", "restart", data=action)}
+    record_polls(path, SyntheticSystem(outage=(5, 12)), 600, entries=restart)
     return Recording.open(path)
 
 

@@ -9,16 +9,14 @@ from pathlib import Path
 import pytest
 from support.recording_samples import (
     START,
-    FakeTime,
     SampleEntry,
     SyntheticSystem,
-    outage_findings,
+    record_polls,
 )
 
 from console.recording import format as fmt
 from console.recording.player import Player, SeekError
 from console.recording.recording import Recording
-from console.recording.writer import Recorder
 
 
 class RealClock:
@@ -35,14 +33,8 @@ class RealClock:
 def recording(tmp_path: Path) -> Recording:
     """10 minutes at 2 s; processing_down lit 03:00-05:00; a note at 04:00."""
     path = tmp_path / "r.icrec.gz"
-    system = SyntheticSystem(outage=(2, 5))
-    time = FakeTime()
-    with Recorder(path, clock=time.clock, monotonic=time.monotonic) as recorder:
-        for poll in range(300):
-            recorder.snapshot(system.poll(time.now), outage_findings(system, time.now))
-            if poll == 120:
-                recorder.entry(SampleEntry("n1", time.now, "note", "restarting the worker"))
-            time.advance(2.0)
+    note = {120: lambda at: SampleEntry("n1", at, "note", "restarting the worker")}
+    record_polls(path, SyntheticSystem(outage=(2, 5)), 300, entries=note)
     return Recording.open(path)
 
 

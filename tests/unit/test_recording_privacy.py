@@ -14,8 +14,8 @@ import pytest
 from support.recording_samples import START, FakeTime, SampleEntry, SampleFinding, SyntheticSystem
 
 from console.core.config import load_settings
+from console.core.private_files import private_dir
 from console.metrics.snapshot import Connections
-from console.recording.files import private_dir
 from console.recording.recording import Recording
 from console.recording.writer import Recorder
 

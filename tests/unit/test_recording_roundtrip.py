@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from support.recording_samples import (
     START,
-    FakeTime,
     SampleEntry,
     SyntheticSystem,
     outage_findings,
+    record_polls,
 )
 
 from console.metrics.snapshot import Snapshot
@@ -28,22 +28,10 @@ from console.recording.writer import Recorder
 MAX_BYTES_PER_DAY = 50_000_000
 
 
-def _record(path: Path, system: SyntheticSystem, polls: int, **kwargs: object) -> list[Snapshot]:
-    time = FakeTime()
-    taken: list[Snapshot] = []
-    with Recorder(path, clock=time.clock, monotonic=time.monotonic, **kwargs) as recorder:
-        for _ in range(polls):
-            snapshot = system.poll(time.now)
-            taken.append(snapshot)
-            recorder.snapshot(snapshot, outage_findings(system, time.now))
-            time.advance(system.refresh_seconds)
-    return taken
-
-
 def test_every_snapshot_comes_back_across_keyframes(tmp_path: Path) -> None:
     path = tmp_path / "r.icrec.gz"
     system = SyntheticSystem(outage=(3, 6))
-    taken = _record(path, system, 300, samples=True, member_seconds=120)
+    taken = record_polls(path, system, 300, samples=True, member_seconds=120)
     recording = Recording.open(path)
     assert recording.damage is None
     assert len(recording.scan.members) == 5  # 600 s of polls, a keyframe every 120 s
@@ -59,7 +47,7 @@ def test_every_snapshot_comes_back_across_keyframes(tmp_path: Path) -> None:
 
 def test_without_samples_query_literals_are_cut(tmp_path: Path) -> None:
     path = tmp_path / "r.icrec.gz"
-    taken = _record(path, SyntheticSystem(), 20)
+    taken = record_polls(path, SyntheticSystem(), 20)
     snapshot, _ = Recording.open(path).snapshot(19)
     queries = [s.query for s in snapshot.connections.sessions]
     assert queries == [strip_literals(s.query) for s in taken[19].connections.sessions]
@@ -71,17 +59,15 @@ def test_without_samples_query_literals_are_cut(tmp_path: Path) -> None:
 
 def test_fire_and_clear_times_and_the_timeline(tmp_path: Path) -> None:
     path = tmp_path / "r.icrec.gz"
-    system = SyntheticSystem(outage=(2, 5))
-    time = FakeTime()
-    with Recorder(path, clock=time.clock, monotonic=time.monotonic) as recorder:
-        for poll in range(240):
-            recorder.snapshot(system.poll(time.now), outage_findings(system, time.now))
-            if poll == 120:
-                recorder.entry(
-                    SampleEntry("e1", time.now, "action_applied", "restarted", data={"x": 1})
-                )
-                recorder.phase("resolution", "Resolution")
-            time.advance(2.0)
+    record_polls(
+        path,
+        SyntheticSystem(outage=(2, 5)),
+        240,
+        entries={
+            120: lambda at: SampleEntry("e1", at, "action_applied", "restarted", data={"x": 1})
+        },
+        phases={120: ("resolution", "Resolution")},
+    )
     recording = Recording.open(path)
     [episode] = episodes(recording)
     assert episode.id == "processing_down"
@@ -113,7 +99,7 @@ def test_a_day_at_a_2s_refresh_stays_under_50_mb(tmp_path: Path) -> None:
     """Retained bound: one hour, with a 30-minute outage (the costly part: backlog and
     payment waits growing every poll), flushed every 3 s as in production."""
     path = tmp_path / "hour.icrec.gz"
-    _record(path, SyntheticSystem(outage=(10, 40)), 1800)
+    record_polls(path, SyntheticSystem(outage=(10, 40)), 1800)
     per_hour = path.stat().st_size
     assert per_hour * 24 < MAX_BYTES_PER_DAY, f"{per_hour} bytes per hour"
     recording = Recording.open(path)
@@ -122,7 +108,7 @@ def test_a_day_at_a_2s_refresh_stays_under_50_mb(tmp_path: Path) -> None:
 
 def test_the_file_is_gzip_json_lines(tmp_path: Path) -> None:
     path = tmp_path / "r.icrec.gz"
-    _record(path, SyntheticSystem(), 5)
+    record_polls(path, SyntheticSystem(), 5)
     text = zlib.decompressobj(31).decompress(path.read_bytes()).decode()
     lines = [json.loads(line) for line in text.splitlines()]
     assert lines[0]["t"] == "header" and lines[0]["format"] == fmt.FORMAT
@@ -131,7 +117,7 @@ def test_the_file_is_gzip_json_lines(tmp_path: Path) -> None:
 
 def test_an_existing_recording_is_never_overwritten(tmp_path: Path) -> None:
     path = tmp_path / "r.icrec.gz"
-    _record(path, SyntheticSystem(), 3)
+    record_polls(path, SyntheticSystem(), 3)
     before = path.read_bytes()
     with pytest.raises(FileExistsError, match="already exists"):
         Recorder(path).open()

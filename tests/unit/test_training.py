@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support.cli import run_console
 
 from console.sim.faults import FAULTS
+from console.training.cases.load import SCENARIOS_FILE, load_scenarios
 from console.training.history import history_path, read_history, record_run, summarise
 from console.training.scenarios import (
     COMBINED,
@@ -25,17 +25,7 @@ from console.training.scoring import Harm, TraineeEvent, debrief, grade_for, sco
 
 
 def run_train(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    environment["INCIDENT_CONSOLE_CONFIG"] = os.devnull
-    environment["XDG_STATE_HOME"] = str(home)
-    return subprocess.run(
-        [sys.executable, "-m", "console", "train", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=environment,
-        cwd=Path(__file__).resolve().parents[2],
-    )
+    return run_console("train", *args, state_home=home, timeout=120)
 
 
 # --- the scenario table --------------------------------------------------------------
@@ -43,6 +33,23 @@ def run_train(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
 
 def test_every_scenario_validates_against_faults_findings_runbooks_and_actions() -> None:
     assert validate_scenarios() == []
+
+
+def test_a_bad_scenario_file_names_the_scenario_and_the_key(tmp_path: Path) -> None:
+    shipped = SCENARIOS_FILE.read_text(encoding="utf-8")
+    typo = tmp_path / "typo.toml"
+    misspelt = shipped.replace("\ndiagnose_findings =", "\ndiagnose_finding =", 1)
+    typo.write_text(misspelt, encoding="utf-8")
+    with pytest.raises(
+        ScenarioError,
+        match=r"typo.toml: scenario wrong_secret: missing diagnose_findings; "
+        r"unknown diagnose_finding",
+    ):
+        load_scenarios(typo)
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[[scenario]\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"broken.toml: not valid TOML"):
+        load_scenarios(broken)
 
 
 def test_one_scenario_per_demo_fault_plus_combined_ones() -> None:

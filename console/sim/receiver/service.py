@@ -22,6 +22,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from console.core.config import mask_dsn
 from console.core.db import ConnectionFailed
+from console.core.service import Service
 from console.sim import statements
 from console.sim.events import (
     DB_CONNECTION_FAILED,
@@ -43,7 +44,7 @@ from console.sim.receiver.store import EventStore
 Pool = AsyncConnectionPool[psycopg.AsyncConnection[dict[str, Any]]]
 
 
-class WebhookReceiver:
+class WebhookReceiver(Service):
     """The service: `await receiver.start()` then POST to `receiver.url + WEBHOOK_PATH`."""
 
     def __init__(self, dsn: str, config: ReceiverConfig, faults: FaultSet | None = None) -> None:
@@ -151,13 +152,6 @@ class WebhookReceiver:
             await self._pool.close()
             self._pool = None
         self._log.close()
-
-    async def __aenter__(self) -> WebhookReceiver:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
 
     async def _inspect_schema(self) -> None:
         assert self._pool is not None

@@ -24,6 +24,7 @@ from typing import Any
 from aiohttp import web
 
 from console.core.config import mask_secret
+from console.core.service import Service
 from console.sim.stripe_api.ledger import EventLedger, LedgerEntry
 
 EVENTS_READ = "events_read"
@@ -81,7 +82,7 @@ def _request_id() -> str:
     return "req_" + uuid.uuid4().hex[:14]
 
 
-class StripeApi:
+class StripeApi(Service):
     """The API service: `await api.start()` returns its base URL."""
 
     def __init__(
@@ -164,13 +165,6 @@ class StripeApi:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-
-    async def __aenter__(self) -> StripeApi:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
 
     # ---- the gate every request passes --------------------------------------------------
 

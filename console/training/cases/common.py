@@ -8,7 +8,6 @@ from typing import Any
 
 from console.training.model import Check, PathStep
 
-RECENT = 3.0  # seconds of clean traffic that count as "the symptom is gone"
 COMMON_HARM = ("deleted_processed_events", "terminated_healthy_receiver")
 
 
