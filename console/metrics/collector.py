@@ -115,6 +115,7 @@ class Collector:
             first_budget=first_data_seconds,
         )
         self._last_processed_at: datetime | None = None
+        self._answered = False  # a poll has returned a Snapshot (the first one is budgeted)
         self.addons = tuple(addons)
         self.resync()
         self._polling = asyncio.Lock()  # polls never overlap, even if a caller asks twice
@@ -182,7 +183,11 @@ class Collector:
                 now: datetime = server["now"]
                 await self._guard.check(reader)
                 await self._poll_events(now)
-                stuck = await self._periodic.stuck_orders(reader, now)
+                # the first poll answers the cheap questions first: once its budget is
+                # spent, the scan of stuck orders waits for the next poll
+                elapsed = time.perf_counter() - started
+                spent = not self._answered and elapsed > self.first_data_seconds
+                stuck = await self._periodic.stuck_orders(reader, now, defer=spent)
                 connections = await self._periodic.connections(
                     reader, now, server["max_connections"]
                 )
@@ -191,6 +196,7 @@ class Collector:
             raise
         except psycopg.Error as exc:
             raise translate(exc, self.dsn) from None
+        self._answered = True
         facts = PollFacts(
             now=now,
             server=server,
@@ -217,7 +223,7 @@ class Collector:
 
     def _loading(self, now: datetime) -> dict[str, str]:
         """The panels whose longer windows are still partial, and how far they have got."""
-        loading: dict[str, str] = {}
+        loading = {panel: "loading: read on the next poll" for panel in self._periodic.deferred}
         paid = self._periodic.paid_watch.loading(now)
         if paid is not None:
             loading[PAID_WITHOUT_PAYMENT] = paid
@@ -225,7 +231,7 @@ class Collector:
         if history.loaded_from is None or history.complete(start):
             return loading
         hours = (now - history.loaded_from) / timedelta(hours=1)
-        text = f"loading history: {hours:.1f} h of 24 h so far"
+        text = f"loading history: {hours:.1f} h of 24 h so far, longer windows partial"
         return {**loading, EVENTS: text, PROCESSED: text}
 
     async def _poll_events(self, now: datetime) -> None:

@@ -62,6 +62,7 @@ class PeriodicPanels:
         # database or in a one-shot check); on a big one the rest fills in behind
         self.paid_watch = PaidWithoutPaymentWatch(first_budget=first_budget)
         self._last: dict[str, Any] = {}
+        self.deferred: set[str] = set()  # panels the first poll left for the next one
 
     @property
     def duplicates(self) -> Duplicates | None:
@@ -75,7 +76,14 @@ class PeriodicPanels:
     def notifications(self) -> NotificationStats | None:
         return self._last.get(NOTIFICATIONS)
 
-    async def stuck_orders(self, reader: PanelReader, now: datetime) -> StuckOrders | None:
+    async def stuck_orders(
+        self, reader: PanelReader, now: datetime, *, defer: bool = False
+    ) -> StuckOrders | None:
+        """`defer`: the first poll's budget is spent; read on the next poll (loading)."""
+        if defer and STUCK_ORDERS not in self._last:
+            self.deferred.add(STUCK_ORDERS)
+            return None
+        self.deferred.discard(STUCK_ORDERS)
         if not self._stuck.due():
             return self._last.get(STUCK_ORDERS)
         before = now - timedelta(minutes=self.stuck_minutes)

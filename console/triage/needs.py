@@ -32,6 +32,9 @@ NEEDS: dict[str, tuple[str, ...]] = {
 # Detectors judged against a 24 h baseline: while the history is still loading (the
 # first polls on a big table, Snapshot.loading) the baseline is partial, so they wait.
 DAY_BASELINE = frozenset({"security_anomaly", "performance_degradation"})
+# Panels whose partial reading is still a judgment (the recent minutes are loaded first;
+# an order found paid without a payment is one): loading disables only the above.
+PARTIAL_OK = frozenset({panels.EVENTS, panels.PROCESSED, panels.PAID_WITHOUT_PAYMENT})
 
 
 def disabled_detectors(snapshot: Snapshot) -> dict[str, str]:
@@ -42,7 +45,8 @@ def disabled_detectors(snapshot: Snapshot) -> dict[str, str]:
             if panel in snapshot.panel_errors:
                 out[detector] = f"{panel}: {snapshot.panel_errors[panel]}"
                 break
-            if detector in DAY_BASELINE and panel in snapshot.loading:
+            partial_ok = panel in PARTIAL_OK and detector not in DAY_BASELINE
+            if panel in snapshot.loading and not partial_ok:
                 out[detector] = f"{panel}: {snapshot.loading[panel]}"
                 break
     return out

@@ -127,7 +127,7 @@ class Panel(Vertical):
             return None
         loading = ctx.snapshot.loading
         found = next((loading[n] for n in (self.key, *self.sources) if n in loading), None)
-        return f"{found}, longer windows partial" if found else None
+        return found
 
     def render_body(self, ctx: RenderContext) -> None:
         raise NotImplementedError

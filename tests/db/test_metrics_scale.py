@@ -101,6 +101,7 @@ def _day_of_traffic(conn: psycopg.Connection[Any]) -> None:
     add_events(conn, 30, oldest=240, newest=5, latency=2.0)
     add_events(conn, 6, oldest=200, newest=30, latency=0.2, error="Invalid signature")
     add_events(conn, 5, oldest=600, newest=300, latency=None)
+    add_order(conn, state="pending", updated_age=3 * 3600)
 
 
 def _totals(snapshot: Snapshot) -> dict[str, int]:
@@ -127,7 +128,9 @@ async def test_first_poll_answers_the_last_minutes_and_the_day_fills_in_behind(d
     ):
         first, full = await quick.poll(), await whole.poll()
         assert full.loading == {}
-        assert set(first.loading) == {EVENTS, PROCESSED, PAID_WITHOUT_PAYMENT}
+        # the first poll's budget is spent: the day, the paid orders and the stuck orders
+        # fill in behind, each panel saying so
+        assert set(first.loading) == {EVENTS, PROCESSED, PAID_WITHOUT_PAYMENT, STUCK_ORDERS}
         assert "loading history" in first.loading[EVENTS]
         # the cheap questions are answered at once, and agree with a full load
         for field in ("events_5m", "errors_5m", "error_rate_5m", "processed_5m", "events_10m"):
@@ -139,7 +142,10 @@ async def test_first_poll_answers_the_last_minutes_and_the_day_fills_in_behind(d
         # judged against a day's baseline: waits rather than judging on a partial one
         assert "performance_degradation" in disabled_detectors(first)
         assert "performance_degradation" not in disabled_detectors(full)
-        later = first
+        assert "stuck_orders" in disabled_detectors(first)  # not judged on a zero never read
+        assert "high_error_rate" not in disabled_detectors(first)  # the last minutes are in
+        later = await quick.poll()
+        assert STUCK_ORDERS not in later.loading and later.stuck_orders.total == 1
         for _ in range(30):  # one hour of history per poll with no budget
             if not later.loading:
                 break
