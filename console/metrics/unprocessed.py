@@ -95,6 +95,7 @@ class UnprocessedBacklog:
         # summary mode: (cut, split, groups) of the settled minutes [cut, split), as last read
         self._settled_summary: tuple[datetime, datetime, list[PendingGroup]] | None = None
         self._settled_cadence = Cadence(settled_check_seconds, SETTLED_CEILING)
+        self._summary_from: datetime | None = None  # minutes before it unchanged since last
 
     def pending(self) -> Mapping[Any, Pending] | None:
         """The rows held by id, or None while the backlog is not tracked row by row."""
@@ -118,7 +119,7 @@ class UnprocessedBacklog:
                 # unprocessed rows go unseen until the backlog shrinks again.
                 self._pending, self._pending_loaded = {}, False
                 self._tracked.forget_settled()
-                self._set_groups(groups, start)
+                self._set_groups(groups, start, since=self._summary_from)
                 return
             self._summary_mode = False
             self._settled_summary = None
@@ -167,6 +168,9 @@ class UnprocessedBacklog:
             if rows is None:
                 return None
             held = self._settled_summary = (cut, split, _groups(rows))
+            self._summary_from = None  # the settled minutes changed too: replace them all
+        else:
+            self._summary_from = held[1]  # only the recent minutes can have changed
         rows = await reader.fetch(
             UNPROCESSED,
             "live/unprocessed_summary",
@@ -193,10 +197,15 @@ class UnprocessedBacklog:
                 self._old_groups = _groups(rows)
         return self._old_cut or OPEN_CUT
 
-    def _set_groups(self, groups: list[PendingGroup], start: datetime) -> None:
+    def _set_groups(
+        self, groups: list[PendingGroup], start: datetime, *, since: datetime | None = None
+    ) -> None:
+        """The backlog's groups; their errors replace the window's volatile part (only the
+        minutes from `since` on when given: the rest is known unchanged)."""
         self._tracked_groups = groups
         self._index = None
-        self.window.set_volatile(
+        low = start if since is None else max(start, since)
+        rows = (
             (
                 g.first_at,
                 g.last_at,
@@ -205,8 +214,9 @@ class UnprocessedBacklog:
                 g.count,
             )
             for g in groups
-            if g.error_message is not None and g.first_at >= start
+            if g.error_message is not None and g.first_at >= low
         )
+        self.window.set_volatile(rows, since=since)
 
     async def _reconcile(
         self, reader: PanelReader, tracked: Tracked, start: datetime, delta: Delta

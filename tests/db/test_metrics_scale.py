@@ -296,3 +296,29 @@ async def test_a_panel_without_its_index_on_a_big_table_says_which_and_the_rest_
             back = await collector.poll()
         assert EVENTS not in back.panel_errors and DUPLICATES not in back.panel_errors
         assert back.events_5m > 0
+
+
+def _errors(snapshot: Snapshot) -> dict[str, tuple[int, int, int]]:
+    return {g.message: (g.count_5m, g.count_1h, g.count_24h) for g in snapshot.errors}
+
+
+async def test_a_large_backlog_rereads_only_its_recent_minutes_and_agrees_with_a_recount(
+    db,
+) -> None:
+    """Summary mode, settled minutes held: a new failure shows at once, the rest stays."""
+    with db.connect() as conn:
+        add_events(conn, 80, oldest=20 * 3600, newest=3600, latency=None, error="Event too old")
+        add_events(conn, 30, oldest=7200, newest=900, latency=None)
+        async with Collector(
+            db.dsn, Settings(), max_backlog_rows=20, settled_check_seconds=3600
+        ) as collector:
+            before = await collector.poll()
+            assert before.backlog.unprocessed == 110
+            add_events(conn, 3, oldest=40, newest=20, latency=None, error="Invalid signature")
+            after = await collector.poll()
+        async with Collector(db.dsn, Settings(), max_backlog_rows=20) as fresh:
+            recount = await fresh.poll()
+        assert after.backlog.unprocessed == recount.backlog.unprocessed == 113
+        assert _errors(after) == _errors(recount)
+        assert _errors(after)["Invalid signature"] == (3, 3, 3)
+        assert _errors(after)["Event too old"] == _errors(before)["Event too old"]
