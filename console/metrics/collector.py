@@ -191,7 +191,9 @@ class Collector:
                 connections = await self._periodic.connections(
                     reader, now, server["max_connections"]
                 )
-                await self._periodic.detector_inputs(reader, now)
+                elapsed = time.perf_counter() - started
+                spent = not self._answered and elapsed > self.first_data_seconds
+                await self._periodic.detector_inputs(reader, now, defer=spent)
         except DatabaseError:
             raise
         except psycopg.Error as exc:
@@ -223,10 +225,12 @@ class Collector:
 
     def _loading(self, now: datetime) -> dict[str, str]:
         """The panels whose longer windows are still partial, and how far they have got."""
-        loading = {panel: "loading: read on the next poll" for panel in self._periodic.deferred}
+        loading: dict[str, str] = {}
         paid = self._periodic.paid_watch.loading(now)
         if paid is not None:
             loading[PAID_WITHOUT_PAYMENT] = paid
+        for panel in self._periodic.deferred:
+            loading[panel] = "loading: read on the next poll"
         history, start = self._deltas.history, window_start(now)
         if history.loaded_from is None or history.complete(start):
             return loading

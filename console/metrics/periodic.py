@@ -38,6 +38,7 @@ from console.metrics.snapshot import (
 )
 
 STUCK_STATES = ("pending", "pending_payment")
+DEFERRABLE = (DUPLICATES, NOTIFICATIONS, PAID_WITHOUT_PAYMENT)  # the detector inputs
 
 
 class PeriodicPanels:
@@ -113,8 +114,16 @@ class PeriodicPanels:
         self._last[CONNECTIONS] = connections
         return connections
 
-    async def detector_inputs(self, reader: PanelReader, now: datetime) -> None:
-        """The detector inputs that need more than deltas, each when its cadence is due."""
+    async def detector_inputs(
+        self, reader: PanelReader, now: datetime, *, defer: bool = False
+    ) -> None:
+        """The detector inputs that need more than deltas, each when its cadence is due.
+
+        `defer`: the first poll's budget is spent: all of them wait for the next poll."""
+        if defer:
+            self.deferred.update(DEFERRABLE)
+            return
+        self.deferred.difference_update(DEFERRABLE)
         if self._duplicates.due():
             self._duplicates.start()
             await self._read_duplicates(reader, now)

@@ -22,6 +22,7 @@ from console.metrics.collector import Collector
 from console.metrics.panels import (
     DUPLICATES,
     EVENTS,
+    NOTIFICATIONS,
     PAID_WITHOUT_PAYMENT,
     PROCESSED,
     STUCK_ORDERS,
@@ -128,9 +129,16 @@ async def test_first_poll_answers_the_last_minutes_and_the_day_fills_in_behind(d
     ):
         first, full = await quick.poll(), await whole.poll()
         assert full.loading == {}
-        # the first poll's budget is spent: the day, the paid orders and the stuck orders
-        # fill in behind, each panel saying so
-        assert set(first.loading) == {EVENTS, PROCESSED, PAID_WITHOUT_PAYMENT, STUCK_ORDERS}
+        # the first poll's budget is spent: the day, the stuck orders and the detector
+        # inputs (duplicates, notifications, paid orders) fill in behind, each saying so
+        assert set(first.loading) == {
+            EVENTS,
+            PROCESSED,
+            STUCK_ORDERS,
+            DUPLICATES,
+            NOTIFICATIONS,
+            PAID_WITHOUT_PAYMENT,
+        }
         assert "loading history" in first.loading[EVENTS]
         # the cheap questions are answered at once, and agree with a full load
         for field in ("events_5m", "errors_5m", "error_rate_5m", "processed_5m", "events_10m"):
@@ -142,7 +150,8 @@ async def test_first_poll_answers_the_last_minutes_and_the_day_fills_in_behind(d
         # judged against a day's baseline: waits rather than judging on a partial one
         assert "performance_degradation" in disabled_detectors(first)
         assert "performance_degradation" not in disabled_detectors(full)
-        assert "stuck_orders" in disabled_detectors(first)  # not judged on a zero never read
+        for waiting in ("stuck_orders", "idempotency_conflicts", "inconsistent_orders"):
+            assert waiting in disabled_detectors(first), waiting  # not judged on a zero
         assert "high_error_rate" not in disabled_detectors(first)  # the last minutes are in
         later = await quick.poll()
         assert STUCK_ORDERS not in later.loading and later.stuck_orders.total == 1
