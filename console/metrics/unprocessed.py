@@ -12,7 +12,8 @@ the table's size:
   cap is a fixed number, not a share of the table, so the console's memory stays the
   same at 100k and at 10M events (tests/db/test_metrics_scale.py);
 - the old rows (created before the 24 h window when last aggregated), counted per event
-  type and error in SQL on the slow cadence (`slow_interval_seconds`). They only feed
+  type and error in SQL on the slow cadence (`slow_interval_seconds`, stretched by its
+  cost up to 5 min on a big history: cadence.py). They only feed
   the backlog panel's totals, never the windowed metrics; their changes (a retry reset,
   processing or deletion of old failed events) arrive up to that late, and each old
   group stands for its oldest row in the payment waiting ages (as in the summary mode).
@@ -25,7 +26,6 @@ without having arrived (inserted late with an old created_at) is a late arrival.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,7 +41,9 @@ from console.metrics.tracked import Pending, Tracked, TrackedRows
 
 OPEN_CUT = datetime.min.replace(tzinfo=UTC)  # no old backlog aggregated yet: track every row
 FAR = datetime.max.replace(tzinfo=UTC)
-SETTLED_CEILING = 30.0  # the settled summary is re-read at least this often (seconds)
+SETTLED_CEILING = 60.0  # the settled summary is re-read at least this often (seconds)
+# The old failed history (0.5 s to aggregate at 10M events) is re-read at least this often.
+OLD_CEILING = 300.0
 
 
 def _groups(rows: list[dict[str, Any]]) -> list[PendingGroup]:
@@ -89,7 +91,7 @@ class UnprocessedBacklog:
         # are aggregated on the slow cadence; the rest is tracked by id.
         self._old_cut: datetime | None = None
         self._old_groups: list[PendingGroup] = []
-        self._old_due = 0.0
+        self._old_cadence = Cadence(slow_interval, OLD_CEILING)
         self._tracked_groups: list[PendingGroup] = []
         self._index: BacklogIndex | None = None  # None: rebuild from the groups
         # summary mode: (cut, split, groups) of the settled minutes [cut, split), as last read
@@ -182,16 +184,17 @@ class UnprocessedBacklog:
 
     async def _poll_old(self, reader: PanelReader, start: datetime) -> datetime:
         """Aggregate the unprocessed rows older than the window (slow cadence); the cut."""
-        due = self._old_cut is None or time.monotonic() >= self._old_due
+        due = self._old_cut is None or self._old_cadence.due()
         if due and reader.enabled(UNPROCESSED):
             cut = max(start, self._old_cut or start)
+            self._old_cadence.start()
             rows = await reader.fetch(
                 UNPROCESSED,
                 "live/unprocessed_before",
                 {"before": cut, "retry_limit": self.retry_limit},
             )
+            self._old_cadence.done()
             if rows is not None:
-                self._old_due = time.monotonic() + self.slow_interval
                 self._old_cut = cut
                 self._index = None
                 self._old_groups = _groups(rows)
