@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import queue
 import resource
 import time
 from typing import Any
@@ -103,8 +104,15 @@ def measure_console_process(dsn: str, seconds: float, interval: float) -> dict[s
     results = context.Queue()
     child = context.Process(target=_console_child, args=(dsn, seconds, interval, results))
     child.start()
+    deadline = time.monotonic() + seconds + 600
     try:
-        out: dict[str, Any] = results.get(timeout=seconds + 600)
+        while True:  # a child that died without a word must not hang the bench
+            try:
+                out: dict[str, Any] = results.get(timeout=5)
+                break
+            except queue.Empty:
+                if not child.is_alive() or time.monotonic() > deadline:
+                    return {"error": f"the console process ended (exit code {child.exitcode})"}
     finally:
         child.join(30)
         if child.is_alive():
