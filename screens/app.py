@@ -1,14 +1,9 @@
 """The live incident dashboard: `incident-console` with no subcommand.
 
-The app is composition only. It builds the controllers and hands them what they need:
-the `PollingController` (one poll at a time, rescheduled only after the previous one
-finished), the `DashboardPresenter` (what the panels and the status bar show), the
-`ChecklistController` (index, runbooks, steps), the `IncidentController` (the desk, the
-timeline, records) and the `RecoveryController` (previews and applies). Keys arrive as
-`action_*` through BINDINGS and the screens' typed messages (`screens.messages`) arrive
-as `on_*`; each is handed to the controller whose job it is. Database work never runs on
-the UI's path: polls, drill-downs and records are workers, so keys are answered even when
-the database is not.
+Composition only: it builds the controllers (polling, presenter, checklists, incidents,
+recovery, write windows) and hands each key (`action_*` through BINDINGS) and each typed
+message (`screens.messages`, as `on_*`) to the one whose job it is. Database work never
+runs on the UI's path: polls, drill-downs and records are workers.
 """
 
 from __future__ import annotations
@@ -35,11 +30,13 @@ from screens.controllers.drill_open import DrillDowns
 from screens.controllers.incidents import IncidentController
 from screens.controllers.observer import AppObserver, Observation
 from screens.controllers.ops import Operations
+from screens.controllers.palette import palette_commands
 from screens.controllers.poller import PollingController
 from screens.controllers.polling import PollState, next_interval
 from screens.controllers.presenter import DashboardPresenter
 from screens.controllers.recovery_controller import RecoveryController
 from screens.controllers.source import Evaluator, SourceFactory
+from screens.controllers.write_windows import WriteWindows
 from screens.dialogs.filter import FilterScreen
 from screens.dialogs.help import HelpScreen, binding_keys
 from screens.findings import FindingLike
@@ -53,7 +50,8 @@ from screens.messages import (
     StepRecorded,
 )
 from screens.views.checklist_state import Checklists
-from screens.views.dashboard import PANELS, DashboardScreen, dashboard_keys
+from screens.views.dashboard import DashboardScreen, dashboard_keys
+from screens.widgets.scrollbar import install_whole_cell_scrollbars
 
 if TYPE_CHECKING:
     from screens.controllers.incident_desk import IncidentDesk
@@ -72,6 +70,13 @@ class IncidentApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help", key_display="?"),
+        Binding(
+            "exclamation_mark",
+            "open_fired",
+            "Runbook of the finding that fired",
+            key_display="!",
+            show=False,
+        ),
     ]
 
     def __init__(
@@ -102,6 +107,7 @@ class IncidentApp(App[int]):
         recording: Any = None,
     ) -> None:
         super().__init__()
+        install_whole_cell_scrollbars()  # a block glyph on screen is always data
         self.environment = environment
         self.db_host = db_host
         self.allow_write = allow_write
@@ -158,6 +164,7 @@ class IncidentApp(App[int]):
             operator=operator,
             ttl_seconds=plan_ttl,
         )
+        self.write_windows = WriteWindows.of(self)  # with allow_write: asks why at start
         self.drilldowns = DrillDowns(
             self, self.ops, confirm_expiry=confirm_expiry, settings=self.settings
         )
@@ -188,8 +195,8 @@ class IncidentApp(App[int]):
         self.render_now()
         self.state.polling_since = self.clock()
         # After the first paint: the first poll imports the Collector and connects.
-        self.call_after_refresh(self.polling.poll)
-        self.call_after_refresh(self.incident_controller.resume)
+        for start in (self.polling.poll, self.incident_controller.resume, self.write_windows.start):
+            self.call_after_refresh(start)
 
     def _exit_on_hangup(self) -> None:
         """SSH drop (SIGHUP) or SIGTERM: leave cleanly, so the terminal is restored and
@@ -221,8 +228,7 @@ class IncidentApp(App[int]):
 
     @property
     def recovery(self) -> Recovery:
-        """The recovery path, built on first use (the dashboard's backend signals look
-        for it here)."""
+        """The recovery path, built on first use (backend signals look for it here)."""
         return self.recovery_controller.path
 
     def incident_clock(self, now: datetime) -> str:
@@ -263,6 +269,9 @@ class IncidentApp(App[int]):
             self.render_now()
 
         self.push_screen(FilterScreen(self.state.event_filter), apply)
+
+    def action_write_window(self) -> None:
+        self.write_windows.toggle()
 
     def action_checklists(self) -> None:
         self.checklist_controller.open_index()
@@ -323,28 +332,13 @@ class IncidentApp(App[int]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Pause / resume", "Freeze the panels", self.action_toggle_pause)
-        yield SystemCommand("Filter by event type", "Show some types", self.action_filter)
-        yield SystemCommand("Poll now", "Refresh without waiting", self.action_poll_now)
-        yield SystemCommand("Refresh slower", "Longer poll interval", self.action_slower)
-        yield SystemCommand("Refresh faster", "Shorter poll interval", self.action_faster)
-        yield SystemCommand("Help", "Keys and HTTP codes", self.action_help)
-        yield SystemCommand("Checklists", "P0/P1/P2 and every runbook (c)", self.action_checklists)
-        yield SystemCommand(
-            "Incident timeline", "Open, notes, postmortem (t)", self.action_timeline
-        )
-        for runbook in self.checklists.runbooks().values():
-            yield SystemCommand(
-                f"Runbook: {runbook.title}",
-                runbook.guide_section or runbook.id,
-                lambda rid=runbook.id: self.open_runbook(rid),
-            )
-        for panel in PANELS:
-            yield SystemCommand(
-                f"Focus {panel.label or panel.title}",
-                f"Key {panel.number}",
-                lambda key=panel.key: self.dashboard.action_focus_panel(key),
-            )
+        yield from palette_commands(self)
+
+    def action_open_fired(self) -> None:
+        """`!`: the runbook of the finding that fired last (else the most severe one)."""
+        finding = self.presenter.fired or next(iter(self.current_findings()), None)
+        if finding is not None:
+            self.checklist_controller.open_finding(finding.id)
 
 
 def run_dashboard(

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from console.core.durations import as_duration
 from console.metrics.snapshot import MinuteBucket
 
 SEVERITY_ORDER = {"P0": 0, "P1": 1, "P2": 2}
@@ -53,6 +54,41 @@ def shorten_left(text: str, width: int) -> str:
     return "…" + tail
 
 
+def _elide_middle(name: str, width: int) -> str:
+    """The first dotted part, '…', and as many of the last parts as fit: the start says
+    which family (checkout, charge), the end what happened."""
+    parts = name.split(".")
+    if len(parts) < 3 or len(parts[0]) + 2 > width:
+        return shorten_left(name, width)
+    head, tail = parts[0], parts[-1]
+    for index in range(len(parts) - 2, 0, -1):  # add middle parts from the right
+        wider = ".".join(parts[index:])
+        if len(head) + 1 + len(wider) > width:
+            break
+        tail = wider
+    short = f"{head}…{tail}"
+    return short if len(short) <= width else shorten_left(name, width)
+
+
+def distinct_names(names: Sequence[str], width: int) -> dict[str, str]:
+    """Each dotted name in at most `width` cells, keeping the part that tells it from the
+    others: a prefix the names share (`payment_intent.`) is elided first, then the middle
+    (`checkout…completed`), never the distinguishing start of a name alone."""
+    out: dict[str, str] = {}
+    for name in names:
+        if len(name) <= width:
+            out[name] = name
+            continue
+        family = name.split(".", 1)[0] + "."
+        shares = sum(1 for other in names if other.startswith(family)) > 1
+        rest = name[len(family) :]
+        if shares and "." in name and len(rest) + 1 <= width:
+            out[name] = "…" + rest
+        else:
+            out[name] = _elide_middle(name, width)
+    return out
+
+
 def duration(seconds: float | None) -> str:
     """Compact duration: 850ms, 4.2s, 3m05s, 2h10m, 3d4h; '—' when unknown."""
     if seconds is None:
@@ -89,17 +125,18 @@ def count(value: int | float) -> str:
     return f"{int(value):,}"
 
 
-def cell(value: Any, width: int = 80) -> str:
-    """A table cell: times to the second, durations as h:mm:ss, long text cut."""
+def cell(value: Any, width: int = 80, column: str = "") -> str:
+    """A table cell: times to the second, durations as people read them (`2h00m`, also
+    a column of seconds by its name), long text cut."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, timedelta):
-        return str(timedelta(seconds=round(value.total_seconds())))
+    if (spoken := as_duration(column, value)) is not None:
+        return spoken
     if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T":
         try:  # step results carry times as ISO text
-            return cell(datetime.fromisoformat(value), width)
+            return cell(datetime.fromisoformat(value), width, column)
         except ValueError:
             pass
     return str(value)[:width]

@@ -79,7 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("runbook", metavar="RUNBOOK")
     run.add_argument("--allow-write", action="store_true")
     run.add_argument("--apply", metavar="STEP")
-    run.add_argument("--confirm", metavar="TOKEN")
+    run.add_argument("--confirm", metavar="TOKEN", help="apply the saved preview (its token)")
+    run.add_argument("--plan", metavar="ID", help="the plan_id to apply (default: your latest)")
+    run.add_argument("--reason", metavar="TEXT", help="why this write (audit log, timeline)")
+    run.add_argument(
+        "--exact", action="store_true", help="all or nothing: refuse if any row changed"
+    )
     run.add_argument(
         "--dry-run", action="store_true", help="apply in a transaction and roll it back"
     )
@@ -135,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     from console.cli.incident_args import add_incident_parser
 
     add_incident_parser(sub)
+    from console.cli.audit_args import add_audit_parser
+
+    add_audit_parser(sub)
     return parser
 
 
@@ -214,6 +222,7 @@ HANDLERS: dict[str | None, Handler] = {
     "serve": _lazy("console.cli.serve", "serve_command"),
     "incident": _lazy("console.cli.incident", "incident_command"),
     "reconcile": _lazy("console.cli.reconcile", "reconcile_command"),
+    "audit": _lazy("console.cli.audit", "audit_command"),
     None: _lazy("screens.app", "dashboard_command"),
 }
 

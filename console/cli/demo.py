@@ -16,6 +16,7 @@ from pathlib import Path
 
 from console.core.config import Settings, load_settings
 from console.core.jsonable import jsonable
+from console.core.state import init_state
 from console.recording.files import new_recording
 from console.sim.demo import BackgroundLive, DemoWorld, errors_since, row_counts
 from console.sim.faults import FaultError, FaultSet, parse_fault_spec
@@ -49,6 +50,9 @@ def demo_command(args: argparse.Namespace) -> int:
         say(f"history ready in {time.monotonic() - started:.1f} s ({world.summary})")
         live = BackgroundLive(dsn, settings, faults, args.rate)
         live.start()
+        # The console's own embedded database is its state database too: the timeline,
+        # notes and the audit work from the first key, as after `incident-console init`.
+        init_state(live.console_settings.state_database_url or dsn)
         names = [name for name, _ in faults]
         say(f"simulated webhook receiver at {live.url}; faults: {', '.join(names) or 'none'}")
         stripe = live.console_settings

@@ -4,7 +4,9 @@
 and manual steps as not run. Exit codes: 0 every step ran clean, 2 a step failed its
 verdict, 1 an error (bad runbook, unknown name, database unreachable, a step that broke).
 With --json, stdout carries exactly one JSON document, errors included. `--apply` hands
-one action step to console/runbooks/apply.py and prints what it says.
+one action step to console/runbooks/apply.py and prints what it says: without --confirm
+a preview saved as a plan (its plan_id), with --confirm (and --allow-write --reason TEXT)
+that plan applied, the previewed rows as an upper bound (--exact: all or nothing).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from console.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, load_settings_from
 from console.cli.runbooks import emit_error
 from console.core.db import DatabaseError
+from console.core.durations import as_duration
 from console.runbooks.loader import load_runbooks
 from console.runbooks.model import Runbook, RunbookError
 from console.runbooks.run import StepResult, run_headless
@@ -76,6 +79,9 @@ def _apply(args: argparse.Namespace, runbook: Runbook, settings: Any) -> int:
             confirm=args.confirm,
             allow_write=bool(args.allow_write),
             dry_run=bool(getattr(args, "dry_run", False)),
+            exact=bool(getattr(args, "exact", False)),
+            reason=getattr(args, "reason", None),
+            plan_id=getattr(args, "plan", None),
         )
     except (DatabaseError, ApplyRefused) as exc:
         return emit_error(args, f"{exc} (nothing was changed)")
@@ -101,13 +107,18 @@ def _document(runbook: Runbook, results: list[StepResult], code: int) -> dict[st
     }
 
 
+def spoken(column: str, value: object) -> object:
+    """A duration as people read it (`2h00m`, `36 s`), anything else as it is."""
+    return as_duration(column, value) or value
+
+
 def _print_human(runbook: Runbook, results: list[StepResult]) -> None:
     print(f"{runbook.priority or '--'}  {runbook.id} — {runbook.title}")
     for step, result in zip(runbook.steps, results, strict=True):
         print(f"  [{_MARK[result.status]}] {step.id:<26} {result.verdict}")
         if result.status in ("fail", "warn") and result.rows:
             for row in result.rows[:5]:
-                cells = ", ".join(f"{k}={v}" for k, v in list(row.items())[:6])
+                cells = ", ".join(f"{k}={spoken(k, v)}" for k, v in list(row.items())[:6])
                 print(f"           {cells[:160]}")
     ran = [r for r in results if r.ran]
     summary = ", ".join(

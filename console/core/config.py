@@ -121,6 +121,7 @@ class Settings:
     idle_in_transaction_timeout_ms: int = 15_000
     connect_timeout_seconds: int = 5
     pooler: str = "auto"
+    write_window_minutes: float = 30.0
     log_sources: dict[str, str] = field(default_factory=dict)
     service_commands: dict[str, tuple[str, ...]] = field(default_factory=dict)
     thresholds: dict[str, float] = field(default_factory=dict)
@@ -227,6 +228,11 @@ SPECS: dict[str, Spec] = {
         "INCIDENT_CONSOLE_POOLER",
         parse_choice("auto", "none", "transaction", "session"),
         "connection pooler in front of PostgreSQL (PgBouncer, Supavisor); auto-detected",
+    ),
+    "write_window_minutes": Spec(
+        "INCIDENT_CONSOLE_WRITE_MINUTES",
+        parse_float(1, 480),
+        "how long a write window lasts (--allow-write, W): then read-only again",
     ),
     "log_sources": Spec("LOG_SOURCES", parse_table_of_str, "name=path of logs to tail"),
     "service_commands": Spec(None, parse_commands, "name = argv of host commands"),

@@ -11,6 +11,17 @@ import re
 
 from console.core.config import mask_dsn
 
+# How each kind's message begins: a panel keeps only the message (Snapshot.panel_errors),
+# and `reason_hint` reads the kind back from it to say what to do.
+LOCK_WAIT = "gave up waiting for a lock"
+LOCK_BUSY = "lock not available"
+STATEMENT_TIMEOUT = "query cancelled after the statement timeout"
+PERMISSION = "permission denied"
+SCHEMA_MISSING = "not in this database"  # SQLSTATE 42P01 / 42703: a table or column
+LOCK_HELD = "locked by pid"  # console.metrics.lock_blame: "<table> locked by pid N (…)"
+LOCK_QUEUED = "lock queued by pid"
+POOLER_PREPARED = "a prepared statement of another client is on this server connection"
+
 
 class DatabaseError(Exception):
     """A database problem explained in one line, with what to do next."""
@@ -67,15 +78,17 @@ def translate(exc: BaseException, dsn: str | None = None) -> DatabaseError:
     if isinstance(exc, pg_errors.QueryCanceled):
         if "lock timeout" in str(exc):
             return LockTimeout(
-                f"gave up waiting for a lock: {text}",
+                f"{LOCK_WAIT}: {text}",
                 "another session holds the rows; see the Locks panel for the blocking pid",
             )
         return QueryTimeout(
-            f"query cancelled after the statement timeout: {text}",
+            f"{STATEMENT_TIMEOUT}: {text}",
             "the database is slow or a lock is held; retry, or raise statement_timeout_ms",
         )
     if isinstance(exc, pg_errors.LockNotAvailable):
-        return LockTimeout(f"lock not available: {text}", "another session holds the rows")
+        return LockTimeout(
+            f"{LOCK_BUSY}: {text}", "another session holds the lock; see pg_locks for its pid"
+        )
     if isinstance(exc, pg_errors.InsufficientPrivilege) and re.search(
         r"to (cancel|terminate) (query|process)", text
     ):
@@ -86,7 +99,7 @@ def translate(exc: BaseException, dsn: str | None = None) -> DatabaseError:
         )
     if isinstance(exc, pg_errors.InsufficientPrivilege):
         return PrivilegeError(
-            f"permission denied: {text}", "grant the role access, or use a role that has it"
+            f"{PERMISSION}: {text}", "grant the role access, or use a role that has it"
         )
     if isinstance(exc, pg_errors.ReadOnlySqlTransaction):
         return ReadOnlyError(
@@ -94,12 +107,12 @@ def translate(exc: BaseException, dsn: str | None = None) -> DatabaseError:
             "restart with --allow-write to run recovery actions",
         )
     if isinstance(exc, pg_errors.UndefinedTable | pg_errors.UndefinedColumn):
-        return FeatureMissing(f"not in this database: {text}", "see `incident-console doctor`")
+        return FeatureMissing(f"{SCHEMA_MISSING}: {text}", "see `incident-console doctor`")
     if isinstance(exc, pg_errors.UndefinedObject | pg_errors.FeatureNotSupported):
         return FeatureMissing(f"not available here: {text}", "see `incident-console doctor`")
     if isinstance(exc, pg_errors.DuplicatePreparedStatement):
         return DatabaseError(
-            f"a prepared statement of another client is on this server connection: {text}",
+            f"{POOLER_PREPARED}: {text}",
             "a transaction pooler is in front of the server: set pooler = transaction "
             "(INCIDENT_CONSOLE_POOLER) so the console prepares nothing",
         )
@@ -145,3 +158,27 @@ def translate(exc: BaseException, dsn: str | None = None) -> DatabaseError:
     if isinstance(exc, OSError):
         return ConnectionFailed(f"cannot reach the database{where}: {exc}")
     return DatabaseError(f"{type(exc).__name__}: {text}")
+
+
+def reason_hint(reason: str) -> str:
+    """The way forward for a failed query's one-line reason (a translated message): the
+    schema contract is blamed only for a table or column that really is missing."""
+    if reason.startswith((LOCK_WAIT, LOCK_BUSY)) or LOCK_HELD in reason or LOCK_QUEUED in reason:
+        holder = re.search(r"(?:locked|queued) by pid (\d+)", reason)
+        pid = holder.group(1) if holder else "pid"
+        return (
+            "another session holds a lock on the table: wait for it, or end that session "
+            f"(SELECT pg_terminate_backend({pid})) if it is safe to"
+        )
+    if reason.startswith(STATEMENT_TIMEOUT):
+        return "the database is slow or a lock is held; retry, or raise statement_timeout_ms"
+    if reason.startswith(PERMISSION):
+        return "grant the console's role SELECT on it (incident-console doctor shows the GRANT)"
+    if reason.startswith(SCHEMA_MISSING):
+        return "this database does not follow the schema contract; run incident-console doctor"
+    if reason.startswith(POOLER_PREPARED):
+        return (
+            "a transaction pooler is in front of the server: "
+            "set pooler = transaction (INCIDENT_CONSOLE_POOLER)"
+        )
+    return "retry; incident-console doctor checks the connection, role and schema"

@@ -28,6 +28,7 @@ from console.doctor.server import (
     settings_checks,
     stat_statements,
 )
+from console.doctor.state_schema import state_schema_check
 from console.doctor.wild import wild_checks
 
 
@@ -109,6 +110,7 @@ def _database_report(
     db_checks += privilege_checks(privileges, server)
     role = {**rows(conn, "doctor/role")[0], "database": server["database"]}
     db_checks += role_checks(role, privileges)
+    db_checks.append(state_schema_check(rows(conn, "doctor/state_schema")[0]))
     db_checks += wild_checks(columns, str(role["time_zone"]), str(server["database"]))
     # config first, then the database in the order an operator fixes things, secrets last
     ordered = checks[:1] + db_checks + checks[1:]

@@ -21,13 +21,16 @@ from console.core.config import Settings
 from console.core.db import (
     ConnectionLost,
     FeatureMissing,
+    LockTimeout,
     PrivilegeError,
+    QueryTimeout,
     ReadOnlyProof,
     SessionLimits,
     connect,
     prove_read_only,
     translate,
 )
+from console.metrics.lock_blame import lock_blame
 
 Rows = list[dict[str, Any]]
 
@@ -127,7 +130,12 @@ class PanelReader:
             error = translate(exc, self.dsn)
             permanent = isinstance(error, PrivilegeError | FeatureMissing)
             retry_at = None if permanent else time.monotonic() + self.retry_seconds
-            self._panels[panel] = _PanelState(error.message, retry_at)
+            reason = error.message
+            if isinstance(error, LockTimeout | QueryTimeout):  # name who holds the lock
+                blame = await lock_blame(conn)
+                waited = "lock timeout" if isinstance(error, LockTimeout) else "statement timeout"
+                reason = f"{blame}; {waited}" if blame else reason
+            self._panels[panel] = _PanelState(reason, retry_at)
             return None
         self._panels.pop(panel, None)
         if not probe:  # a one-row aggregate probe (like the server clock) reads no table rows

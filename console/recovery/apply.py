@@ -3,8 +3,9 @@
 Apply takes an advisory lock per action, held by a lock session of its own so that it
 holds behind a transaction pooler (console.recovery.locks; a second operator is refused
 and told who holds it), audits intent before and outcome after (refused if the audit
-cannot be written anywhere), re-runs the preview to make sure nothing moved, then runs
-the batches (console.recovery.batches) or the index build (console.recovery.index).
+cannot be written anywhere), re-runs the preview (to count the rows that match only
+since, or, under `exact`, to make sure nothing moved), then runs the batches
+(console.recovery.batches) or the index build (console.recovery.index).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from console.recovery.errors import ActionRefused, PlanExpired, TokenMismatch
 from console.recovery.index import execute_index
 from console.recovery.locks import action_lock
 from console.recovery.plan import Plan
-from console.recovery.recheck import carried_values, changed_since_preview
+from console.recovery.recheck import carried_values, changed_since_preview, new_since_preview
 from console.recovery.results import ActionResult, ProgressCallback
 from console.recovery.run import Run
 
@@ -52,8 +53,13 @@ def apply(
     audit: AuditLog | None = None,
     operator: str | None = None,
     incident_id: uuid.UUID | None = None,
+    exact: bool = False,
+    reason: str = "",
 ) -> ActionResult:
     """Run a previewed action after the operator typed its token. See the module docstring.
+
+    The previewed set is an upper bound (console.recovery.recheck); `exact` keeps the
+    all-or-nothing rule: any difference from the preview and nothing is changed.
 
     Raises (nothing written): TokenMismatch, PlanExpired, ActionRefused, ReadOnlyError,
     ActionLocked, AuditUnavailable. Everything after the first write is an ActionResult.
@@ -68,7 +74,7 @@ def apply(
         )
     if plan.blocked:
         raise ActionRefused(f"{spec.id} cannot run: {plan.blocked}")
-    run = Run(spec, plan, write_conn, dry_run, on_progress, verify_dsn="")
+    run = Run(spec, plan, write_conn, dry_run, on_progress, verify_dsn="", exact=exact)
     if plan.nothing_to_do:
         return run.result("nothing_to_do", plan.describe())
     check_writable(write_conn)
@@ -80,14 +86,15 @@ def apply(
     limits = guard.limits if guard else SessionLimits()
     audit = audit or AuditLog(state_dsn=run.verify_dsn, limits=limits)
     try:
-        return _locked_and_audited(run, audit, operator or current_operator(), incident_id)
+        who = operator or current_operator()
+        return _locked_and_audited(run, audit, who, incident_id, reason)
     finally:
         if own_audit:
             audit.close()
 
 
 def _locked_and_audited(
-    run: Run, audit: AuditLog, operator: str, incident_id: uuid.UUID | None
+    run: Run, audit: AuditLog, operator: str, incident_id: uuid.UUID | None, reason: str
 ) -> ActionResult:
     """Hold the action's lock; audit intent (or refuse), execute, audit outcome."""
     spec, plan, conn = run.spec, run.plan, run.conn
@@ -107,6 +114,8 @@ def _locked_and_audited(
                 "keys": [str(k) for k in plan.keys],
                 "dry_run": run.dry_run,
                 "batch_size": spec.batch_size,
+                "rule": "upper_bound" if run.upper_bound else "exact",
+                "reason": reason,
                 "backend_pid": own_pid(conn),
                 "lock_pid": lock.server_pid,
             },
@@ -141,6 +150,9 @@ def _execute(run: Run) -> ActionResult:
         return run.result("failed", f"re-checking the preview failed, nothing changed: {err}")
     if spec.kind == "index":
         return execute_index(run, now_rows)
+    if run.upper_bound:  # each batch's write re-checks its rows; new ones are only counted
+        run.new_matches = new_since_preview(run, now_rows)
+        return execute_batches(run, carried_values(spec, p))
     refused = changed_since_preview(run, now_rows)
     if refused is not None:
         return refused

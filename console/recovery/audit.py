@@ -4,10 +4,13 @@ Intent is written before anything touches the monitored data and the outcome aft
 record counts as written when at least one of the two sinks took it; when neither can (the
 state database is down and the local file is unwritable) `AuditUnavailable` is raised and
 the caller must refuse the action — an unaudited write is worse than a delayed one.
+Each store is a hash chain (console.recovery.audit_chain): a record carries the hash of
+the one before it, so `incident-console audit verify` finds an edited or deleted record.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,7 +22,9 @@ import psycopg
 
 from console import queries
 from console.core.db import DatabaseError, SessionLimits, connect_sync, translate
-from console.core.state import append_jsonl, default_state_dir, read_jsonl, state_sql, to_json
+from console.core.private_files import open_private
+from console.core.state import default_state_dir, jsonl_lock, read_jsonl, state_sql, to_json
+from console.recovery.audit_chain import chained, last_local_hash
 
 AUDIT_FILE = "audit.jsonl"
 
@@ -96,8 +101,7 @@ class AuditLog:
         with self._lock:
             if self.state_dsn:
                 try:
-                    as_row = {**record, "detail": to_json(detail)}
-                    self._connection().execute(_statement("audit_insert"), as_row)
+                    self._insert_chained(record)
                     in_db = True
                 except Exception as exc:
                     problems.append(f"state database: {translate(exc).message}")
@@ -105,7 +109,7 @@ class AuditLog:
                 problems.append("state database: not configured")
             local = False
             try:
-                append_jsonl(self.local_path, record)
+                self._append_chained(record)
                 local = True
             except OSError as exc:
                 problems.append(f"local file {self.local_path}: {exc.strerror or exc}")
@@ -116,6 +120,33 @@ class AuditLog:
                 "nothing was changed; bring the state database back or fix the local state dir",
             )
         return receipt
+
+    def _insert_chained(self, record: dict[str, Any]) -> None:
+        """One transaction: take the chain's lock, read the last hash, insert after it."""
+        conn = self._connection()
+        with conn.transaction():
+            conn.execute(_statement("audit_chain_lock"))
+            row = conn.execute(_statement("audit_last_hash")).fetchone()
+            last = (row["hash"] if isinstance(row, dict) else row[0]) if row else None
+            linked = chained(last, record)
+            conn.execute(
+                _statement("audit_insert"), {**linked, "detail": to_json(linked["detail"])}
+            )
+
+    def _append_chained(self, record: dict[str, Any]) -> None:
+        """Under the file's lock: chain to its last line, append, fsync."""
+        path = self.local_path
+        with jsonl_lock(path):
+            line = to_json(chained(last_local_hash(path), record)) + "\n"
+            with open_private(path, append=True) as handle:  # 0600, as append_jsonl's
+                handle.write(line.encode("utf-8"))
+                handle.flush()
+                os.fsync(handle.fileno())
+
+    def chain_rows(self) -> list[dict[str, Any]]:
+        """Every database record in written order, with its chain hashes."""
+        rows = self._connection().execute(_statement("audit_chain")).fetchall()
+        return [dict(r) for r in rows]
 
     def records(self, run_id: UUID) -> list[dict[str, Any]]:
         """The database's records of one run, oldest first."""

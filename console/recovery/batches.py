@@ -25,7 +25,7 @@ from console.core.db import (
 )
 from console.recovery.conn import dict_rows, rollback_quietly, run_preview
 from console.recovery.locks import row_lock_holders
-from console.recovery.recheck import Carried, batch_changed
+from console.recovery.recheck import Carried, batch_changed, new_since_preview, tally
 from console.recovery.results import (
     ActionResult,
     BatchReport,
@@ -78,7 +78,8 @@ def execute_batches(run: Run, carried: Carried) -> ActionResult:
                 begin_write(conn)  # BEGIN + the timeouts LOCAL to this batch
                 began = True
             returned = [r[spec.key] for r in dict_rows(conn, query.text, bound)]
-            changed = batch_changed(chunk, returned)
+            changed = batch_changed(chunk, returned, exact=not run.upper_bound)
+            skipped = len(chunk) - len(returned)
             if changed:
                 rollback_quietly(conn)
                 run.error_kind = "changed"
@@ -88,7 +89,10 @@ def execute_batches(run: Run, carried: Carried) -> ActionResult:
                 break
             if run.dry_run:
                 rollback_quietly(conn)
-                run.batches.append(BatchReport(number, chunk, "dry_run", changed=len(returned)))
+                report = BatchReport(
+                    number, chunk, "dry_run", changed=len(returned), skipped=skipped
+                )
+                run.batches.append(report)
                 run.emit(number, len(parts), "dry_run", done)
                 continue
             if transactional:
@@ -108,8 +112,9 @@ def execute_batches(run: Run, carried: Carried) -> ActionResult:
                 stop_status = "unknown"
                 stop_message = run.batches[-1].error
                 break
-        done += len(returned)
-        run.batches.append(BatchReport(number, chunk, "committed", changed=len(returned)))
+        done += len(chunk)
+        report = BatchReport(number, chunk, "committed", changed=len(returned), skipped=skipped)
+        run.batches.append(report)
         run.emit(number, len(parts), "committed", done)
     for number in range(len(run.batches) + 1, len(parts) + 1):
         run.batches.append(BatchReport(number, parts[number - 1], "not_started"))
@@ -166,14 +171,23 @@ def _summarise(run: Run, stop_status: ResultStatus | None, stop_message: str) ->
     summary = describe_batches(run.batches)
     if run.dry_run and not stop_message:
         would = sum(b.changed for b in run.batches)
-        return run.result("dry_run", f"dry run of {spec.title}: would change {would} rows")
+        return run.result(
+            "dry_run", _with_tally(run, f"dry run of {spec.title}: would change {would} rows")
+        )
     committed = run.batches_committed()
     if not stop_message:
         changed = sum(b.changed for b in run.batches)
         if spec.kind == "backend":
             return run.result("applied", f"{spec.title}: pid {run.plan.keys[0]} signalled")
+        verified = _verified(run)
+        if not changed and run.upper_bound:
+            return run.result(
+                "nothing_to_do",
+                _with_tally(run, f"{spec.title}: nothing changed ({summary})"),
+            )
         return run.result(
-            "applied", f"{spec.title}: {changed} rows changed ({summary}); {_verified(run)}"
+            "applied",
+            _with_tally(run, f"{spec.title}: {changed} rows changed ({summary}); {verified}"),
         )
     if stop_status is None:
         stop_status = "partial" if committed else "rolled_back"
@@ -183,16 +197,29 @@ def _summarise(run: Run, stop_status: ResultStatus | None, stop_message: str) ->
         else "nothing was written"
     )
     return run.result(
-        stop_status, f"{spec.title} stopped: {stop_message}. {summary}; {written}; not retried"
+        stop_status,
+        _with_tally(
+            run, f"{spec.title} stopped: {stop_message}. {summary}; {written}; not retried"
+        ),
     )
 
 
+def _with_tally(run: Run, message: str) -> str:
+    """The message, then the upper bound's counts of what was left alone."""
+    skipped = sum(b.skipped for b in run.batches if b.status in ("committed", "dry_run"))
+    counts = tally(skipped, run.new_matches) if run.upper_bound else ""
+    return f"{message}; {counts}" if counts else message
+
+
 def _verified(run: Run) -> str:
-    """Re-run the preview after the last commit: no changed key should still match."""
+    """Re-run the preview after the last commit: no changed key should still match (and,
+    under the upper bound, count the rows that match now and were never previewed)."""
     try:
         rows = run_preview(run.conn, run.spec, run.plan.params)
     except (psycopg.Error, DatabaseError) as exc:
         return f"could not verify: {translate(exc).message}"
+    if run.upper_bound:
+        run.new_matches = new_since_preview(run, rows)
     changed = {str(k) for b in run.batches if b.status == "committed" for k in b.keys}
     still = sum(1 for r in rows if str(r[run.spec.key]) in changed)
     if still:

@@ -1,10 +1,16 @@
 """What counts as "changed since the preview": the rules apply checks the rows against.
 
-Today the previewed set must match exactly: before the first batch, the preview run again
-must return the same keys (and, for carried columns such as a session's backend_start,
-the same values); inside each batch the write must return exactly the batch's keys, else
-the batch rolls back. Every comparison is here, so a change of rule (e.g. the previewed
-set as an upper bound) is a change to this module only.
+Two rules, every comparison here:
+- upper bound (the default for row actions): the typed token confirms the previewed set
+  as the most that may change. Each batch's write re-checks the condition row by row
+  over the previewed keys; a previewed row that no longer matches is left alone and
+  counted (`skipped_no_longer_matching`), a row that matches only since the preview is
+  never touched, only counted (`new_matches_not_touched`), with "preview again". On a
+  live incident more rows join the condition every second: the old rule refused then.
+- exact (`--exact`, the dialog's checkbox; always for a signal and the index build):
+  before the first batch the preview run again must return the same keys (and, for
+  carried columns such as a session's backend_start, the same values); inside each
+  batch the write must return exactly the batch's keys, else the batch rolls back.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ def changed_since_preview(run: Run, now_rows: Sequence[Mapping[str, Any]]) -> Ac
         gone = len(set(map(str, p.keys)) - set(map(str, now_keys)))
         new = len(set(map(str, now_keys)) - set(map(str, p.keys)))
         run.error_kind = "changed"
+        run.new_matches = new
         return run.result(
             "changed_since_preview",
             f"rows changed since the preview ({p.count} previewed, {len(now_keys)} match now: "
@@ -68,10 +75,32 @@ def changed_since_preview(run: Run, now_rows: Sequence[Mapping[str, Any]]) -> Ac
     return None
 
 
-def batch_changed(chunk: Sequence[Any], returned: Sequence[Any]) -> str:
-    """Why a batch must roll back ('' when its write changed exactly the batch's keys)."""
+def new_since_preview(run: Run, now_rows: Sequence[Mapping[str, Any]]) -> int:
+    """How many rows match now that were not previewed: never touched, only counted."""
+    previewed = set(map(str, run.plan.keys))
+    return sum(1 for r in now_rows if str(r[run.spec.key]) not in previewed)
+
+
+def batch_changed(chunk: Sequence[Any], returned: Sequence[Any], *, exact: bool = True) -> str:
+    """Why a batch must roll back ('' when its write changed exactly the batch's keys, or,
+    under the upper bound, only keys of the batch)."""
+    if not exact and set(map(str, returned)) <= set(map(str, chunk)):
+        return ""
     if sorted(map(str, returned)) != sorted(map(str, chunk)):
         return (
             f"rows changed since the preview: {len(chunk)} previewed, {len(returned)} still match"
         )
     return ""
+
+
+def tally(skipped: int, new: int) -> str:
+    """The upper bound's two counts as the operator reads them ('' when both are 0)."""
+    parts = []
+    if skipped:
+        parts.append(
+            f"{skipped} previewed row{'s were' if skipped != 1 else ' was'} already fixed "
+            "(left alone)"
+        )
+    if new:
+        parts.append(f"{new} more match now: preview again")
+    return "; ".join(parts)

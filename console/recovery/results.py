@@ -56,6 +56,8 @@ class BatchReport:
     changed: int = 0
     error: str = ""
     verified_applied: int | None = None
+    # Previewed keys of this batch the write's re-check no longer matched (upper bound).
+    skipped: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,6 +67,7 @@ class BatchReport:
             "changed": self.changed,
             "error": self.error,
             "verified_applied": self.verified_applied,
+            "skipped_no_longer_matching": self.skipped,
             "keys": [str(k) for k in self.keys],
         }
 
@@ -83,6 +86,11 @@ class ActionResult:
     blocking: tuple[Holder, ...] = ()
     audit_problems: tuple[str, ...] = ()
     dry_run: bool = False
+    # The upper-bound rule (console.recovery.recheck): previewed rows already fixed, left
+    # alone; rows that match only since the preview, never touched. `exact` is the old rule.
+    skipped_no_longer_matching: int = 0
+    new_matches_not_touched: int = 0
+    exact: bool = False
 
     def batches_with(self, status: BatchStatus) -> tuple[int, ...]:
         return tuple(b.index for b in self.batches if b.status == status)
@@ -103,6 +111,10 @@ class ActionResult:
             "message": self.message,
             "previewed": self.previewed,
             "changed": self.changed,
+            "applied": self.changed,
+            "skipped_no_longer_matching": self.skipped_no_longer_matching,
+            "new_matches_not_touched": self.new_matches_not_touched,
+            "exact": self.exact,
             "would_change": self.would_change,
             "dry_run": self.dry_run,
             "error_kind": self.error_kind,

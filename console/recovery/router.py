@@ -33,5 +33,7 @@ def apply(
 ) -> actions.ActionResult:
     """Apply a previewed plan of any kind (same keywords as `actions.apply`)."""
     if isinstance(plan, stripe_action.StripePlan):
+        kwargs.pop("exact", None)  # a redelivery plans its own set (console/stripe/plan.py)
+        kwargs.pop("reason", None)  # and keeps its --reason in its own audit records
         return stripe_action.apply(write_conn, plan, token, **kwargs)
     return actions.apply(write_conn, plan, token, **kwargs)

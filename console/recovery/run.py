@@ -36,6 +36,15 @@ class Run:
     blocking: tuple[Holder, ...] = ()
     error_kind: str = ""
     lock: LockSession | None = None  # the action lock's session, while apply holds it
+    # The previewed set is an upper bound unless `exact` (console.recovery.recheck).
+    exact: bool = False
+    new_matches: int = 0  # keys that match now but were not previewed: never touched
+
+    @property
+    def upper_bound(self) -> bool:
+        """Row actions take the previewed set as an upper bound; a signal or an index
+        build is all-or-nothing whatever was asked (one pid, one build)."""
+        return not self.exact and self.spec.kind == "rows"
 
     def emit(self, batch: int, batches: int, phase: Any, done: int) -> None:
         if self.on_progress is not None:
@@ -47,6 +56,11 @@ class Run:
     def result(self, status: ResultStatus, message: str, **extra: Any) -> ActionResult:
         changed = sum(b.changed for b in self.batches if b.status == "committed")
         would = sum(b.changed for b in self.batches if b.status == "dry_run")
+        extra.setdefault(
+            "skipped_no_longer_matching",
+            sum(b.skipped for b in self.batches if b.status in ("committed", "dry_run")),
+        )
+        extra.setdefault("new_matches_not_touched", self.new_matches)
         return ActionResult(
             action_id=self.spec.id,
             run_id=self.run_id,
@@ -59,5 +73,6 @@ class Run:
             error_kind=self.error_kind,
             blocking=self.blocking,
             dry_run=self.dry_run,
+            exact=not self.upper_bound,
             **extra,
         )

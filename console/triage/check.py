@@ -12,6 +12,7 @@ from typing import Any
 
 from console.core.config import Settings
 from console.core.db import DatabaseError
+from console.core.db_errors import reason_hint
 from console.metrics import panels
 from console.metrics.collector import Collector
 from console.metrics.snapshot import Snapshot
@@ -63,10 +64,8 @@ def require_event_panels(snapshot: Snapshot) -> None:
     'healthy' with every detector disabled."""
     core = [p for p in (panels.EVENTS, panels.UNPROCESSED) if p in snapshot.panel_errors]
     if core:
-        raise DatabaseError(
-            f"cannot read webhook_events: {snapshot.panel_errors[core[0]]}",
-            "this database does not follow the schema contract; run incident-console doctor",
-        )
+        reason = snapshot.panel_errors[core[0]]
+        raise DatabaseError(f"cannot read webhook_events: {reason}", reason_hint(reason))
 
 
 async def probe_health(url: str, timeout: float) -> str:

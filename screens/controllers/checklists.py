@@ -121,15 +121,20 @@ class ChecklistController:
     # --- running a step --------------------------------------------------------------
 
     async def run_step(
-        self, runbook_id: str, step: AnyStep, confirmed: frozenset[str] = frozenset()
+        self,
+        runbook_id: str,
+        step: AnyStep,
+        confirmed: frozenset[str] = frozenset(),
+        inputs: Mapping[str, str] | None = None,
     ) -> StepResult:
-        """Run a runbook step (the observer's way, when it takes it) within `step_timeout`."""
+        """Run a runbook step (the observer's way, when it takes it) within `step_timeout`;
+        `inputs`: what the operator pasted for a check step (used once, never kept)."""
         observed = await self.observation.run_step(runbook_id, step, confirmed)
         if observed is not None:
             return observed
         live = self.actions.incidents.live_if_started()
         if live is None:
-            return await self._run_here(step, confirmed)
+            return await self._run_here(step, confirmed, inputs)
         # Shared: observers run nothing, and a step another console is running is theirs.
         held = await asyncio.to_thread(live.before_step, runbook_id, step.id)
         if held:
@@ -139,11 +144,13 @@ class ChecklistController:
                 step.id, step.kind, "skipped", held, ran=False, details={NOT_RUN_HERE: True}
             )
         try:
-            return await self._run_here(step, confirmed)
+            return await self._run_here(step, confirmed, inputs)
         finally:
             await asyncio.to_thread(live.after_step, runbook_id, step.id)
 
-    async def _run_here(self, step: AnyStep, confirmed: frozenset[str]) -> StepResult:
+    async def _run_here(
+        self, step: AnyStep, confirmed: frozenset[str], inputs: Mapping[str, str] | None = None
+    ) -> StepResult:
         """On the operator's connection, within `step_timeout`."""
         from console.runbooks.checks import step_checks
         from console.runbooks.run import StepContext, StepResult, run_step
@@ -156,6 +163,7 @@ class ChecklistController:
                 catalogue=self.catalogue(),
                 run_commands=True,
                 confirmed=confirmed,
+                inputs={step.id: dict(inputs)} if inputs else {},
             )
 
         def failed(message: str) -> StepResult:

@@ -1,15 +1,21 @@
 """What the screens show from the poll state: the panels, the status bar, the findings.
 
 Rendering is skipped while paused or while a dialog is over the dashboard, and caught up
-when the dashboard is visible again (it posts `RenderWanted`). The status bar of
-whichever screen is on top is refreshed every second and after each poll. The checklist
-index follows the polls too, while it is open.
+when the dashboard is visible again (it posts `RenderWanted`). The status bar of every
+visible screen is refreshed from the latest poll, not from what the dashboard last drew
+(the top screen's every second and after each poll, one behind a dialog when more than
+the clock changed): on a runbook or the timeline it tells the live severity and data
+age. A finding that fires while the dashboard is not in front raises a notification
+naming it and `!`, the key that opens its runbook. The checklist index follows the
+polls too, while it is open.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from textual.app import App
@@ -21,6 +27,24 @@ from screens.views.checklist_index import ChecklistScreen
 from screens.views.dashboard import DashboardScreen
 from screens.widgets.panel import RenderContext
 from screens.widgets.status_bar import StatusBar, StatusInfo
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def steady(info: StatusInfo) -> StatusInfo:
+    """`info` without what ticks every second (the clock, the data's age, countdowns).
+
+    A bar behind a dialog is repainted through the dialog (Textual redraws the whole
+    screen in front, ~10 KB at 80x24), so it takes a new severity, connection state or
+    mode at once, but not each second's clock."""
+    return replace(
+        info,
+        now=EPOCH,
+        data_taken_at=None,
+        connection=re.sub(r"\d+", "", info.connection),
+        incident=re.sub(r"\d+", "", info.incident),
+        write_left=re.sub(r"\d+", "", info.write_left),
+    )
 
 
 class DashboardPresenter:
@@ -50,6 +74,11 @@ class DashboardPresenter:
         self.rendered: RenderContext | None = None
         # Who is on the shared incident, for the status bar (set by the incident controller).
         self.people: Callable[[], str] = lambda: ""
+        # The finding ids of the last poll seen, and the newest one that fired.
+        self._seen: set[str] = set()
+        self.fired: FindingLike | None = None
+        # The write window's time left, for the status bar (set by write_windows.py).
+        self.write_left: Callable[[], str] = lambda: ""
 
     @property
     def dashboard_on_top(self) -> bool:
@@ -79,6 +108,7 @@ class DashboardPresenter:
 
     def render_now(self) -> None:
         """Render panels and status, unless paused or a dialog is open (then later)."""
+        self._tell_fired()
         if self.can_render:
             self.rendered = self.context()
             self.dashboard.show(self.rendered)
@@ -94,14 +124,51 @@ class DashboardPresenter:
         except Exception:  # no screen while the app shuts down
             return None
 
+    def _tell_fired(self) -> None:
+        """Findings new since the last poll, while the operator is elsewhere: say so."""
+        findings = list(self.state.shown_findings())
+        new = [f for f in findings if f.id not in self._seen]
+        self._seen = {f.id for f in findings}
+        if not new:
+            return
+        self.fired = new[0]
+        if self.dashboard_on_top:
+            return  # the Findings panel shows it
+        for finding in new:
+            self.app.notify(
+                f"{finding.severity} {finding.title}: press ! to open its runbook",
+                title="Finding fired",
+                severity="error" if finding.severity in ("P0", "P1") else "warning",
+                timeout=15,
+            )
+
+    def visible_screens(self) -> list[Screen[Any]]:
+        """The top screen and, under a dialog, the screens seen behind it."""
+        try:
+            stack = list(self.app.screen_stack)
+        except Exception:  # no stack while the app shuts down
+            return []
+        visible: list[Screen[Any]] = []
+        for screen in reversed(stack):
+            visible.append(screen)
+            if not screen.is_modal:
+                break
+        return visible
+
     def render_status(self) -> None:
-        screen = self.top()
-        bars = list(screen.query(StatusBar)) if screen is not None and screen.is_mounted else []
+        bars = [
+            bar
+            for screen in self.visible_screens()
+            if screen.is_mounted
+            for bar in screen.query(StatusBar)
+        ]
         if not bars:
             return
         now = self.clock()
-        shown = self.rendered.findings if self.rendered else ()
-        snap = self.rendered.snapshot if self.rendered else None
+        # Paused, the status tells what the frozen panels show; else the latest poll.
+        frozen = self.state.paused and self.rendered is not None
+        shown = self.rendered.findings if frozen and self.rendered else self.current_findings()
+        snap = self.rendered.snapshot if frozen and self.rendered else self.state.snapshot
         info = StatusInfo(
             environment=self.environment,
             db_host=self.db_host,
@@ -116,8 +183,13 @@ class DashboardPresenter:
             incident=self.incident_clock(now),
             people=self.people(),
             read_only_proven=getattr(snap, "read_only_proven", None),
+            write_left=self.write_left(),
         )
+        top = self.top()
         for bar in bars:
+            behind = bar.screen is not top
+            if behind and bar.info is not None and steady(bar.info) == steady(info):
+                continue  # only the clock moved: not worth a repaint of the dialog in front
             bar.info = info
 
     def current_findings(self) -> list[FindingLike]:

@@ -26,12 +26,24 @@ from console.core.config import Settings
 from console.core.db import DatabaseError, ReadOnlyError, SessionLimits, connect_sync
 from console.recovery import actions, backends, router
 from console.recovery.audit import AuditLog
+from console.recovery.write_window import WriteMode
 from console.runbooks.model import ActionStep, fill_error_patterns
 
 READ_ONLY_HELP = (
     "This console is read-only: recovery actions need a session that can write. "
     "Quit (q) and start it again with --allow-write to apply this preview."
 )
+
+
+NO_WINDOW_HELP = (
+    "No write window is open: recovery actions need one. Esc, then W on the dashboard "
+    "opens one (it asks why, and ends by itself)."
+)
+
+
+def no_write_help(mode: WriteMode | None) -> str:
+    """Why this console cannot write now, and how to get there."""
+    return NO_WINDOW_HELP if mode is not None and mode.permitted else READ_ONLY_HELP
 
 
 @dataclass
@@ -48,6 +60,12 @@ class Recovery:
     # Around every apply: the shared incident's rules (observers refused, the two-person
     # rule), given by the recovery controller; none outside a shared incident.
     guard: Callable[[Any], AbstractContextManager[Any]] | None = None
+    # The write window (console.recovery.write_window): when given, a write needs one open,
+    # and its reason goes into the audit; without it `allow_write` alone decides (tests).
+    mode: WriteMode | None = None
+
+    def writable(self) -> bool:
+        return self.mode.writable if self.mode is not None else self.allow_write
 
     def who(self) -> str:
         return self.operator or current_operator()
@@ -85,10 +103,12 @@ class Recovery:
         *,
         on_progress: Callable[[actions.Progress], None] | None = None,
         incident_id: uuid.UUID | None = None,
+        exact: bool = False,
     ) -> actions.ActionResult:
-        """Apply a previewed plan; raises a DatabaseError (nothing written) when refused."""
-        if not self.allow_write:
-            raise ReadOnlyError(READ_ONLY_HELP)
+        """Apply a previewed plan; raises a DatabaseError (nothing written) when refused.
+        `exact` keeps the all-or-nothing rule (else the preview is an upper bound)."""
+        if not self.writable():
+            raise ReadOnlyError(no_write_help(self.mode))
         audit = AuditLog(
             state_dsn=self.state_dsn or self.dsn,
             local_dir=self.local_dir,
@@ -108,6 +128,8 @@ class Recovery:
                     audit=audit,
                     operator=self.who(),
                     incident_id=incident_id,
+                    exact=exact,
+                    reason=self.mode.reason if self.mode is not None else "",
                 )
         finally:
             audit.close()

@@ -40,8 +40,14 @@ class RecoveryController:
         operator: str = "",
         ttl_seconds: float | None = None,
     ) -> None:
+        from console.core.audit import current_operator
+        from console.recovery.write_window import WriteMode
+
         self.dsn = dsn
-        self.allow_write = allow_write
+        # --allow-write permits write windows; one must be open to write (write_windows.py).
+        self.mode = WriteMode(
+            allow_write, operator or current_operator(), settings.write_window_minutes
+        )
         self.settings = settings
         self.incidents = incidents
         self.state_dsn = state_dsn
@@ -50,6 +56,11 @@ class RecoveryController:
         self.operator = operator
         self.ttl_seconds = ttl_seconds
         self._path: Recovery | None = None
+
+    @property
+    def allow_write(self) -> bool:
+        """The dialog's question: can this console write right now (a window is open)?"""
+        return self.mode.writable
 
     @property
     def path(self) -> Recovery:
@@ -61,13 +72,14 @@ class RecoveryController:
 
             self._path = Recovery(
                 self.dsn,
-                self.allow_write,
+                self.mode.permitted,
                 state_dsn=self.state_dsn,
                 limits=self.limits,
                 local_dir=self.local_dir,
                 operator=self.operator or current_operator(),
                 ttl_seconds=self.ttl_seconds or DEFAULT_TTL_SECONDS,
                 guard=self.shared_rules,
+                mode=self.mode,
             )
         return self._path
 
@@ -78,9 +90,9 @@ class RecoveryController:
 
     @property
     def read_only_help(self) -> str:
-        from screens.controllers.recovery import READ_ONLY_HELP
+        from screens.controllers.recovery import no_write_help
 
-        return READ_ONLY_HELP
+        return no_write_help(self.mode)
 
     def plan(self, step: ActionStep, params: Mapping[str, Any]) -> Plan:
         """Preview a runbook's action step, with operator-chosen `params` (e.g. a pid)."""
@@ -95,14 +107,20 @@ class RecoveryController:
         return live.guard(plan) if live is not None else nullcontext()
 
     def apply(
-        self, plan: Plan, typed: str, on_progress: Callable[[Progress], None]
+        self,
+        plan: Plan,
+        typed: str,
+        on_progress: Callable[[Progress], None],
+        *,
+        exact: bool = False,
     ) -> ActionResult:
         """Apply a previewed plan under the open incident (if any); raises a DatabaseError
-        (nothing written) when refused."""
+        (nothing written) when refused. `exact`: the all-or-nothing rule."""
         incident = self.incidents.desk.incident
         return self.path.apply(
             plan,
             typed,
             on_progress=on_progress,
             incident_id=incident.id if incident else None,
+            exact=exact,
         )

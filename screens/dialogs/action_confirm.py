@@ -9,6 +9,10 @@ as messages to the dialog (a newer progress replaces one not shown yet, the outc
 never dropped). `console.recovery.actions.apply` re-checks token and expiry and never
 commits after an exception. Closing the app (SIGTERM, SSH drop) while the dialog waits
 simply never applies.
+
+The typed token confirms the previewed rows as an upper bound (rows already fixed are
+left alone, rows matching only since are never touched; both counted in the result);
+the "exact" checkbox, shown for row actions, keeps the all-or-nothing rule.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Input, ProgressBar, Static
+from textual.widgets import Button, Checkbox, DataTable, Input, ProgressBar, Static
 
 from console.core.db import DatabaseError
 from screens.formatting import cell
@@ -44,7 +48,12 @@ class ActionHost(Protocol):
     def read_only_help(self) -> str: ...
 
     def apply(
-        self, plan: Plan, typed: str, on_progress: Callable[[ApplyProgress], None]
+        self,
+        plan: Plan,
+        typed: str,
+        on_progress: Callable[[ApplyProgress], None],
+        *,
+        exact: bool = False,
     ) -> ActionResult:
         """Apply the previewed plan (blocking: from a thread worker); raises a
         DatabaseError, with nothing written, when refused."""
@@ -57,6 +66,10 @@ def result_text(result: Any) -> Text:
         f"{result.status.upper().replace('_', ' ')}: {result.message}",
         f"previewed {result.previewed}, changed {result.changed}",
     ]
+    if getattr(result, "skipped_no_longer_matching", 0):
+        lines.append(f"{result.skipped_no_longer_matching} previewed rows were already fixed")
+    if getattr(result, "new_matches_not_touched", 0):
+        lines.append(f"{result.new_matches_not_touched} more match now: preview again")
     if result.committed_batches:
         lines.append(f"committed batches: {', '.join(map(str, result.committed_batches))}")
     if result.rolled_back_batches:
@@ -67,6 +80,10 @@ def result_text(result: Any) -> Text:
         lines.append(f"audit: {problem}")
     style = "bold green" if result.status in ("applied", "nothing_to_do") else "bold red"
     return Text("\n".join(lines), style=style)
+
+
+# Ticked: any row changed since the preview and nothing is applied (the old rule).
+EXACT_LABEL = "exact: all or nothing"
 
 
 class ActionConfirmScreen(ModalScreen[Any]):
@@ -98,6 +115,11 @@ class ActionConfirmScreen(ModalScreen[Any]):
         self.applying = False
 
     @property
+    def exact(self) -> bool:
+        """The all-or-nothing rule, when the operator ticked it."""
+        return any(box.value for box in self.query("#action-exact").results(Checkbox))
+
+    @property
     def can_apply(self) -> bool:
         return self.host.allow_write and not (self.plan.blocked or self.plan.expired())
 
@@ -125,6 +147,8 @@ class ActionConfirmScreen(ModalScreen[Any]):
             with Horizontal(id="action-buttons"):
                 yield Button("Apply", id="action-apply", variant="error", disabled=True)
                 yield Button("Cancel (Esc)", id="action-cancel")
+                if self.host.allow_write and plan.spec.kind == "rows" and not plan.blocked:
+                    yield Checkbox(EXACT_LABEL, id="action-exact")
             yield Static("", id="action-feedback")
             progress = ProgressBar(total=max(1, plan.count), id="action-progress")
             progress.display = False
@@ -148,6 +172,8 @@ class ActionConfirmScreen(ModalScreen[Any]):
     def _disable(self) -> None:
         for widget in self.query(Input):
             widget.disabled = True
+        for box in self.query("#action-exact").results(Checkbox):
+            box.disabled = True
         self.query_one("#action-apply", Button).disabled = True
 
     def _check_expiry(self) -> None:
@@ -196,7 +222,9 @@ class ActionConfirmScreen(ModalScreen[Any]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="apply", description="apply")
     def apply(self, typed: str) -> None:
         try:
-            result = self.host.apply(self.plan, typed, lambda p: self._tell(self.Progress(p)))
+            result = self.host.apply(
+                self.plan, typed, lambda p: self._tell(self.Progress(p)), exact=self.exact
+            )
         except DatabaseError as exc:  # raised only before anything was written
             self._tell(self.Finished(refused=f"Refused, nothing was changed: {exc}"))
             return
@@ -236,6 +264,8 @@ class ActionConfirmScreen(ModalScreen[Any]):
         self.applying = False
         self._say(message)
         if self.can_apply:
+            for box in self.query("#action-exact").results(Checkbox):
+                box.disabled = False
             for widget in self.query(Input):
                 widget.value = ""
                 widget.disabled = False

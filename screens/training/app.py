@@ -62,7 +62,10 @@ class TrainingApp(IncidentApp):
         state_dir: Path | None = None,
         handle_signals: bool = False,
     ) -> None:
-        settings = replace(session.settings, service_commands=simulated_commands())
+        # A drill's write window is opened for it, as long as a drill may last.
+        settings = replace(
+            session.settings, service_commands=simulated_commands(), write_window_minutes=480
+        )
         observer = SessionObserver(session)
         super().__init__(
             collector_factory(session.dsn, settings),
@@ -79,6 +82,7 @@ class TrainingApp(IncidentApp):
             observer=observer,
             handle_signals=handle_signals,
         )
+        self.write_windows.reason = f"training drill: {session.scenario.id}"
         self.session = session
         self.session_observer = observer
         self.scenario = session.scenario

@@ -56,6 +56,7 @@ class DashboardScreen(Screen[None]):
         *_focus_bindings(),
         Binding("c", "app.checklists", "Checklists"),
         Binding("t", "app.timeline", "Timeline", show=False),
+        Binding("W", "app.write_window", "Write window (open/end)", show=False),
         Binding("e", "app.evidence", "Finding evidence", show=False),
         Binding("m", "toggle_maximize", "Maximise"),
         Binding("escape", "minimize", "Restore size", show=False),
@@ -123,9 +124,17 @@ def dashboard_keys(
         f"{panels[0].number}-{panels[-1].number}",
         "Focus a panel: " + ", ".join(f"{p.number} {p.label or p.title}" for p in panels),
     )
-    for binding in [*DashboardScreen.BINDINGS, *app_bindings]:
-        if isinstance(binding, Binding) and not binding.key.isdigit():
-            yield key_display(binding), binding.description
+    keys = [
+        (key_display(binding), binding.description)
+        for binding in [*DashboardScreen.BINDINGS, *app_bindings]
+        if isinstance(binding, Binding) and not binding.key.isdigit()
+    ]
+    pace = dict(keys)
+    for key, description in keys:
+        if key == "+" and "-" in pace:  # one row for the pair: the help fits one screen
+            yield "+ / -", f"{description} / {pace['-'].removeprefix('Refresh ')}"
+        elif key != "-" or "+" not in pace:
+            yield key, description
     yield "Enter", "Drill down (errors, stuck orders, connections); a finding: its runbook"
     yield "Tab / Shift+Tab", "Next / previous panel"
     yield "Ctrl+P", "Command palette"

@@ -23,9 +23,17 @@ from textual.widgets import DataTable, Footer, Static
 
 from console.core.config import Settings
 from console.core.db import DatabaseError
-from console.runbooks.model import ActionStep, AnyStep, CommandStep, ManualStep, Runbook
+from console.runbooks.model import (
+    ActionStep,
+    AnyStep,
+    CheckStep,
+    CommandStep,
+    ManualStep,
+    Runbook,
+)
 from screens.dialogs.action_confirm import ActionConfirmScreen, ActionHost
 from screens.dialogs.confirm import ConfirmScreen
+from screens.dialogs.pasted_input import PastedInputScreen, pasted_inputs
 from screens.dialogs.prompt import PromptScreen
 from screens.failures import describe_failure
 from screens.formatting import cell
@@ -66,7 +74,11 @@ class RunbookHost(Protocol):
     def catalogue(self) -> Mapping[str, Any]: ...
 
     async def run_step(
-        self, runbook_id: str, step: AnyStep, confirmed: frozenset[str]
+        self,
+        runbook_id: str,
+        step: AnyStep,
+        confirmed: frozenset[str],
+        inputs: Mapping[str, str] | None = None,
     ) -> StepResult: ...
 
     def plan(self, step: ActionStep, params: Mapping[str, Any]) -> Plan:
@@ -177,7 +189,7 @@ class RunbookScreen(Screen[None]):
             return
         rows.add_columns(*columns)
         for values in data:
-            rows.add_row(*(cell(v) for v in values))
+            rows.add_row(*(cell(v, column=c) for c, v in zip(columns, values, strict=False)))
         rows.display = bool(columns)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -211,13 +223,25 @@ class RunbookScreen(Screen[None]):
                 severity="warning",
             )
             return
+        if isinstance(step, CheckStep) and (needed := pasted_inputs(step)):
+            self._ask_inputs(step, needed)
+            return
         self.start_step(step)
 
-    def start_step(self, step: AnyStep) -> None:
+    def _ask_inputs(self, step: CheckStep, needed: tuple[str, ...]) -> None:
+        """A check that needs pasted values asks for them (skipped headless without)."""
+
+        def answered(values: dict[str, str] | None) -> None:
+            if values:
+                self.start_step(step, values)
+
+        self.app.push_screen(PastedInputScreen(step.title, needed), answered)
+
+    def start_step(self, step: AnyStep, inputs: Mapping[str, str] | None = None) -> None:
         """Run on the app, not this screen: going back mid-run neither cancels the query
         nor loses its result (it still lands in the checklist and on the timeline)."""
         self.app.run_worker(
-            self.run_step(step),
+            self.run_step(step, inputs),
             group="step",
             exit_on_error=False,
             description=f"run step {step.id}",
@@ -238,11 +262,12 @@ class RunbookScreen(Screen[None]):
             answered,
         )
 
-    async def run_step(self, step: AnyStep) -> None:
+    async def run_step(self, step: AnyStep, inputs: Mapping[str, str] | None = None) -> None:
         state = self.state(step)
         state.status, state.result, state.verdict = "running", None, ""
         self._refresh(step)
-        result = await self.host.run_step(self.runbook.id, step, frozenset(self.confirmed))
+        confirmed = frozenset(self.confirmed)
+        result = await self.host.run_step(self.runbook.id, step, confirmed, inputs)
         state.result, state.status, state.verdict = result, result.status, result.verdict
         self._refresh(step)
         if result.details.get("not_run_here"):  # an observer, or another console's step

@@ -74,6 +74,7 @@ class ConnectionsPanel(Panel):
     key = "connections"
     title = "Database connections"
     number = 7
+    measured_by = ("connections",)
 
     def compose_body(self) -> ComposeResult:
         yield QuietStatic("", classes="panel-summary")

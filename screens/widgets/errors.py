@@ -24,6 +24,7 @@ class ErrorsPanel(Panel):
     key = "errors"
     title = "Errors"
     number = 3
+    measured_by = ("events",)
     sources = ("events", "processed", "unprocessed")
 
     def compose_body(self) -> ComposeResult:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
+from console.core.db_errors import SCHEMA_MISSING
 from screens.formatting import count, severity_word, shorten
 from screens.widgets.panel import Panel, PanelTable, RenderContext, flex_width
 from screens.widgets.quiet import QuietStatic
 
 SEVERITY_STYLE = {"P0": "bold reverse red", "P1": "bold red", "P2": "bold yellow"}
+# Optional tables (the guide's schema may lack them): missing, their detector is off.
+OPTIONAL = {"notifications": "notification failures"}
 
 
 def show_value(value: Any) -> str:
@@ -37,6 +41,15 @@ class FindingsPanel(Panel):
 
     def error_text(self, ctx: RenderContext) -> str | None:
         problems = []
+        errors = ctx.snapshot.panel_errors if ctx.snapshot is not None else {}
+        absent = [
+            name for name in OPTIONAL if name in errors and errors[name].startswith(SCHEMA_MISSING)
+        ]
+        for name in absent:  # not a failure: said once, the same line every poll
+            problems.append(f"{OPTIONAL[name]} detector off: no {name} table (optional)")
+        if absent and ctx.snapshot is not None:
+            left = {k: v for k, v in errors.items() if k not in absent}
+            ctx = replace(ctx, snapshot=replace(ctx.snapshot, panel_errors=left))
         queries = super().error_text(ctx)
         if queries:
             problems.append(f"some detectors cannot judge: {queries}")

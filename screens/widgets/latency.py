@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from screens.formatting import count, duration, matches_filter, shorten_left
+from screens.formatting import count, distinct_names, duration, matches_filter
 from screens.widgets.panel import (
     Panel,
     PanelTable,
@@ -26,6 +26,7 @@ class LatencyPanel(Panel):
     title = "Latency, last hour"
     label = "Latency"
     number = 4
+    measured_by = ("processed",)
     sources = ("processed",)
 
     def compose_body(self) -> ComposeResult:
@@ -47,10 +48,11 @@ class LatencyPanel(Panel):
         stats = [s for s in snap.latency if matches_filter(s.event_type, ctx.event_filter)]
         stats.sort(key=lambda s: (-(s.p95_seconds or 0.0), s.event_type))
         width = flex_width(ctx, (6,) * (len(columns) - 1), lo=10, hi=32)
+        names = distinct_names([s.event_type for s in stats], width)
         rows = []
         for s in stats:
             cells = {
-                "Event type": shorten_left(s.event_type, width),
+                "Event type": names[s.event_type],
                 "n": count(s.count),
                 "avg": duration(s.avg_seconds),
                 "p95": duration(s.p95_seconds),

@@ -4,8 +4,10 @@ A panel is told everything it may show in one frozen `RenderContext`; it never f
 It lays that out for its own width (columns drop and text shortens at whole words when
 narrow, a maximised panel uses the room), again whenever it is resized. When the
 Snapshot says a query behind this panel failed (`panel_errors[key or one of sources]`),
-the panel says so in its own error line and keeps showing the last good value, so the
-rest go on.
+the panel says so in its own error line and the rest go on. When the failed query is
+one the panel's values come from (`measured_by`), the Snapshot's values were not
+measured (a Collector that never read them gives zeros): the panel shows the last
+values it saw measured, marked STALE with their age, or "no data" when it saw none.
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ from textual.widgets import DataTable, Static
 from console.metrics.index_guard import WAITING
 from console.metrics.snapshot import Snapshot
 from screens.findings import FindingLike
-from screens.formatting import shorten
+from screens.formatting import duration, shorten
 from screens.messages import DrillDown
-from screens.widgets.quiet import QuietRefresh, QuietStatic
+from screens.widgets.quiet import QuietRefresh, QuietStatic, on_top_screen
 
 NARROW = 60  # a panel narrower than this shows its compact form
 
@@ -63,6 +65,8 @@ class Panel(Vertical):
     # The Collector's query names (console/metrics/panels.py) whose failure this panel
     # reports, besides its own key.
     sources: ClassVar[tuple[str, ...]] = ()
+    # Of those, the queries this panel's values come from: failed, the values are stale.
+    measured_by: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
         super().__init__(id=self.key, classes="panel")
@@ -76,6 +80,12 @@ class Panel(Vertical):
         yield PanelText("", classes="panel-text")
 
     _shown: RenderContext | None = None
+    _measured: Snapshot | None = None  # the last Snapshot whose values this panel measured
+
+    def unmeasured(self, ctx: RenderContext) -> list[str]:
+        """The queries this panel's values come from that failed in `ctx`'s poll."""
+        errors = ctx.snapshot.panel_errors if ctx.snapshot is not None else {}
+        return [name for name in self.measured_by if name in errors]
 
     def show(self, ctx: RenderContext) -> None:
         """Render this panel from `ctx` (called only when rendering is allowed)."""
@@ -87,6 +97,13 @@ class Panel(Vertical):
         if line is None:  # children not mounted yet (a poll raced the first compose)
             self.call_after_refresh(self.show, self._shown)
             return
+        body = ctx
+        if failed := self.unmeasured(ctx):  # never the zeros of a query that did not answer
+            assert ctx.snapshot is not None
+            reason = ctx.db_error or ctx.snapshot.panel_errors[failed[0]]
+            body = replace(ctx, snapshot=self._measured, db_error=reason)
+        elif ctx.snapshot is not None:
+            self._measured = ctx.snapshot
         error = self.error_text(ctx)
         if error and ctx.compact:
             error = shorten(error, width - 2)
@@ -96,7 +113,7 @@ class Panel(Vertical):
         else:
             line.update(Text(f"! {error}") if error else "")
         line.display = bool(error or loading)
-        self.render_body(ctx)
+        self.render_body(body)
 
     def on_resize(self) -> None:
         """Maximised, restored or the terminal resized: lay the same data out again."""
@@ -116,10 +133,19 @@ class Panel(Vertical):
         waiting = [r for r in failed.values() if r.startswith(WAITING)]
         if waiting:  # not a failure: the panel does not run until its index exists
             return waiting[0]
-        if len(failed) == 1:
-            return f"query failed: {next(iter(failed.values()))} (last good value shown)"
-        reasons = "; ".join(f"{name}: {reason}" for name, reason in failed.items())
-        return f"queries failed: {reasons} (last good values shown)"
+        head, one, many = "query failed: ", "last good value shown", "last good values shown"
+        if self.unmeasured(ctx):
+            if self._measured is None:
+                one = many = "nothing measured yet"
+            else:  # the age first: a narrow panel keeps the start of the line
+                age = (ctx.now - self._measured.taken_at).total_seconds()
+                head, one = f"STALE {duration(age)}: ", "values as last measured"
+                many = one
+        reasons = list(dict.fromkeys(failed.values()))
+        if len(reasons) == 1:  # one cause (a lock fails every query on the table alike)
+            return f"{head}{reasons[0]} ({one})"
+        named = "; ".join(f"{name}: {reason}" for name, reason in failed.items())
+        return f"{head.replace('query failed', 'queries failed')}{named} ({many})"
 
     def loading_text(self, ctx: RenderContext) -> str | None:
         """What behind this panel is still loading (its longer windows are partial)."""
@@ -198,6 +224,9 @@ class PanelTable(QuietRefresh, DataTable[Text | str]):
                     if old != new and column < len(columns):
                         self.update_cell(key, columns[column], value)
                         changed.append(Coordinate(row, column))
+        if changed and not on_top_screen(self):
+            self.refresh()  # behind another screen: repainted whole when next shown
+            return
         for coordinate in changed:
             self.refresh_coordinate(coordinate)
 

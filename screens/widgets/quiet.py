@@ -85,10 +85,24 @@ def same_content(old: VisualType, new: VisualType) -> bool:
     return False
 
 
+def on_top_screen(widget: Widget) -> bool:
+    """The widget belongs to the screen in front. Cell-level refreshes are sent only
+    for it: a screen behind a dialog or another screen is repainted whole, through
+    Textual's own compositing (which draws the screen in front over it), when it is
+    next shown, so nothing it draws can land on the screen the operator is reading."""
+    try:
+        return widget.screen is widget.app.screen
+    except Exception:  # no screen yet, or the app is shutting down
+        return False
+
+
 def can_diff(widget: Widget) -> bool:
-    """Only a mounted, shown, laid-out widget has a rendering on screen to compare with."""
+    """Only a mounted, shown, laid-out widget of the screen in front has a rendering on
+    screen to compare with."""
     width, height = widget.size
-    return widget.is_mounted and widget.display and width > 0 and height > 0
+    return (
+        widget.is_mounted and widget.display and width > 0 and height > 0 and on_top_screen(widget)
+    )
 
 
 def render_strips(widget: Widget, visual: VisualType, *, natural: bool = False) -> list[Strip]:

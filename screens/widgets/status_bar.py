@@ -40,6 +40,7 @@ class StatusInfo:
     incident: str = ""  # the open incident's phase clock, e.g. "P1 INCIDENT Investigation +7m"
     people: str = ""  # the shared incident: "you: operator · 3 on · 1 approval waiting"
     read_only_proven: bool | None = None  # False: the server did not refuse the startup write
+    write_left: str = ""  # the write window's time left ("30m", "45 s"), while one is open
 
 
 @dataclass
@@ -57,6 +58,8 @@ def status_parts(info: StatusInfo) -> list[Part]:
     """The parts in display order."""
     mode, mode_style = ("WRITE", "bold reverse red") if info.allow_write else ("READ-ONLY", "bold")
     mode_full = f" {mode} "
+    if info.allow_write and info.write_left:  # the write window's countdown
+        mode_full, mode = f" WRITE {info.write_left} left ", f"WRITE {info.write_left}"
     if not info.allow_write and info.read_only_proven is False:
         mode_full, mode, mode_style = " READ-ONLY NOT PROVEN ", "RO UNPROVEN", "bold reverse red"
     age, age_short = "no data yet", "no data"

@@ -14,6 +14,7 @@ class StuckOrdersPanel(Panel):
     key = "stuck_orders"
     title = "Stuck orders"
     number = 6
+    measured_by = ("stuck_orders",)
 
     def compose_body(self) -> ComposeResult:
         yield QuietStatic("", classes="panel-summary")

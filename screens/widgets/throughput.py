@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from console.metrics.snapshot import Snapshot
-from screens.formatting import count, matches_filter, per_minute, shorten_left, sparkline
+from screens.formatting import count, distinct_names, matches_filter, per_minute, sparkline
 from screens.widgets.panel import (
     Panel,
     PanelTable,
@@ -43,6 +43,7 @@ class ThroughputPanel(Panel):
     title = "Throughput / min, last hour"
     label = "Throughput"
     number = 2
+    measured_by = ("events",)
     sources = ("events",)
 
     def compose_body(self) -> ComposeResult:
@@ -56,6 +57,10 @@ class ThroughputPanel(Panel):
         plot = self.query_one(QuietPlot)
         trend = ctx.width >= 70
         table.set_columns(WIDE if trend else COMPACT)
+        # Short of room (80x24 leaves the table two lines), the column titles give way to
+        # a second event type (maximised, or on a taller terminal, they are back).
+        height = self.content_region.height
+        table.show_header = height == 0 or height - 2 >= 4
         snap = ctx.snapshot
         if snap is None:
             summary.update(no_data_text(ctx))
@@ -72,12 +77,13 @@ class ThroughputPanel(Panel):
         plot.display = True
         trend_width = min(30, max(10, ctx.width - 32 - 11 - 11)) if trend else 0
         name_width = flex_width(ctx, (6, 5, trend_width) if trend else (6, 5), lo=10, hi=32)
+        names = distinct_names(types, name_width)
         rows = []
         for event_type in types:
             series = per_minute(snap.throughput, snap.taken_at, MINUTES, [event_type])
             hour = sum(series)
             cells = [
-                shorten_left(event_type, name_width),
+                names[event_type],
                 count(hour),
                 count(round(hour / MINUTES, 1)),
             ]

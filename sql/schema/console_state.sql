@@ -47,3 +47,24 @@ CREATE TABLE IF NOT EXISTS incident_console.audit_log (
 );
 
 CREATE INDEX IF NOT EXISTS audit_log_run_idx ON incident_console.audit_log (run_id, id);
+
+-- Tamper evidence (console/recovery/audit_chain.py): each record carries the hash of the
+-- one before it and its own; `incident-console audit verify` recomputes the chain.
+ALTER TABLE incident_console.audit_log ADD COLUMN IF NOT EXISTS prev_hash text;
+ALTER TABLE incident_console.audit_log ADD COLUMN IF NOT EXISTS hash text;
+
+-- Headless previews kept until confirmed (console/recovery/saved_plans.py): `run --apply
+-- STEP` stores the previewed keys, `--confirm` applies exactly those, never a new preview.
+CREATE TABLE IF NOT EXISTS incident_console.saved_plans (
+    plan_id uuid PRIMARY KEY,
+    created_at timestamptz NOT NULL,
+    expires_at timestamptz NOT NULL,
+    operator text NOT NULL,
+    runbook text NOT NULL,
+    step text NOT NULL,
+    action_id text NOT NULL,
+    plan jsonb NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS saved_plans_latest_idx
+    ON incident_console.saved_plans (operator, runbook, step, created_at);

@@ -90,7 +90,10 @@ def _audit(target: Target) -> list[dict[str, Any]]:
 
 
 def test_one_recovery_action_applies_with_its_lock_and_audit(target, monkeypatch, capsys) -> None:
-    argv = ("run", "recovery_data", "--apply", "reset_failed", "--allow-write", "--confirm", "1")
+    base = ("run", "recovery_data", "--apply", "reset_failed")
+    code, out, err = console(target, monkeypatch, capsys, *base, "--json")  # the saved plan
+    assert code == 2, (out, err)
+    argv = (*base, "--allow-write", "--reason", "compat matrix", "--confirm", "1")
     code, out, err = console(target, monkeypatch, capsys, *argv, "--json")
     if target.id in READ_ONLY_ROLES:  # refused by the server: one clear line, nothing written
         assert code == 1 and "Traceback" not in err
@@ -114,4 +117,8 @@ def test_one_recovery_action_applies_with_its_lock_and_audit(target, monkeypatch
                 "SELECT phase FROM incident_console.audit_log WHERE action_id = %s ORDER BY id",
                 [action],
             ).fetchall()
+            # the saved plan went to the state database too, not to the local fallback
+            plans = conn.execute("SELECT count(*) FROM incident_console.saved_plans").fetchone()
         assert [r[0] for r in rows] == ["intent", "outcome"]
+        assert plans == (1,)
+        assert not (Path(target.env["XDG_STATE_HOME"]) / "incident-console" / "plans").exists()

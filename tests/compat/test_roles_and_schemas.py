@@ -87,3 +87,21 @@ def test_the_readmes_grants_are_the_ones_doctor_prints() -> None:
     )
     for statement in monitoring + [s for s in recovery if s not in rw_monitoring]:
         assert f"\n{statement}\n" in readme, statement
+
+
+@pytest.mark.parametrize("target", ["role-recovery"], indirect=True)
+def test_a_shared_incident_works_through_the_readmes_grants(target, monkeypatch, capsys) -> None:
+    """Open, note, take the lead and show, as the least-privilege role: every entry lands in
+    the state database (numbered for followers), none in the local fallback."""
+    code, out, err = console(target, monkeypatch, capsys, "incident", "open", "--title", "x")
+    assert code == 0, (out, err)
+    code, out, err = console(target, monkeypatch, capsys, "incident", "note", "db is slow")
+    assert code == 0 and "saved locally" not in out + err, (out, err)
+    code, out, err = console(target, monkeypatch, capsys, "incident", "show", "--json")
+    assert code == 0, (out, err)
+    assert "db is slow" in [e["text"] for e in json.loads(out)["timeline"]]
+    with psycopg.connect(target.admin_dsn) as admin:
+        row = admin.execute(
+            "SELECT seq IS NOT NULL FROM incident_console.timeline WHERE text = 'db is slow'"
+        ).fetchone()
+    assert row == (True,)

@@ -230,7 +230,7 @@ def test_a_read_only_connection_cannot_apply(conn: Conn, reader: Conn, audit: Au
 # --- concurrency --------------------------------------------------------------------------------
 
 
-def test_a_row_changed_between_preview_and_apply_rolls_back_with_nothing_written(
+def test_under_exact_a_row_changed_between_preview_and_apply_rolls_back_with_nothing_written(
     conn: Conn, reader: Conn, writer: Conn, audit: AuditLog
 ) -> None:
     p = planned_reset(conn, reader, 5)
@@ -240,14 +240,14 @@ def test_a_row_changed_between_preview_and_apply_rolls_back_with_nothing_written
         " WHERE event_id = 'evt_f3'"
     )
     before = snapshot(conn)
-    result = actions.apply(writer, p, p.token, audit=audit)
+    result = actions.apply(writer, p, p.token, audit=audit, exact=True)
     assert result.status == "changed_since_preview"
     assert "nothing was changed" in result.message
     assert "1 no longer match" in result.message
     assert snapshot(conn) == before
 
 
-def test_a_row_changed_during_batch_two_rolls_that_batch_back_and_reports_batch_one(
+def test_under_exact_a_row_changed_during_batch_two_rolls_that_batch_back_and_reports_batch_one(
     conn: Conn, reader: Conn, writer: Conn, audit: AuditLog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     small_batches(monkeypatch, "reset_failed_events", 2)
@@ -257,7 +257,7 @@ def test_a_row_changed_during_batch_two_rolls_that_batch_back_and_reports_batch_
         if progress.batch == 2 and progress.phase == "started":
             conn.execute("UPDATE webhook_events SET processed_at = now() WHERE event_id = 'evt_f4'")
 
-    result = actions.apply(writer, p, p.token, audit=audit, on_progress=meddle)
+    result = actions.apply(writer, p, p.token, audit=audit, on_progress=meddle, exact=True)
     assert result.status == "partial"
     assert result.committed_batches == (1,)
     assert result.rolled_back_batches == (2,)

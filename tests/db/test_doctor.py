@@ -337,3 +337,23 @@ def test_a_server_that_never_answers_times_out_in_one_line(monkeypatch) -> None:
     assert code == EXIT_CANNOT_RUN and out == ""
     assert "cannot reach the database" in err and err.count("\n") == 0
     assert elapsed < 10
+
+
+def test_an_older_state_schema_is_named_with_init_as_the_way_forward(db) -> None:
+    assert run_doctor(settings_for(db.dsn)).by_name("state_schema").status == "info"
+    subprocess.run(
+        [sys.executable, "-m", "console", "init", "--dsn", db.dsn], check=True, capture_output=True
+    )
+    assert run_doctor(settings_for(db.dsn)).by_name("state_schema").status == "ok"
+    with psycopg.connect(db.dsn, autocommit=True) as conn:  # the schema of an older console
+        conn.execute("DROP TABLE incident_console.saved_plans")
+        conn.execute("ALTER TABLE incident_console.audit_log DROP COLUMN hash")
+    check = run_doctor(settings_for(db.dsn)).by_name("state_schema")
+    assert check.status == "warn"
+    assert "hash chain" in check.detail and "saved plans" in check.detail
+    assert "live sharing" not in check.detail
+    assert check.fix.startswith("incident-console init")
+    subprocess.run(
+        [sys.executable, "-m", "console", "init", "--dsn", db.dsn], check=True, capture_output=True
+    )
+    assert run_doctor(settings_for(db.dsn)).by_name("state_schema").status == "ok"

@@ -50,6 +50,7 @@ def test_init_creates_the_schema_and_is_idempotent(db: TestDatabase, capsys: Any
         ("incidents",),
         ("members",),
         ("presence",),
+        ("saved_plans",),
         ("step_claims",),
         ("timeline",),
     ]

@@ -250,6 +250,7 @@ def test_a_big_write_waits_for_the_commanders_approval(state: TestDatabase, tmp_
     alice, bob = Person("alice", state.dsn, tmp_path), Person("bob", state.dsn, tmp_path)
     alice.json("open", "--title", "duplicate events")
     base = ("run", "issue_idempotency", "--apply", "cleanup", "--json")
+    why = ("--reason", "duplicates block the unique index")
     preview = json.loads(bob.console(*base, check=False).stdout)
     assert preview["preview"]["count"] == 1001
 
@@ -257,7 +258,7 @@ def test_a_big_write_waits_for_the_commanders_approval(state: TestDatabase, tmp_
         with state.connect() as conn:
             return int(conn.execute("SELECT count(*) FROM webhook_events").fetchone()[0])
 
-    asked = bob.console(*base, "--allow-write", "--confirm", "1001", check=False)
+    asked = bob.console(*base, "--allow-write", *why, "--confirm", "1001", check=False)
     assert asked.returncode == 1
     assert "two-person rule: 1,001 rows, over the two-person threshold of 1,000" in asked.stderr
     assert "asked the commander (alice)" in asked.stderr and "nothing was changed" in asked.stderr
@@ -267,10 +268,10 @@ def test_a_big_write_waits_for_the_commanders_approval(state: TestDatabase, tmp_
         ("bob", 1001, "pending")
     ]
     assert len(waiting[0]["sample"]) == 20  # the approver sees what the requester saw
-    again = bob.console(*base, "--allow-write", "--confirm", "1001", check=False)
+    again = bob.console(*base, "--allow-write", *why, "--confirm", "1001", check=False)
     assert again.returncode == 1 and "waiting for a second person" in again.stderr
     assert alice.json("approve", "--note", "go")["approval"]["status"] == "approved"
-    applied = bob.console(*base, "--allow-write", "--confirm", "1001", check=False)
+    applied = bob.console(*base, "--allow-write", *why, "--confirm", "1001", check=False)
     assert applied.returncode == 0, applied.stderr
     assert json.loads(applied.stdout)["result"]["status"] == "applied"
     assert events() == 1001

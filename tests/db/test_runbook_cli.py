@@ -181,11 +181,15 @@ def _event_rows(dsn: str) -> list[tuple[str, bool]]:
         ).fetchall()
 
 
-def test_apply_previews_then_needs_write_mode_and_the_exact_token(cli_root: Path, db) -> None:
+def test_apply_previews_then_needs_write_mode_and_the_exact_token(
+    cli_root: Path, db, tmp_path: Path
+) -> None:
     _duplicates(db.dsn)
+    home = {"XDG_STATE_HOME": str(tmp_path)}  # one operator's machine: the saved preview
+    reason = ("--reason", "duplicates block the unique index")
     before = _event_rows(db.dsn)
     base = ("run", "issue_idempotency", "--dsn", db.dsn, "--apply", "cleanup", "--json")
-    preview = cli(cli_root, *base)
+    preview = cli(cli_root, *base, env=home)
     assert preview.returncode == 2, preview.stderr
     document = json.loads(preview.stdout)
     assert document["applied"] is False
@@ -193,18 +197,18 @@ def test_apply_previews_then_needs_write_mode_and_the_exact_token(cli_root: Path
     token = "2"  # the operator types the previewed row count
     assert token in document["token_prompt"]
     assert _event_rows(db.dsn) == before
-    read_only = cli(cli_root, *base, "--confirm", token)
+    read_only = cli(cli_root, *base, "--confirm", token, env=home)
     assert read_only.returncode == 1 and "--allow-write" in read_only.stderr
     for wrong in ("", "3", "2; DROP TABLE orders", "y"):
-        refused = cli(cli_root, *base, "--allow-write", "--confirm", wrong)
+        refused = cli(cli_root, *base, "--allow-write", *reason, "--confirm", wrong, env=home)
         assert refused.returncode == 1, wrong
         assert "Traceback" not in refused.stderr
         assert _event_rows(db.dsn) == before
-    dry = cli(cli_root, *base, "--allow-write", "--confirm", token, "--dry-run")
+    dry = cli(cli_root, *base, "--allow-write", "--confirm", token, "--dry-run", env=home)
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert json.loads(dry.stdout)["result"]["status"] == "dry_run"
     assert _event_rows(db.dsn) == before  # rolled back: nothing changed
-    applied = cli(cli_root, *base, "--allow-write", "--confirm", token)
+    applied = cli(cli_root, *base, "--allow-write", *reason, "--confirm", token, env=home)
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert json.loads(applied.stdout)["result"]["status"] == "applied"
     # the processed copy is kept; each event_id is left once

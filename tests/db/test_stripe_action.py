@@ -38,7 +38,7 @@ async def test_the_runbook_step_previews_then_redelivers_headless(
     assert preview["preview"]["action_id"] == ACTION_ID
     assert preview["preview"]["keys"] == lost and preview["preview"]["count"] == 3
     assert preview["token_prompt"].startswith("type 3 ")
-    argv = [*base, "--allow-write", "--confirm", "3"]
+    argv = [*base, "--allow-write", "--reason", "3 events lost in the outage", "--confirm", "3"]
     assert await asyncio.to_thread(cli.main, argv) == 0
     result = json.loads(capsys.readouterr().out)["result"]
     assert result["status"] == "applied" and result["changed"] == 3

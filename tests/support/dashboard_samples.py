@@ -8,7 +8,9 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+import tempfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from console.metrics.snapshot import (
@@ -184,7 +186,12 @@ def make_app(
     kwargs.setdefault("clock", frozen_clock)
     kwargs.setdefault("environment", "production")
     kwargs.setdefault("db_host", "db.internal:5432")
-    return IncidentApp(lambda: src, evaluate=lambda snapshot: list(findings), **kwargs)
+    if kwargs.get("allow_write"):  # its write window is audited: never in the real home
+        kwargs.setdefault("state_dir", Path(tempfile.mkdtemp(prefix="ic-state-")))
+    app = IncidentApp(lambda: src, evaluate=lambda snapshot: list(findings), **kwargs)
+    if kwargs.get("allow_write"):  # the write window opens without asking why (W tests ask)
+        app.write_windows.reason = "under test"
+    return app
 
 
 async def settle(pilot, polls: int = 1, timeout: float = 3.0) -> None:

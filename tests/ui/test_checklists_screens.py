@@ -462,7 +462,7 @@ async def test_question_mark_on_a_runbook_lists_its_keys(tmp_path: Path) -> None
         assert keys["p"] == "Preview" and keys["space"] == "Done" and keys["n"] == "Note"
 
 
-async def test_rows_changed_since_the_preview_roll_back_and_say_so(
+async def test_with_exact_ticked_rows_changed_since_the_preview_roll_back_and_say_so(
     db: TestDatabase, tmp_path: Path
 ) -> None:
     with db.connect() as conn:
@@ -475,6 +475,9 @@ async def test_rows_changed_since_the_preview_roll_back_and_say_so(
             conn.execute(
                 "UPDATE orders SET updated_at = now() WHERE id = %s", (dialog.plan.keys[0],)
             )
+        await pilot.click("#action-exact")
+        await wait_for(pilot, lambda: dialog.exact)
+        await pilot.click("#action-input")
         await pilot.press("3", "enter")
         await wait_for(pilot, lambda: dialog.result is not None or not dialog.applying)
         assert dialog.result is not None and dialog.result.status == "changed_since_preview"
@@ -482,6 +485,32 @@ async def test_rows_changed_since_the_preview_roll_back_and_say_so(
         assert "CHANGED SINCE PREVIEW" in screen_text(app)
         with db.connect() as conn:
             assert states(conn) == {"pending": 4}
+
+
+async def test_the_preview_is_an_upper_bound_fixed_rows_left_alone_new_ones_untouched(
+    db: TestDatabase, tmp_path: Path
+) -> None:
+    with db.connect() as conn:
+        seed_stuck_orders(conn, 3)
+    app = checklist_app(db.dsn, tmp_path, allow_write=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        dialog = await open_action(app, pilot)
+        assert not dialog.exact  # the upper bound is the default
+        with db.connect() as conn:  # one order is worked on, another gets stuck meanwhile
+            conn.execute(
+                "UPDATE orders SET updated_at = now() WHERE id = %s", (dialog.plan.keys[0],)
+            )
+            seed_stuck_orders(conn, 1)
+        await pilot.press("3", "enter")
+        await wait_for(pilot, lambda: dialog.result is not None or not dialog.applying)
+        assert dialog.result is not None and dialog.result.status == "applied"
+        assert dialog.result.changed == 2
+        shown = screen_text(app)
+        assert "1 previewed rows were already fixed" in shown
+        assert "1 more match now: preview again" in shown
+        with db.connect() as conn:  # the new stuck order was never touched
+            assert states(conn) == {"pending_payment": 2, "pending": 4}
 
 
 async def test_a_preview_that_cannot_run_says_why_on_the_step(

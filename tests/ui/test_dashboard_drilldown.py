@@ -266,9 +266,12 @@ async def test_a_terminate_from_the_dashboard_is_audited_and_on_the_timeline(
     assert [r[1] for r in audited] == ["intent", "outcome"]
     assert {r[2] for r in audited} == {"alice"} and {r[3] for r in audited} == {incident.id}
     assert audited[0][4]["keys"] == [str(pid)]
+    assert audited[0][4]["reason"] == "under test"  # the write window's reason
     assert audited[1][4]["status"] == "applied"
     local = [json.loads(line) for line in (state_dir / "audit.jsonl").read_text().splitlines()]
-    assert [(r["action_id"], r["phase"]) for r in local] == [
+    # The window it was applied in (recorded off the UI loop), then the action's two.
+    assert ("write_window", "opened") in [(r["action_id"], r["phase"]) for r in local]
+    assert [(r["action_id"], r["phase"]) for r in local if r["action_id"] != "write_window"] == [
         ("terminate_backend", "intent"),
         ("terminate_backend", "outcome"),
     ]
