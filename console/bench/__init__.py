@@ -1,15 +1,18 @@
-"""`incident-console bench`: what one dashboard refresh costs the database, console vs guide.
+"""`incident-console bench`: what the console costs and what a user feels, console vs guide.
 
 For two table sizes (N/10 and N events) it builds an embedded database with the guide's
 schema and recommended indexes, generates history, starts live simulated traffic, and
 then measures side by side:
 
-- the console: the Collector's initial load, then repeated steady-state polls (p50/p95 of
-  the poll's time, which includes the client's own work and is therefore an upper bound
-  on its database time; rows read per poll);
-- the guide: its dashboard and panel queries exactly as written (`sql/guide/`), run
-  through `EXPLAIN (ANALYZE, BUFFERS)` for the server's execution time and buffers touched,
-  with the duplicate scan reported separately as the guide's own numbers are.
+- the console, in a process of its own (probe.py): time from start to first data and to
+  a complete 24 h history, then a steady window of polls every `interval` seconds with
+  triage: the database CPU its backend spent per minute, its own CPU (% of a core) and
+  resident memory, the poll's time (p50/p95: client wall time, an upper bound on its
+  database time) and rows read per poll;
+- the guide: its dashboard and panel queries exactly as written (`sql/guide/`), run in a
+  loop at the same interval for the same window (first data, database CPU per minute),
+  and through `EXPLAIN (ANALYZE, BUFFERS)` for the server's execution time and buffers
+  touched, with the duplicate scan reported separately as the guide's own numbers are.
 
 The headline numbers are the ratio guide/console at the larger size and the console's
 growth from the smaller size to the larger one.
@@ -17,7 +20,6 @@ growth from the smaller size to the larger one.
 
 from __future__ import annotations
 
-import asyncio
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ from typing import Any
 import psycopg
 
 from console import queries
+from console.bench.probe import measure_console_process, measure_guide_loop
 from console.core.config import load_settings
 from console.sim.embedded import EmbeddedPostgres
 from console.sim.schema import apply_monitored_schema
@@ -43,6 +46,7 @@ GUIDE_REFRESH = (
     "guide/locks_not_granted",
 )
 GUIDE_DUPLICATE_SCAN = ("guide/duplicate_events",)
+LIVE_RATE = 10.0  # events a second of live traffic during the measurement (the issue's)
 
 
 @dataclass
@@ -57,6 +61,8 @@ class SizeResult:
     guide_refresh_buffers: int = 0
     guide_duplicate_scan_ms: float = 0.0
     guide_per_query_ms: dict[str, float] = field(default_factory=dict)
+    console_felt: dict[str, Any] = field(default_factory=dict)
+    guide_felt: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         polls = sorted(self.console_polls_ms)
@@ -71,12 +77,14 @@ class SizeResult:
                 "rows_per_poll_p50": statistics.median(self.console_rows_per_poll or [0]),
                 # a panel switched off (a timeout, say) would make the polls look cheap
                 "panel_errors": self.console_panel_errors,
+                **self.console_felt,
             },
             "guide": {
                 "refresh_ms": round(self.guide_refresh_ms, 1),
                 "refresh_buffers": self.guide_refresh_buffers,
                 "duplicate_scan_ms": round(self.guide_duplicate_scan_ms, 1),
                 "per_query_ms": {k: round(v, 1) for k, v in self.guide_per_query_ms.items()},
+                **self.guide_felt,
             },
         }
 
@@ -116,26 +124,19 @@ def measure_guide(dsn: str, result: SizeResult, repeats: int = 3) -> None:
                 result.guide_duplicate_scan_ms += ms
 
 
-async def measure_console(dsn: str, result: SizeResult, polls: int, interval: float) -> None:
-    from console.metrics.collector import Collector
-
-    settings = load_settings(environ={}, config_file=None)
-    async with Collector(dsn, settings) as collector:
-        started = time.perf_counter()
-        first = await collector.poll()
-        result.console_initial_load_ms = (time.perf_counter() - started) * 1000
-        result.console_panel_errors.update(first.panel_errors)
-        for _ in range(polls):
-            await asyncio.sleep(interval)
-            started = time.perf_counter()
-            snapshot = await collector.poll()
-            result.console_polls_ms.append((time.perf_counter() - started) * 1000)
-            result.console_rows_per_poll.append(snapshot.rows_read)
-            result.console_panel_errors.update(snapshot.panel_errors)
+def measure_console(dsn: str, result: SizeResult, seconds: float, interval: float) -> None:
+    felt = measure_console_process(dsn, seconds, interval)
+    if "error" in felt:
+        raise RuntimeError(f"the console probe failed: {felt['error']}")
+    result.console_initial_load_ms = felt["first_data_seconds"] * 1000
+    result.console_polls_ms = felt.pop("polls_ms")
+    result.console_rows_per_poll = felt.pop("rows")
+    result.console_panel_errors.update(felt.pop("panel_errors"))
+    result.console_felt = felt
 
 
 def bench_size(
-    server: EmbeddedPostgres, events: int, *, polls: int, interval: float, say: Any
+    server: EmbeddedPostgres, events: int, *, seconds: float, interval: float, say: Any
 ) -> SizeResult:
     from console.sim.demo import BackgroundLive
     from console.sim.world import generate_world
@@ -150,12 +151,13 @@ def bench_size(
     result.generate_seconds = time.perf_counter() - started
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(queries.get("bench/vacuum_analyze").text)
-    live = BackgroundLive(dsn, load_settings(environ={}, config_file=None), [], rate=5.0)
+    live = BackgroundLive(dsn, load_settings(environ={}, config_file=None), [], rate=LIVE_RATE)
     live.start()
     try:
-        say(f"measuring the console at {events:,} events (live traffic on)")
-        asyncio.run(measure_console(dsn, result, polls, interval))
-        say(f"measuring the guide's queries at {events:,} events")
+        say(f"measuring the console at {events:,} events for {seconds:.0f} s (live traffic on)")
+        measure_console(dsn, result, seconds, interval)
+        say(f"measuring the guide's queries at {events:,} events for {seconds:.0f} s")
+        result.guide_felt = measure_guide_loop(dsn, GUIDE_REFRESH, seconds, interval)
         measure_guide(dsn, result)
     finally:
         live.stop()
@@ -163,12 +165,14 @@ def bench_size(
     return result
 
 
-def run_bench(events: int, *, polls: int = 20, interval: float = 0.5, say: Any = None) -> dict:
+def run_bench(
+    events: int, *, seconds: float = 60.0, interval: float = 2.0, say: Any = None
+) -> dict:
     say = say or (lambda _msg: None)
     sizes = sorted({max(1_000, events // 10), events})
     with EmbeddedPostgres() as server:
         results = [
-            bench_size(server, size, polls=polls, interval=interval, say=say) for size in sizes
+            bench_size(server, size, seconds=seconds, interval=interval, say=say) for size in sizes
         ]
     small, large = results[0].as_dict(), results[-1].as_dict()
     console_large = max(large["console"]["poll_p50_ms"], 1e-6)
@@ -184,6 +188,15 @@ def run_bench(events: int, *, polls: int = 20, interval: float = 0.5, say: Any =
         "guide_growth_large_over_small": round(
             large["guide"]["refresh_ms"] / max(small["guide"]["refresh_ms"], 1e-6), 2
         ),
+        "console_db_cpu_seconds_per_minute": large["console"].get("db_cpu_seconds_per_minute"),
+        "guide_db_cpu_seconds_per_minute": large["guide"].get("db_cpu_seconds_per_minute"),
+        "console_first_data_seconds": large["console"].get("first_data_seconds"),
+        "guide_first_data_seconds": large["guide"].get("first_data_seconds"),
+        "console_rss_mb": large["console"].get("rss_mb"),
+        "console_cpu_percent": large["console"].get("cpu_percent"),
+        "refresh_seconds": interval,
         "note": "console poll time is client wall time (an upper bound on its database time); "
-        "guide time is the server's EXPLAIN ANALYZE execution time",
+        "guide time is the server's EXPLAIN ANALYZE execution time; database CPU is the "
+        "backend's CPU time from /proc over the steady window; console CPU and RSS are of a "
+        "headless console process (Collector + triage, no terminal)",
     }

@@ -111,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="console refresh cost vs the guide's queries")
     _common(bench, dsn=False)
     bench.add_argument("--events", type=int, default=1_000_000)
+    bench.add_argument(
+        "--seconds", type=float, default=60.0, help="steady window measured at each size"
+    )
+    bench.add_argument("--interval", type=float, default=2.0, help="refresh interval (s)")
 
     init = sub.add_parser("init", help="create the incident_console state schema")
     _common(init)

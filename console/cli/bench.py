@@ -9,6 +9,10 @@ import sys
 from console.bench import run_bench
 
 
+def _fig(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
 def bench_command(args: argparse.Namespace) -> int:
     events = int(args.events)
     if events < 1_000:
@@ -18,7 +22,13 @@ def bench_command(args: argparse.Namespace) -> int:
     def say(message: str) -> None:
         print(f"bench: {message}", file=sys.stderr)
 
-    report = run_bench(events, say=say)
+    seconds, interval = float(args.seconds), float(args.interval)
+    if seconds < 5 or interval <= 0:
+        print(
+            "incident-console: --seconds must be at least 5 and --interval above 0", file=sys.stderr
+        )
+        return 1
+    report = run_bench(events, seconds=seconds, interval=interval, say=say)
     if args.json:
         print(json.dumps(report))
         return 0
@@ -29,6 +39,13 @@ def bench_command(args: argparse.Namespace) -> int:
             f"  p95 {c['poll_p95_ms']:8.2f} ms  rows/poll {c['rows_per_poll_p50']:>6}"
             f"  | guide refresh {g['refresh_ms']:9.1f} ms"
             f" (+{g['duplicate_scan_ms']:.1f} ms duplicate scan)"
+        )
+        print(
+            f"{'':>12}  first data {c['first_data_seconds']:.2f} s"
+            f" (guide {g['first_data_seconds']:.2f} s),"
+            f" database CPU {_fig(c['db_cpu_seconds_per_minute'])} s/min"
+            f" (guide {_fig(g['db_cpu_seconds_per_minute'])} s/min), console CPU"
+            f" {c['cpu_percent']:.2f} %, RSS {c['rss_mb']:.0f} MB"
         )
         for panel, reason in c["panel_errors"].items():
             print(f"  console panel {panel} was off during the run: {reason}")

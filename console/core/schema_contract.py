@@ -7,7 +7,10 @@ Id columns may be bigint or uuid; nothing here or downstream assumes either.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from console.core.sqltext import core_sql
 
@@ -43,6 +46,21 @@ class RecommendedIndex:
             else "",
         )
         return text + ";"
+
+    def served_by(self, index: Mapping[str, Any]) -> bool:
+        """Whether an index (a row of `doctor/indexes`) serves this one: same table, btree,
+        these leading columns and this predicate; matched so, never by name."""
+        columns = list(index["columns"] or [])
+        return (
+            index["table_name"] == self.table
+            and index["method"] == "btree"
+            and columns[: len(self.columns)] == list(self.columns)
+            and _normalise_predicate(index["predicate"]) == _normalise_predicate(self.where)
+        )
+
+
+def _normalise_predicate(text: str | None) -> str:
+    return re.sub(r"[\s()]+", "", (text or "").lower())
 
 
 TABLES: tuple[TableContract, ...] = (

@@ -7,7 +7,6 @@ the console as well as ours does.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from console.core.schema_contract import RECOMMENDED_INDEXES, TABLES, RecommendedIndex
@@ -98,10 +97,6 @@ def _id_type_check(id_types: dict[str, str]) -> Check:
     return Check("id_types", status, detail)
 
 
-def _normalise_predicate(text: str | None) -> str:
-    return re.sub(r"[\s()]+", "", (text or "").lower())
-
-
 def index_checks(indexes: list[dict[str, Any]], present_tables: set[str]) -> list[Check]:
     """Each recommended index: matched by table + leading columns + predicate."""
     checks: list[Check] = []
@@ -109,7 +104,7 @@ def index_checks(indexes: list[dict[str, Any]], present_tables: set[str]) -> lis
         if wanted.table not in present_tables:
             continue
         name = f"index:{wanted.name}"
-        matches = [ix for ix in indexes if _serves(ix, wanted)]
+        matches = [ix for ix in indexes if wanted.served_by(ix)]
         valid = [ix for ix in matches if ix["valid"]]
         if valid:
             checks.append(
@@ -135,16 +130,6 @@ def index_checks(indexes: list[dict[str, Any]], present_tables: set[str]) -> lis
                 )
             )
     return checks
-
-
-def _serves(index: dict[str, Any], wanted: RecommendedIndex) -> bool:
-    columns = list(index["columns"] or [])
-    return (
-        index["table_name"] == wanted.table
-        and index["method"] == "btree"
-        and columns[: len(wanted.columns)] == list(wanted.columns)
-        and _normalise_predicate(index["predicate"]) == _normalise_predicate(wanted.where)
-    )
 
 
 def _describe(wanted: RecommendedIndex) -> str:

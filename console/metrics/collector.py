@@ -34,6 +34,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Any, Protocol
 
 import psycopg
@@ -43,8 +44,9 @@ from console.core.config import Settings
 from console.core.db import DatabaseError, read_only, translate
 from console.metrics.assemble import PollFacts, assemble
 from console.metrics.buckets import MetricWindow, window_start
-from console.metrics.deltas import EventDeltas
-from console.metrics.panels import PROCESSED
+from console.metrics.deltas import Delta, EventDeltas
+from console.metrics.index_guard import IndexGuard
+from console.metrics.panels import EVENTS, PAID_WITHOUT_PAYMENT, PROCESSED
 from console.metrics.patterns import ErrorClassifier
 from console.metrics.periodic import PeriodicPanels
 from console.metrics.reader import PanelReader
@@ -77,9 +79,12 @@ class Collector:
         slow_interval_seconds: float = 60.0,
         detector_interval_seconds: float = 10.0,
         panel_retry_seconds: float = 60.0,
-        max_backlog_rows: int = 20_000,
+        max_backlog_rows: int = 1_000,
         recent_seconds: float = 300.0,
         settled_check_seconds: float = 5.0,
+        first_data_seconds: float = 0.3,
+        history_seconds_per_poll: float = 0.25,
+        index_guard_rows: int = 200_000,
         addons: Sequence[SnapshotAddon] = (),
     ) -> None:
         self.dsn = dsn
@@ -91,18 +96,26 @@ class Collector:
         self.max_backlog_rows = max_backlog_rows
         self.recent = timedelta(seconds=recent_seconds)
         self.settled_check = settled_check_seconds
+        # The first poll loads the last minutes, then older history while this lasts; each
+        # later poll loads more within its own budget (initial_load.py).
+        self.first_data_seconds = first_data_seconds
+        self.history_seconds_per_poll = history_seconds_per_poll
         patterns = {**settings.error_patterns, **(error_patterns or {})}
         self.classifier = ErrorClassifier(patterns)
         self._reader = PanelReader(dsn, settings, retry_seconds=panel_retry_seconds)
-        # Duplicates and notification failures are cheap (bounded by the last hour through
-        # their indexes): judged every few seconds so those faults light quickly.
-        # paid_without_payment reads a day of paid orders and stays on the slow cadence.
+        # a panel whose index is missing on a big table says so instead of scanning it
+        self._guard = IndexGuard(big_rows=index_guard_rows, interval=slow_interval_seconds)
+        # Duplicates, notification failures and orders paid without a payment are judged
+        # every few seconds so those faults light quickly; each read is stretched by its
+        # cost on a big table (cadence.py), paid orders are judged incrementally.
         self._periodic = PeriodicPanels(
             stuck_minutes=float(thresholds.get("stuck_order_minutes", 60)),
             detector_interval=min(detector_interval_seconds, slow_interval_seconds),
             slow_interval=slow_interval_seconds,
+            first_budget=first_data_seconds,
         )
         self._last_processed_at: datetime | None = None
+        self._answered = False  # a poll has returned a Snapshot (the first one is budgeted)
         self.addons = tuple(addons)
         self.resync()
         self._polling = asyncio.Lock()  # polls never overlap, even if a caller asks twice
@@ -112,7 +125,13 @@ class Collector:
     def resync(self) -> None:
         """Forget every count: the next poll reloads the 24 h window from scratch."""
         self._window = MetricWindow()
-        self._deltas = EventDeltas(self._window, self.classifier, self.overlap)
+        self._deltas = EventDeltas(
+            self._window,
+            self.classifier,
+            self.overlap,
+            first_budget=self.first_data_seconds,
+            poll_budget=self.history_seconds_per_poll,
+        )
         self._backlog = UnprocessedBacklog(
             self._window,
             self.classifier,
@@ -162,16 +181,24 @@ class Collector:
                 server = await (await conn.execute(queries.get("live/server").text)).fetchone()
                 assert server is not None
                 now: datetime = server["now"]
+                await self._guard.check(reader)
                 await self._poll_events(now)
-                stuck = await self._periodic.stuck_orders(reader, now)
+                # the first poll answers the cheap questions first: once its budget is
+                # spent, the scan of stuck orders waits for the next poll
+                elapsed = time.perf_counter() - started
+                spent = not self._answered and elapsed > self.first_data_seconds
+                stuck = await self._periodic.stuck_orders(reader, now, defer=spent)
                 connections = await self._periodic.connections(
                     reader, now, server["max_connections"]
                 )
-                await self._periodic.detector_inputs(reader, now)
+                elapsed = time.perf_counter() - started
+                spent = not self._answered and elapsed > self.first_data_seconds
+                await self._periodic.detector_inputs(reader, now, defer=spent)
         except DatabaseError:
             raise
         except psycopg.Error as exc:
             raise translate(exc, self.dsn) from None
+        self._answered = True
         facts = PollFacts(
             now=now,
             server=server,
@@ -186,18 +213,40 @@ class Collector:
         backlog = self._backlog.index()
         snapshot = assemble(facts, self._window, self.classifier, backlog, self._periodic)
         proof = reader.read_only_proof
-        snapshot = replace(snapshot, read_only_proven=proof.proven if proof else None)
+        snapshot = replace(
+            snapshot,
+            read_only_proven=proof.proven if proof else None,
+            loading=MappingProxyType(self._loading(now)),
+        )
         for addon in self.addons:
             addon.kick()
             snapshot = addon.apply(snapshot)
         return snapshot
+
+    def _loading(self, now: datetime) -> dict[str, str]:
+        """The panels whose longer windows are still partial, and how far they have got."""
+        loading: dict[str, str] = {}
+        paid = self._periodic.paid_watch.loading(now)
+        if paid is not None:
+            loading[PAID_WITHOUT_PAYMENT] = paid
+        for panel in self._periodic.deferred:
+            loading[panel] = "loading: read on the next poll"
+        history, start = self._deltas.history, window_start(now)
+        if history.loaded_from is None or history.complete(start):
+            return loading
+        hours = (now - history.loaded_from) / timedelta(hours=1)
+        text = f"loading history: {hours:.1f} h of 24 h so far, longer windows partial"
+        return {**loading, EVENTS: text, PROCESSED: text}
 
     async def _poll_events(self, now: datetime) -> None:
         """The deltas, the newest processed_at, then the backlog reconciled against them."""
         start = window_start(now)
         delta = await self._deltas.read(self._reader, now, start, self._backlog.pending())
         if delta is None:
-            return  # the initial load failed: retried on a later poll (the panel says why)
+            # the initial load failed (retried on a later poll, the panel says why): the
+            # backlog, read by its own index, still answers
+            await self._backlog.poll(self._reader, now, start, Delta(start))
+            return
         newest = await self._reader.fetch(PROCESSED, "live/last_processed", probe=True)
         if newest is not None:
             self._last_processed_at = newest[0]["last_processed_at"] if newest else None

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from console.metrics.buckets import MetricWindow
-from console.metrics.initial_load import initial_load
+from console.metrics.initial_load import History
 from console.metrics.latency import latency_us
 from console.metrics.panels import EVENTS, PROCESSED
 from console.metrics.patterns import ErrorClassifier
@@ -41,9 +41,16 @@ class EventDeltas:
     """Arrivals and processed events since the watermarks, counted once into the window."""
 
     def __init__(
-        self, window: MetricWindow, classifier: ErrorClassifier, overlap: timedelta
+        self,
+        window: MetricWindow,
+        classifier: ErrorClassifier,
+        overlap: timedelta,
+        *,
+        first_budget: float = 0.5,
+        poll_budget: float = 0.25,
     ) -> None:
         self.window = window
+        self.history = History(first_budget=first_budget, poll_budget=poll_budget)
         self.classifier = classifier
         self.overlap = overlap
         self.seen_arrivals: dict[Any, datetime] = {}
@@ -71,7 +78,7 @@ class EventDeltas:
             # Everything older than the overlap margin arrives pre-aggregated; only the
             # last moments come row by row, so their ids can be deduplicated next time.
             cut = max(start, now - self.overlap)
-            loaded = await initial_load(
+            loaded = await self.history.first(
                 reader,
                 self.window,
                 self.classifier,
@@ -82,6 +89,8 @@ class EventDeltas:
             if not loaded:
                 return None  # retried on a later poll (the panel says why)
             events_since = self._events_from = cut
+        elif not self.history.complete(start):
+            await self.history.more(reader, self.window, self.classifier, start)
         delta = Delta(events_since)
 
         arrivals = await reader.fetch(EVENTS, "live/events_since", {"since": events_since})

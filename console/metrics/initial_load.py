@@ -1,28 +1,40 @@
-"""The Collector's first poll: the 24 h window aggregated in SQL, an hour per statement.
+"""The Collector's history: the 24 h window aggregated in SQL, newest first, a chunk at a time.
 
 Why aggregated: shipping a day of events row by row would put the very load the console
 is meant to avoid on a database in trouble. `live/initial_buckets` groups them per minute,
 event type, latency bin and kept error, so start-up ships thousands of rows, not a day
-of events. Why hours: a busy day (over a million events) takes longer to aggregate than
-the session's statement_timeout in one statement; hours of it do not, and all of them
-see the same snapshot (one REPEATABLE READ transaction). Nothing is applied unless every
-hour succeeded, so a failed first poll leaves the window empty and is simply retried.
+of events.
+
+Why newest first and in chunks: on a big table the whole day takes seconds to aggregate,
+and the first minutes of an incident are exactly when the console is opened. The first
+poll loads the last 15 minutes (what the error rate, throughput and processing
+detectors judge first) and then older hours only while its budget lasts; every later poll loads
+more within its own budget, until the window is complete. Until then the Snapshot's
+`loading` names the panels whose longer windows are partial. Each chunk is one
+statement applied as soon as it returns, so memory holds one hour's aggregate at most and
+a failed chunk is simply retried on a later poll.
+
+Every chunk counts processed events with processed_at before the first poll's watermark
+(`processed_since`, fixed for the whole history); events processed after it are counted
+by the processed delta. Accepted blind spot: an unprocessed row inserted backdated into a
+not-yet-loaded hour during the loading is counted by both (one arrival too many).
 """
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
-from typing import Any
 
 from console.metrics.buckets import MetricWindow
 from console.metrics.panels import EVENTS
 from console.metrics.patterns import ErrorClassifier
 from console.metrics.reader import PanelReader
 
-INITIAL_CHUNK = timedelta(hours=1)  # the first poll aggregates the window an hour at a time
+INITIAL_CHUNK = timedelta(hours=1)  # older history is aggregated an hour per statement
+FIRST_DATA = timedelta(minutes=15)  # the first poll always loads these (5, 10, 15 min windows)
 
 
-async def initial_load(
+async def load_chunk(
     reader: PanelReader,
     window: MetricWindow,
     classifier: ErrorClassifier,
@@ -31,20 +43,14 @@ async def initial_load(
     cut: datetime,
     processed_since: datetime,
 ) -> bool:
-    """Load [start, cut) into `window`; False (and nothing loaded) if any hour failed."""
-    rows: list[dict[str, Any]] = []
-    chunk_start = start
-    while chunk_start < cut:
-        chunk_end = min(cut, chunk_start + INITIAL_CHUNK)
-        chunk = await reader.fetch(
-            EVENTS,
-            "live/initial_buckets",
-            {"start": chunk_start, "cut": chunk_end, "processed_since": processed_since},
-        )
-        if chunk is None:
-            return False
-        rows.extend(chunk)
-        chunk_start = chunk_end
+    """Aggregate [start, cut) into `window`; False (nothing loaded) if the query failed."""
+    rows = await reader.fetch(
+        EVENTS,
+        "live/initial_buckets",
+        {"start": start, "cut": cut, "processed_since": processed_since},
+    )
+    if rows is None:
+        return False
     for row in rows:
         window.add_arrival(row["minute"], row["event_type"], int(row["events"]))
         if not row["counted"]:
@@ -62,3 +68,78 @@ async def initial_load(
             row["last_at"],
         )
     return True
+
+
+class History:
+    """The part of the window not loaded yet: [window start, `loaded_from`), newest first."""
+
+    def __init__(self, *, first_budget: float, poll_budget: float) -> None:
+        self.first_budget = first_budget
+        self.poll_budget = poll_budget
+        self.loaded_from: datetime | None = None  # None: nothing loaded yet
+        self._processed_since: datetime | None = None
+
+    def complete(self, start: datetime) -> bool:
+        return self.loaded_from is not None and self.loaded_from <= start
+
+    async def first(
+        self,
+        reader: PanelReader,
+        window: MetricWindow,
+        classifier: ErrorClassifier,
+        *,
+        start: datetime,
+        cut: datetime,
+        processed_since: datetime,
+    ) -> bool:
+        """The first poll: the last minutes, then older hours while the budget lasts."""
+        started = time.monotonic()
+        recent = max(start, cut - FIRST_DATA)
+        loaded = await load_chunk(
+            reader, window, classifier, start=recent, cut=cut, processed_since=processed_since
+        )
+        if not loaded:
+            return False
+        self.loaded_from, self._processed_since = recent, processed_since
+        deadline = started + self.first_budget
+        await self._more(reader, window, classifier, start, deadline, at_least_one=False)
+        return True
+
+    async def more(
+        self,
+        reader: PanelReader,
+        window: MetricWindow,
+        classifier: ErrorClassifier,
+        start: datetime,
+    ) -> None:
+        """A later poll: at least one older hour, more while this poll's budget lasts."""
+        deadline = time.monotonic() + self.poll_budget
+        await self._more(reader, window, classifier, start, deadline, at_least_one=True)
+
+    async def _more(
+        self,
+        reader: PanelReader,
+        window: MetricWindow,
+        classifier: ErrorClassifier,
+        start: datetime,
+        deadline: float,
+        *,
+        at_least_one: bool,
+    ) -> None:
+        first = at_least_one
+        while self.loaded_from is not None and self._processed_since is not None:
+            if self.loaded_from <= start or (not first and time.monotonic() >= deadline):
+                return
+            first = False
+            chunk_start = max(start, self.loaded_from - INITIAL_CHUNK)
+            loaded = await load_chunk(
+                reader,
+                window,
+                classifier,
+                start=chunk_start,
+                cut=self.loaded_from,
+                processed_since=self._processed_since,
+            )
+            if not loaded:
+                return  # retried on a later poll (the panel says why)
+            self.loaded_from = chunk_start

@@ -15,4 +15,5 @@ CONNECTIONS = "connections"
 DUPLICATES = "duplicates"
 PAID_WITHOUT_PAYMENT = "paid_without_payment"
 NOTIFICATIONS = "notifications"
+INDEXES = "indexes"  # the catalogue read that tells which panels wait for an index
 STRIPE = "stripe"  # not a query: the Stripe Events API (console.stripe.watch)

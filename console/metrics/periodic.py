@@ -1,23 +1,26 @@
 """Panels that are not deltas: read whole by index, every poll or on their own cadence.
 
-Stuck orders and the server's sessions are small and read every poll. Three detector
-inputs need more than deltas (duplicate event_ids in the last hour, orders paid without
-a completed payment, the notification failure rate); the first poll always includes
-them. The two hourly ones run every `detector_interval_seconds` (10 s), so those faults
-light within seconds; the day of paid orders too while it stays cheap (< 50 ms), else
-every `slow_interval_seconds` (60 s). A panel whose query fails keeps its last value
-(the reason is in the Snapshot's panel_errors).
+Stuck orders and the server's sessions are read every poll while they are cheap. Three
+detector inputs need more than deltas (duplicate event_ids in the last hour, orders paid
+without a completed payment, the notification failure rate); the first poll always
+includes them, then every `detector_interval_seconds` (10 s), so those faults light
+within seconds. On a big table each expensive read is stretched by its cost
+(cadence.py), so the console's database cost stays flat from 1M to 10M events; orders
+paid without a payment are judged incrementally (paid_orders.py), never by re-reading a
+day of orders. A panel whose query fails keeps its last value (the reason is in the
+Snapshot's panel_errors).
 """
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
 from console.metrics.activity import build_connections
-from console.metrics.buckets import MINUTE, WINDOW
+from console.metrics.buckets import MINUTE
+from console.metrics.cadence import Cadence
+from console.metrics.paid_orders import PaidWithoutPaymentWatch
 from console.metrics.panels import (
     CONNECTIONS,
     DUPLICATES,
@@ -35,7 +38,7 @@ from console.metrics.snapshot import (
 )
 
 STUCK_STATES = ("pending", "pending_payment")
-CHEAP_QUERY_SECONDS = 0.05
+DEFERRABLE = (DUPLICATES, NOTIFICATIONS, PAID_WITHOUT_PAYMENT)  # the detector inputs
 
 
 class PeriodicPanels:
@@ -47,13 +50,20 @@ class PeriodicPanels:
         stuck_minutes: float,
         detector_interval: float,
         slow_interval: float,
+        first_budget: float = 0.5,
     ) -> None:
         self.stuck_minutes = stuck_minutes
         self.detector_interval = detector_interval
         self.slow_interval = slow_interval
-        self._detector_due = 0.0
-        self._slow_due = 0.0
+        self._stuck = Cadence(0.0, slow_interval)
+        self._duplicates = Cadence(detector_interval, slow_interval)
+        self._notifications = Cadence(detector_interval, slow_interval)
+        self._paid = Cadence(detector_interval, slow_interval)
+        # the first look judges the day while its budget lasts (all of it on a small
+        # database or in a one-shot check); on a big one the rest fills in behind
+        self.paid_watch = PaidWithoutPaymentWatch(first_budget=first_budget)
         self._last: dict[str, Any] = {}
+        self.deferred: set[str] = set()  # panels the first poll left for the next one
 
     @property
     def duplicates(self) -> Duplicates | None:
@@ -67,11 +77,22 @@ class PeriodicPanels:
     def notifications(self) -> NotificationStats | None:
         return self._last.get(NOTIFICATIONS)
 
-    async def stuck_orders(self, reader: PanelReader, now: datetime) -> StuckOrders | None:
+    async def stuck_orders(
+        self, reader: PanelReader, now: datetime, *, defer: bool = False
+    ) -> StuckOrders | None:
+        """`defer`: the first poll's budget is spent; read on the next poll (loading)."""
+        if defer and STUCK_ORDERS not in self._last:
+            self.deferred.add(STUCK_ORDERS)
+            return None
+        self.deferred.discard(STUCK_ORDERS)
+        if not self._stuck.due():
+            return self._last.get(STUCK_ORDERS)
         before = now - timedelta(minutes=self.stuck_minutes)
+        self._stuck.start()
         rows = await reader.fetch(
             STUCK_ORDERS, "live/stuck_orders", {"states": list(STUCK_STATES), "before": before}
         )
+        self._stuck.done()
         if rows is None:
             return self._last.get(STUCK_ORDERS)
         oldest = min((r["oldest_updated_at"] for r in rows), default=None)
@@ -93,33 +114,33 @@ class PeriodicPanels:
         self._last[CONNECTIONS] = connections
         return connections
 
-    async def detector_inputs(self, reader: PanelReader, now: datetime) -> None:
-        """The detector inputs that need more than deltas, each when its cadence is due."""
-        if time.monotonic() >= self._detector_due:
-            self._detector_due = time.monotonic() + self.detector_interval
-            await self._hourly(reader, now)
-        if time.monotonic() < self._slow_due:
-            return
-        started = time.monotonic()
-        rows = await reader.fetch(
-            PAID_WITHOUT_PAYMENT, "live/paid_without_payment", {"since": now - WINDOW}
-        )
-        # It reads a day of paid orders: on a small or quiet day that costs little and it
-        # runs with the hourly detectors; when it is heavy it waits for the slow cadence.
-        took = time.monotonic() - started
-        cheap = took < CHEAP_QUERY_SECONDS
-        self._slow_due = time.monotonic() + (
-            self.detector_interval if cheap else self.slow_interval
-        )
-        if rows is not None:
-            self._last[PAID_WITHOUT_PAYMENT] = PaidWithoutPayment(
-                count=int(rows[0]["total"]) if rows else 0,
-                examples=tuple(r["id"] for r in rows),
-                oldest_updated_at=rows[0]["updated_at"] if rows else None,
-            )
+    async def detector_inputs(
+        self, reader: PanelReader, now: datetime, *, defer: bool = False
+    ) -> None:
+        """The detector inputs that need more than deltas, each when its cadence is due.
 
-    async def _hourly(self, reader: PanelReader, now: datetime) -> None:
-        """Duplicate event ids and notification failures over the last hour."""
+        `defer`: the first poll's budget is spent: all of them wait for the next poll."""
+        if defer:
+            self.deferred.update(DEFERRABLE)
+            return
+        self.deferred.difference_update(DEFERRABLE)
+        if self._duplicates.due():
+            self._duplicates.start()
+            await self._read_duplicates(reader, now)
+            self._duplicates.done()
+        if self._notifications.due():
+            self._notifications.start()
+            await self._read_notifications(reader, now)
+            self._notifications.done()
+        if self._paid.due() or self.paid_watch.loading(now):  # the day fills in first
+            self._paid.start()
+            paid = await self.paid_watch.look(reader, now)
+            self._paid.done()
+            if paid is not None:
+                self._last[PAID_WITHOUT_PAYMENT] = paid
+
+    async def _read_duplicates(self, reader: PanelReader, now: datetime) -> None:
+        """Duplicate event ids over the last hour."""
         rows = await reader.fetch(DUPLICATES, "live/duplicates_1h", {"since": now - 60 * MINUTE})
         if rows is not None:
             self._last[DUPLICATES] = Duplicates(
@@ -128,6 +149,9 @@ class PeriodicPanels:
                 examples=tuple(r["event_id"] for r in rows),
                 first_seen=min((r["first_seen"] for r in rows), default=None),
             )
+
+    async def _read_notifications(self, reader: PanelReader, now: datetime) -> None:
+        """Notification deliveries and failures over the last hour."""
         rows = await reader.fetch(
             NOTIFICATIONS, "live/notifications_1h", {"since": now - 60 * MINUTE}
         )

@@ -91,6 +91,13 @@ class PanelReader:
             conn, self.conn = self.conn, None
             await conn.close()
 
+    def hold(self, panel: str, reason: str) -> None:
+        """Switch a panel off until `release` (its index is missing: see index_guard.py)."""
+        self._panels[panel] = _PanelState(reason, None)
+
+    def release(self, panel: str) -> None:
+        self._panels.pop(panel, None)
+
     def enabled(self, panel: str) -> bool:
         state = self._panels.get(panel)
         if state is None:

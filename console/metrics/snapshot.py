@@ -225,6 +225,9 @@ class Snapshot:
     rows_read: int = 0  # rows fetched by this poll (cost grows with this, not table size)
     queries_run: int = 0
     read_only_proven: bool | None = None  # core.db.prove_read_only at start; None: not run
+    # panel (console/metrics/panels.py) -> what of it is still loading: its longer windows
+    # are partial (the first poll answers the last minutes first; see initial_load.py)
+    loading: Mapping[str, str] = field(default_factory=_frozen_map)
 
     def metrics_json(self) -> dict[str, Any]:
         """The `metrics` object of `check --json` (DESIGN.md's contract keys)."""

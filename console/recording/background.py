@@ -147,6 +147,9 @@ class LiveRecording:
         self._entries: deque[Any] = deque(maxlen=20)
         self._incident: Any = None
         self._phase: str | None = None
+        # the desk tells of the incident from several worker threads (open, resume, a
+        # refresh): one check-and-start at a time, or two recorders share one file
+        self._changing = threading.Lock()
         if path is not None:
             self.current = self._start(Path(path), {"trigger": "on demand"})
 
@@ -178,6 +181,10 @@ class LiveRecording:
 
     def incident_changed(self, incident: Any) -> None:
         """The incident opened, resumed, changed or closed (None: no incident)."""
+        with self._changing:
+            self._incident_changed(incident)
+
+    def _incident_changed(self, incident: Any) -> None:
         if incident is not None and incident.closed_at is None and self.current is None:
             from console.core.private_files import private_dir
             from console.recording.files import incident_recording_path, recordings_dir

@@ -89,7 +89,11 @@ async def one_shot(dsn: str, settings: Settings) -> Snapshot:
     from console.stripe.watch import StripeWatch
 
     watch = StripeWatch.from_settings(settings, dsn)
-    async with Collector(dsn, settings, addons=(watch,) if watch else ()) as collector:
+    # a one-shot check has no later poll to fill the history in: it loads the whole window
+    addons = (watch,) if watch else ()
+    async with Collector(
+        dsn, settings, first_data_seconds=float("inf"), addons=addons
+    ) as collector:
         snapshot = await collector.poll()
         if watch is not None:
             snapshot = await watch.complete(snapshot)

@@ -29,6 +29,22 @@ NEEDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Detectors judged against a 24 h baseline: while the history is still loading (the
+# first polls on a big table, Snapshot.loading) the baseline is partial, so they wait.
+DAY_BASELINE = frozenset({"security_anomaly", "performance_degradation"})
+
+
+def _judges(snapshot: Snapshot, panel: str, detector: str) -> bool:
+    """Whether a still-loading panel's partial reading is a judgment: the recent minutes
+    are loaded first (not a day's baseline), and an order found paid without a payment
+    is one, once part of the day has been read at all."""
+    if panel in (panels.EVENTS, panels.PROCESSED):
+        return detector not in DAY_BASELINE
+    if panel == panels.PAID_WITHOUT_PAYMENT:
+        return snapshot.paid_without_payment is not None
+    return False
+
+
 def disabled_detectors(snapshot: Snapshot) -> dict[str, str]:
     """Detectors that could not judge this snapshot, with the reason (a failed panel)."""
     out: dict[str, str] = {}
@@ -36,5 +52,8 @@ def disabled_detectors(snapshot: Snapshot) -> dict[str, str]:
         for panel in needed:
             if panel in snapshot.panel_errors:
                 out[detector] = f"{panel}: {snapshot.panel_errors[panel]}"
+                break
+            if panel in snapshot.loading and not _judges(snapshot, panel, detector):
+                out[detector] = f"{panel}: {snapshot.loading[panel]}"
                 break
     return out

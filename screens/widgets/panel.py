@@ -26,6 +26,7 @@ from textual.coordinate import Coordinate
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
+from console.metrics.index_guard import WAITING
 from console.metrics.snapshot import Snapshot
 from screens.findings import FindingLike
 from screens.formatting import duration, shorten
@@ -106,8 +107,12 @@ class Panel(Vertical):
         error = self.error_text(ctx)
         if error and ctx.compact:
             error = shorten(error, width - 2)
-        line.update(Text(f"! {error}") if error else "")
-        line.display = bool(error)
+        loading = None if error else self.loading_text(ctx)
+        if loading:
+            line.update(Text(shorten(f"… {loading}", width)))
+        else:
+            line.update(Text(f"! {error}") if error else "")
+        line.display = bool(error or loading)
         self.render_body(body)
 
     def on_resize(self) -> None:
@@ -125,6 +130,9 @@ class Panel(Vertical):
         }
         if not failed:
             return None
+        waiting = [r for r in failed.values() if r.startswith(WAITING)]
+        if waiting:  # not a failure: the panel does not run until its index exists
+            return waiting[0]
         head, one, many = "query failed: ", "last good value shown", "last good values shown"
         if self.unmeasured(ctx):
             if self._measured is None:
@@ -138,6 +146,14 @@ class Panel(Vertical):
             return f"{head}{reasons[0]} ({one})"
         named = "; ".join(f"{name}: {reason}" for name, reason in failed.items())
         return f"{head.replace('query failed', 'queries failed')}{named} ({many})"
+
+    def loading_text(self, ctx: RenderContext) -> str | None:
+        """What behind this panel is still loading (its longer windows are partial)."""
+        if ctx.snapshot is None:
+            return None
+        loading = ctx.snapshot.loading
+        found = next((loading[n] for n in (self.key, *self.sources) if n in loading), None)
+        return found
 
     def render_body(self, ctx: RenderContext) -> None:
         raise NotImplementedError

@@ -137,8 +137,12 @@ def test_live_query_can_use_its_declared_index(db, query: queries.Query) -> None
         "ids": [1, 2],
         "start": datetime.now(UTC) - timedelta(hours=24),
         "cut": datetime.now(UTC) - timedelta(minutes=1),
+        "until": datetime.now(UTC),
         "processed_since": datetime.now(UTC) - timedelta(minutes=1),
         "retry_limit": 3,
+        "updated_from": datetime.now(UTC) - timedelta(minutes=1),
+        "updated_to": datetime.now(UTC),
+        "limit": 5001,
         **{
             f"{part}_{end}": datetime.now(UTC) - timedelta(hours=24 if end == "from" else 0)
             for part in ("compare", "keep", "scan")

@@ -99,11 +99,11 @@ async def test_the_time_limit_fails_a_slow_run(db, tmp_path: Path) -> None:
 async def test_harmful_actions_are_detected_and_penalised(db, tmp_path: Path) -> None:
     scenario = get_scenario("wrong_secret")
     async with TrainingSession(scenario, db.dsn, poll_interval=POLL, state_dir=tmp_path) as s:
-        await s.wait_for(lambda p: "signature_failures" in {f.id for f in p.findings}, 10.0)
+        assert await s.wait_for(lambda p: "signature_failures" in {f.id for f in p.findings}, 30.0)
         assert s.view_finding("signature_failures") is not None
         s.open_runbook("signature_failures")
         await s.run_command("webhook_restart")
-        await s.wait_for(lambda p: p.resolved, 10.0)  # events get processed again
+        assert await s.wait_for(lambda p: p.resolved, 30.0)  # events get processed again
         # 1. terminate a healthy (not idle-in-transaction) receiver session
         with psycopg.connect(db.dsn, autocommit=True) as conn:
             row = conn.execute(
@@ -143,7 +143,7 @@ async def test_harmful_actions_are_detected_and_penalised(db, tmp_path: Path) ->
 async def test_stopping_the_cause_without_fixing_the_data_is_harm(db, tmp_path: Path) -> None:
     scenario = get_scenario("paid_without_payment")
     async with TrainingSession(scenario, db.dsn, poll_interval=POLL, state_dir=tmp_path) as s:
-        await s.wait_for(lambda p: "inconsistent_orders" in {f.id for f in p.findings}, 10.0)
+        assert await s.wait_for(lambda p: "inconsistent_orders" in {f.id for f in p.findings}, 30.0)
         hint = s.take_hint()
         await s.run_command("webhook_restart")
         final, _ = await s.finish()

@@ -1,0 +1,40 @@
+"""When an expensive read is next due: its base interval, stretched by what it cost.
+
+Why: on a small database every panel query costs a millisecond and runs at its base
+interval; at 10M events a scan of half a million stuck orders or an hour of event ids
+costs tens of milliseconds, and running it every two seconds is most of the console's
+database cost. A read that cost more than `CHEAP_SECONDS` twice in a row (one slow run on a busy
+host is not the table's size) waits `COST_FACTOR` times its cost (at most `ceiling`), so
+no single read takes more than ~1/300 of a database core.
+"""
+
+from __future__ import annotations
+
+import time
+
+CHEAP_SECONDS = 0.05
+COST_FACTOR = 300.0
+
+
+class Cadence:
+    """The next due time of one read, from its base interval and its last cost."""
+
+    def __init__(self, base: float, ceiling: float) -> None:
+        self.base = base
+        self.ceiling = max(base, ceiling)
+        self._due = 0.0  # due at once
+        self._started = 0.0
+        self._slow_runs = 0
+
+    def due(self) -> bool:
+        return time.monotonic() >= self._due
+
+    def start(self) -> None:
+        self._started = time.monotonic()
+
+    def done(self) -> None:
+        """The read just finished: schedule the next one from what it cost."""
+        took = time.monotonic() - self._started
+        self._slow_runs = self._slow_runs + 1 if took >= CHEAP_SECONDS else 0
+        wait = min(self.ceiling, took * COST_FACTOR) if self._slow_runs >= 2 else self.base
+        self._due = time.monotonic() + max(self.base, wait)
