@@ -17,11 +17,10 @@ import json
 from typing import Any
 
 from console.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, load_settings_from
-from console.cli.runbooks import emit_error
+from console.cli.runbooks import emit_error, loaded_runbooks
 from console.core.db import DatabaseError
 from console.core.durations import as_duration
-from console.runbooks.loader import load_runbooks
-from console.runbooks.model import Runbook, RunbookError
+from console.runbooks.model import Runbook
 from console.runbooks.run import StepResult, run_headless
 
 EXIT_FAILED = EXIT_FINDINGS
@@ -38,10 +37,9 @@ def exit_code(results: list[StepResult]) -> int:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    try:
-        runbooks = load_runbooks()
-    except RunbookError as exc:
-        return emit_error(args, f"runbooks did not load:\n{exc}")
+    runbooks = loaded_runbooks(args)
+    if runbooks is None:
+        return EXIT_ERROR
     runbook = runbooks.get(args.runbook)
     if runbook is None:
         return emit_error(

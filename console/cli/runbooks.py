@@ -21,11 +21,19 @@ def emit_error(args: argparse.Namespace, message: str, **extra: Any) -> int:
     return EXIT_ERROR
 
 
-def runbooks_command(args: argparse.Namespace) -> int:
+def loaded_runbooks(args: argparse.Namespace) -> dict[str, Runbook] | None:
+    """Every runbook, or None once `emit_error` has said why they did not load."""
     try:
-        runbooks = load_runbooks()
+        return load_runbooks()
     except RunbookError as exc:
-        return emit_error(args, f"runbooks did not load:\n{exc}")
+        emit_error(args, f"runbooks did not load:\n{exc}")
+        return None
+
+
+def runbooks_command(args: argparse.Namespace) -> int:
+    runbooks = loaded_runbooks(args)
+    if runbooks is None:
+        return EXIT_ERROR
     ordered = sorted(runbooks.values(), key=_order)
     if args.json:
         print(json.dumps({"runbooks": [r.as_dict() for r in ordered]}, indent=1))

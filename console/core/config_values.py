@@ -24,7 +24,7 @@ def _in_range(
         try:
             value = convert(str(raw).strip())
         except ValueError:
-            raise ValueError(f"expected {expected}, got {str(raw)!r}") from None
+            raise ValueError(f"expected {expected}, got {str(raw)[:40]!r}") from None
         if not minimum <= value <= maximum:
             raise ValueError(f"must be between {minimum} and {maximum}, got {value}")
         return value

@@ -3,30 +3,16 @@ operator gave against the defaults of its queries and of its spec."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from console import queries
+from console.core.config_values import parse_int
 from console.core.state import InputError, check_text
 from console.queries.params import ParamsError
 from console.queries.params import resolve_params as resolve
 from console.recovery.errors import InvalidParams
 from console.recovery.model import ActionSpec
-
-
-def int_param(low: int, high: int) -> Callable[[Any], int]:
-    def parse(raw: Any) -> int:
-        if isinstance(raw, bool):
-            raise ValueError("expected a whole number")
-        try:
-            value = int(str(raw).strip())
-        except ValueError:
-            raise ValueError(f"expected a whole number, got {str(raw)[:40]!r}") from None
-        if not low <= value <= high:
-            raise ValueError(f"must be between {low} and {high}")
-        return value
-
-    return parse
 
 
 def plain_param(raw: Any) -> Any:
@@ -42,8 +28,9 @@ def text_param(raw: Any) -> str:
     return raw.strip()
 
 
-MAX_RETRIES = int_param(1, 1_000)
-PID = int_param(1, 2**31 - 1)
+# The settings' number parser: one wording for a bad number, whichever way it came.
+MAX_RETRIES = parse_int(1, 1_000)
+PID = parse_int(1, 2**31 - 1)
 
 
 def declared_params(spec: ActionSpec) -> tuple[str, ...]:

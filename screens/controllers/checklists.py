@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import KW_ONLY, dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
@@ -35,35 +36,22 @@ if TYPE_CHECKING:
     from console.runbooks.run import StepResult
 
 
+@dataclass(eq=False)
 class ChecklistController:
     """Opens checklist screens and runs their steps; the host the screens are given."""
 
-    def __init__(
-        self,
-        app: App[Any],
-        checklists: Checklists,
-        *,
-        settings: Settings,
-        allow_write: bool,
-        confirm_expiry: float,
-        step_timeout: float,
-        ops: Operations,
-        presenter: DashboardPresenter,
-        drilldowns: DrillDowns,
-        actions: RecoveryController,
-        observation: Observation,
-    ) -> None:
-        self.app = app
-        self.checklists = checklists
-        self.settings = settings
-        self.allow_write = allow_write
-        self.confirm_expiry = confirm_expiry
-        self.step_timeout = step_timeout
-        self.ops = ops
-        self.presenter = presenter
-        self.drilldowns = drilldowns
-        self.actions = actions
-        self.observation = observation
+    app: App[Any]
+    checklists: Checklists
+    _: KW_ONLY
+    settings: Settings
+    allow_write: bool
+    confirm_expiry: float
+    step_timeout: float
+    ops: Operations
+    presenter: DashboardPresenter
+    drilldowns: DrillDowns
+    actions: RecoveryController
+    observation: Observation
 
     # --- opening screens -------------------------------------------------------------
 

@@ -9,6 +9,7 @@ never holds up a key. It is also the host of the timeline screen.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -28,41 +29,29 @@ if TYPE_CHECKING:
     from screens.controllers.live import LiveLink
 
 
+@dataclass(eq=False)
 class IncidentController:
     """One console's incident desk, its timeline screen, and its records."""
 
-    def __init__(
-        self,
-        app: App[Any],
-        presenter: DashboardPresenter,
-        *,
-        state_dsn: str | None,
-        settings: Settings,
-        allow_write: bool,
-        clock: Callable[[], datetime],
-        local_dir: Path | None = None,
-        limits: SessionLimits | None = None,
-        operator: str = "",
-        report_dir: Path | None = None,
-        recording: Any = None,
-        checklists: Checklists | None = None,
-    ) -> None:
-        self.app = app
-        # console.recording.background.LiveRecording: told of the incident and its entries
-        self.recording = recording
-        self.presenter = presenter
-        self.state_dsn = state_dsn
-        self.settings = settings
-        self.allow_write = allow_write
-        self.clock = clock
-        self.local_dir = local_dir
-        self.limits = limits
-        self.operator = operator
-        self.report_dir = report_dir
-        self.checklists = checklists or Checklists()
+    app: App[Any]
+    presenter: DashboardPresenter
+    _: KW_ONLY
+    state_dsn: str | None
+    settings: Settings
+    allow_write: bool
+    clock: Callable[[], datetime]
+    local_dir: Path | None = None
+    limits: SessionLimits | None = None
+    operator: str = ""
+    report_dir: Path | None = None
+    # console.recording.background.LiveRecording: told of the incident and its entries
+    recording: Any = None
+    checklists: Checklists = field(default_factory=Checklists)
+
+    def __post_init__(self) -> None:
         self._desk: IncidentDesk | None = None
         self._live: LiveLink | None = None
-        presenter.people = self.people
+        self.presenter.people = self.people
 
     @property
     def desk(self) -> IncidentDesk:

@@ -20,6 +20,7 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
@@ -58,27 +59,20 @@ def screen_name(screen: Screen[Any] | None) -> str:
     return SCREEN_NAMES.get(name, name.removesuffix("Screen").lower())
 
 
+@dataclass(eq=False)
 class LiveLink:
-    def __init__(
-        self,
-        app: App[Any],
-        desk: Callable[[], IncidentDesk],
-        checklists: Checklists,
-        top: Callable[[], Screen[Any] | None],
-        on_status: Callable[[], None],
-    ) -> None:
-        self.app = app
-        self._desk = desk
-        self.checklists = checklists
-        self.top = top
-        self.on_status = on_status
-        self.view: IncidentView | None = None
-        self.link = ""
-        self.started = False
-        self._stop: threading.Event | None = None
-        self._heartbeat: Heartbeat | None = None
-        self._want_view = threading.Event()
-        self._reader: threading.Thread | None = None
+    app: App[Any]
+    _desk: Callable[[], IncidentDesk]
+    checklists: Checklists
+    top: Callable[[], Screen[Any] | None]
+    on_status: Callable[[], None]
+    view: IncidentView | None = field(default=None, init=False)
+    link: str = field(default="", init=False)
+    started: bool = field(default=False, init=False)
+    _stop: threading.Event | None = field(default=None, init=False)
+    _heartbeat: Heartbeat | None = field(default=None, init=False)
+    _want_view: threading.Event = field(default_factory=threading.Event, init=False)
+    _reader: threading.Thread | None = field(default=None, init=False)
 
     @property
     def desk(self) -> IncidentDesk:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -25,31 +26,22 @@ from screens.failures import describe_failure
 from screens.findings import FindingLike, sort_findings
 
 
+@dataclass(eq=False)
 class PollingController:
     """Polls the source, triages each Snapshot, and has the presenter show the result."""
 
-    def __init__(
-        self,
-        app: App[Any],
-        source_factory: SourceFactory,
-        state: PollState,
-        presenter: DashboardPresenter,
-        *,
-        evaluate: Evaluator | None,
-        clock: Callable[[], datetime],
-        poll_timeout: float,
-    ) -> None:
-        self.app = app
-        self.source_factory = source_factory
-        self.state = state
-        self.presenter = presenter
-        self.evaluate = evaluate
-        self.clock = clock
-        self.poll_timeout = poll_timeout
-        self._source: SnapshotSource | None = None
-        self._next_poll: Timer | None = None
-        # Told of every poll (console.recording.background.LiveRecording); None: no recording.
-        self.recording: Any = None
+    app: App[Any]
+    source_factory: SourceFactory
+    state: PollState
+    presenter: DashboardPresenter
+    _: KW_ONLY
+    evaluate: Evaluator | None
+    clock: Callable[[], datetime]
+    poll_timeout: float
+    _source: SnapshotSource | None = field(default=None, init=False)
+    _next_poll: Timer | None = field(default=None, init=False)
+    # Told of every poll (console.recording.background.LiveRecording); None: no recording.
+    recording: Any = field(default=None, init=False)
 
     def start(self) -> None:
         self.state.polling_since = self.clock()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import KW_ONLY, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,29 +47,21 @@ def steady(info: StatusInfo) -> StatusInfo:
     )
 
 
+@dataclass(eq=False)
 class DashboardPresenter:
     """Turns the `PollState` into a `RenderContext` for the panels and a `StatusInfo`."""
 
-    def __init__(
-        self,
-        app: App[Any],
-        dashboard: DashboardScreen,
-        state: PollState,
-        *,
-        clock: Callable[[], datetime],
-        incident_clock: Callable[[datetime], str],
-        environment: str,
-        db_host: str,
-        allow_write: bool,
-    ) -> None:
-        self.app = app
-        self.dashboard = dashboard
-        self.state = state
-        self.clock = clock
-        self.incident_clock = incident_clock
-        self.environment = environment
-        self.db_host = db_host
-        self.allow_write = allow_write
+    app: App[Any]
+    dashboard: DashboardScreen
+    state: PollState
+    _: KW_ONLY
+    clock: Callable[[], datetime]
+    incident_clock: Callable[[datetime], str]
+    environment: str
+    db_host: str
+    allow_write: bool
+
+    def __post_init__(self) -> None:
         # What the panels show now (drill-downs open from it: the row the operator saw).
         self.rendered: RenderContext | None = None
         # Who is on the shared incident, for the status bar (set by the incident controller).

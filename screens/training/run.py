@@ -24,19 +24,11 @@ def run_training(
     time_limit: float | None = None,
     history_dir: Path | None = None,
 ) -> int:
-    import psycopg
-
-    from console.sim.embedded import EmbeddedPostgres
-    from console.sim.schema import apply_monitored_schema
+    from console.training.runner import training_database
     from console.training.session import TrainingSession
     from screens.training.app import TrainingApp
 
-    server = EmbeddedPostgres()
-    server.start()
-    try:
-        dsn = server.create_database("training")
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            apply_monitored_schema(conn)
+    with training_database() as dsn:
         session = TrainingSession(
             scenario, dsn, settings=settings, seed=seed, time_limit=time_limit
         )
@@ -44,8 +36,6 @@ def run_training(
         app = TrainingApp(session, history_dir=history_dir, handle_signals=True)
         app.run()
         return STARTUP_FAILED if app.return_code is None else app.return_code
-    finally:
-        server.stop()
 
 
 def train_interactive(scenario: Scenario, args: argparse.Namespace) -> int:

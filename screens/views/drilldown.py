@@ -24,6 +24,18 @@ def when(moment: datetime | None) -> str:
     return moment.strftime("%m-%d %H:%M:%S") if moment else "—"
 
 
+def drill_dialog(
+    title: str, status: str, columns: Sequence[str], status_id: str, table_id: str
+) -> ComposeResult:
+    """The drill dialogs' one frame: a titled box, a status line over a row table."""
+    with Vertical(classes="dialog drill") as box:
+        box.border_title = title
+        yield Static(status, id=status_id)
+        table: DataTable[str] = DataTable(cursor_type="row", id=table_id)
+        table.add_columns(*columns)
+        yield table
+
+
 class RowsScreen(ModalScreen[None]):
     """A table of rows fetched once on open (events of an error, orders of a state)."""
 
@@ -39,12 +51,8 @@ class RowsScreen(ModalScreen[None]):
         self.load = load
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog drill") as box:
-            box.border_title = f"{self.title_text} (Esc to close)"
-            yield Static("loading…", id="drill-status")
-            table: DataTable[str] = DataTable(cursor_type="row", id="drill-table")
-            table.add_columns(*self.columns)
-            yield table
+        title = f"{self.title_text} (Esc to close)"
+        yield from drill_dialog(title, "loading…", self.columns, "drill-status", "drill-table")
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()

@@ -17,9 +17,10 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
+
+from screens.views.drilldown import drill_dialog
 
 COLUMNS = ("event id", "type", "created", "class", "error")
 Loader = Callable[[], Awaitable[Any]]  # -> console.stripe.reconcile.Reconciliation
@@ -58,12 +59,10 @@ class ReconciliationScreen(ModalScreen[None]):
         self.since = since
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog drill") as box:
-            box.border_title = f"Stripe vs webhook_events, last {self.since} (r again, Esc)"
-            yield Static("asking Stripe…", id="reconcile-summary")
-            table: DataTable[str] = DataTable(cursor_type="row", id="reconcile-table")
-            table.add_columns(*COLUMNS)
-            yield table
+        title = f"Stripe vs webhook_events, last {self.since} (r again, Esc)"
+        yield from drill_dialog(
+            title, "asking Stripe…", COLUMNS, "reconcile-summary", "reconcile-table"
+        )
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+from collections.abc import Sequence
 
-from console.metrics.snapshot import Connections, Session
+from console.metrics.snapshot import Connections, Session, Snapshot
 from screens.formatting import duration, shorten
-from screens.widgets.panel import (
-    Panel,
-    PanelTable,
-    RenderContext,
-    fit,
-    flex_width,
-    no_data_text,
-)
-from screens.widgets.quiet import QuietStatic
+from screens.widgets.panel import RenderContext, flex_width
+from screens.widgets.table_panel import Rows, TablePanel
 
 WIDE = ("pid", "State", "For", "Wait", "Query")
 COMPACT = ("pid", "State", "For", "Query")
@@ -70,27 +62,21 @@ def wait_text(session: Session) -> str:
     return f"{session.wait_event_type}:{session.wait_event}" if session.wait_event else ""
 
 
-class ConnectionsPanel(Panel):
+class ConnectionsPanel(TablePanel):
     key = "connections"
     title = "Database connections"
     number = 7
     measured_by = ("connections",)
+    drill_kind = "backend"
 
-    def compose_body(self) -> ComposeResult:
-        yield QuietStatic("", classes="panel-summary")
-        yield PanelTable(drill_kind="backend")
+    def columns(self, ctx: RenderContext) -> Sequence[str]:
+        return WIDE if ctx.width >= 100 else COMPACT
 
-    def render_body(self, ctx: RenderContext) -> None:
-        summary = self.query_one(".panel-summary", Static)
-        table = self.query_one(PanelTable)
-        table.set_columns(WIDE if ctx.width >= 100 else COMPACT)
-        snap = ctx.snapshot
-        if snap is None:
-            summary.update(no_data_text(ctx))
-            table.replace_rows([])
-            return
+    def summary_lines(self, snap: Snapshot, ctx: RenderContext) -> list[str]:
+        return summary_lines(snap.connections, ctx.compact)
+
+    def table_rows(self, snap: Snapshot, ctx: RenderContext) -> Rows:
         conn = snap.connections
-        summary.update(fit(summary_lines(conn, ctx.compact), ctx))
         blocked = {s.pid for s in conn.blocked} | {p for s in conn.blocked for p in s.blocked_by}
         idle_tx = {s.pid for s in conn.idle_in_transaction}
         rows = []
@@ -107,4 +93,4 @@ class ConnectionsPanel(Panel):
                 cells.append(shorten(wait_text(s), wait_width))
             cells.append(shorten(s.query, query_width))
             rows.append((str(s.pid), cells))
-        table.replace_rows(rows)
+        return rows

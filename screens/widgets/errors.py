@@ -2,46 +2,33 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+from collections.abc import Sequence
 
+from console.metrics.snapshot import Snapshot
 from screens.formatting import ago, count, duration, percent, shorten
-from screens.widgets.panel import (
-    Panel,
-    PanelTable,
-    RenderContext,
-    fit,
-    flex_width,
-    no_data_text,
-)
-from screens.widgets.quiet import QuietStatic
+from screens.widgets.panel import RenderContext, flex_width
+from screens.widgets.table_panel import Rows, TablePanel
 
 WIDE = ("Message", "1h", "24h", "Last seen")
 COMPACT = ("Message", "1h", "24h", "Last")
 
 
-class ErrorsPanel(Panel):
+class ErrorsPanel(TablePanel):
     key = "errors"
     title = "Errors"
     number = 3
     measured_by = ("events",)
     sources = ("events", "processed", "unprocessed")
+    drill_kind = "error"
 
-    def compose_body(self) -> ComposeResult:
-        yield QuietStatic("", classes="panel-summary")
-        yield PanelTable(drill_kind="error")
+    def columns(self, ctx: RenderContext) -> Sequence[str]:
+        return COMPACT if ctx.compact else WIDE
 
-    def render_body(self, ctx: RenderContext) -> None:
-        summary = self.query_one(".panel-summary", Static)
-        table = self.query_one(PanelTable)
-        table.set_columns(COMPACT if ctx.compact else WIDE)
-        snap = ctx.snapshot
-        if snap is None:
-            summary.update(no_data_text(ctx))
-            table.replace_rows([])
-            return
+    def summary_lines(self, snap: Snapshot, ctx: RenderContext) -> list[str]:
         rate = f"{percent(snap.error_rate_5m)} errors ({count(snap.errors_5m)} of "
-        summary.update(fit([f"5 min: {rate}{count(snap.events_5m)})"], ctx))
+        return [f"5 min: {rate}{count(snap.events_5m)})"]
+
+    def table_rows(self, snap: Snapshot, ctx: RenderContext) -> Rows:
         groups = sorted(snap.errors, key=lambda g: (-g.count_1h, -g.count_24h, g.message))
         width = flex_width(ctx, (4, 5, 5 if ctx.compact else 10), lo=10, hi=60)
         rows = []
@@ -59,4 +46,4 @@ class ErrorsPanel(Panel):
                 seen,
             ]
             rows.append((group.pattern, cells))
-        table.replace_rows(rows)
+        return rows

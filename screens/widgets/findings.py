@@ -6,13 +6,12 @@ from dataclasses import replace
 from typing import Any
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.widgets import Static
 
 from console.core.db_errors import SCHEMA_MISSING
 from screens.formatting import count, severity_word, shorten
-from screens.widgets.panel import Panel, PanelTable, RenderContext, flex_width
-from screens.widgets.quiet import QuietStatic
+from screens.widgets.panel import PanelTable, RenderContext, flex_width
+from screens.widgets.table_panel import TablePanel
 
 SEVERITY_STYLE = {"P0": "bold reverse red", "P1": "bold red", "P2": "bold yellow"}
 # Optional tables (the guide's schema may lack them): missing, their detector is off.
@@ -27,17 +26,13 @@ def show_value(value: Any) -> str:
     return str(value) if value is not None else "—"
 
 
-class FindingsPanel(Panel):
+class FindingsPanel(TablePanel):
     key = "findings"
     title = "Findings"
     number = 1
     sources = ("duplicates", "paid_without_payment", "notifications")
-
-    def compose_body(self) -> ComposeResult:
-        yield QuietStatic("", classes="panel-summary")
-        table = PanelTable(drill_kind="finding")
-        table.set_columns(("Sev", "Finding", "Value", "Limit", "Runbook"))
-        yield table
+    drill_kind = "finding"
+    fixed_columns = ("Sev", "Finding", "Value", "Limit", "Runbook")
 
     def error_text(self, ctx: RenderContext) -> str | None:
         problems = []

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+from collections.abc import Sequence
 
+from console.metrics.snapshot import Snapshot
 from screens.formatting import count, distinct_names, duration, matches_filter
-from screens.widgets.panel import (
-    Panel,
-    PanelTable,
-    RenderContext,
-    fit,
-    flex_width,
-    no_data_text,
-)
-from screens.widgets.quiet import QuietStatic
+from screens.widgets.panel import RenderContext, flex_width
+from screens.widgets.table_panel import Rows, TablePanel
 
 FULL = ("Event type", "n", "avg", "p95", "max")
 MEDIUM = ("Event type", "n", "avg", "p95")
 SMALL = ("Event type", "avg", "p95")
 
 
-class LatencyPanel(Panel):
+class LatencyPanel(TablePanel):
     key = "latency"
     title = "Latency, last hour"
     label = "Latency"
@@ -29,22 +22,15 @@ class LatencyPanel(Panel):
     measured_by = ("processed",)
     sources = ("processed",)
 
-    def compose_body(self) -> ComposeResult:
-        yield QuietStatic("", classes="panel-summary")
-        yield PanelTable()
+    def columns(self, ctx: RenderContext) -> Sequence[str]:
+        return FULL if ctx.width >= 64 else MEDIUM if ctx.width >= 46 else SMALL
 
-    def render_body(self, ctx: RenderContext) -> None:
-        summary = self.query_one(".panel-summary", Static)
-        table = self.query_one(PanelTable)
-        columns = FULL if ctx.width >= 64 else MEDIUM if ctx.width >= 46 else SMALL
-        table.set_columns(columns)
-        snap = ctx.snapshot
-        if snap is None:
-            summary.update(no_data_text(ctx))
-            table.replace_rows([])
-            return
+    def summary_lines(self, snap: Snapshot, ctx: RenderContext) -> list[str]:
         avg, p95 = snap.avg_processing_seconds_1h, snap.p95_processing_seconds_1h
-        summary.update(fit([f"all types: avg {duration(avg)}, p95 {duration(p95)}"], ctx))
+        return [f"all types: avg {duration(avg)}, p95 {duration(p95)}"]
+
+    def table_rows(self, snap: Snapshot, ctx: RenderContext) -> Rows:
+        columns = self.columns(ctx)
         stats = [s for s in snap.latency if matches_filter(s.event_type, ctx.event_filter)]
         stats.sort(key=lambda s: (-(s.p95_seconds or 0.0), s.event_type))
         width = flex_width(ctx, (6,) * (len(columns) - 1), lo=10, hi=32)
@@ -59,4 +45,4 @@ class LatencyPanel(Panel):
                 "max": duration(s.max_seconds),
             }
             rows.append((s.event_type, [cells[c] for c in columns]))
-        table.replace_rows(rows)
+        return rows

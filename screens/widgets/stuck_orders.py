@@ -2,36 +2,25 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
-
+from console.metrics.snapshot import Snapshot
 from screens.formatting import count
-from screens.widgets.panel import Panel, PanelTable, RenderContext, fit, no_data_text
-from screens.widgets.quiet import QuietStatic
+from screens.widgets.panel import RenderContext
+from screens.widgets.table_panel import Rows, TablePanel
 
 
-class StuckOrdersPanel(Panel):
+class StuckOrdersPanel(TablePanel):
     key = "stuck_orders"
     title = "Stuck orders"
     number = 6
     measured_by = ("stuck_orders",)
+    drill_kind = "orders"
+    fixed_columns = ("State", "Orders")
 
-    def compose_body(self) -> ComposeResult:
-        yield QuietStatic("", classes="panel-summary")
-        table = PanelTable(drill_kind="orders")
-        table.set_columns(("State", "Orders"))
-        yield table
-
-    def render_body(self, ctx: RenderContext) -> None:
-        summary = self.query_one(".panel-summary", Static)
-        table = self.query_one(PanelTable)
-        snap = ctx.snapshot
-        if snap is None:
-            summary.update(no_data_text(ctx))
-            table.replace_rows([])
-            return
+    def summary_lines(self, snap: Snapshot, ctx: RenderContext) -> list[str]:
         stuck = snap.stuck_orders
         age = f"{stuck.older_than_minutes:g} min"
-        summary.update(fit([f"{count(stuck.total)} not updated for over {age}"], ctx))
-        states = sorted(stuck.by_state.items(), key=lambda item: (-item[1], item[0]))
-        table.replace_rows((state, [state, count(n)]) for state, n in states)
+        return [f"{count(stuck.total)} not updated for over {age}"]
+
+    def table_rows(self, snap: Snapshot, ctx: RenderContext) -> Rows:
+        states = sorted(snap.stuck_orders.by_state.items(), key=lambda item: (-item[1], item[0]))
+        return ((state, [state, count(n)]) for state, n in states)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import http.server
 import json
-import os
 import subprocess
-import sys
 import threading
-from pathlib import Path
 from typing import Any
 
+from support.cli import run_console
 from support.metrics_testkit import add_event, add_events, add_order
 
 CONTRACT_METRICS = {
@@ -26,17 +24,7 @@ FINDING_KEYS = {"id", "severity", "title", "value", "threshold", "runbook"}
 
 
 def run_check(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    environment.update(env or {})
-    environment["INCIDENT_CONSOLE_CONFIG"] = os.devnull  # never the user's own config
-    return subprocess.run(
-        [sys.executable, "-m", "console", "check", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=environment,
-        cwd=Path(__file__).resolve().parents[2],
-    )
+    return run_console("check", *args, env=env)  # never the user's own config
 
 
 def _json(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:

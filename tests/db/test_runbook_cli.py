@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import psycopg
 import pytest
+from support.cli import run_console
 from support.runbook_helpers import REPO, whole_catalogue
 
 
@@ -23,19 +22,8 @@ def cli_root() -> Path:
 
 
 def cli(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    environment.update(env or {})
-    environment["HOME"] = tempfile.mkdtemp(
-        prefix="ic-home-"
-    )  # no user config, no audit in the repo
-    return subprocess.run(
-        [sys.executable, "-m", "console", *args],
-        cwd=root,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    home = tempfile.mkdtemp(prefix="ic-home-")  # no user config, no audit in the repo
+    return run_console(*args, env={"HOME": home, **(env or {})}, cwd=root)
 
 
 def test_runbooks_json_lists_every_runbook_with_its_steps(cli_root: Path) -> None:

@@ -31,6 +31,7 @@ from console.metrics.snapshot import (
     Snapshot,
     StuckOrders,
 )
+from console.recording.recording import Recording
 from console.recording.writer import Recorder
 
 START = datetime(2026, 11, 28, 0, 0, 0, tzinfo=UTC)
@@ -297,19 +298,43 @@ def record_polls(
     findings: Findings = outage_findings,
     entries: Mapping[int, Callable[[datetime], SampleEntry]] | None = None,
     phases: Mapping[int, tuple[str, str]] | None = None,
+    failures: Mapping[int, tuple[str, str]] | None = None,
     **recorder: Any,
 ) -> list[Snapshot]:
     """Record `polls` polls of `system` on a FakeTime at its refresh, with the timeline
-    entries and phases given by poll number; the snapshots taken, in order."""
+    entries, phases and failed polls (error, state) given by poll number; the snapshots
+    taken, in order."""
     time = FakeTime()
     taken: list[Snapshot] = []
     with Recorder(path, clock=time.clock, monotonic=time.monotonic, **recorder) as writer:
         for poll in range(polls):
-            taken.append(system.poll(time.now))
-            writer.snapshot(taken[-1], findings(system, time.now))
+            if failures and poll in failures:
+                writer.poll_failed(*failures[poll])
+            else:
+                taken.append(system.poll(time.now))
+                writer.snapshot(taken[-1], findings(system, time.now))
             if entries and poll in entries:
                 writer.entry(entries[poll](time.now))
             if phases and poll in phases:
                 writer.phase(*phases[poll])
             time.advance(system.refresh_seconds)
     return taken
+
+
+class ManualClock:
+    """A monotonic clock the test moves by setting `now`."""
+
+    def __init__(self, now: float = 0.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def outage_recording(
+    path: Path, failures: Mapping[int, tuple[str, str]] | None = None
+) -> Recording:
+    """Ten minutes at 2 s; processing_down lit 03:00-05:00; a note at 04:00; opened."""
+    note = {120: lambda at: SampleEntry("n1", at, "note", "restarting the worker")}
+    record_polls(path, SyntheticSystem(outage=(2, 5)), 300, entries=note, failures=failures)
+    return Recording.open(path)

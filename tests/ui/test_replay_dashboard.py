@@ -12,43 +12,21 @@ from support.dashboard_samples import panel_text, status_text
 from support.pilot import wait_until
 from support.recording_samples import (
     START,
-    FakeTime,
-    SampleEntry,
-    SyntheticSystem,
-    outage_findings,
+    ManualClock,
+    outage_recording,
 )
 
 from console.recording.recording import Recording
-from console.recording.writer import Recorder
 from screens.dialogs.prompt import PromptScreen
 from screens.replay.app import ReplayApp
 from screens.replay.timeline import ReplayTimeline
 
 
-class Monotonic:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def recording(tmp_path: Path) -> Recording:
     """Ten minutes; processing_down lit 03:00-05:00; a note at 04:00; the DB down 07:00."""
-    path = tmp_path / "r.icrec.gz"
-    system = SyntheticSystem(outage=(2, 5))
-    time = FakeTime()
-    with Recorder(path, clock=time.clock, monotonic=time.monotonic) as recorder:
-        for poll in range(300):
-            if poll == 210:
-                recorder.poll_failed("connection refused", "unreachable")
-            else:
-                recorder.snapshot(system.poll(time.now), outage_findings(system, time.now))
-            if poll == 120:
-                recorder.entry(SampleEntry("n1", time.now, "note", "restarting the worker"))
-            time.advance(2.0)
-    return Recording.open(path)
+    failed = {210: ("connection refused", "unreachable")}
+    return outage_recording(tmp_path / "r.icrec.gz", failures=failed)
 
 
 def timeline(app: ReplayApp) -> str:
@@ -56,7 +34,7 @@ def timeline(app: ReplayApp) -> str:
 
 
 async def test_the_recorded_moment_in_the_live_panels(recording: Recording) -> None:
-    clock = Monotonic()
+    clock = ManualClock()
     app = ReplayApp(recording, monotonic=clock)
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_until(pilot, lambda: app.state.polls >= 1)
@@ -77,7 +55,7 @@ async def test_the_recorded_moment_in_the_live_panels(recording: Recording) -> N
 
 
 async def test_pause_speed_and_seek_to_a_time(recording: Recording) -> None:
-    clock = Monotonic()
+    clock = ManualClock()
     app = ReplayApp(recording, monotonic=clock)
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_until(pilot, lambda: app.state.polls >= 1)
@@ -102,7 +80,7 @@ async def test_pause_speed_and_seek_to_a_time(recording: Recording) -> None:
 
 
 async def test_nothing_is_written_and_nothing_recorded(recording: Recording) -> None:
-    app = ReplayApp(recording, monotonic=Monotonic())
+    app = ReplayApp(recording, monotonic=ManualClock())
     assert app.polling.recording is None and app.allow_write is False  # never recorded
     assert app.incident_controller.state_dsn is None
     async with app.run_test(size=(80, 24)) as pilot:

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from support.recording_samples import (
     START,
-    SampleEntry,
-    SyntheticSystem,
-    record_polls,
+    ManualClock,
+    outage_recording,
 )
 
 from console.recording import format as fmt
@@ -19,27 +18,14 @@ from console.recording.player import Player, SeekError
 from console.recording.recording import Recording
 
 
-class RealClock:
-    """The player's monotonic clock, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def recording(tmp_path: Path) -> Recording:
     """10 minutes at 2 s; processing_down lit 03:00-05:00; a note at 04:00."""
-    path = tmp_path / "r.icrec.gz"
-    note = {120: lambda at: SampleEntry("n1", at, "note", "restarting the worker")}
-    record_polls(path, SyntheticSystem(outage=(2, 5)), 300, entries=note)
-    return Recording.open(path)
+    return outage_recording(tmp_path / "r.icrec.gz")
 
 
 def test_playing_moves_with_real_time_times_the_speed(recording: Recording) -> None:
-    clock = RealClock()
+    clock = ManualClock(100.0)
     player = Player(recording, clock=clock)
     clock.now += 10
     assert player.tick() == START + timedelta(seconds=10)
@@ -55,7 +41,7 @@ def test_playing_moves_with_real_time_times_the_speed(recording: Recording) -> N
 
 
 def test_speed_is_kept_between_1x_and_60x(recording: Recording) -> None:
-    player = Player(recording, clock=RealClock())
+    player = Player(recording, clock=ManualClock(100.0))
     assert player.set_speed(500) == 60
     assert player.set_speed(0.1) == 1
     assert [player.faster() for _ in range(6)] == [2, 5, 10, 30, 60, 60]
@@ -63,7 +49,7 @@ def test_speed_is_kept_between_1x_and_60x(recording: Recording) -> None:
 
 
 def test_the_end_pauses_and_play_starts_over(recording: Recording) -> None:
-    clock = RealClock()
+    clock = ManualClock(100.0)
     player = Player(recording, speed=60, clock=clock)
     clock.now += 3600
     assert player.tick() == player.end
@@ -75,7 +61,7 @@ def test_the_end_pauses_and_play_starts_over(recording: Recording) -> None:
 def test_the_frame_shows_the_snapshot_and_findings_of_that_moment(
     recording: Recording,
 ) -> None:
-    player = Player(recording, clock=RealClock())
+    player = Player(recording, clock=ManualClock(100.0))
     player.seek(START + timedelta(minutes=3, seconds=1))
     frame = player.frame()
     assert frame.snapshot is not None
@@ -89,7 +75,7 @@ def test_the_frame_shows_the_snapshot_and_findings_of_that_moment(
 
 
 def test_seek_to_the_next_finding_and_entry_and_back(recording: Recording) -> None:
-    player = Player(recording, clock=RealClock())
+    player = Player(recording, clock=ManualClock(100.0))
     fired = player.next_finding()
     assert fired is not None and fired.kind == fmt.FIRED
     assert player.position == START + timedelta(minutes=3)
@@ -105,7 +91,7 @@ def test_seek_to_the_next_finding_and_entry_and_back(recording: Recording) -> No
 
 
 def test_seek_by_clock_time_offset_and_iso(recording: Recording) -> None:
-    player = Player(recording, clock=RealClock())
+    player = Player(recording, clock=ManualClock(100.0))
     assert player.seek_text("00:04:30") == START + timedelta(minutes=4, seconds=30)
     assert player.seek_text("+90s") == START + timedelta(seconds=90)
     assert player.seek_text("+2m") == START + timedelta(minutes=2)
