@@ -25,10 +25,10 @@ from console.metrics.panels import (
     PROCESSED,
     STUCK_ORDERS,
     UNPROCESSED,
+    WAITING,
 )
 from console.metrics.reader import PanelReader
 
-WAITING = "waiting for an index"  # how a held panel's reason starts (screens show it as is)
 BY_NAME = {index.name: index for index in RECOMMENDED_INDEXES}
 # The index each panel's queries are written for (see the `-- index:` header of sql/live).
 NEEDS: dict[str, tuple[str, ...]] = {

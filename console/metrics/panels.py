@@ -17,3 +17,7 @@ PAID_WITHOUT_PAYMENT = "paid_without_payment"
 NOTIFICATIONS = "notifications"
 INDEXES = "indexes"  # the catalogue read that tells which panels wait for an index
 STRIPE = "stripe"  # not a query: the Stripe Events API (console.stripe.watch)
+
+# How a panel held back by a missing index states its reason (console/metrics/index_guard.py);
+# screens show it as is. Here, not there: the first frame must not import the reader (psycopg).
+WAITING = "waiting for an index"

@@ -26,7 +26,7 @@ from textual.coordinate import Coordinate
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
-from console.metrics.index_guard import WAITING
+from console.metrics.panels import WAITING
 from console.metrics.snapshot import Snapshot
 from screens.findings import FindingLike
 from screens.formatting import duration, shorten

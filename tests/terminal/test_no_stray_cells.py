@@ -23,28 +23,68 @@ CLOCK = re.compile(r"\d\d:\d\d:\d\d")
 HOLD_SECONDS = 10.0
 
 
+def toast_cells(lines: list[str]) -> set[tuple[int, int]]:
+    """The cells of a notification ("Finding fired …", issue 12): Textual draws its toasts
+    on the screen in front, over a dialog too, with a `▌` left edge; they are that screen's
+    own cells, not a repaint from behind."""
+    cells: set[tuple[int, int]] = set()
+    for y, line in enumerate(lines):
+        at = line.find("▌ Finding fired")
+        if at < 0:
+            continue
+        rows = [y]
+        for step in (-1, 1):
+            z = y + step
+            while 0 <= z < len(lines) and len(lines[z]) > at and lines[z][at] == "▌":
+                rows.append(z)
+                z += step
+        cells |= {(z, x) for z in rows for x in range(at, len(lines[z]))}
+    return cells
+
+
 def stray_in_help(screen: str) -> list[tuple[int, int, str]]:
-    """Block glyphs inside the help dialog's frame (its borders are block glyphs)."""
+    """Block glyphs inside the help dialog's frame (its borders are block glyphs), but for
+    a notification's cells drawn over it."""
     lines = screen.splitlines()
     top = next(y for y, line in enumerate(lines) if "▀ Help" in line)
     left, right = lines[top].index("█▀"), lines[top].rindex("█")
+    toast = toast_cells(lines)
     stray = []
     for y in range(top + 1, len(lines)):
         row = lines[y]
-        if row[left + 1 : right].count("▄") > (right - left) // 2:
+        seen = [x for x in range(left + 1, min(right, len(row))) if (y, x) not in toast]
+        if seen and sum(row[x] == "▄" for x in seen) > len(seen) // 2:
             break  # the bottom border
-        stray += [(y, x, row[x]) for x in range(left + 1, min(right, len(row))) if row[x] in BLOCKS]
+        stray += [(y, x, row[x]) for x in seen if row[x] in BLOCKS]
     return stray
 
 
+def test_a_notification_over_the_help_is_the_screens_own_but_a_sparkline_is_not() -> None:
+    """The check itself, on the screen CI once saw: a toast over help's lower right corner."""
+    frame = "█▀ Help " + "▀" * 20 + "█"
+    rows = [
+        frame,
+        "█  r     │ Poll now  ▌" + " " * 5 + "█",
+        "█  q     │ Quit      ▌ Finding fired",
+        "█  ?     │ Help      ▌ P1 Stuck orders",
+        "█▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▌ press ! to open",
+        "  sparkline ▅▅       ▌",
+    ]
+    assert stray_in_help("\n".join(rows)) == []
+    rows[2] = "█  q  ▅▅ │ Quit      ▌ Finding fired"
+    assert stray_in_help("\n".join(rows)) == [(2, 6, "▅"), (2, 7, "▅")]
+
+
 def stray_in_index(screen: str) -> list[tuple[int, int, str]]:
-    """Block glyphs below the status bar, but for the footer's own `▏`."""
+    """Block glyphs below the status bar, but for the footer's own `▏` and a notification."""
+    lines = screen.splitlines()
+    toast = toast_cells(lines)
     return [
         (y, x, c)
-        for y, row in enumerate(screen.splitlines()[1:], start=1)
+        for y, row in enumerate(lines[1:], start=1)
         if "^p palette" not in row
         for x, c in enumerate(row)
-        if c in BLOCKS
+        if c in BLOCKS and (y, x) not in toast
     ]
 
 
