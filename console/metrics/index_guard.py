@@ -19,6 +19,7 @@ from console.core.schema_contract import RECOMMENDED_INDEXES, RecommendedIndex
 from console.metrics.panels import (
     DUPLICATES,
     EVENTS,
+    FIX_MARK,
     INDEXES,
     NOTIFICATIONS,
     PAID_WITHOUT_PAYMENT,
@@ -65,7 +66,7 @@ def reason(index: RecommendedIndex, rows: int) -> str:
     return (
         f"{WAITING}: {index.table} has ~{rows:,} rows and no index on "
         f"({', '.join(index.columns)}){where}, so this panel would scan the whole table; "
-        f"fix (incident-console doctor): {index.create_statement(concurrently=True)}"
+        f"{FIX_MARK}{index.create_statement(concurrently=True)}"
     )
 
 

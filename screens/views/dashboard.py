@@ -58,6 +58,7 @@ class DashboardScreen(Screen[None]):
         Binding("t", "app.timeline", "Timeline", show=False),
         Binding("W", "app.write_window", "Write window (open/end)", show=False),
         Binding("e", "app.evidence", "Finding evidence", show=False),
+        Binding("y", "copy_index_fix", "Copy the index a waiting panel names", show=False),
         Binding("m", "toggle_maximize", "Maximise"),
         Binding("escape", "minimize", "Restore size", show=False),
         Binding("slash", "app.filter", "Filter"),
@@ -99,6 +100,15 @@ class DashboardScreen(Screen[None]):
         panel.focus_body()
         panel.scroll_visible(animate=False)
 
+    def action_copy_index_fix(self) -> None:
+        """The CREATE INDEX statement a panel waits for, to paste into psql (OSC 52)."""
+        fix = next((p.index_fix for p in self.query(Panel) if p.index_fix), None)
+        if fix is None:
+            self.notify("No panel is waiting for an index.", severity="warning")
+            return
+        self.app.copy_to_clipboard(fix)
+        self.notify(f"Copied: {fix}", title="Index fix")
+
     def action_toggle_maximize(self) -> None:
         if self.maximized is not None:
             self.minimize()
@@ -112,6 +122,10 @@ class DashboardScreen(Screen[None]):
         if panel is None:
             panel = self.query_one(FindingsPanel)
         self.maximize(panel, container=False)
+
+
+# Keys shown on one row of the help, the second undoing the first.
+PAIRED_KEYS = {"+": "-", "m": "esc"}
 
 
 def dashboard_keys(
@@ -129,11 +143,13 @@ def dashboard_keys(
         for binding in [*DashboardScreen.BINDINGS, *app_bindings]
         if isinstance(binding, Binding) and not binding.key.isdigit()
     ]
-    pace = dict(keys)
+    described = dict(keys)
+    pairs = {k: v for k, v in PAIRED_KEYS.items() if k in described and v in described}
     for key, description in keys:
-        if key == "+" and "-" in pace:  # one row for the pair: the help fits one screen
-            yield "+ / -", f"{description} / {pace['-'].removeprefix('Refresh ')}"
-        elif key != "-" or "+" not in pace:
+        if key in pairs:  # one row for the pair: the help (and the HTTP codes) fits one screen
+            second = described[pairs[key]].removeprefix("Refresh ")
+            yield f"{key} / {pairs[key]}", f"{description} / {second[0].lower()}{second[1:]}"
+        elif key not in pairs.values():
             yield key, description
     yield "Enter", "Drill down (errors, stuck orders, connections); a finding: its runbook"
     yield "Tab / Shift+Tab", "Next / previous panel"

@@ -26,7 +26,7 @@ from textual.coordinate import Coordinate
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
-from console.metrics.panels import WAITING
+from console.metrics.panels import WAITING, index_fix
 from console.metrics.snapshot import Snapshot
 from screens.findings import FindingLike
 from screens.formatting import duration, shorten
@@ -71,6 +71,8 @@ class Panel(Vertical):
     def __init__(self) -> None:
         super().__init__(id=self.key, classes="panel")
         self.border_title = f"{self.number} {self.title}"
+        # the CREATE INDEX this panel waits for, for `y` on the dashboard (None: not waiting)
+        self.index_fix: str | None = None
 
     def compose(self) -> ComposeResult:
         yield from self.compose_body()
@@ -121,6 +123,7 @@ class Panel(Vertical):
             self.show(self._shown)
 
     def error_text(self, ctx: RenderContext) -> str | None:
+        self.index_fix = None
         if ctx.snapshot is None:
             return None
         failed = {
@@ -132,7 +135,8 @@ class Panel(Vertical):
             return None
         waiting = [r for r in failed.values() if r.startswith(WAITING)]
         if waiting:  # not a failure: the panel does not run until its index exists
-            return waiting[0]
+            self.index_fix = index_fix(waiting[0])
+            return f"{waiting[0]} (y copies it)"
         head, one, many = "query failed: ", "last good value shown", "last good values shown"
         if self.unmeasured(ctx):
             if self._measured is None:

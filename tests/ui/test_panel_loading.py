@@ -39,9 +39,32 @@ async def test_panel_waiting_for_its_index_names_it_instead_of_a_failure() -> No
         "(created_at);"
     )
     app = make_app(healthy(panel_errors={EVENTS: waiting}))
-    async with app.run_test(size=(200, 48)) as pilot:
+    async with app.run_test(size=(200, 48), notifications=True) as pilot:
         await settle(pilot)
         text = panel_text(app, "throughput")
         assert "waiting for an index: webhook_events has ~10,000,000 rows" in text
         assert "query failed" not in text
+        assert "(y copies it)" in text
         assert "loading" not in panel_text(app, "backlog")
+        await pilot.press("y")  # one key: the fix on the clipboard, to paste into psql
+        await settle(pilot)
+        assert app.clipboard == (
+            "CREATE INDEX CONCURRENTLY webhook_events_created_at_idx ON webhook_events "
+            "(created_at);"
+        )
+        assert "Copied: CREATE INDEX CONCURRENTLY webhook_events_created_at_idx" in toasts(app)
+
+
+async def test_y_with_no_panel_waiting_says_so_and_copies_nothing() -> None:
+    app = make_app(healthy())
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.clipboard == ""
+        assert "No panel is waiting for an index." in toasts(app)
+
+
+def toasts(app) -> str:
+    """The notifications on the screen in front, each joined into one line."""
+    return " | ".join(" ".join(str(t.render()).split()) for t in app.screen.query("Toast"))
