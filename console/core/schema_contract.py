@@ -48,7 +48,7 @@ class RecommendedIndex:
         return text + ";"
 
     def served_by(self, index: Mapping[str, Any]) -> bool:
-        """Whether an index (a row of `doctor/indexes`) serves this one: same table, btree,
+        """Whether an index (a row of `live/index_check`) serves this one: same table, btree,
         these leading columns and this predicate; matched so, never by name."""
         columns = list(index["columns"] or [])
         return (

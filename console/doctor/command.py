@@ -94,7 +94,7 @@ def _database_report(
     contract_checks, id_types = schema_checks(columns)
     db_checks += contract_checks
     present = {row["table_name"] for row in columns}
-    db_checks += index_checks(rows(conn, "doctor/indexes", tables=tables), present)
+    db_checks += index_checks(rows(conn, "live/index_check", tables=tables), present)
     names = [
         "max_connections",
         "log_min_duration_statement",

@@ -1,4 +1,4 @@
--- description: The monitored tables' estimated rows and their indexes (key columns, predicate, validity), so a panel whose query would scan a big table says which index it needs instead of running
+-- description: The monitored tables' estimated rows and their indexes (key columns, predicate, validity): a panel whose query would scan a big table says which index it needs instead of running, and doctor matches the recommended indexes against the same rows (a table without an index has one row with a NULL index_name)
 -- cost: the system catalogues only (pg_class, pg_index): constant, whatever the tables' sizes
 -- params: tables
 SELECT t.name AS table_name,
@@ -19,3 +19,4 @@ JOIN pg_class AS c ON c.oid = to_regclass(t.name)
 LEFT JOIN pg_index AS i ON i.indrelid = c.oid
 LEFT JOIN pg_class AS ic ON ic.oid = i.indexrelid
 LEFT JOIN pg_am AS am ON am.oid = ic.relam
+ORDER BY t.name, ic.relname
