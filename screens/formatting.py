@@ -7,7 +7,7 @@ should never read half a word as if it were the whole message.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -173,20 +173,51 @@ def per_minute(
     Buckets may be sparse (quiet minutes absent); missing minutes count as zero. With
     `event_types`, only those types are counted.
     """
-    last = minute_floor(end)
-    first = last - timedelta(minutes=minutes - 1)
-    wanted = None if event_types is None else set(event_types)
-    series = [0] * minutes
-    for bucket in buckets:
-        start = minute_floor(bucket.minute)
-        if start < first or start > last:
-            continue
-        index = int((start - first).total_seconds() // 60)
-        if wanted is None:
+    if event_types is None:
+        series = [0] * minutes
+        for index, bucket in _in_window(buckets, end, minutes):
             series[index] += bucket.total
-        else:
-            series[index] += sum(n for t, n in bucket.by_type.items() if t in wanted)
-    return series
+        return series
+    by_type = per_minute_by_type(buckets, end, minutes)
+    return sum_series([by_type[t] for t in set(event_types) if t in by_type], minutes)
+
+
+def sum_series(series: Iterable[Sequence[int]], minutes: int) -> list[int]:
+    """The minute-by-minute sum of several `minutes`-long series."""
+    total = [0] * minutes
+    for one in series:
+        for index, n in enumerate(one):
+            total[index] += n
+    return total
+
+
+def per_minute_by_type(
+    buckets: Sequence[MinuteBucket], end: datetime, minutes: int = 60
+) -> dict[str, list[int]]:
+    """`per_minute` for every event type seen in the window, in one pass over the buckets
+    (the Snapshot holds a day of them; the panel wants an hour per type every poll)."""
+    by_type: dict[str, list[int]] = {}
+    for index, bucket in _in_window(buckets, end, minutes):
+        for event_type, n in bucket.by_type.items():
+            series = by_type.get(event_type)
+            if series is None:
+                series = by_type[event_type] = [0] * minutes
+            series[index] += n
+    return by_type
+
+
+def _in_window(
+    buckets: Sequence[MinuteBucket], end: datetime, minutes: int
+) -> Iterator[tuple[int, MinuteBucket]]:
+    """(minute index, bucket) for the buckets within the `minutes` ending at `end`.
+
+    The window's first minute is whole, so comparing a bucket's own time with it (and its
+    offset from it) answers as the bucket's minute would, without flooring each bucket."""
+    first = minute_floor(end) - timedelta(minutes=minutes - 1)
+    stop = first + timedelta(minutes=minutes)
+    for bucket in buckets:
+        if first <= bucket.minute < stop:
+            yield int((bucket.minute - first).total_seconds() // 60), bucket
 
 
 def sparkline(values: Sequence[float], width: int) -> str:

@@ -15,19 +15,14 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Self
 
 from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
-from rich.measure import Measurement
-from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.geometry import Region
-from textual.renderables.sparkline import Sparkline as SparklineRenderable
+from textual.geometry import Region, Size
 from textual.strip import Strip
+from textual.style import Style as VisualStyle
 from textual.visual import Visual, VisualType, visualize
 from textual.widget import Widget
-from textual.widgets import Sparkline, Static
+from textual.widgets import Static
 
 Cell = tuple[str, Style | None]
 
@@ -171,83 +166,30 @@ class QuietStatic(QuietRefresh, Static):
     """A Static that repaints only the cells an `update` changed, and nothing when the
     new content renders the same."""
 
+    # what the last update drew: its content, size, style and lines (the next update's
+    # "before", unless one of them has changed since)
+    _drawn: tuple[VisualType, Size, VisualStyle, list[Strip]] | None = None
+
+    def _drawn_strips(self) -> list[Strip]:
+        drawn = self._drawn
+        if drawn is not None:
+            content, size, style, strips = drawn
+            if content is self.content and size == self.size and style == self.visual_style:
+                return strips
+        return render_strips(self, self.visual, natural=True)
+
     def update(self, content: VisualType = "", *, layout: bool = True) -> None:
+        if self.is_mounted and same_content(self.content, content):
+            return  # renders as it does now (a resize or a restyle repaints on its own)
         if not can_diff(self):
-            if not (self.is_mounted and same_content(self.content, content)):
-                super().update(content, layout=layout)
+            super().update(content, layout=layout)
             return
-        before = render_strips(self, self.visual, natural=True)
+        before = self._drawn_strips()
         with self.holding_refresh():
             super().update(content, layout=False)
         after = render_strips(self, self.visual, natural=True)
+        self._drawn = (self.content, self.size, self.visual_style, after)
         if len(before) != len(after):  # more or fewer lines: the layout may change
             self.refresh(layout=layout)
         else:
             refresh_changed(self, before, after)
-
-
-class _Columns:
-    """Columns [start, end) of `renderable` drawn `full` cells wide and `height` high."""
-
-    def __init__(self, renderable: RenderableType, full: int, start: int, end: int, height: int):
-        self.renderable, self.full, self.start, self.end = renderable, full, start, end
-        self.height = height
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        wide = options.update(width=self.full, height=self.height)
-        lines = console.render_lines(self.renderable, wide, pad=True)
-        for index, line in enumerate(lines):
-            parts = list(Segment.divide(line, [self.start, self.end]))
-            yield from parts[1] if len(parts) > 1 else []
-            if index < len(lines) - 1:
-                yield Segment.line()
-
-    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        return Measurement(self.end - self.start, self.end - self.start)
-
-
-class PlotPart(QuietRefresh, Sparkline):
-    """One side of a QuietPlot: the whole sparkline is drawn, this side's columns shown."""
-
-    def render(self) -> RenderableType:
-        plot = super().render()
-        full = self.parent.size.width if isinstance(self.parent, Widget) else self.size.width
-        width, height = self.size
-        start = 0 if self.has_class("past") else max(0, full - width)
-        assert isinstance(plot, SparklineRenderable)
-        plot.width = full
-        return _Columns(plot, full, start, start + width, height)
-
-
-class QuietPlot(Horizontal):
-    """A sparkline split in two widgets at its last few columns.
-
-    Textual repaints a changed line of a widget from the widget's left edge, and every
-    cell of a sparkline has its own colour (about 2 KB a line). The current minute's bar
-    changes with every poll: drawn by its own narrow widget, it repaints a few cells; the
-    past minutes repaint only when they change (a new minute, a new maximum)."""
-
-    DEFAULT_CSS = """
-    QuietPlot { height: 1; }
-    QuietPlot > PlotPart { height: 1fr; }
-    QuietPlot > PlotPart.past { width: 1fr; }
-    QuietPlot > PlotPart.now { width: 3; }
-    """
-
-    def compose(self) -> ComposeResult:
-        yield PlotPart([], classes="past")
-        yield PlotPart([], classes="now")
-
-    @property
-    def data(self) -> list[float]:
-        return list(self.query_one(PlotPart).data or [])
-
-    def show_data(self, data: list[float]) -> None:
-        for part in self.query(PlotPart):
-            if list(part.data or []) != data:
-                part.apply_quietly(lambda part=part: setattr(part, "data", data))
-
-    def on_resize(self) -> None:
-        """Each side draws the whole plot at the container's width: redraw both."""
-        for part in self.query(PlotPart):
-            part.refresh()

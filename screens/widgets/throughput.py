@@ -7,9 +7,16 @@ from collections.abc import Iterator, Sequence
 from textual.widget import Widget
 
 from console.metrics.snapshot import Snapshot
-from screens.formatting import count, distinct_names, matches_filter, per_minute, sparkline
+from screens.formatting import (
+    count,
+    distinct_names,
+    matches_filter,
+    per_minute_by_type,
+    sparkline,
+    sum_series,
+)
 from screens.widgets.panel import PanelTable, RenderContext, flex_width
-from screens.widgets.quiet import QuietPlot
+from screens.widgets.plot import QuietPlot
 from screens.widgets.table_panel import Rows, TablePanel
 
 MINUTES = 60
@@ -45,6 +52,21 @@ class ThroughputPanel(TablePanel):
     measured_by = ("events",)
     sources = ("events",)
 
+    _series_of: Snapshot | None = None
+    _by_type: dict[str, list[int]] | None = None
+
+    def series_by_type(self, snap: Snapshot) -> dict[str, list[int]]:
+        """Each type's events per minute over the hour, once per Snapshot (the table,
+        the summary and the plot all read them)."""
+        if self._by_type is None or self._series_of is not snap:
+            self._by_type = per_minute_by_type(snap.throughput, snap.taken_at, MINUTES)
+            self._series_of = snap
+        return self._by_type
+
+    def total_series(self, snap: Snapshot, types: list[str]) -> list[int]:
+        by_type = self.series_by_type(snap)
+        return sum_series([by_type[t] for t in types if t in by_type], MINUTES)
+
     def compose_between(self) -> Iterator[Widget]:
         yield QuietPlot(id="throughput-plot")
 
@@ -62,13 +84,13 @@ class ThroughputPanel(TablePanel):
         if snap is None:
             plot.display = False
             return
-        total = per_minute(snap.throughput, snap.taken_at, MINUTES, shown_types(snap, ctx))
+        total = self.total_series(snap, shown_types(snap, ctx))
         plot.show_data(steady_scale([float(v) for v in total]))
         plot.display = True
 
     def summary_lines(self, snap: Snapshot, ctx: RenderContext) -> list[str]:
         types = shown_types(snap, ctx)
-        total = per_minute(snap.throughput, snap.taken_at, MINUTES, types)
+        total = self.total_series(snap, types)
         lines = [f"{count(snap.events_per_minute)}/min (5 min avg) · {count(sum(total))} in 1h"]
         if ctx.event_filter:
             lines.append(f"filter '{ctx.event_filter}': {len(types)} types")
@@ -80,9 +102,10 @@ class ThroughputPanel(TablePanel):
         trend_width = min(30, max(10, ctx.width - 32 - 11 - 11)) if trend else 0
         name_width = flex_width(ctx, (6, 5, trend_width) if trend else (6, 5), lo=10, hi=32)
         names = distinct_names(types, name_width)
+        by_type = self.series_by_type(snap)
         rows = []
         for event_type in types:
-            series = per_minute(snap.throughput, snap.taken_at, MINUTES, [event_type])
+            series = by_type.get(event_type, [0] * MINUTES)
             hour = sum(series)
             cells = [
                 names[event_type],
