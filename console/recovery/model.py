@@ -37,6 +37,9 @@ class ActionSpec:
     lock_key: str = "id"
     # Preview columns passed to the write as arrays beside %(ids)s (same order).
     carry: tuple[str, ...] = ()
+    # Parameters the action binds itself and the operator never gives (the signal of a
+    # backend action): not defaults, so a plan's params cannot override them.
+    fixed: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     findings: tuple[str, ...] = ()
     statement_timeout_ms: int | None = None
 
@@ -45,6 +48,7 @@ def make_spec(**kwargs: Any) -> ActionSpec:
     """An ActionSpec whose parameter mappings are read-only copies."""
     kwargs["params"] = MappingProxyType(dict(kwargs.get("params", {})))
     kwargs["param_types"] = MappingProxyType(dict(kwargs.get("param_types", {})))
+    kwargs["fixed"] = MappingProxyType(dict(kwargs.get("fixed", {})))
     return ActionSpec(**kwargs)
 
 

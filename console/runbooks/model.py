@@ -148,7 +148,17 @@ class ActionStep(Step):
     @property
     def preview(self) -> str:
         """The read-only twin that shows the rows the action would touch."""
-        return f"{self.action}_preview"
+        return self._sql_pair()[1]
+
+    @property
+    def write(self) -> str:
+        """The query that makes the change (the action's spec names it)."""
+        return self._sql_pair()[0]
+
+    def _sql_pair(self) -> tuple[str, str]:
+        from console.recovery.specs import sql_pair  # lazy: the registry loads on use
+
+        return sql_pair(self.action)
 
     def _extra(self) -> dict[str, Any]:
         return {
