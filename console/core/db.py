@@ -40,7 +40,7 @@ from console.core.db_errors import (
     ReadOnlyError,
     translate,
 )
-from console.core.limits import Guard, SessionLimits, guard_of, guard_params
+from console.core.limits import Guard, SessionLimits, guard_of, transaction_guards
 from console.core.pooler import Pooler, allows_session_guards, detect
 from console.core.sqltext import connection_sql
 
@@ -223,9 +223,9 @@ def own_backend_pid(conn: Any) -> int | None:
 # --- transactions ----------------------------------------------------------------------
 
 
-def _limits(conn: Any) -> dict[str, str | None]:
+def _guards(conn: Any, *, read_only: bool) -> tuple[str, dict[str, Any]]:
     guard = guard_of(conn)
-    return guard_params(guard.limits if guard else None)
+    return transaction_guards(guard.limits if guard else None, read_only=read_only)
 
 
 @asynccontextmanager
@@ -234,14 +234,14 @@ async def read_only(
 ) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
     """A transaction that cannot write, whatever the session (or a pooler) says."""
     async with conn.transaction():
-        await conn.execute(connection_sql("read_only_guards"), _limits(conn))
+        await conn.execute(*_guards(conn, read_only=True))
         yield conn
 
 
 @contextmanager
 def read_only_sync(conn: psycopg.Connection[Any]) -> Iterator[psycopg.Connection[Any]]:
     with conn.transaction():
-        conn.execute(connection_sql("read_only_guards"), _limits(conn))
+        conn.execute(*_guards(conn, read_only=True))
         yield conn
 
 
@@ -261,7 +261,7 @@ async def write_transaction(
     """A write transaction with the timeouts LOCAL to it; refused on a read-only one."""
     _refuse_read_only(conn)
     async with conn.transaction():
-        await conn.execute(connection_sql("write_guards"), _limits(conn))
+        await conn.execute(*_guards(conn, read_only=False))
         yield conn
 
 
@@ -269,7 +269,7 @@ async def write_transaction(
 def write_transaction_sync(conn: psycopg.Connection[Any]) -> Iterator[psycopg.Connection[Any]]:
     _refuse_read_only(conn)
     with conn.transaction():
-        conn.execute(connection_sql("write_guards"), _limits(conn))
+        conn.execute(*_guards(conn, read_only=False))
         yield conn
 
 
@@ -278,7 +278,7 @@ def begin_write(conn: psycopg.Connection[Any]) -> None:
     a COMMIT lost in flight from a refused statement)."""
     _refuse_read_only(conn)
     conn.execute(connection_sql("begin"))
-    conn.execute(connection_sql("write_guards"), _limits(conn))
+    conn.execute(*_guards(conn, read_only=False))
 
 
 async def writable(conn: psycopg.AsyncConnection[Any]) -> bool:

@@ -1,8 +1,8 @@
 """What the console decided for a connection: its limits, read-only or not, its pooler.
 
 A `Guard` lives on the connection object (console.core.guarded), never in the server
-session, so a pooler cannot drop it or hand it to another client. `guard_params` gives
-the SET LOCAL values every console transaction starts with. No psycopg import here: the
+session, so a pooler cannot drop it or hand it to another client. `transaction_guards`
+is the statement every console transaction starts with. No psycopg import here: the
 dashboard paints before psycopg loads.
 """
 
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from console.core.pooler import Pooler
+from console.core.sqltext import connection_sql
 
 if TYPE_CHECKING:
     from console.core.config import Settings
@@ -54,15 +55,23 @@ class Guard:
         return None if self.pooler.pooled else self.server_pid
 
 
-def guard_params(limits: SessionLimits | None) -> dict[str, str | None]:
-    """The SET LOCAL values for `sql/connection/*_guards.sql` (None keeps the value)."""
+def transaction_guards(
+    limits: SessionLimits | None, *, read_only: bool
+) -> tuple[str, dict[str, bool | str | None]]:
+    """The statement that opens a console transaction and its values: read-only or not,
+    and the timeouts LOCAL to it (`sql/connection/transaction_guards.sql`; no limits: the
+    session's values are kept). One statement, so a read and a write cannot drift."""
     if limits is None:
-        return {"statement_timeout": None, "lock_timeout": None, "idle_timeout": None}
-    return {
-        "statement_timeout": str(limits.statement_timeout_ms),
-        "lock_timeout": str(limits.lock_timeout_ms),
-        "idle_timeout": str(limits.idle_in_transaction_timeout_ms),
-    }
+        timeouts: dict[str, str | None] = dict.fromkeys(
+            ("statement_timeout", "lock_timeout", "idle_timeout")
+        )
+    else:
+        timeouts = {
+            "statement_timeout": str(limits.statement_timeout_ms),
+            "lock_timeout": str(limits.lock_timeout_ms),
+            "idle_timeout": str(limits.idle_in_transaction_timeout_ms),
+        }
+    return connection_sql("transaction_guards"), {"read_only": read_only, **timeouts}
 
 
 def guard_of(conn: Any) -> Guard | None:
