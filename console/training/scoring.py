@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from console.core.jsonable import pick
 from console.training.model import Scenario
 
 GRADES = (("A", 90), ("B", 80), ("C", 70), ("D", 60))
@@ -188,13 +189,8 @@ class Debrief:
     score: Score
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "scenario": self.scenario_id,
-            "ideal_path": list(self.ideal),
-            "taken": list(self.taken),
-            "missed": list(self.missed),
-            "score": self.score.to_json(),
-        }
+        shown = pick(self, ("scenario", "scenario_id"), ("ideal_path", "ideal"), "taken", "missed")
+        return {**shown, "score": self.score.to_json()}
 
 
 _MATCH = {
