@@ -40,7 +40,7 @@ from console.core.db_errors import (
     ReadOnlyError,
     translate,
 )
-from console.core.limits import Guard, SessionLimits, guard_of, transaction_guards
+from console.core.limits import Guard, SessionLimits, guard_of, timeouts, transaction_guards
 from console.core.pooler import Pooler, allows_session_guards, detect
 from console.core.sqltext import connection_sql
 
@@ -118,13 +118,24 @@ def require_dsn(dsn: str | None) -> str:
     return dsn
 
 
-def _probe_params(conn: Any, dsn: str, allow_write: bool, limits: SessionLimits) -> dict[str, Any]:
-    return {
+def _opening(
+    dsn: str | None, allow_write: bool, limits: SessionLimits | None, role: str
+) -> tuple[str, SessionLimits, dict[str, Any]]:
+    """What `connect` and `connect_sync` open with: the DSN, the limits, the keywords."""
+    dsn = require_dsn(dsn)
+    limits = limits or SessionLimits()
+    kwargs = connect_kwargs(dsn, allow_write=allow_write, limits=limits, role=role)
+    return dsn, limits, {"autocommit": True, **kwargs}
+
+
+def _probe(
+    conn: Any, dsn: str, allow_write: bool, limits: SessionLimits
+) -> tuple[str, dict[str, Any]]:
+    """The first statement of a console connection (sql/connection/probe.sql)."""
+    return connection_sql("probe"), {
         "client_pid": int(conn.info.backend_pid),
         "session_guards": allows_session_guards(limits.pooler, dsn),
-        "statement_timeout": str(limits.statement_timeout_ms),
-        "lock_timeout": str(limits.lock_timeout_ms),
-        "idle_timeout": str(limits.idle_in_transaction_timeout_ms),
+        **timeouts(limits),
         "default_read_only": "off" if allow_write else "on",
     }
 
@@ -148,20 +159,16 @@ async def connect(
     """One async connection with the console's guards; autocommit, dict rows."""
     from console.core.guarded import AsyncGuardedConnection, AsyncGuardedCursor
 
-    dsn = require_dsn(dsn)
-    limits = limits or SessionLimits()
+    dsn, limits, kwargs = _opening(dsn, allow_write, limits, role)
     try:
         conn: Any = await AsyncGuardedConnection.connect(
-            autocommit=True,
-            cursor_factory=AsyncGuardedCursor,
-            **connect_kwargs(dsn, allow_write=allow_write, limits=limits, role=role),
+            cursor_factory=AsyncGuardedCursor, **kwargs
         )
     except Exception as exc:
         raise translate(exc, dsn) from None
     try:
-        params = _probe_params(conn, dsn, allow_write, limits)
-        row = await (await conn.execute(connection_sql("probe"), params)).fetchone()
-        guard = _guard(conn, row, dsn, allow_write, limits)
+        probe = await conn.execute(*_probe(conn, dsn, allow_write, limits))
+        guard = _guard(conn, await probe.fetchone(), dsn, allow_write, limits)
         if guard.read_only:
             await conn.set_read_only(True)
     except Exception as exc:
@@ -181,21 +188,14 @@ def connect_sync(
     """The synchronous twin of `connect`, for CLI tools and the simulator's set-up."""
     from console.core.guarded import GuardedConnection, GuardedCursor
 
-    dsn = require_dsn(dsn)
-    limits = limits or SessionLimits()
+    dsn, limits, kwargs = _opening(dsn, allow_write, limits, role)
     try:
-        conn: Any = GuardedConnection.connect(
-            autocommit=True,
-            cursor_factory=GuardedCursor,
-            **connect_kwargs(dsn, allow_write=allow_write, limits=limits, role=role),
-        )
+        conn: Any = GuardedConnection.connect(cursor_factory=GuardedCursor, **kwargs)
     except Exception as exc:
         raise translate(exc, dsn) from None
     try:
-        row = conn.execute(
-            connection_sql("probe"), _probe_params(conn, dsn, allow_write, limits)
-        ).fetchone()
-        guard = _guard(conn, row, dsn, allow_write, limits)
+        probe = conn.execute(*_probe(conn, dsn, allow_write, limits))
+        guard = _guard(conn, probe.fetchone(), dsn, allow_write, limits)
         if guard.read_only:
             conn.read_only = True
     except Exception as exc:

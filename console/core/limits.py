@@ -61,17 +61,18 @@ def transaction_guards(
     """The statement that opens a console transaction and its values: read-only or not,
     and the timeouts LOCAL to it (`sql/connection/transaction_guards.sql`; no limits: the
     session's values are kept). One statement, so a read and a write cannot drift."""
+    return connection_sql("transaction_guards"), {"read_only": read_only, **timeouts(limits)}
+
+
+def timeouts(limits: SessionLimits | None) -> dict[str, str | None]:
+    """The SET values of the three timeouts, in milliseconds (None: keep the current)."""
     if limits is None:
-        timeouts: dict[str, str | None] = dict.fromkeys(
-            ("statement_timeout", "lock_timeout", "idle_timeout")
-        )
-    else:
-        timeouts = {
-            "statement_timeout": str(limits.statement_timeout_ms),
-            "lock_timeout": str(limits.lock_timeout_ms),
-            "idle_timeout": str(limits.idle_in_transaction_timeout_ms),
-        }
-    return connection_sql("transaction_guards"), {"read_only": read_only, **timeouts}
+        return dict.fromkeys(("statement_timeout", "lock_timeout", "idle_timeout"))
+    return {
+        "statement_timeout": str(limits.statement_timeout_ms),
+        "lock_timeout": str(limits.lock_timeout_ms),
+        "idle_timeout": str(limits.idle_in_transaction_timeout_ms),
+    }
 
 
 def guard_of(conn: Any) -> Guard | None:
