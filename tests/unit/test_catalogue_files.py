@@ -288,3 +288,34 @@ def test_the_backend_signals_share_one_write_and_bind_their_own_signal() -> None
     assert resolve_action(cancel, {"pid": 7}) == {"pid": 7}
     with pytest.raises(InvalidParams):
         resolve_action(cancel, {"pid": 7, "signal": "terminate"})
+
+
+def test_an_included_condition_is_the_same_text_in_the_preview_the_write_and_the_diagnostic() -> (
+    None
+):
+    shared = "AND (n.created_at, n.id) > (w.created_at, w.id)"
+    for name in (
+        "diagnostics/failed_events",
+        "recovery/reset_failed_events_preview",
+        "recovery/reset_failed_events",
+    ):
+        text = catalogue.get_query(name).text
+        assert shared in text and "\\ir" not in text, name
+
+
+def test_an_include_is_relative_indented_and_never_nested(tmp_path: Path) -> None:
+    (tmp_path / "part.sql").write_text("-- a header of its own\nx = %(x)s\nAND y\n")
+    (tmp_path / "nested.sql").write_text("\\ir part.sql\n")
+    path = tmp_path / "q.sql"
+    path.write_text(
+        "-- description: a query with a shared condition\nSELECT 1\nWHERE (\n    \\ir part.sql\n)\n"
+    )
+    query = parse_query_file("diagnostics/q", path)
+    assert query.text == "SELECT 1\nWHERE (\n    x = %(x)s\n    AND y\n)"
+    assert query.params == ("x",)
+    path.write_text("-- description: a query with a missing part\nSELECT 1 WHERE\n\\ir gone.sql\n")
+    with pytest.raises(QueryFileError, match="no such file"):
+        parse_query_file("diagnostics/q", path)
+    path.write_text("-- description: a query with a nested part\nSELECT 1 WHERE\n\\ir nested.sql\n")
+    with pytest.raises(QueryFileError, match="includes another file"):
+        parse_query_file("diagnostics/q", path)
