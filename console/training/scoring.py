@@ -102,6 +102,12 @@ def _overrun(taken: float, par: float, worth: float) -> float:
     return min(worth, worth * (taken - par) / par)
 
 
+def _late(done: str, taken: float, par: float, worth: float) -> list[Deduction]:
+    """The deduction for taking longer than par (none when on time), e.g. 'diagnosed'."""
+    lost = _overrun(taken, par, worth)
+    return [Deduction(lost, f"{done} in {taken:.0f} s, par {par:.0f} s")] if lost else []
+
+
 def grade_for(points: float) -> str:
     for grade, floor in GRADES:
         if points >= floor:
@@ -123,25 +129,11 @@ def score(
     if time_to_diagnose is None:
         deductions.append(Deduction(DIAGNOSE_OVERRUN_POINTS, "never diagnosed"))
     else:
-        lost = _overrun(time_to_diagnose, scenario.par_diagnose_seconds, DIAGNOSE_OVERRUN_POINTS)
-        if lost:
-            deductions.append(
-                Deduction(
-                    lost,
-                    f"diagnosed in {time_to_diagnose:.0f} s, par "
-                    f"{scenario.par_diagnose_seconds:.0f} s",
-                )
-            )
+        par = scenario.par_diagnose_seconds
+        deductions += _late("diagnosed", time_to_diagnose, par, DIAGNOSE_OVERRUN_POINTS)
     if resolved and time_to_resolve is not None:
-        lost = _overrun(time_to_resolve, scenario.par_resolve_seconds, RESOLVE_OVERRUN_POINTS)
-        if lost:
-            deductions.append(
-                Deduction(
-                    lost,
-                    f"resolved in {time_to_resolve:.0f} s, par "
-                    f"{scenario.par_resolve_seconds:.0f} s",
-                )
-            )
+        par = scenario.par_resolve_seconds
+        deductions += _late("resolved", time_to_resolve, par, RESOLVE_OVERRUN_POINTS)
     if hints_used:
         deductions.append(Deduction(hints_used * scenario.hint_cost, f"{hints_used} hint(s) taken"))
     for harm in harmful:
