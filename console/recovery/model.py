@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
+from console import queries
+
 Kind = Literal["rows", "backend", "index", "stripe"]
 
 
@@ -52,6 +54,16 @@ def make_spec(**kwargs: Any) -> ActionSpec:
     return ActionSpec(**kwargs)
 
 
+def default_params(spec: ActionSpec) -> dict[str, Any]:
+    """The action's typical values: its queries' `-- defaults:` headers, then its own
+    `params` (a non-SQL action has only those)."""
+    merged: dict[str, Any] = {}
+    if spec.kind != "stripe":
+        for name in (spec.preview, spec.apply):
+            merged.update(queries.get(name).defaults)
+    return {**merged, **spec.params}
+
+
 def spec_json(spec: ActionSpec) -> dict[str, Any]:
     """What `runbooks --json` and the UI show about an action."""
     return {
@@ -64,6 +76,6 @@ def spec_json(spec: ActionSpec) -> dict[str, Any]:
         "verify": spec.verify,
         "key": spec.key,
         "batch_size": spec.batch_size,
-        "params": dict(spec.params),
+        "params": default_params(spec),
         "findings": list(spec.findings),
     }
