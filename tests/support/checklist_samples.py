@@ -20,7 +20,7 @@ from screens.app import IncidentApp
 from screens.dialogs.action_confirm import ActionConfirmScreen
 from screens.views.checklist_state import Checklists
 from screens.views.runbook_screen import RunbookScreen
-from support.dashboard_samples import NOW, P1_FINDINGS, make_app, p1_firing, settle
+from support.dashboard_samples import NOW, P1_FINDINGS, make_app, p1_firing, running
 from support.pilot import wait_screen, wait_until
 
 wait_for = wait_until  # the name the checklist tests import
@@ -51,14 +51,6 @@ def checklist_app(
         report_dir=tmp_path / "reports",
         **kwargs,
     )
-
-
-@asynccontextmanager
-async def running(app: IncidentApp, size: tuple[int, int] = (120, 40)) -> AsyncIterator[Any]:
-    """The app under Textual's pilot, its first poll finished and painted."""
-    async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        yield pilot
 
 
 async def open_runbook(pilot: Any, runbook_id: str, step: str | None = None) -> RunbookScreen:

@@ -20,14 +20,13 @@ from support.checklist_samples import (
     order_states,
     reset_previewed,
     row_keys,
-    running,
     seed_stuck_orders,
     states,
     stuck_orders_app,
     wait_for,
     widget_text,
 )
-from support.dashboard_samples import screen_text, status_text
+from support.dashboard_samples import running, screen_text, status_text
 from textual import events
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Button, DataTable, Input

@@ -15,11 +15,10 @@ from support.checklist_samples import (
     cell_text,
     open_action,
     open_runbook,
-    running,
     states,
     stuck_orders_app,
 )
-from support.dashboard_samples import screen_text
+from support.dashboard_samples import running, screen_text
 from support.pilot import wait_screen, wait_until
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input

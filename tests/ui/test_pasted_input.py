@@ -8,8 +8,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from support.checklist_samples import checklist_app, open_runbook, running, wait_for
-from support.dashboard_samples import screen_text
+from support.checklist_samples import checklist_app, open_runbook, wait_for
+from support.dashboard_samples import running, screen_text
 from support.pilot import wait_screen
 from textual import events
 from textual.pilot import Pilot
