@@ -141,7 +141,7 @@ class IncidentApp(App[int]):
         self.polling.recording = recording
         self.incident_controller = IncidentController(
             self,
-            self.presenter,
+            presenter=self.presenter,
             state_dsn=state_dsn or dsn,
             settings=self.settings,
             allow_write=allow_write,
