@@ -155,7 +155,7 @@ class IncidentApp(App[int]):
         )
         self.recovery_controller = RecoveryController(
             dsn=dsn,
-            allow_write=allow_write,
+            permitted=allow_write,
             settings=self.settings,
             incidents=self.incident_controller,
             state_dsn=state_dsn or dsn,
