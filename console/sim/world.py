@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from console.core.db import SessionLimits, connect_sync, translate
 from console.sim import statements
@@ -44,7 +45,6 @@ REBUILD_INDEXES_FROM = 100_000
 STEPS: tuple[str, ...] = (
     "world/params",
     "world/minutes",
-    "world/orders",
     "world/plan",
     "world/map_table",
 )
@@ -264,7 +264,7 @@ def _load(
         "days": days,
         "orders_total": orders_total,
         "key": f"{seed}:{end.timestamp():.6f}",
-        **{k: v for k, v in asdict(mix).items()},
+        "mix": Jsonb(asdict(mix)),
     }
     for step in STEPS:
         _run(conn, step, params if step == "world/params" else None)
