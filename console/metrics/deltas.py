@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from console.metrics.buckets import MetricWindow
+from console.metrics.buckets import MetricWindow, minute_of
 from console.metrics.initial_load import History
 from console.metrics.latency import latency_us
 from console.metrics.panels import EVENTS, PROCESSED
@@ -35,6 +35,7 @@ class Delta:
     events_since: datetime  # where this poll's arrivals delta started
     fetched: dict[Any, dict[str, Any]] = field(default_factory=dict)  # arrivals by id
     processed_now: set[Any] = field(default_factory=set)  # ids counted processed this poll
+    processed_minutes: set[datetime] = field(default_factory=set)  # their creation minutes
 
 
 class EventDeltas:
@@ -106,6 +107,7 @@ class EventDeltas:
                     # processed before the processed-delta range starts: count it here
                     self.count_processed(row, start)
                     delta.processed_now.add(row["id"])
+                    delta.processed_minutes.add(minute_of(row["created_at"]))
             self._events_from = now - self.overlap
 
         processed = await reader.fetch(
@@ -117,6 +119,7 @@ class EventDeltas:
                     continue
                 self._seen_processed[row["id"]] = row["processed_at"]
                 delta.processed_now.add(row["id"])
+                delta.processed_minutes.add(minute_of(row["created_at"]))
                 self.count_processed(row, start)
                 late = (
                     pending is not None

@@ -1,6 +1,7 @@
 """Panels that are not deltas: read whole by index, every poll or on their own cadence.
 
-Stuck orders and the server's sessions are read every poll while they are cheap. Three
+The server's sessions are read every poll; stuck orders are recounted while that is cheap,
+else on a cadence with the newly stuck added each poll (stuck.py). Three
 detector inputs need more than deltas (duplicate event_ids in the last hour, orders paid
 without a completed payment, the notification failure rate); the first poll always
 includes them, then every `detector_interval_seconds` (10 s), so those faults light
@@ -13,8 +14,7 @@ Snapshot's panel_errors).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from types import MappingProxyType
+from datetime import datetime
 from typing import Any
 
 from console.metrics.activity import build_connections
@@ -36,8 +36,10 @@ from console.metrics.snapshot import (
     PaidWithoutPayment,
     StuckOrders,
 )
+from console.metrics.stuck import StuckOrdersWatch
 
-STUCK_STATES = ("pending", "pending_payment")
+# a stuck order that left shows at most this many slow intervals late
+RECOUNT_SLOW_INTERVALS = 5
 DEFERRABLE = (DUPLICATES, NOTIFICATIONS, PAID_WITHOUT_PAYMENT)  # the detector inputs
 
 
@@ -55,7 +57,8 @@ class PeriodicPanels:
         self.stuck_minutes = stuck_minutes
         self.detector_interval = detector_interval
         self.slow_interval = slow_interval
-        self._stuck = Cadence(0.0, slow_interval)
+        # recounted on a cadence stretched by its cost, the newly stuck added each poll
+        self._stuck = StuckOrdersWatch(stuck_minutes, RECOUNT_SLOW_INTERVALS * slow_interval)
         self._duplicates = Cadence(detector_interval, slow_interval)
         self._notifications = Cadence(detector_interval, slow_interval)
         self._paid = Cadence(detector_interval, slow_interval)
@@ -81,28 +84,11 @@ class PeriodicPanels:
         self, reader: PanelReader, now: datetime, *, defer: bool = False
     ) -> StuckOrders | None:
         """`defer`: the first poll's budget is spent; read on the next poll (loading)."""
-        if defer and STUCK_ORDERS not in self._last:
+        if defer and self._stuck.last is None:
             self.deferred.add(STUCK_ORDERS)
             return None
         self.deferred.discard(STUCK_ORDERS)
-        if not self._stuck.due():
-            return self._last.get(STUCK_ORDERS)
-        before = now - timedelta(minutes=self.stuck_minutes)
-        self._stuck.start()
-        rows = await reader.fetch(
-            STUCK_ORDERS, "live/stuck_orders", {"states": list(STUCK_STATES), "before": before}
-        )
-        self._stuck.done()
-        if rows is None:
-            return self._last.get(STUCK_ORDERS)
-        oldest = min((r["oldest_updated_at"] for r in rows), default=None)
-        stuck = StuckOrders(
-            by_state=MappingProxyType({r["state"]: int(r["orders"]) for r in rows}),
-            older_than_minutes=self.stuck_minutes,
-            oldest_updated_at=oldest,
-        )
-        self._last[STUCK_ORDERS] = stuck
-        return stuck
+        return await self._stuck.look(reader, now)
 
     async def connections(
         self, reader: PanelReader, now: datetime, max_connections: int
