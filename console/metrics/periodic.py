@@ -20,6 +20,7 @@ from typing import Any
 from console.metrics.activity import build_connections
 from console.metrics.buckets import MINUTE
 from console.metrics.cadence import Cadence
+from console.metrics.duplicates import DuplicatesWatch
 from console.metrics.paid_orders import PaidWithoutPaymentWatch
 from console.metrics.panels import (
     CONNECTIONS,
@@ -38,7 +39,8 @@ from console.metrics.snapshot import (
 )
 from console.metrics.stuck import StuckOrdersWatch
 
-# a stuck order that left shows at most this many slow intervals late
+# a change only a full recount sees (a stuck order that left, a duplicate inserted late)
+# shows at most this many slow intervals late
 RECOUNT_SLOW_INTERVALS = 5
 DEFERRABLE = (DUPLICATES, NOTIFICATIONS, PAID_WITHOUT_PAYMENT)  # the detector inputs
 
@@ -65,12 +67,16 @@ class PeriodicPanels:
         # the first look judges the day while its budget lasts (all of it on a small
         # database or in a one-shot check); on a big one the rest fills in behind
         self.paid_watch = PaidWithoutPaymentWatch(first_budget=first_budget)
+        # the hour read once, then only the new event_ids probed (duplicates.py)
+        self.duplicates_watch = DuplicatesWatch(
+            base=slow_interval, ceiling=RECOUNT_SLOW_INTERVALS * slow_interval
+        )
         self._last: dict[str, Any] = {}
         self.deferred: set[str] = set()  # panels the first poll left for the next one
 
     @property
     def duplicates(self) -> Duplicates | None:
-        return self._last.get(DUPLICATES)
+        return self.duplicates_watch.last
 
     @property
     def paid_without_payment(self) -> PaidWithoutPayment | None:
@@ -112,7 +118,7 @@ class PeriodicPanels:
         self.deferred.difference_update(DEFERRABLE)
         if self._duplicates.due():
             self._duplicates.start()
-            await self._read_duplicates(reader, now)
+            await self.duplicates_watch.look(reader, now)
             self._duplicates.done()
         if self._notifications.due():
             self._notifications.start()
@@ -124,17 +130,6 @@ class PeriodicPanels:
             self._paid.done()
             if paid is not None:
                 self._last[PAID_WITHOUT_PAYMENT] = paid
-
-    async def _read_duplicates(self, reader: PanelReader, now: datetime) -> None:
-        """Duplicate event ids over the last hour."""
-        rows = await reader.fetch(DUPLICATES, "live/duplicates_1h", {"since": now - 60 * MINUTE})
-        if rows is not None:
-            self._last[DUPLICATES] = Duplicates(
-                duplicated_event_ids=int(rows[0]["duplicated_event_ids"]) if rows else 0,
-                extra_copies=int(rows[0]["extra_copies"]) if rows else 0,
-                examples=tuple(r["event_id"] for r in rows),
-                first_seen=min((r["first_seen"] for r in rows), default=None),
-            )
 
     async def _read_notifications(self, reader: PanelReader, now: datetime) -> None:
         """Notification deliveries and failures over the last hour."""
