@@ -141,7 +141,7 @@ class IncidentApp(App[int]):
         self.polling.recording = recording
         self.incident_controller = IncidentController(
             self,
-            self.presenter,
+            presenter=self.presenter,
             state_dsn=state_dsn or dsn,
             settings=self.settings,
             allow_write=allow_write,
@@ -155,7 +155,7 @@ class IncidentApp(App[int]):
         )
         self.recovery_controller = RecoveryController(
             dsn=dsn,
-            allow_write=allow_write,
+            permitted=allow_write,
             settings=self.settings,
             incidents=self.incident_controller,
             state_dsn=state_dsn or dsn,

@@ -48,11 +48,12 @@ def steady_state_params(now: datetime) -> dict[str, dict[str, Any]]:
             "scan_to": settled_to,
         },
         "live/unprocessed": {"since": settled_to},
-        "live/unprocessed_before": {"before": start, "retry_limit": 3},
+        "live/unprocessed_before": {"since": start - MINUTE, "before": start, "retry_limit": 3},
         "live/unprocessed_summary": {"since": start, "start": start, "retry_limit": 3},
         "live/events_by_id": {"ids": []},
         "live/stuck_orders": {
             "states": ["pending", "pending_payment"],
+            "since": now - 61 * MINUTE,
             "before": now - 60 * MINUTE,
         },
         "live/connections": {},

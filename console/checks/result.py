@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from console.core.jsonable import pick_fields
+
 CheckStatus = Literal["ok", "warn", "fail", "skipped", "error"]
 CHECK_STATUSES: tuple[CheckStatus, ...] = ("ok", "warn", "fail", "skipped", "error")
 
@@ -23,9 +25,4 @@ class CheckResult:
     details: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "status": self.status,
-            "summary": self.summary,
-            "details": self.details,
-        }
+        return pick_fields(self)

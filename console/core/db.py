@@ -40,7 +40,7 @@ from console.core.db_errors import (
     ReadOnlyError,
     translate,
 )
-from console.core.limits import Guard, SessionLimits, guard_of, guard_params
+from console.core.limits import Guard, SessionLimits, guard_of, timeouts, transaction_guards
 from console.core.pooler import Pooler, allows_session_guards, detect
 from console.core.sqltext import connection_sql
 
@@ -118,13 +118,24 @@ def require_dsn(dsn: str | None) -> str:
     return dsn
 
 
-def _probe_params(conn: Any, dsn: str, allow_write: bool, limits: SessionLimits) -> dict[str, Any]:
-    return {
+def _opening(
+    dsn: str | None, allow_write: bool, limits: SessionLimits | None, role: str
+) -> tuple[str, SessionLimits, dict[str, Any]]:
+    """What `connect` and `connect_sync` open with: the DSN, the limits, the keywords."""
+    dsn = require_dsn(dsn)
+    limits = limits or SessionLimits()
+    kwargs = connect_kwargs(dsn, allow_write=allow_write, limits=limits, role=role)
+    return dsn, limits, {"autocommit": True, **kwargs}
+
+
+def _probe(
+    conn: Any, dsn: str, allow_write: bool, limits: SessionLimits
+) -> tuple[str, dict[str, Any]]:
+    """The first statement of a console connection (sql/connection/probe.sql)."""
+    return connection_sql("probe"), {
         "client_pid": int(conn.info.backend_pid),
         "session_guards": allows_session_guards(limits.pooler, dsn),
-        "statement_timeout": str(limits.statement_timeout_ms),
-        "lock_timeout": str(limits.lock_timeout_ms),
-        "idle_timeout": str(limits.idle_in_transaction_timeout_ms),
+        **timeouts(limits),
         "default_read_only": "off" if allow_write else "on",
     }
 
@@ -148,20 +159,16 @@ async def connect(
     """One async connection with the console's guards; autocommit, dict rows."""
     from console.core.guarded import AsyncGuardedConnection, AsyncGuardedCursor
 
-    dsn = require_dsn(dsn)
-    limits = limits or SessionLimits()
+    dsn, limits, kwargs = _opening(dsn, allow_write, limits, role)
     try:
         conn: Any = await AsyncGuardedConnection.connect(
-            autocommit=True,
-            cursor_factory=AsyncGuardedCursor,
-            **connect_kwargs(dsn, allow_write=allow_write, limits=limits, role=role),
+            cursor_factory=AsyncGuardedCursor, **kwargs
         )
     except Exception as exc:
         raise translate(exc, dsn) from None
     try:
-        params = _probe_params(conn, dsn, allow_write, limits)
-        row = await (await conn.execute(connection_sql("probe"), params)).fetchone()
-        guard = _guard(conn, row, dsn, allow_write, limits)
+        probe = await conn.execute(*_probe(conn, dsn, allow_write, limits))
+        guard = _guard(conn, await probe.fetchone(), dsn, allow_write, limits)
         if guard.read_only:
             await conn.set_read_only(True)
     except Exception as exc:
@@ -181,21 +188,14 @@ def connect_sync(
     """The synchronous twin of `connect`, for CLI tools and the simulator's set-up."""
     from console.core.guarded import GuardedConnection, GuardedCursor
 
-    dsn = require_dsn(dsn)
-    limits = limits or SessionLimits()
+    dsn, limits, kwargs = _opening(dsn, allow_write, limits, role)
     try:
-        conn: Any = GuardedConnection.connect(
-            autocommit=True,
-            cursor_factory=GuardedCursor,
-            **connect_kwargs(dsn, allow_write=allow_write, limits=limits, role=role),
-        )
+        conn: Any = GuardedConnection.connect(cursor_factory=GuardedCursor, **kwargs)
     except Exception as exc:
         raise translate(exc, dsn) from None
     try:
-        row = conn.execute(
-            connection_sql("probe"), _probe_params(conn, dsn, allow_write, limits)
-        ).fetchone()
-        guard = _guard(conn, row, dsn, allow_write, limits)
+        probe = conn.execute(*_probe(conn, dsn, allow_write, limits))
+        guard = _guard(conn, probe.fetchone(), dsn, allow_write, limits)
         if guard.read_only:
             conn.read_only = True
     except Exception as exc:
@@ -223,9 +223,9 @@ def own_backend_pid(conn: Any) -> int | None:
 # --- transactions ----------------------------------------------------------------------
 
 
-def _limits(conn: Any) -> dict[str, str | None]:
+def _guards(conn: Any, *, read_only: bool) -> tuple[str, dict[str, Any]]:
     guard = guard_of(conn)
-    return guard_params(guard.limits if guard else None)
+    return transaction_guards(guard.limits if guard else None, read_only=read_only)
 
 
 @asynccontextmanager
@@ -234,14 +234,14 @@ async def read_only(
 ) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
     """A transaction that cannot write, whatever the session (or a pooler) says."""
     async with conn.transaction():
-        await conn.execute(connection_sql("read_only_guards"), _limits(conn))
+        await conn.execute(*_guards(conn, read_only=True))
         yield conn
 
 
 @contextmanager
 def read_only_sync(conn: psycopg.Connection[Any]) -> Iterator[psycopg.Connection[Any]]:
     with conn.transaction():
-        conn.execute(connection_sql("read_only_guards"), _limits(conn))
+        conn.execute(*_guards(conn, read_only=True))
         yield conn
 
 
@@ -261,7 +261,7 @@ async def write_transaction(
     """A write transaction with the timeouts LOCAL to it; refused on a read-only one."""
     _refuse_read_only(conn)
     async with conn.transaction():
-        await conn.execute(connection_sql("write_guards"), _limits(conn))
+        await conn.execute(*_guards(conn, read_only=False))
         yield conn
 
 
@@ -269,7 +269,7 @@ async def write_transaction(
 def write_transaction_sync(conn: psycopg.Connection[Any]) -> Iterator[psycopg.Connection[Any]]:
     _refuse_read_only(conn)
     with conn.transaction():
-        conn.execute(connection_sql("write_guards"), _limits(conn))
+        conn.execute(*_guards(conn, read_only=False))
         yield conn
 
 
@@ -278,7 +278,7 @@ def begin_write(conn: psycopg.Connection[Any]) -> None:
     a COMMIT lost in flight from a refused statement)."""
     _refuse_read_only(conn)
     conn.execute(connection_sql("begin"))
-    conn.execute(connection_sql("write_guards"), _limits(conn))
+    conn.execute(*_guards(conn, read_only=False))
 
 
 async def writable(conn: psycopg.AsyncConnection[Any]) -> bool:

@@ -9,14 +9,16 @@ loaded lazily so the dashboard paints first).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg.pq import TransactionStatus
 from psycopg.rows import Row
 
-from console.core.limits import Guard, guard_of, guard_params
-from console.core.sqltext import connection_sql
+from console.core.limits import Guard, guard_of, transaction_guards
+
+T = TypeVar("T")
 
 
 def _needs_wrapping(conn: Any) -> Guard | None:
@@ -35,47 +37,43 @@ class GuardedCursor(psycopg.Cursor[Row]):
     """A cursor that never sends a read-only connection's statement outside a guarded
     read-only transaction (results are fetched client-side, so they outlive it)."""
 
-    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> GuardedCursor[Row]:  # type: ignore[override]
+    def _guarded(self, send: Callable[[], T]) -> T:
         guard = _needs_wrapping(self.connection)
         if guard is None:
-            return super().execute(query, params, **kwargs)
+            return send()
         with self.connection.transaction():
-            self.connection.execute(connection_sql("read_only_guards"), guard_params(guard.limits))
-            return super().execute(query, params, **kwargs)
+            self.connection.execute(*transaction_guards(guard.limits, read_only=True))
+            return send()
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> GuardedCursor[Row]:  # type: ignore[override]
+        send = super().execute
+        return self._guarded(lambda: send(query, params, **kwargs))
 
     def executemany(self, query: Any, params_seq: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        guard = _needs_wrapping(self.connection)
-        if guard is None:
-            return super().executemany(query, params_seq, **kwargs)
-        with self.connection.transaction():
-            self.connection.execute(connection_sql("read_only_guards"), guard_params(guard.limits))
-            return super().executemany(query, params_seq, **kwargs)
+        send = super().executemany
+        return self._guarded(lambda: send(query, params_seq, **kwargs))
 
 
 class AsyncGuardedCursor(psycopg.AsyncCursor[Row]):
     """The asyncio twin of GuardedCursor."""
 
+    async def _guarded(self, send: Callable[[], Awaitable[T]]) -> T:
+        guard = _needs_wrapping(self.connection)
+        if guard is None:
+            return await send()
+        async with self.connection.transaction():
+            await self.connection.execute(*transaction_guards(guard.limits, read_only=True))
+            return await send()
+
     async def execute(  # type: ignore[override]
         self, query: Any, params: Any = None, **kwargs: Any
     ) -> AsyncGuardedCursor[Row]:
-        guard = _needs_wrapping(self.connection)
-        if guard is None:
-            return await super().execute(query, params, **kwargs)
-        async with self.connection.transaction():
-            await self.connection.execute(
-                connection_sql("read_only_guards"), guard_params(guard.limits)
-            )
-            return await super().execute(query, params, **kwargs)
+        send = super().execute
+        return await self._guarded(lambda: send(query, params, **kwargs))
 
     async def executemany(self, query: Any, params_seq: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        guard = _needs_wrapping(self.connection)
-        if guard is None:
-            return await super().executemany(query, params_seq, **kwargs)
-        async with self.connection.transaction():
-            await self.connection.execute(
-                connection_sql("read_only_guards"), guard_params(guard.limits)
-            )
-            return await super().executemany(query, params_seq, **kwargs)
+        send = super().executemany
+        return await self._guarded(lambda: send(query, params_seq, **kwargs))
 
 
 class GuardedConnection(psycopg.Connection[Row]):

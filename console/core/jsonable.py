@@ -51,3 +51,31 @@ def jsonable(value: Any) -> Any:
 def dumps(data: Any, *, sort_keys: bool = True) -> str:
     """Compact, stable JSON text (sorted keys, UTF-8 kept) of `data`."""
     return json.dumps(jsonable(data), ensure_ascii=False, sort_keys=sort_keys)
+
+
+Field = str | tuple[str, str]
+
+
+def pick(obj: object, *names: Field) -> dict[str, Any]:
+    """`obj`'s attributes `names` as a dict, in that order: the `to_json` of a class that
+    shows its fields as they are. A name is the attribute, or (key, attribute) where the
+    JSON key differs. Tuples become lists and read-only mappings dicts (JSON has only
+    those); other values are kept as they are, not converted like `jsonable` does."""
+    out: dict[str, Any] = {}
+    for name in names:
+        key, attr = (name, name) if isinstance(name, str) else name
+        out[key] = _plain(getattr(obj, attr))
+    return out
+
+
+def pick_fields(obj: Any) -> dict[str, Any]:
+    """Every field of the dataclass `obj`, in declaration order, as `pick` shows them."""
+    return pick(obj, *(f.name for f in fields(obj)))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, Mapping) and not isinstance(value, dict):
+        return dict(value)
+    return value

@@ -1,8 +1,8 @@
 """What the console decided for a connection: its limits, read-only or not, its pooler.
 
 A `Guard` lives on the connection object (console.core.guarded), never in the server
-session, so a pooler cannot drop it or hand it to another client. `guard_params` gives
-the SET LOCAL values every console transaction starts with. No psycopg import here: the
+session, so a pooler cannot drop it or hand it to another client. `transaction_guards`
+is the statement every console transaction starts with. No psycopg import here: the
 dashboard paints before psycopg loads.
 """
 
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from console.core.pooler import Pooler
+from console.core.sqltext import connection_sql
 
 if TYPE_CHECKING:
     from console.core.config import Settings
@@ -54,10 +55,19 @@ class Guard:
         return None if self.pooler.pooled else self.server_pid
 
 
-def guard_params(limits: SessionLimits | None) -> dict[str, str | None]:
-    """The SET LOCAL values for `sql/connection/*_guards.sql` (None keeps the value)."""
+def transaction_guards(
+    limits: SessionLimits | None, *, read_only: bool
+) -> tuple[str, dict[str, bool | str | None]]:
+    """The statement that opens a console transaction and its values: read-only or not,
+    and the timeouts LOCAL to it (`sql/connection/transaction_guards.sql`; no limits: the
+    session's values are kept). One statement, so a read and a write cannot drift."""
+    return connection_sql("transaction_guards"), {"read_only": read_only, **timeouts(limits)}
+
+
+def timeouts(limits: SessionLimits | None) -> dict[str, str | None]:
+    """The SET values of the three timeouts, in milliseconds (None: keep the current)."""
     if limits is None:
-        return {"statement_timeout": None, "lock_timeout": None, "idle_timeout": None}
+        return dict.fromkeys(("statement_timeout", "lock_timeout", "idle_timeout"))
     return {
         "statement_timeout": str(limits.statement_timeout_ms),
         "lock_timeout": str(limits.lock_timeout_ms),

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from console.core.db import connect_sync, translate
-from console.core.limits import SessionLimits, guard_params
+from console.core.limits import SessionLimits, transaction_guards
 from console.core.sqltext import connection_sql
 
 
@@ -66,7 +66,7 @@ def transaction_lock(
     phase = "acquire"  # then "body" (the caller's), then "release"
     try:
         with conn.transaction(force_rollback=True):  # BEGIN READ ONLY: it never writes
-            conn.execute(connection_sql("read_only_guards"), guard_params(limits))
+            conn.execute(*transaction_guards(limits, read_only=True))
             idle = hold_idle_ms or limits.idle_in_transaction_timeout_ms
             conn.execute(connection_sql("lock_idle_timeout"), {"idle_timeout": str(idle)})
             row = conn.execute(

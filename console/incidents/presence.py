@@ -87,19 +87,8 @@ class Present:
 
 
 def present(conn: psycopg.Connection[Any], incident_id: uuid.UUID) -> list[Present]:
-    return [
-        Present(
-            who=r["who"],
-            host=r["host"],
-            tty=r["tty"],
-            via=r["via"],
-            screen=r["screen"],
-            since=r["started_at"],
-            seen=r["seen_at"],
-            client_id=uuid.UUID(str(r["client_id"])),
-        )
-        for r in live_sql.rows(conn, "presence_of", {"incident_id": incident_id})
-    ]
+    # the statement names its columns as Present's fields (client_id is a uuid column)
+    return [Present(**r) for r in live_sql.rows(conn, "presence_of", {"incident_id": incident_id})]
 
 
 def beat(

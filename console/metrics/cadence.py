@@ -5,7 +5,9 @@ interval; at 10M events a scan of half a million stuck orders or an hour of even
 costs tens of milliseconds, and running it every two seconds is most of the console's
 database cost. A read that cost more than `CHEAP_SECONDS` twice in a row (one slow run on a busy
 host is not the table's size) waits `COST_FACTOR` times its cost (at most `ceiling`), so
-no single read takes more than ~1/300 of a database core.
+no single read takes more than ~1/300 of a database core. A full recount whose changes
+are also followed by cheap increments between recounts (the stuck orders, the old failed
+history) may wait longer (`factor`), as it only corrects what the increments cannot see.
 """
 
 from __future__ import annotations
@@ -14,14 +16,17 @@ import time
 
 CHEAP_SECONDS = 0.05
 COST_FACTOR = 300.0
+# a full recount that cheap increments keep current in between: ~1/1200 of a core
+RECOUNT_FACTOR = 1200.0
 
 
 class Cadence:
     """The next due time of one read, from its base interval and its last cost."""
 
-    def __init__(self, base: float, ceiling: float) -> None:
+    def __init__(self, base: float, ceiling: float, *, factor: float = COST_FACTOR) -> None:
         self.base = base
         self.ceiling = max(base, ceiling)
+        self.factor = factor
         self._due = 0.0  # due at once
         self._started = 0.0
         self._slow_runs = 0
@@ -36,5 +41,5 @@ class Cadence:
         """The read just finished: schedule the next one from what it cost."""
         took = time.monotonic() - self._started
         self._slow_runs = self._slow_runs + 1 if took >= CHEAP_SECONDS else 0
-        wait = min(self.ceiling, took * COST_FACTOR) if self._slow_runs >= 2 else self.base
+        wait = min(self.ceiling, took * self.factor) if self._slow_runs >= 2 else self.base
         self._due = time.monotonic() + max(self.base, wait)

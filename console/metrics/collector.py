@@ -247,6 +247,7 @@ class Collector:
             # backlog, read by its own index, still answers
             await self._backlog.poll(self._reader, now, start, Delta(start))
             return
+        self._periodic.duplicates_watch.arrived(delta.arrived_event_ids)
         newest = await self._reader.fetch(PROCESSED, "live/last_processed", probe=True)
         if newest is not None:
             self._last_processed_at = newest[0]["last_processed_at"] if newest else None

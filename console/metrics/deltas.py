@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from console.metrics.buckets import MetricWindow
+from console.metrics.buckets import MetricWindow, minute_of
 from console.metrics.initial_load import History
 from console.metrics.latency import latency_us
 from console.metrics.panels import EVENTS, PROCESSED
@@ -35,6 +35,8 @@ class Delta:
     events_since: datetime  # where this poll's arrivals delta started
     fetched: dict[Any, dict[str, Any]] = field(default_factory=dict)  # arrivals by id
     processed_now: set[Any] = field(default_factory=set)  # ids counted processed this poll
+    processed_minutes: set[datetime] = field(default_factory=set)  # their creation minutes
+    arrived_event_ids: set[str] = field(default_factory=set)  # of the rows new this poll
 
 
 class EventDeltas:
@@ -50,7 +52,9 @@ class EventDeltas:
         poll_budget: float = 0.25,
     ) -> None:
         self.window = window
-        self.history = History(first_budget=first_budget, poll_budget=poll_budget)
+        self.history = History(
+            window, classifier, first_budget=first_budget, poll_budget=poll_budget
+        )
         self.classifier = classifier
         self.overlap = overlap
         self.seen_arrivals: dict[Any, datetime] = {}
@@ -79,18 +83,13 @@ class EventDeltas:
             # last moments come row by row, so their ids can be deduplicated next time.
             cut = max(start, now - self.overlap)
             loaded = await self.history.first(
-                reader,
-                self.window,
-                self.classifier,
-                start=start,
-                cut=cut,
-                processed_since=processed_since,
+                reader, start=start, cut=cut, processed_since=processed_since
             )
             if not loaded:
                 return None  # retried on a later poll (the panel says why)
             events_since = self._events_from = cut
         elif not self.history.complete(start):
-            await self.history.more(reader, self.window, self.classifier, start)
+            await self.history.more(reader, start)
         delta = Delta(events_since)
 
         arrivals = await reader.fetch(EVENTS, "live/events_since", {"since": events_since})
@@ -100,12 +99,14 @@ class EventDeltas:
                 if row["id"] in self.seen_arrivals:
                     continue
                 self.seen_arrivals[row["id"]] = row["created_at"]
+                delta.arrived_event_ids.add(row["event_id"])
                 self.window.add_arrival(row["created_at"], row["event_type"])
                 done = row["processed_at"]
                 if done is not None and done < processed_since:
                     # processed before the processed-delta range starts: count it here
                     self.count_processed(row, start)
                     delta.processed_now.add(row["id"])
+                    delta.processed_minutes.add(minute_of(row["created_at"]))
             self._events_from = now - self.overlap
 
         processed = await reader.fetch(
@@ -117,6 +118,7 @@ class EventDeltas:
                     continue
                 self._seen_processed[row["id"]] = row["processed_at"]
                 delta.processed_now.add(row["id"])
+                delta.processed_minutes.add(minute_of(row["created_at"]))
                 self.count_processed(row, start)
                 late = (
                     pending is not None

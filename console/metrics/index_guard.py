@@ -36,7 +36,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     EVENTS: ("webhook_events_created_at_idx",),
     PROCESSED: ("webhook_events_processed_at_idx",),
     UNPROCESSED: ("webhook_events_unprocessed_idx",),
-    DUPLICATES: ("webhook_events_created_at_idx",),
+    DUPLICATES: ("webhook_events_created_at_idx", "webhook_events_event_id_idx"),
     STUCK_ORDERS: ("orders_state_updated_at_idx",),
     PAID_WITHOUT_PAYMENT: ("orders_state_updated_at_idx", "payments_order_id_idx"),
     NOTIFICATIONS: ("notifications_created_at_idx",),

@@ -73,7 +73,16 @@ async def load_chunk(
 class History:
     """The part of the window not loaded yet: [window start, `loaded_from`), newest first."""
 
-    def __init__(self, *, first_budget: float, poll_budget: float) -> None:
+    def __init__(
+        self,
+        window: MetricWindow,
+        classifier: ErrorClassifier,
+        *,
+        first_budget: float,
+        poll_budget: float,
+    ) -> None:
+        self.window = window
+        self.classifier = classifier
         self.first_budget = first_budget
         self.poll_budget = poll_budget
         self.loaded_from: datetime | None = None  # None: nothing loaded yet
@@ -83,48 +92,24 @@ class History:
         return self.loaded_from is not None and self.loaded_from <= start
 
     async def first(
-        self,
-        reader: PanelReader,
-        window: MetricWindow,
-        classifier: ErrorClassifier,
-        *,
-        start: datetime,
-        cut: datetime,
-        processed_since: datetime,
+        self, reader: PanelReader, *, start: datetime, cut: datetime, processed_since: datetime
     ) -> bool:
         """The first poll: the last minutes, then older hours while the budget lasts."""
         started = time.monotonic()
         recent = max(start, cut - FIRST_DATA)
-        loaded = await load_chunk(
-            reader, window, classifier, start=recent, cut=cut, processed_since=processed_since
-        )
-        if not loaded:
+        if not await self._load(reader, recent, cut, processed_since):
             return False
         self.loaded_from, self._processed_since = recent, processed_since
-        deadline = started + self.first_budget
-        await self._more(reader, window, classifier, start, deadline, at_least_one=False)
+        await self._more(reader, start, started + self.first_budget, at_least_one=False)
         return True
 
-    async def more(
-        self,
-        reader: PanelReader,
-        window: MetricWindow,
-        classifier: ErrorClassifier,
-        start: datetime,
-    ) -> None:
+    async def more(self, reader: PanelReader, start: datetime) -> None:
         """A later poll: at least one older hour, more while this poll's budget lasts."""
         deadline = time.monotonic() + self.poll_budget
-        await self._more(reader, window, classifier, start, deadline, at_least_one=True)
+        await self._more(reader, start, deadline, at_least_one=True)
 
     async def _more(
-        self,
-        reader: PanelReader,
-        window: MetricWindow,
-        classifier: ErrorClassifier,
-        start: datetime,
-        deadline: float,
-        *,
-        at_least_one: bool,
+        self, reader: PanelReader, start: datetime, deadline: float, *, at_least_one: bool
     ) -> None:
         first = at_least_one
         while self.loaded_from is not None and self._processed_since is not None:
@@ -132,14 +117,18 @@ class History:
                 return
             first = False
             chunk_start = max(start, self.loaded_from - INITIAL_CHUNK)
-            loaded = await load_chunk(
-                reader,
-                window,
-                classifier,
-                start=chunk_start,
-                cut=self.loaded_from,
-                processed_since=self._processed_since,
-            )
-            if not loaded:
+            if not await self._load(reader, chunk_start, self.loaded_from, self._processed_since):
                 return  # retried on a later poll (the panel says why)
             self.loaded_from = chunk_start
+
+    async def _load(
+        self, reader: PanelReader, start: datetime, cut: datetime, processed_since: datetime
+    ) -> bool:
+        return await load_chunk(
+            reader,
+            self.window,
+            self.classifier,
+            start=start,
+            cut=cut,
+            processed_since=processed_since,
+        )

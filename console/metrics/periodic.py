@@ -1,6 +1,7 @@
 """Panels that are not deltas: read whole by index, every poll or on their own cadence.
 
-Stuck orders and the server's sessions are read every poll while they are cheap. Three
+The server's sessions are read every poll; stuck orders are recounted while that is cheap,
+else on a cadence with the newly stuck added each poll (stuck.py). Three
 detector inputs need more than deltas (duplicate event_ids in the last hour, orders paid
 without a completed payment, the notification failure rate); the first poll always
 includes them, then every `detector_interval_seconds` (10 s), so those faults light
@@ -13,13 +14,13 @@ Snapshot's panel_errors).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from types import MappingProxyType
+from datetime import datetime
 from typing import Any
 
 from console.metrics.activity import build_connections
 from console.metrics.buckets import MINUTE
 from console.metrics.cadence import Cadence
+from console.metrics.duplicates import DuplicatesWatch
 from console.metrics.paid_orders import PaidWithoutPaymentWatch
 from console.metrics.panels import (
     CONNECTIONS,
@@ -36,8 +37,11 @@ from console.metrics.snapshot import (
     PaidWithoutPayment,
     StuckOrders,
 )
+from console.metrics.stuck import StuckOrdersWatch
 
-STUCK_STATES = ("pending", "pending_payment")
+# a change only a full recount sees (a stuck order that left, a duplicate inserted late)
+# shows at most this many slow intervals late
+RECOUNT_SLOW_INTERVALS = 5
 DEFERRABLE = (DUPLICATES, NOTIFICATIONS, PAID_WITHOUT_PAYMENT)  # the detector inputs
 
 
@@ -55,19 +59,24 @@ class PeriodicPanels:
         self.stuck_minutes = stuck_minutes
         self.detector_interval = detector_interval
         self.slow_interval = slow_interval
-        self._stuck = Cadence(0.0, slow_interval)
+        # recounted on a cadence stretched by its cost, the newly stuck added each poll
+        self._stuck = StuckOrdersWatch(stuck_minutes, RECOUNT_SLOW_INTERVALS * slow_interval)
         self._duplicates = Cadence(detector_interval, slow_interval)
         self._notifications = Cadence(detector_interval, slow_interval)
         self._paid = Cadence(detector_interval, slow_interval)
         # the first look judges the day while its budget lasts (all of it on a small
         # database or in a one-shot check); on a big one the rest fills in behind
         self.paid_watch = PaidWithoutPaymentWatch(first_budget=first_budget)
+        # the hour read once, then only the new event_ids probed (duplicates.py)
+        self.duplicates_watch = DuplicatesWatch(
+            base=slow_interval, ceiling=RECOUNT_SLOW_INTERVALS * slow_interval
+        )
         self._last: dict[str, Any] = {}
         self.deferred: set[str] = set()  # panels the first poll left for the next one
 
     @property
     def duplicates(self) -> Duplicates | None:
-        return self._last.get(DUPLICATES)
+        return self.duplicates_watch.last
 
     @property
     def paid_without_payment(self) -> PaidWithoutPayment | None:
@@ -81,28 +90,11 @@ class PeriodicPanels:
         self, reader: PanelReader, now: datetime, *, defer: bool = False
     ) -> StuckOrders | None:
         """`defer`: the first poll's budget is spent; read on the next poll (loading)."""
-        if defer and STUCK_ORDERS not in self._last:
+        if defer and self._stuck.last is None:
             self.deferred.add(STUCK_ORDERS)
             return None
         self.deferred.discard(STUCK_ORDERS)
-        if not self._stuck.due():
-            return self._last.get(STUCK_ORDERS)
-        before = now - timedelta(minutes=self.stuck_minutes)
-        self._stuck.start()
-        rows = await reader.fetch(
-            STUCK_ORDERS, "live/stuck_orders", {"states": list(STUCK_STATES), "before": before}
-        )
-        self._stuck.done()
-        if rows is None:
-            return self._last.get(STUCK_ORDERS)
-        oldest = min((r["oldest_updated_at"] for r in rows), default=None)
-        stuck = StuckOrders(
-            by_state=MappingProxyType({r["state"]: int(r["orders"]) for r in rows}),
-            older_than_minutes=self.stuck_minutes,
-            oldest_updated_at=oldest,
-        )
-        self._last[STUCK_ORDERS] = stuck
-        return stuck
+        return await self._stuck.look(reader, now)
 
     async def connections(
         self, reader: PanelReader, now: datetime, max_connections: int
@@ -126,7 +118,7 @@ class PeriodicPanels:
         self.deferred.difference_update(DEFERRABLE)
         if self._duplicates.due():
             self._duplicates.start()
-            await self._read_duplicates(reader, now)
+            await self.duplicates_watch.look(reader, now)
             self._duplicates.done()
         if self._notifications.due():
             self._notifications.start()
@@ -138,17 +130,6 @@ class PeriodicPanels:
             self._paid.done()
             if paid is not None:
                 self._last[PAID_WITHOUT_PAYMENT] = paid
-
-    async def _read_duplicates(self, reader: PanelReader, now: datetime) -> None:
-        """Duplicate event ids over the last hour."""
-        rows = await reader.fetch(DUPLICATES, "live/duplicates_1h", {"since": now - 60 * MINUTE})
-        if rows is not None:
-            self._last[DUPLICATES] = Duplicates(
-                duplicated_event_ids=int(rows[0]["duplicated_event_ids"]) if rows else 0,
-                extra_copies=int(rows[0]["extra_copies"]) if rows else 0,
-                examples=tuple(r["event_id"] for r in rows),
-                first_seen=min((r["first_seen"] for r in rows), default=None),
-            )
 
     async def _read_notifications(self, reader: PanelReader, now: datetime) -> None:
         """Notification deliveries and failures over the last hour."""

@@ -12,11 +12,14 @@ the table's size:
   cap is a fixed number, not a share of the table, so the console's memory stays the
   same at 100k and at 10M events (tests/db/test_metrics_scale.py);
 - the old rows (created before the 24 h window when last aggregated), counted per event
-  type and error in SQL on the slow cadence (`slow_interval_seconds`, stretched by its
-  cost up to 5 min on a big history: cadence.py). They only feed
-  the backlog panel's totals, never the windowed metrics; their changes (a retry reset,
-  processing or deletion of old failed events) arrive up to that late, and each old
-  group stands for its oldest row in the payment waiting ages (as in the summary mode).
+  type and error in SQL: a running total, to which each move of the cut (every
+  `slow_interval_seconds`) adds the minutes the window left since the last one; the
+  whole old history is recounted on a cadence stretched by its cost (0.6 s at 10M
+  events, so about every 13 min; at most `OLD_RECOUNT_CEILING`; every move of the cut on
+  a small history: cadence.py). They only feed the backlog panel's totals, never the
+  windowed metrics; their changes (a retry reset, processing or deletion of old failed
+  events) arrive up to that late, and each old group stands for its oldest row in the
+  payment waiting ages (as in the summary mode).
 
 A tracked row that leaves the set is accounted for: either its processed_at arrived in
 the delta, or it is looked up by primary key (a late processed_at older than the
@@ -31,8 +34,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from console.metrics.backlog import BacklogIndex, PendingGroup
-from console.metrics.buckets import MetricWindow, minute_of
-from console.metrics.cadence import Cadence
+from console.metrics.buckets import MINUTE, MetricWindow, minute_of
+from console.metrics.cadence import RECOUNT_FACTOR, Cadence
 from console.metrics.deltas import Delta, EventDeltas
 from console.metrics.panels import LOOKUP, UNPROCESSED
 from console.metrics.patterns import ErrorClassifier
@@ -41,9 +44,10 @@ from console.metrics.tracked import Pending, Tracked, TrackedRows
 
 OPEN_CUT = datetime.min.replace(tzinfo=UTC)  # no old backlog aggregated yet: track every row
 FAR = datetime.max.replace(tzinfo=UTC)
-SETTLED_CEILING = 60.0  # the settled summary is re-read at least this often (seconds)
-# The old failed history (0.5 s to aggregate at 10M events) is re-read at least this often.
-OLD_CEILING = 300.0
+SETTLED_CEILING = 300.0  # the settled summary is re-read at least this often (seconds)
+_Settled = tuple[datetime, datetime, list[PendingGroup]]  # (cut, split, groups) as last read
+# The old failed history (0.6 s to aggregate at 10M events) is recounted at least this often.
+OLD_RECOUNT_CEILING = 1800.0
 
 
 def _groups(rows: list[dict[str, Any]]) -> list[PendingGroup]:
@@ -59,6 +63,36 @@ def _groups(rows: list[dict[str, Any]]) -> list[PendingGroup]:
         )
         for r in rows
     ]
+
+
+def _merged(held: list[PendingGroup], more: list[PendingGroup]) -> list[PendingGroup]:
+    """Groups of the same type and error added together (the old backlog's running total)."""
+    by_key = {(g.event_type, g.error_message): g for g in held}
+    for group in more:
+        key = (group.event_type, group.error_message)
+        was = by_key.get(key)
+        by_key[key] = (
+            group
+            if was is None
+            else PendingGroup(
+                min(was.first_at, group.first_at),
+                max(was.last_at, group.last_at),
+                group.event_type,
+                group.error_message,
+                was.count + group.count,
+                was.retryable + group.retryable,
+            )
+        )
+    return list(by_key.values())
+
+
+def _trimmed(held: _Settled, cut: datetime) -> _Settled | None:
+    """The settled summary without the minutes before the old backlog's new cut (they are
+    in the old backlog's running total now); None if it must be read again."""
+    _since, split, groups = held
+    if cut > split or any(g.first_at < cut <= g.last_at for g in groups):
+        return None
+    return (cut, split, [g for g in groups if g.first_at >= cut])
 
 
 class UnprocessedBacklog:
@@ -91,12 +125,16 @@ class UnprocessedBacklog:
         # are aggregated on the slow cadence; the rest is tracked by id.
         self._old_cut: datetime | None = None
         self._old_groups: list[PendingGroup] = []
-        self._old_cadence = Cadence(slow_interval, OLD_CEILING)
+        self._old_cadence = Cadence(slow_interval, slow_interval)  # the cut moves on
+        self._old_recount = Cadence(slow_interval, OLD_RECOUNT_CEILING, factor=RECOUNT_FACTOR)
         self._tracked_groups: list[PendingGroup] = []
         self._index: BacklogIndex | None = None  # None: rebuild from the groups
         # summary mode: (cut, split, groups) of the settled minutes [cut, split), as last read
-        self._settled_summary: tuple[datetime, datetime, list[PendingGroup]] | None = None
-        self._settled_cadence = Cadence(settled_check_seconds, SETTLED_CEILING)
+        self._settled_summary: _Settled | None = None
+        self._settled_cadence = Cadence(
+            settled_check_seconds, SETTLED_CEILING, factor=RECOUNT_FACTOR
+        )
+        self._dirty: set[datetime] = set()  # settled minutes a processed row came from
         self._summary_from: datetime | None = None  # minutes before it unchanged since last
 
     def pending(self) -> Mapping[Any, Pending] | None:
@@ -112,6 +150,9 @@ class UnprocessedBacklog:
 
     async def poll(self, reader: PanelReader, now: datetime, start: datetime, delta: Delta) -> None:
         cut = await self._poll_old(reader, start)
+        held = self._settled_summary
+        if held is not None:
+            self._dirty.update(m for m in delta.processed_minutes if held[0] <= m < held[1])
         if self._summary_mode:
             groups = await self._summary(reader, now, start, cut)
             if groups is None:
@@ -155,49 +196,76 @@ class UnprocessedBacklog:
         self, reader: PanelReader, now: datetime, start: datetime, cut: datetime
     ) -> list[PendingGroup] | None:
         """The window's backlog per minute: the recent minutes each poll, the settled rest
-        when its cadence is due (it is stretched by its cost on a big backlog: a change
-        to a settled row shows up to that late) or when the old backlog's cut moved."""
+        held from its last read. The settled minutes are re-read whole when their cadence
+        is due (stretched by its cost on a big backlog, 3 min at 10M events: a failure,
+        retry reset or deletion of a settled row shows up to that late); the minutes a
+        processed row came from are re-read on the next poll (so an event processed late
+        leaves at once), and those the old backlog's cut passed are dropped."""
         held = self._settled_summary
-        if held is None or held[0] != cut or self._settled_cadence.due():
+        if held is not None and held[0] != cut:
+            held = self._settled_summary = _trimmed(held, cut)
+        self._summary_from = None  # None: the settled minutes changed, replace them all
+        if held is None or self._settled_cadence.due():
             split = max(cut, minute_of(now - self.recent))
             self._settled_cadence.start()
-            rows = await reader.fetch(
-                UNPROCESSED,
-                "live/unprocessed_summary",
-                {"start": start, "retry_limit": self.retry_limit, "since": cut, "until": split},
-            )
+            rows = await self._summarised(reader, start, cut, split)
             self._settled_cadence.done()
             if rows is None:
                 return None
-            held = self._settled_summary = (cut, split, _groups(rows))
-            self._summary_from = None  # the settled minutes changed too: replace them all
+            held = self._settled_summary = (cut, split, rows)
+            self._dirty.clear()
+        elif self._dirty:
+            lo, hi = min(self._dirty), min(held[1], max(self._dirty) + MINUTE)
+            self._dirty.clear()
+            rows = await self._summarised(reader, start, lo, hi)
+            if rows is None:
+                return None
+            kept = [g for g in held[2] if not lo <= g.first_at < hi]
+            held = self._settled_summary = (held[0], held[1], [*kept, *rows])
+            self._summary_from = lo  # only the minutes re-read and the recent ones changed
         else:
             self._summary_from = held[1]  # only the recent minutes can have changed
+        rows = await self._summarised(reader, start, held[1], FAR)
+        if rows is None:
+            return None
+        return [*held[2], *rows]
+
+    async def _summarised(
+        self, reader: PanelReader, start: datetime, since: datetime, until: datetime
+    ) -> list[PendingGroup] | None:
         rows = await reader.fetch(
             UNPROCESSED,
             "live/unprocessed_summary",
-            {"start": start, "retry_limit": self.retry_limit, "since": held[1], "until": FAR},
+            {"start": start, "retry_limit": self.retry_limit, "since": since, "until": until},
         )
-        if rows is None:
-            return None
-        return [*held[2], *_groups(rows)]
+        return None if rows is None else _groups(rows)
 
     async def _poll_old(self, reader: PanelReader, start: datetime) -> datetime:
-        """Aggregate the unprocessed rows older than the window (slow cadence); the cut."""
+        """Move the old backlog's cut up to the window's start (slow cadence); the cut.
+
+        The minutes the window left are added to the running total; a recount, when due,
+        replaces it (every change inside the old history is seen then)."""
         due = self._old_cut is None or self._old_cadence.due()
         if due and reader.enabled(UNPROCESSED):
             cut = max(start, self._old_cut or start)
+            recount = self._old_cut is None or self._old_recount.due()
+            since = OPEN_CUT if recount or self._old_cut is None else self._old_cut
             self._old_cadence.start()
+            if recount:
+                self._old_recount.start()
             rows = await reader.fetch(
                 UNPROCESSED,
                 "live/unprocessed_before",
-                {"before": cut, "retry_limit": self.retry_limit},
+                {"since": since, "before": cut, "retry_limit": self.retry_limit},
             )
             self._old_cadence.done()
+            if recount:
+                self._old_recount.done()
             if rows is not None:
                 self._old_cut = cut
                 self._index = None
-                self._old_groups = _groups(rows)
+                groups = _groups(rows)
+                self._old_groups = groups if recount else _merged(self._old_groups, groups)
         return self._old_cut or OPEN_CUT
 
     def _set_groups(

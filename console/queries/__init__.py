@@ -12,7 +12,9 @@ Values are always psycopg placeholders (`%(name)s`); nothing is ever formatted i
 text. A query may declare `-- requires: notifications` so callers can skip it, with the
 reason, when an optional table is missing, and `-- defaults: {"window": "1 hour"}`, the
 typical values of its parameters. `Query.defaults` is the one reader of that header; a
-malformed one fails when the catalogue loads.
+malformed one fails when the catalogue loads. A line `\\ir include/<name>.sql` (psql's
+include, relative to the file) puts a shared condition in place: written once for the
+preview, the write and the diagnostic that must agree on it.
 
 Running queries: `console.queries.runner`; resolving parameters: `console.queries.params`.
 """
@@ -30,6 +32,7 @@ from console.core.paths import sql_dir
 
 _META = re.compile(r"^--\s*([a-z_]+)\s*:\s*(.*)$")
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+_INCLUDE = re.compile(r"^(\s*)\\ir\s+(\S+)\s*$")
 
 
 class QueryFileError(ValueError):
@@ -107,7 +110,7 @@ def parse_query_file(name: str, path: Path) -> Query:
             continue
         in_header = False
         body.append(line)
-    sql_text = "\n".join(body).strip().rstrip(";").strip()
+    sql_text = "\n".join(_expand_includes(body, path)).strip().rstrip(";").strip()
     if "description" not in meta:
         raise QueryFileError(f"{path}: missing '-- description:' header line")
     if not sql_text:
@@ -115,6 +118,32 @@ def parse_query_file(name: str, path: Path) -> Query:
     query = Query(name=name, description=meta["description"], text=sql_text, path=path, meta=meta)
     parse_defaults(meta.get("defaults", ""), path, query.params)  # fails at load, not at use
     return query
+
+
+def _expand_includes(lines: list[str], path: Path) -> list[str]:
+    """psql's `\\ir FILE` (relative to this file), so a condition that a preview, its write
+    and a diagnostic must agree on is written once (`sql/recovery/include/`). The included
+    file is SQL text after its own comment header, indented as the `\\ir` line, and
+    includes nothing itself."""
+    out: list[str] = []
+    for line in lines:
+        match = _INCLUDE.match(line)
+        if match is None:
+            out.append(line)
+            continue
+        indent, target = match.groups()
+        part = path.parent / target
+        try:
+            text = part.read_text(encoding="utf-8")
+        except OSError:
+            raise QueryFileError(f"{path}: \\ir {target}: no such file") from None
+        included = text.splitlines()
+        while included and (included[0].startswith("--") or not included[0].strip()):
+            included.pop(0)
+        if any(_INCLUDE.match(row) for row in included):
+            raise QueryFileError(f"{path}: \\ir {target} includes another file")
+        out.extend(indent + row if row.strip() else row for row in included)
+    return out
 
 
 @cache

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from console.core.jsonable import jsonable
+from console.core.jsonable import jsonable, pick
 
 GENESIS = ""  # the prev_hash of the first chained record
 FIELDS = ("run_id", "at", "phase", "action_id", "operator", "incident_id", "detail")
@@ -107,10 +107,7 @@ class Verdict:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "store": self.store,
-            "intact": self.intact,
-            "records": self.records,
-            "chained": self.chained,
+            **pick(self, "store", "intact", "records", "chained"),
             "first_broken": None
             if self.broken is None
             else {

@@ -11,7 +11,7 @@ only what the dashboard knows and a runbook does not:
   to another session, the plan has nothing to do, so a reused pid is never signalled.
   A session whose backend_start this role cannot see (no pg_read_all_stats) is never
   signalled either: its plan is blocked (console.recovery.plan), and the write itself
-  matches the previewed backend_start (sql/recovery/*_backend.sql).
+  matches the previewed backend_start (sql/recovery/signal_backend.sql).
 Own-backend guards hold behind a pooler: the planning session's pid is refused only when
 it means something (console.core.db.own_backend_pid), and every preview and signal
 excludes `pg_backend_pid()` inside its own statement.

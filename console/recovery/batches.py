@@ -43,6 +43,7 @@ def chunks(items: Sequence[Any], size: int) -> list[tuple[Any, ...]]:
 def _bound(query: queries.Query, run: Run, chunk: Sequence[Any], carried: Carried) -> Any:
     supplied = {
         **run.plan.params,
+        **run.spec.fixed,
         "ids": list(chunk),
         **{col: [by_key[str(k)] for k in chunk] for col, by_key in carried.items()},
     }

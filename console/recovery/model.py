@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
+from console import queries
+
 Kind = Literal["rows", "backend", "index", "stripe"]
 
 
@@ -37,6 +39,9 @@ class ActionSpec:
     lock_key: str = "id"
     # Preview columns passed to the write as arrays beside %(ids)s (same order).
     carry: tuple[str, ...] = ()
+    # Parameters the action binds itself and the operator never gives (the signal of a
+    # backend action): not defaults, so a plan's params cannot override them.
+    fixed: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     findings: tuple[str, ...] = ()
     statement_timeout_ms: int | None = None
 
@@ -45,7 +50,18 @@ def make_spec(**kwargs: Any) -> ActionSpec:
     """An ActionSpec whose parameter mappings are read-only copies."""
     kwargs["params"] = MappingProxyType(dict(kwargs.get("params", {})))
     kwargs["param_types"] = MappingProxyType(dict(kwargs.get("param_types", {})))
+    kwargs["fixed"] = MappingProxyType(dict(kwargs.get("fixed", {})))
     return ActionSpec(**kwargs)
+
+
+def default_params(spec: ActionSpec) -> dict[str, Any]:
+    """The action's typical values: its queries' `-- defaults:` headers, then its own
+    `params` (a non-SQL action has only those)."""
+    merged: dict[str, Any] = {}
+    if spec.kind != "stripe":
+        for name in (spec.preview, spec.apply):
+            merged.update(queries.get(name).defaults)
+    return {**merged, **spec.params}
 
 
 def spec_json(spec: ActionSpec) -> dict[str, Any]:
@@ -60,6 +76,6 @@ def spec_json(spec: ActionSpec) -> dict[str, Any]:
         "verify": spec.verify,
         "key": spec.key,
         "batch_size": spec.batch_size,
-        "params": dict(spec.params),
+        "params": default_params(spec),
         "findings": list(spec.findings),
     }

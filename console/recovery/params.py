@@ -33,10 +33,15 @@ MAX_RETRIES = parse_int(1, 1_000)
 PID = parse_int(1, 2**31 - 1)
 
 
+def supplied_params(spec: ActionSpec) -> tuple[str, ...]:
+    """What the executor binds itself: the keys, the carried columns, the fixed values."""
+    return ("ids", *spec.carry, *spec.fixed)
+
+
 def declared_params(spec: ActionSpec) -> tuple[str, ...]:
     """The operator-facing parameters: what the preview and the write use, minus the keys
     and carried columns the executor supplies itself."""
-    supplied = {"ids", *spec.carry}
+    supplied = set(supplied_params(spec))
     names: dict[str, None] = {}
     for query in (spec.preview, spec.apply):
         for name in queries.get(query).params:
@@ -54,7 +59,7 @@ def resolve_params(spec: ActionSpec, params: Mapping[str, Any] | None) -> dict[s
             [queries.get(spec.preview), queries.get(spec.apply)],
             params,
             defaults=spec.params,
-            supplied=("ids", *spec.carry),
+            supplied=supplied_params(spec),
             label=spec.id,
         )
     except ParamsError as exc:

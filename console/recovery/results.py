@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from console.core.jsonable import pick
 from console.recovery.errors import Holder
 
 BatchStatus = Literal["committed", "rolled_back", "unknown", "not_started", "dry_run"]
@@ -61,12 +62,9 @@ class BatchReport:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "batch": self.index,
-            "status": self.status,
+            **pick(self, ("batch", "index"), "status"),
             "rows": len(self.keys),
-            "changed": self.changed,
-            "error": self.error,
-            "verified_applied": self.verified_applied,
+            **pick(self, "changed", "error", "verified_applied"),
             "skipped_no_longer_matching": self.skipped,
             "keys": [str(k) for k in self.keys],
         }
@@ -107,17 +105,9 @@ class ActionResult:
         return {
             "action_id": self.action_id,
             "run_id": str(self.run_id),
-            "status": self.status,
-            "message": self.message,
-            "previewed": self.previewed,
-            "changed": self.changed,
-            "applied": self.changed,
-            "skipped_no_longer_matching": self.skipped_no_longer_matching,
-            "new_matches_not_touched": self.new_matches_not_touched,
-            "exact": self.exact,
-            "would_change": self.would_change,
-            "dry_run": self.dry_run,
-            "error_kind": self.error_kind,
+            **pick(self, "status", "message", "previewed", "changed", ("applied", "changed")),
+            **pick(self, "skipped_no_longer_matching", "new_matches_not_touched", "exact"),
+            **pick(self, "would_change", "dry_run", "error_kind"),
             "blocking": [h.describe() for h in self.blocking],
             "batches": [b.to_json() for b in self.batches],
             "audit_problems": list(self.audit_problems),

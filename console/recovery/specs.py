@@ -29,3 +29,13 @@ def get_spec(action_id: str) -> ActionSpec:
     except KeyError:
         known = ", ".join(sorted(ACTIONS))
         raise UnknownAction(f"no recovery action named {action_id!r}", f"known: {known}") from None
+
+
+def sql_pair(action: str) -> tuple[str, str]:
+    """The (write, preview) queries of the SQL action a runbook names (`recovery/<id>`):
+    its spec's (the two backend signals share one pair), else the catalogue's naming rule
+    `<write>` + `<write>_preview`, which a pair without a spec follows."""
+    spec = ACTIONS.get(action.removeprefix("recovery/"))
+    if spec is None or spec.kind == "stripe":
+        return action, f"{action}_preview"
+    return spec.apply, spec.preview

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from console.core.jsonable import pick
 from console.recovery.errors import ActionRefused
 
 DEFAULT_MINUTES = 30.0
@@ -101,12 +102,7 @@ class WriteWindow:
         )
 
     def audit_detail(self) -> dict[str, object]:
-        return {
-            "reason": self.reason,
-            "opened_at": self.opened_at,
-            "ends_at": self.ends_at,
-            "minutes": self.minutes,
-        }
+        return pick(self, "reason", "opened_at", "ends_at", "minutes")
 
 
 @dataclass

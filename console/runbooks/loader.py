@@ -89,9 +89,9 @@ def referenced_queries(directory: str | Path | None = None) -> set[str]:
 
 def _action_queries(action: str) -> tuple[str, ...]:
     """A SQL action's write and preview; a non-SQL one's (the Stripe redelivery) preview."""
-    from console.recovery.specs import ACTIONS
+    from console.recovery.specs import ACTIONS, sql_pair
 
     spec = ACTIONS.get(action.removeprefix("recovery/"))
     if spec is not None and spec.kind == "stripe":
         return (spec.preview,)
-    return (action, f"{action}_preview")
+    return sql_pair(action)

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from console.core.jsonable import pick
 from console.runbooks.verdict import VerdictRule
 from console.triage import GUIDE_ITEMS
 
@@ -74,6 +75,10 @@ def _jsonable_params(params: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+# Step's own fields, in the order `as_dict` shows them.
+_STEP_KEYS = ("id", "kind", "title", "text", "why", "prevention", "guide", "finding")
+
+
 class RunbookError(ValueError):
     """A runbook file the console cannot use; the message names the file and the problem."""
 
@@ -100,17 +105,7 @@ class Step:
         return self.kind in READ_ONLY_KINDS
 
     def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "id": self.id,
-            "kind": self.kind,
-            "title": self.title,
-            "text": self.text,
-            "why": self.why,
-            "prevention": self.prevention,
-            "guide": self.guide,
-            "finding": self.finding,
-            "read_only": self.read_only,
-        }
+        out = pick(self, *_STEP_KEYS, "read_only")
         out.update(self._extra())
         return out
 
@@ -153,7 +148,17 @@ class ActionStep(Step):
     @property
     def preview(self) -> str:
         """The read-only twin that shows the rows the action would touch."""
-        return f"{self.action}_preview"
+        return self._sql_pair()[1]
+
+    @property
+    def write(self) -> str:
+        """The query that makes the change (the action's spec names it)."""
+        return self._sql_pair()[0]
+
+    def _sql_pair(self) -> tuple[str, str]:
+        from console.recovery.specs import sql_pair  # lazy: the registry loads on use
+
+        return sql_pair(self.action)
 
     def _extra(self) -> dict[str, Any]:
         return {
@@ -171,12 +176,7 @@ class CommandStep(Step):
     timeout_seconds: float = 15.0
 
     def _extra(self) -> dict[str, Any]:
-        return {
-            "command": self.command,
-            "guide_argv": list(self.guide_argv),
-            "changes_state": self.changes_state,
-            "timeout_seconds": self.timeout_seconds,
-        }
+        return pick(self, "command", "guide_argv", "changes_state", "timeout_seconds")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -187,12 +187,7 @@ class LogStep(Step):
     default_path: str | None = None
 
     def _extra(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "lines": self.lines,
-            "pattern": self.pattern,
-            "default_path": self.default_path,
-        }
+        return pick(self, "source", "lines", "pattern", "default_path")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -200,7 +195,7 @@ class ManualStep(Step):
     escalate: str | None = None  # an issue type of Settings.escalation to name the people
 
     def _extra(self) -> dict[str, Any]:
-        return {"escalate": self.escalate}
+        return pick(self, "escalate")
 
 
 AnyStep = QueryStep | CheckStep | ActionStep | CommandStep | LogStep | ManualStep
@@ -230,17 +225,8 @@ class Runbook:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id,
-            "title": self.title,
-            "priority": self.priority,
-            "kind": self.kind,
-            "findings": list(self.findings),
-            "guide_section": self.guide_section,
-            "summary": self.summary,
-            "symptoms": list(self.symptoms),
-            "root_causes": list(self.root_causes),
-            "prevention": list(self.prevention),
-            "related": list(self.related),
+            **pick(self, "id", "title", "priority", "kind", "findings", "guide_section"),
+            **pick(self, "summary", "symptoms", "root_causes", "prevention", "related"),
             "steps": [s.as_dict() for s in self.steps],
         }
 

@@ -213,13 +213,14 @@ def _parse_step(
         params = _params(raw, where)
         if _non_sql_action(name):  # the Stripe redelivery: no SQL pair, own parameters
             return ActionStep(**common, action=name, params=params)
-        for needed in (name, f"{name}_preview"):
+        from console.recovery.specs import sql_pair
+
+        write, preview = sql_pair(name)
+        for needed in (write, preview):
             if needed not in catalogue:
                 raise _missing_query(where, needed)
         # Values such as a pid are chosen by the operator when the action is planned.
-        _check_query_params(
-            catalogue[f"{name}_preview"], params, where, f"{name}_preview", complete=False
-        )
+        _check_query_params(catalogue[preview], params, where, preview, complete=False)
         return ActionStep(**common, action=name, params=params)
     if kind == "command":
         name = _text(raw, "command", where, required=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from console.core.jsonable import pick
 from console.stripe.keys import READ_EVENTS_HINT, scrub
 
 ProblemKind = Literal[
@@ -50,13 +51,7 @@ class StripeProblem(Exception):
         return f"{self.message} — {self.hint}" if self.hint else self.message
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "message": self.message,
-            "hint": self.hint,
-            "http_status": self.http_status,
-            "attempts": self.attempts,
-        }
+        return pick(self, "kind", "message", "hint", "http_status", "attempts")
 
 
 def _header(exc: Any, name: str) -> str | None:

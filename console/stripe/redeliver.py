@@ -29,6 +29,7 @@ from typing import Any, Literal
 from console.core.audit import current_operator
 from console.core.audit_sink import AuditSink
 from console.core.config import Settings
+from console.core.jsonable import pick
 from console.stripe.client import StripeEvents
 from console.stripe.delivery import deliver
 from console.stripe.errors import StripeProblem
@@ -51,13 +52,9 @@ class DeliveryOutcome:
     detail: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.event_id,
-            "type": self.event_type,
-            "result": self.result,
-            "http_status": self.http_status,
-            "detail": self.detail,
-        }
+        return pick(
+            self, ("id", "event_id"), ("type", "event_type"), "result", "http_status", "detail"
+        )
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from console.core.jsonable import pick_fields
+
 PathKind = str  # "view_finding", "open_runbook", "run_step", "command", "action"
 PATH_KINDS = ("view_finding", "open_runbook", "run_step", "command", "action")
 
@@ -50,13 +52,7 @@ class Briefing:
     customer_impact: str
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "alert": self.alert,
-            "severity": self.severity,
-            "at": self.at,
-            "symptoms": list(self.symptoms),
-            "customer_impact": self.customer_impact,
-        }
+        return pick_fields(self)
 
 
 @dataclass(frozen=True)
@@ -90,12 +86,7 @@ class PathStep:
         return f"{self.kind} {self.target}{extra}"
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "target": self.target,
-            "params": dict(self.params),
-            "note": self.note,
-        }
+        return pick_fields(self)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from console.core.jsonable import pick
 from console.training.model import Scenario
 
 GRADES = (("A", 90), ("B", 80), ("C", 70), ("D", 60))
@@ -101,6 +102,12 @@ def _overrun(taken: float, par: float, worth: float) -> float:
     return min(worth, worth * (taken - par) / par)
 
 
+def _late(done: str, taken: float, par: float, worth: float) -> list[Deduction]:
+    """The deduction for taking longer than par (none when on time), e.g. 'diagnosed'."""
+    lost = _overrun(taken, par, worth)
+    return [Deduction(lost, f"{done} in {taken:.0f} s, par {par:.0f} s")] if lost else []
+
+
 def grade_for(points: float) -> str:
     for grade, floor in GRADES:
         if points >= floor:
@@ -122,25 +129,11 @@ def score(
     if time_to_diagnose is None:
         deductions.append(Deduction(DIAGNOSE_OVERRUN_POINTS, "never diagnosed"))
     else:
-        lost = _overrun(time_to_diagnose, scenario.par_diagnose_seconds, DIAGNOSE_OVERRUN_POINTS)
-        if lost:
-            deductions.append(
-                Deduction(
-                    lost,
-                    f"diagnosed in {time_to_diagnose:.0f} s, par "
-                    f"{scenario.par_diagnose_seconds:.0f} s",
-                )
-            )
+        par = scenario.par_diagnose_seconds
+        deductions += _late("diagnosed", time_to_diagnose, par, DIAGNOSE_OVERRUN_POINTS)
     if resolved and time_to_resolve is not None:
-        lost = _overrun(time_to_resolve, scenario.par_resolve_seconds, RESOLVE_OVERRUN_POINTS)
-        if lost:
-            deductions.append(
-                Deduction(
-                    lost,
-                    f"resolved in {time_to_resolve:.0f} s, par "
-                    f"{scenario.par_resolve_seconds:.0f} s",
-                )
-            )
+        par = scenario.par_resolve_seconds
+        deductions += _late("resolved", time_to_resolve, par, RESOLVE_OVERRUN_POINTS)
     if hints_used:
         deductions.append(Deduction(hints_used * scenario.hint_cost, f"{hints_used} hint(s) taken"))
     for harm in harmful:
@@ -188,13 +181,8 @@ class Debrief:
     score: Score
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "scenario": self.scenario_id,
-            "ideal_path": list(self.ideal),
-            "taken": list(self.taken),
-            "missed": list(self.missed),
-            "score": self.score.to_json(),
-        }
+        shown = pick(self, ("scenario", "scenario_id"), ("ideal_path", "ideal"), "taken", "missed")
+        return {**shown, "score": self.score.to_json()}
 
 
 _MATCH = {

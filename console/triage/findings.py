@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from console.core.jsonable import jsonable
+from console.core.jsonable import jsonable, pick
 
 SEVERITIES = ("P0", "P1", "P2")
 
@@ -66,12 +66,7 @@ class Finding:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id,
-            "severity": self.severity,
-            "title": self.title,
-            "value": self.value,
-            "threshold": self.threshold,
-            "runbook": self.runbook,
+            **pick(self, "id", "severity", "title", "value", "threshold", "runbook"),
             "since": self.since.isoformat() if self.since else None,
             "evidence": jsonable(self.evidence),
         }

@@ -14,16 +14,12 @@ from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass
 from typing import TYPE_CHECKING, Any
 
-from textual.app import App
-
-from console.core.config import Settings
 from console.core.db import DatabaseError
+from screens.controllers.app_part import AppPart
 from screens.controllers.drill_open import DrillDowns
 from screens.controllers.observer import Observation
 from screens.controllers.ops import Operations
-from screens.controllers.presenter import DashboardPresenter
 from screens.controllers.recovery_controller import RecoveryController
-from screens.findings import FindingLike
 from screens.views.checklist_index import ChecklistScreen
 from screens.views.checklist_state import Checklists, StepState
 
@@ -37,18 +33,14 @@ if TYPE_CHECKING:
 
 
 @dataclass(eq=False)
-class ChecklistController:
+class ChecklistController(AppPart):
     """Opens checklist screens and runs their steps; the host the screens are given."""
 
-    app: App[Any]
     checklists: Checklists
     _: KW_ONLY
-    settings: Settings
-    allow_write: bool
     confirm_expiry: float
     step_timeout: float
     ops: Operations
-    presenter: DashboardPresenter
     drilldowns: DrillDowns
     actions: RecoveryController
     observation: Observation
@@ -91,9 +83,6 @@ class ChecklistController:
             self.drilldowns.open("finding", key, rendered)
 
     # --- what the screens read (ChecklistHost, RunbookHost) ----------------------------
-
-    def current_findings(self) -> list[FindingLike]:
-        return self.presenter.current_findings()
 
     def state(self, runbook_id: str, step_id: str) -> StepState:
         return self.checklists.state(runbook_id, step_id)

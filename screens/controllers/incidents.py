@@ -15,11 +15,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual.app import App
-
-from console.core.config import Settings
 from console.core.db import SessionLimits
-from screens.controllers.presenter import DashboardPresenter
+from screens.controllers.app_part import AppPart
 from screens.failures import describe_failure
 from screens.findings import FindingLike
 from screens.views.checklist_state import Checklists
@@ -30,15 +27,11 @@ if TYPE_CHECKING:
 
 
 @dataclass(eq=False)
-class IncidentController:
+class IncidentController(AppPart):
     """One console's incident desk, its timeline screen, and its records."""
 
-    app: App[Any]
-    presenter: DashboardPresenter
     _: KW_ONLY
     state_dsn: str | None
-    settings: Settings
-    allow_write: bool
     clock: Callable[[], datetime]
     local_dir: Path | None = None
     limits: SessionLimits | None = None
@@ -155,9 +148,6 @@ class IncidentController:
 
     def now(self) -> datetime:
         return self.clock()
-
-    def current_findings(self) -> list[FindingLike]:
-        return self.presenter.current_findings()
 
     def selected_finding(self) -> FindingLike | None:
         return self.presenter.selected_finding()

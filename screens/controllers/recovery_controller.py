@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import KW_ONLY, InitVar, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,37 +25,28 @@ if TYPE_CHECKING:
     from screens.controllers.recovery import Recovery
 
 
+@dataclass(eq=False)
 class RecoveryController:
     """Previews and applies recovery actions through one lazily built `Recovery`."""
 
-    def __init__(
-        self,
-        *,
-        dsn: str | None,
-        allow_write: bool,
-        settings: Settings,
-        incidents: IncidentController,
-        state_dsn: str | None = None,
-        limits: SessionLimits | None = None,
-        local_dir: Path | None = None,
-        operator: str = "",
-        ttl_seconds: float | None = None,
-    ) -> None:
+    _: KW_ONLY
+    dsn: str | None
+    # --allow-write permits write windows; one must be open to write (write_windows.py).
+    permitted: InitVar[bool]
+    settings: Settings
+    incidents: IncidentController
+    state_dsn: str | None = None
+    limits: SessionLimits | None = None
+    local_dir: Path | None = None
+    operator: str = ""
+    ttl_seconds: float | None = None
+
+    def __post_init__(self, permitted: bool) -> None:
         from console.core.audit import current_operator
         from console.recovery.write_window import WriteMode
 
-        self.dsn = dsn
-        # --allow-write permits write windows; one must be open to write (write_windows.py).
-        self.mode = WriteMode(
-            allow_write, operator or current_operator(), settings.write_window_minutes
-        )
-        self.settings = settings
-        self.incidents = incidents
-        self.state_dsn = state_dsn
-        self.limits = limits
-        self.local_dir = local_dir
-        self.operator = operator
-        self.ttl_seconds = ttl_seconds
+        operator = self.operator or current_operator()
+        self.mode = WriteMode(permitted, operator, self.settings.write_window_minutes)
         self._path: Recovery | None = None
 
     @property

@@ -33,6 +33,7 @@ from screens.dialogs.confirm import ConfirmScreen
 from screens.failures import describe_failure
 from screens.formatting import duration
 from screens.views.drilldown import when
+from screens.views.keys import CLOSE
 
 READ_ONLY_NOTE = "read-only: restart with --allow-write to cancel or terminate backends"
 QUESTIONS = {
@@ -116,7 +117,7 @@ class BackendScreen(ModalScreen[None]):
         Binding("c", "signal('cancel')", "Cancel query"),
         Binding("t", "signal('terminate')", "Terminate"),
         Binding("r", "reload", "Reload"),
-        Binding("escape,q", "dismiss", "Close"),
+        CLOSE,
     ]
 
     def __init__(

@@ -21,6 +21,7 @@ from screens.findings import FindingLike
 from screens.formatting import shorten
 from screens.messages import LiveUpdated, OpenRunbook, StatusWanted
 from screens.views.checklist_state import Checklists
+from screens.views.keys import HELP, TIMELINE
 from screens.widgets.status_bar import StatusBar
 
 FIRING_STYLE = {"P0": "bold reverse red", "P1": "bold red", "P2": "bold yellow"}
@@ -44,8 +45,8 @@ class ChecklistHost(Protocol):
 class ChecklistScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,c", "app.pop_screen", "Dashboard"),
-        Binding("t", "app.timeline", "Timeline"),
-        Binding("question_mark", "app.help", "Help", key_display="?", show=False),
+        TIMELINE,
+        HELP,
     ]
 
     def __init__(self, host: ChecklistHost) -> None:

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from console.core.db import DatabaseError
 from screens.failures import describe_failure
+from screens.views.keys import CLOSE
 
 Loader = Callable[[], Awaitable[Sequence[Sequence[str]]]]
 
@@ -36,10 +37,44 @@ def drill_dialog(
         yield table
 
 
-class RowsScreen(ModalScreen[None]):
+class LoadingDialog(ModalScreen[None]):
+    """A drill dialog (see `drill_dialog`) that loads in a worker once mounted: what it
+    loaded fills the table, or the status line says, in one line, why it could not."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [CLOSE]
+    STATUS_ID: ClassVar[str]  # the status line's id, as given to drill_dialog
+    load: Callable[[], Awaitable[Any]]
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        self.fetch()
+
+    @work(exclusive=True, exit_on_error=False, group="drilldown", description="drill-down")
+    async def fetch(self) -> None:
+        status = self.query_one(f"#{self.STATUS_ID}", Static)
+        try:
+            loaded = await self.load()
+        except Exception as exc:  # shown here, where it happened; the app stays up
+            status.update(Text(f"! {self.failure(exc)}"))
+            return
+        table: DataTable[str] = self.query_one(DataTable)
+        table.clear()
+        self.show(loaded, status, table)
+
+    def failure(self, exc: Exception) -> str:
+        """The status line for a load that raised."""
+        if isinstance(exc, DatabaseError):
+            return str(exc)
+        return describe_failure(exc)[1]  # a bug
+
+    def show(self, loaded: Any, status: Static, table: DataTable[str]) -> None:
+        raise NotImplementedError
+
+
+class RowsScreen(LoadingDialog):
     """A table of rows fetched once on open (events of an error, orders of a state)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "dismiss", "Close")]
+    STATUS_ID = "drill-status"
 
     def __init__(
         self, title: str, columns: Sequence[str], load: Loader, *, limit: int | None = None
@@ -52,25 +87,10 @@ class RowsScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         title = f"{self.title_text} (Esc to close)"
-        yield from drill_dialog(title, "loading…", self.columns, "drill-status", "drill-table")
+        yield from drill_dialog(title, "loading…", self.columns, self.STATUS_ID, "drill-table")
 
-    def on_mount(self) -> None:
-        self.query_one(DataTable).focus()
-        self.fetch()
-
-    @work(exclusive=True, exit_on_error=False, group="drilldown", description="drill-down")
-    async def fetch(self) -> None:
-        status = self.query_one("#drill-status", Static)
-        try:
-            rows = await self.load()
-        except DatabaseError as exc:
-            status.update(Text(f"! {exc}"))
-            return
-        except Exception as exc:  # a bug: shown here, where it happened; the app stays up
-            status.update(Text(f"! {describe_failure(exc)[1]}"))
-            return
-        table = self.query_one(DataTable)
-        table.clear()
+    def show(self, loaded: Any, status: Static, table: DataTable[str]) -> None:
+        rows: Sequence[Sequence[str]] = loaded
         for row in rows:
             table.add_row(*row)
         if not rows:
@@ -84,7 +104,7 @@ class RowsScreen(ModalScreen[None]):
 class TextScreen(ModalScreen[None]):
     """Read-only details (a finding and its evidence)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "dismiss", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [CLOSE]
 
     def __init__(self, title: str, body: Text | str) -> None:
         super().__init__()

@@ -14,13 +14,12 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from screens.views.drilldown import drill_dialog
+from screens.views.drilldown import LoadingDialog, drill_dialog
+from screens.views.keys import CLOSE
 
 COLUMNS = ("event id", "type", "created", "class", "error")
 Loader = Callable[[], Awaitable[Any]]  # -> console.stripe.reconcile.Reconciliation
@@ -45,13 +44,11 @@ def stripe_loader(settings: Any, dsn: str | None, since: str = "2h") -> Loader:
     return load
 
 
-class ReconciliationScreen(ModalScreen[None]):
+class ReconciliationScreen(LoadingDialog):
     """Stripe's events of the window sorted against the database."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "dismiss", "Close"),
-        Binding("r", "refresh", "Again"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [CLOSE, Binding("r", "refresh", "Again")]
+    STATUS_ID = "reconcile-summary"
 
     def __init__(self, load: Loader, *, since: str = "2h") -> None:
         super().__init__()
@@ -60,32 +57,22 @@ class ReconciliationScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         title = f"Stripe vs webhook_events, last {self.since} (r again, Esc)"
-        yield from drill_dialog(
-            title, "asking Stripe…", COLUMNS, "reconcile-summary", "reconcile-table"
-        )
-
-    def on_mount(self) -> None:
-        self.query_one(DataTable).focus()
-        self.fetch()
+        yield from drill_dialog(title, "asking Stripe…", COLUMNS, self.STATUS_ID, "reconcile-table")
 
     def action_refresh(self) -> None:
-        self.query_one("#reconcile-summary", Static).update("asking Stripe…")
+        self.query_one(f"#{self.STATUS_ID}", Static).update("asking Stripe…")
         self.fetch()
 
-    @work(exclusive=True, exit_on_error=False, group="reconcile", description="reconcile")
-    async def fetch(self) -> None:
+    def failure(self, exc: Exception) -> str:
+        """One line: a refused key, 429, no database."""
+        line = getattr(exc, "line", None)
+        return str(line() if callable(line) else exc)
+
+    def show(self, loaded: Any, status: Static, table: DataTable[str]) -> None:
         from console.stripe.report import reconciliation_lines
 
-        summary = self.query_one("#reconcile-summary", Static)
-        try:
-            rec = await self.load()
-        except Exception as exc:  # one line (a refused key, 429, no database), app stays up
-            line = getattr(exc, "line", None)
-            summary.update(Text(f"! {line() if callable(line) else exc}"))
-            return
-        summary.update(Text("\n".join(reconciliation_lines(rec, samples=0))))
-        table = self.query_one(DataTable)
-        table.clear()
+        rec = loaded  # console.stripe.reconcile.Reconciliation
+        status.update(Text("\n".join(reconciliation_lines(rec, samples=0))))
         for event in sorted(rec.redeliverable(), key=lambda e: e.created, reverse=True):
             table.add_row(
                 event.id,

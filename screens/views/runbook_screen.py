@@ -11,7 +11,7 @@ outlives this screen). What the screen runs and reads comes from its `RunbookHos
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from rich.text import Text
 from textual import work
@@ -45,6 +45,7 @@ from screens.messages import (
     StepRecorded,
 )
 from screens.views.checklist_state import RUNNABLE_KINDS, StepState
+from screens.views.keys import HELP, NOTE, TIMELINE
 from screens.views.step_detail import about_runbook, outcome, status_text, step_body
 from screens.widgets.status_bar import StatusBar
 
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
     from console.runbooks.run import StepResult
 
 ABOUT = "__about__"
+KindOfStep = TypeVar("KindOfStep", ManualStep, ActionStep)
 ACTION_STATUS = {"applied": "ok", "nothing_to_do": "ok", "dry_run": "skipped"}
 
 
@@ -91,10 +93,10 @@ class RunbookScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back"),
         Binding("r", "run", "Run step"),
         Binding("space", "toggle_done", "Done"),
-        Binding("n", "note", "Note"),
+        NOTE,
         Binding("p", "preview", "Preview"),
-        Binding("t", "app.timeline", "Timeline"),
-        Binding("question_mark", "app.help", "Help", key_display="?", show=False),
+        TIMELINE,
+        HELP,
     ]
 
     def __init__(self, runbook: Runbook, host: RunbookHost) -> None:
@@ -154,6 +156,16 @@ class RunbookScreen(Screen[None]):
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return None if key in (None, ABOUT) else self.runbook.step(str(key))
+
+    def selected_kind(self, kind: type[KindOfStep], refusal: str) -> KindOfStep | None:
+        """The selected step when it is a `kind`; else None, and the operator is told
+        `refusal` when another kind of step is selected."""
+        step = self.selected()
+        if isinstance(step, kind):
+            return step
+        if step is not None:
+            self.notify(refusal, severity="warning")
+        return None
 
     def select(self, step_id: str) -> None:
         ids = [s.id for s in self.runbook.steps]
@@ -300,10 +312,8 @@ class RunbookScreen(Screen[None]):
     # --- manual steps and notes ------------------------------------------------------
 
     def action_toggle_done(self) -> None:
-        step = self.selected()
-        if not isinstance(step, ManualStep):
-            if step is not None:
-                self.notify("Only manual steps are ticked; r runs this one.", severity="warning")
+        step = self.selected_kind(ManualStep, "Only manual steps are ticked; r runs this one.")
+        if step is None:
             return
         state = self.state(step)
         done = state.status != "done"
@@ -337,10 +347,8 @@ class RunbookScreen(Screen[None]):
     # --- actions: preview, then the confirm dialog -----------------------------------
 
     def action_preview(self) -> None:
-        step = self.selected()
-        if not isinstance(step, ActionStep):
-            if step is not None:
-                self.notify("p previews recovery actions only.", severity="warning")
+        step = self.selected_kind(ActionStep, "p previews recovery actions only.")
+        if step is None:
             return
         if self._needs_pid(step):
             self.app.push_screen(

@@ -89,7 +89,7 @@ def step_body(
         parts.append(Text.assemble(("\nWhat it does: ", "bold"), spec.description))
         parts += [Text(f"\nPreview SQL ({step.preview}):", style="bold")]
         parts.append(sql_of(step.preview, catalogue))
-        parts += [Text(f"Apply SQL ({step.action}):", style="bold"), sql_of(step.action, catalogue)]
+        parts += [Text(f"Apply SQL ({step.write}):", style="bold"), sql_of(step.write, catalogue)]
     elif isinstance(step, CommandStep):
         argv = settings.service_commands.get(step.command)
         shown = " ".join(argv) if argv else "not configured ([service_commands])"

@@ -31,6 +31,7 @@ from screens.dialogs.prompt import PromptScreen
 from screens.failures import describe_error
 from screens.findings import FindingLike
 from screens.messages import LiveUpdated, StatusWanted
+from screens.views.keys import HELP, NOTE
 from screens.views.timeline_live import entry_row, people_text
 from screens.widgets.status_bar import StatusBar
 
@@ -112,13 +113,13 @@ class TimelineScreen(Screen[None]):
         Binding("escape,t", "app.pop_screen", "Back"),
         Binding("o", "open_incident", "Open incident"),
         Binding("f", "open_from_finding", "Open from finding"),
-        Binding("n", "note", "Note"),
+        NOTE,
         Binding("w", "write_report", "Write postmortem"),
         Binding("l", "lead", "Lead"),
         Binding("a", "approve", "Approve"),
         Binding("i", "init_schema", "Create schema", show=False),
         Binding("r", "reload", "Reload", show=False),
-        Binding("question_mark", "app.help", "Help", key_display="?", show=False),
+        HELP,
     ]
 
     def __init__(self, host: TimelineHost) -> None:

@@ -14,16 +14,8 @@ SELECT
         SELECT 1 FROM webhook_events AS d
         WHERE d.event_id = w.event_id AND d.processed_at IS NOT NULL
     ) AS has_processed_copy,
-    w.retry_count < %(max_retries)s
-    AND NOT EXISTS (
-        SELECT 1 FROM webhook_events AS d
-        WHERE d.event_id = w.event_id AND d.processed_at IS NOT NULL
-    )
-    AND NOT EXISTS (
-        SELECT 1 FROM webhook_events AS n
-        WHERE n.event_id = w.event_id
-            AND n.processed_at IS NULL
-            AND (n.created_at, n.id) > (w.created_at, w.id)
+    (
+        \ir ../recovery/include/retryable_failed_event.sql
     ) AS retryable
 FROM webhook_events AS w
 WHERE w.processed_at IS NULL

@@ -1,7 +1,9 @@
--- description: Unprocessed events created before the 24 h window, aggregated per event type and error (old failed history)
+-- description: Unprocessed events created in [since, before), older than the 24 h window, aggregated per event type and error (old failed history)
 -- index: webhook_events_unprocessed_idx (partial, processed_at IS NULL; range scan on created_at)
--- cost: scans the old unprocessed rows in the database (they grow with retention) but returns
---       one row per (type, error); runs on the slow cadence only
+-- cost: as the window moves on, only the minutes it left since the last look (since = the
+--       last cut), added to the running total; the whole old history (since = the beginning
+--       of time: it grows with retention, one row per (type, error) back) on a recount whose
+--       cadence is stretched by its cost
 -- why: failed events keep processed_at NULL forever; re-reading that history every poll made
 --      the console's cost grow with the table
 SELECT event_type,
@@ -12,5 +14,6 @@ SELECT event_type,
        max(created_at)::timestamptz AS last_at
 FROM webhook_events
 WHERE processed_at IS NULL
+  AND created_at >= %(since)s
   AND created_at < %(before)s
 GROUP BY event_type, error_message

@@ -9,16 +9,8 @@ SET error_message = NULL,
 WHERE w.id = ANY(%(ids)s)
     AND w.processed_at IS NULL
     AND w.error_message IS NOT NULL
-    AND w.retry_count < %(max_retries)s
+    AND (
+        \ir include/retryable_failed_event.sql
+    )
     AND w.created_at > now() - %(window)s::interval
-    AND NOT EXISTS (
-        SELECT 1 FROM webhook_events AS d
-        WHERE d.event_id = w.event_id AND d.processed_at IS NOT NULL
-    )
-    AND NOT EXISTS (
-        SELECT 1 FROM webhook_events AS n
-        WHERE n.event_id = w.event_id
-            AND n.processed_at IS NULL
-            AND (n.created_at, n.id) > (w.created_at, w.id)
-    )
 RETURNING w.id, w.event_id, w.retry_count

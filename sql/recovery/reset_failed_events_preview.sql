@@ -14,16 +14,8 @@ SELECT
 FROM webhook_events AS w
 WHERE w.processed_at IS NULL
     AND w.error_message IS NOT NULL
-    AND w.retry_count < %(max_retries)s
+    AND (
+        \ir include/retryable_failed_event.sql
+    )
     AND w.created_at > now() - %(window)s::interval
-    AND NOT EXISTS (
-        SELECT 1 FROM webhook_events AS d
-        WHERE d.event_id = w.event_id AND d.processed_at IS NOT NULL
-    )
-    AND NOT EXISTS (
-        SELECT 1 FROM webhook_events AS n
-        WHERE n.event_id = w.event_id
-            AND n.processed_at IS NULL
-            AND (n.created_at, n.id) > (w.created_at, w.id)
-    )
 ORDER BY w.created_at, w.id

@@ -21,7 +21,7 @@ SELECT
     CASE WHEN NOT n.failed AND n.sent_s <= w.now_s
         THEN w.created_at + n.sent_s * interval '1 second' END
 FROM world_plan AS w
-JOIN world_map AS m ON m.ord_no = w.ord_no
+JOIN world_map AS m ON m.payment_intent = w.payment_intent
 CROSS JOIN world_params AS p
 CROSS JOIN LATERAL (
     SELECT

@@ -15,7 +15,7 @@ SELECT
     x.processed_at,
     x.processed_at
 FROM world_plan AS w
-JOIN world_map AS m ON m.ord_no = w.ord_no
+JOIN world_map AS m ON m.payment_intent = w.payment_intent
 CROSS JOIN LATERAL (
     SELECT
         CASE WHEN w.paid_at_ts IS NOT NULL THEN 'completed' ELSE 'failed' END AS status,

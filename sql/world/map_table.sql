@@ -1,6 +1,6 @@
--- description: Generated order number -> the id the database gave the order (bigint, uuid, any)
+-- description: An order's payment intent id -> the id the database gave the order (bigint, uuid, any)
 -- Copies the type of orders.id without naming it, so nothing here assumes bigint.
 CREATE TEMP TABLE world_map ON COMMIT DROP AS
-SELECT 0::bigint AS ord_no, o.id AS order_id
+SELECT ''::text AS payment_intent, o.id AS order_id
 FROM orders AS o
 WITH NO DATA

@@ -1,4 +1,7 @@
--- description: Each order's path through the guide's state machine, its timings, and its state at `now`
+-- description: Each order's random draws, its path through the guide's state machine, its timings, and its state at `now`
+-- The draws come first, in one sequential pass after setseed() (`w`, fenced by OFFSET 0 so
+-- it is planned on its own): that is what makes the world the same for the same seed
+-- whatever plans the later levels get. Only what the inserts read is kept.
 -- Paths: abandon (pending -> cancelled), expire (pending_payment -> cancelled), fail_retry
 -- (payment_failed -> pending_payment -> paid), fail_cancel (payment_failed -> cancelled) and
 -- success (-> paid); paid orders then go to ready_for_handover, refunded, or disputed (and
@@ -12,7 +15,39 @@
 -- computed value; without it the planner inlines every level into the next and the
 -- expressions grow with the length of the chain.
 CREATE TEMP TABLE world_plan ON COMMIT DROP AS
-WITH o AS (
+WITH w AS (
+    SELECT
+        m.minute_no::bigint * 1000000 + k AS ord_no,
+        least(m.minute_start + random() * interval '1 minute', p.now) AS created_at,
+        m.load,
+        random() AS u_path,
+        random() AS u_branch,
+        random() AS u_post,
+        random() AS u_resolve,
+        random() AS d1,
+        random() AS d2,
+        random() AS d3,
+        random() AS d4,
+        random() AS d5,
+        random() AS d6,
+        random() AS d7,
+        random_normal() AS z_checkout,
+        random_normal() AS z_fail,
+        random_normal() AS z_paid,
+        random_normal() AS z_refund,
+        random_normal() AS z_dispute,
+        random() AS u_retry_slot,
+        random() AS u_retry_delay,
+        random_normal() AS z_amount,
+        random() AS u_notify,
+        random() AS u_channel,
+        random() AS d_notify,
+        random() AS d_sent
+    FROM world_minutes AS m
+    CROSS JOIN LATERAL generate_series(1, m.orders) AS k
+    CROSS JOIN world_params AS p
+    OFFSET 0
+), o AS (
     SELECT
         w.ord_no,
         w.created_at,
@@ -49,7 +84,7 @@ WITH o AS (
         p.latency_sigma,
         p.latency_cap,
         w.z_checkout, w.z_fail, w.z_paid, w.z_refund, w.z_dispute
-    FROM world_orders AS w, world_params AS p
+    FROM w, world_params AS p
     OFFSET 0
 ), lat AS (
     SELECT
@@ -152,12 +187,14 @@ WITH o AS (
     OFFSET 0
 )
 SELECT
-    s.ord_no, s.created_at, s.now_s, s.path, s.post, s.resolution, s.amount_cents,
+    s.ord_no, s.created_at, s.now_s, s.resolution, s.amount_cents,
     s.retry_slot, s.u_notify, s.u_channel, s.d_notify, s.d_sent, s.d7,
-    'pi_3' || upper(substr(s.pi_hash, 1, 9)) || substr(s.pi_hash, 10, 14) AS payment_intent,
-    s.co_at, s.co_done, s.fail_at, s.fail_done, s.cancel_at, s.retry_at,
-    s.paid_at, s.paid_done, s.handover_at, s.refund_at, s.refund_done,
-    s.dispute_at, s.dispute_done, s.resolve_at, s.resolve_done,
+    -- the natural key the rows are joined back to their orders on, once checkout started
+    CASE WHEN s.co_at <= s.now_s
+        THEN 'pi_3' || upper(substr(s.pi_hash, 1, 9)) || substr(s.pi_hash, 10, 14)
+    END AS payment_intent,
+    s.co_at, s.co_done, s.fail_at, s.fail_done, s.paid_at, s.paid_done, s.refund_at,
+    s.refund_done, s.dispute_at, s.dispute_done, s.resolve_at, s.resolve_done,
     s.state,
     s.created_at + s.updated_s * interval '1 second' AS updated_at,
     CASE WHEN s.paid_done <= s.now_s

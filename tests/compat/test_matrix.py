@@ -18,6 +18,7 @@ from typing import Any
 
 import psycopg
 from compat.harness import Target, console
+from support.sim_helpers import query
 
 from console.runbooks.loader import load_runbooks
 
@@ -73,13 +74,13 @@ def test_every_runbook_runs_read_only(target, monkeypatch, capsys) -> None:
 
 
 def _failed_event(target: Target) -> dict[str, Any]:
-    with psycopg.connect(target.admin_dsn, autocommit=True) as conn:
-        row = conn.execute(
-            "SELECT error_message, retry_count FROM webhook_events"
-            " WHERE event_id = 'evt_compat_failed'"
-        ).fetchone()
-    assert row is not None
-    return {"error_message": row[0], "retry_count": row[1]}
+    rows = query(
+        target.admin_dsn,
+        "SELECT error_message, retry_count FROM webhook_events"
+        " WHERE event_id = 'evt_compat_failed'",
+    )
+    assert rows
+    return rows[0]
 
 
 def _audit(target: Target) -> list[dict[str, Any]]:

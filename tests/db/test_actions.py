@@ -17,6 +17,7 @@ import pytest
 from support.actions_kit import (
     FAST,
     CommitSwallowingProxy,
+    apply_own_token,
     changed_rows,
     kill_backend,
     plan_apply,
@@ -109,7 +110,7 @@ def test_preview_count_is_exactly_what_changes_and_a_second_run_changes_nothing(
             p = actions.plan(reader, action_id)
             assert p.count == expected
             assert p.token == str(expected)
-            result = actions.apply(writer, p, p.token, audit=audit)
+            result = apply_own_token(writer, p, audit)
             assert result.status == "applied", result.message
             assert result.changed == expected
             assert "verified: none of them match the preview any more" in result.message
@@ -214,10 +215,10 @@ def test_an_expired_plan_is_refused_and_needs_a_fresh_preview(
     p = actions.plan(reader, "reset_failed_events", ttl_seconds=0.05)
     time.sleep(0.1)
     with pytest.raises(PlanExpired, match="preview again"):
-        actions.apply(writer, p, p.token, audit=audit)
+        apply_own_token(writer, p, audit)
     assert reset_count(conn) == 0
     fresh = actions.plan(reader, "reset_failed_events")
-    assert actions.apply(writer, fresh, fresh.token, audit=audit).changed == 2
+    assert apply_own_token(writer, fresh, audit).changed == 2
 
 
 def test_a_read_only_connection_cannot_apply(conn: Conn, reader: Conn, audit: AuditLog) -> None:
@@ -240,7 +241,7 @@ def test_under_exact_a_row_changed_between_preview_and_apply_rolls_back_with_not
         " WHERE event_id = 'evt_f3'"
     )
     before = snapshot(conn)
-    result = actions.apply(writer, p, p.token, audit=audit, exact=True)
+    result = apply_own_token(writer, p, audit, exact=True)
     assert result.status == "changed_since_preview"
     assert "nothing was changed" in result.message
     assert "1 no longer match" in result.message
@@ -257,7 +258,7 @@ def test_under_exact_a_row_changed_during_batch_two_rolls_that_batch_back_and_re
         if progress.batch == 2 and progress.phase == "started":
             conn.execute("UPDATE webhook_events SET processed_at = now() WHERE event_id = 'evt_f4'")
 
-    result = actions.apply(writer, p, p.token, audit=audit, on_progress=meddle, exact=True)
+    result = apply_own_token(writer, p, audit, on_progress=meddle, exact=True)
     assert result.status == "partial"
     assert result.committed_batches == (1,)
     assert result.rolled_back_batches == (2,)
@@ -283,7 +284,7 @@ def test_a_second_operator_is_refused_and_told_who_holds_the_action(
             except ActionLocked as exc:
                 refusals.append(exc)
 
-    result = actions.apply(writer, first, first.token, audit=audit, on_progress=second_operator)
+    result = apply_own_token(writer, first, audit, on_progress=second_operator)
     other.close()
     assert result.status == "applied"
     assert len(refusals) == 1
@@ -310,7 +311,7 @@ def test_a_lost_action_lock_stops_before_the_next_batch(
             intent = next(r for r in audit.local_records() if r["phase"] == "intent")
             kill_backend(conn, intent["detail"]["lock_pid"])
 
-    result = actions.apply(writer, p, p.token, audit=audit, on_progress=lose_the_lock)
+    result = apply_own_token(writer, p, audit, on_progress=lose_the_lock)
     assert result.status == "partial"
     assert result.error_kind == "lock_lost"
     assert "the action lock was lost (its session ended) before batch 2" in result.message
@@ -321,7 +322,7 @@ def test_a_lost_action_lock_stops_before_the_next_batch(
     assert outcome[0]["detail"]["error_kind"] == "lock_lost"
     # the lock went with its session: the action can run again
     again = actions.plan(reader, "reset_failed_events")
-    assert actions.apply(writer, again, again.token, audit=audit).changed == 4
+    assert apply_own_token(writer, again, audit).changed == 4
 
 
 def test_a_row_lock_held_elsewhere_times_out_naming_the_blocking_pid(
@@ -332,7 +333,7 @@ def test_a_row_lock_held_elsewhere_times_out_naming_the_blocking_pid(
     blocker.execute("SELECT id FROM webhook_events WHERE event_id = 'evt_f2' FOR UPDATE")
     before = snapshot(conn)
     try:
-        result = actions.apply(writer, p, p.token, audit=audit)
+        result = apply_own_token(writer, p, audit)
     finally:
         blocker_pid = blocker.info.backend_pid
         blocker.rollback()
@@ -344,7 +345,7 @@ def test_a_row_lock_held_elsewhere_times_out_naming_the_blocking_pid(
     assert snapshot(conn) == before
     # and the advisory lock was released: the action can run now
     again = actions.plan(conn, "reset_failed_events")
-    assert actions.apply(writer, again, again.token, audit=audit).changed == 3
+    assert apply_own_token(writer, again, audit).changed == 3
 
 
 def test_backend_killed_during_batch_k_reports_committed_batches_matching_data_and_audit(
@@ -360,7 +361,7 @@ def test_backend_killed_during_batch_k_reports_committed_batches_matching_data_a
         if progress.batch == 3 and progress.phase == "started":
             kill_backend(conn, pid)
 
-    result = actions.apply(writer, p, p.token, audit=audit, on_progress=kill_at_batch_3)
+    result = apply_own_token(writer, p, audit, on_progress=kill_at_batch_3)
     assert result.status == "partial"
     assert result.committed_batches == (1, 2)
     assert result.rolled_back_batches == (3,)
@@ -398,7 +399,7 @@ def test_connection_lost_while_committing_is_outcome_unknown_and_re_queried(
             attempts.append(progress.batch)
             kill_backend(conn, pid)
 
-    result = actions.apply(writer, p, p.token, audit=audit, on_progress=kill_before_commit)
+    result = apply_own_token(writer, p, audit, on_progress=kill_before_commit)
     assert result.status == "unknown"
     assert "outcome unknown" in result.message
     assert "re-queried: 0 of 3 rows show the change" in result.message
@@ -416,7 +417,7 @@ def test_an_exception_in_the_worker_before_commit_never_commits(
         if progress.phase == "committing":
             raise RuntimeError("the UI went away")
 
-    result = actions.apply(writer, p, p.token, audit=audit, on_progress=explode)
+    result = apply_own_token(writer, p, audit, on_progress=explode)
     assert result.status == "rolled_back"
     assert "the UI went away" in result.message
     assert reset_count(conn) == 0
@@ -475,7 +476,7 @@ def test_the_audit_unwritable_anywhere_refuses_the_action(
     before = snapshot(conn)
     p = actions.plan(reader, "reset_failed_events")
     with pytest.raises(AuditUnavailable, match="nothing was changed"):
-        actions.apply(writer, p, p.token, audit=audit)
+        apply_own_token(writer, p, audit)
     assert snapshot(conn) == before
     # the action lock was released with the refusal
     holders = writer.execute("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory'")
@@ -542,7 +543,7 @@ def test_terminate_backend_needs_the_pid_as_token_and_ends_that_session_only(
         wait_backend_gone(conn, pid)
         twice = actions.plan(reader, "terminate_backend", {"pid": pid})
         assert twice.nothing_to_do
-        assert actions.apply(writer, twice, twice.token, audit=audit).status == "nothing_to_do"
+        assert apply_own_token(writer, twice, audit).status == "nothing_to_do"
         assert not writer.closed
     finally:
         victim.close()
@@ -602,6 +603,20 @@ def test_a_pid_now_owned_by_another_session_is_not_signalled(
 # --- the unique index -----------------------------------------------------------------------
 
 
+def index_after_deduplication(reader: Conn, writer: Conn, audit: AuditLog) -> actions.Plan:
+    """The duplicate events deleted, then the unique index on event_id previewed."""
+    plan_apply(reader, writer, audit, "delete_duplicate_events")
+    return actions.plan(reader, "create_event_id_unique_index")
+
+
+def event_id_index(conn: Conn) -> list[tuple[Any, ...]]:
+    """indisvalid of each unique index named webhook_events_event_id_key on webhook_events."""
+    return conn.execute(
+        "SELECT indisvalid FROM pg_index WHERE indrelid = 'webhook_events'::regclass"
+        " AND indisunique AND indexrelid::regclass::text = 'webhook_events_event_id_key'"
+    ).fetchall()
+
+
 def test_unique_index_is_blocked_by_duplicates_then_built_concurrently_and_verified(
     conn: Conn, reader: Conn, writer: Conn, audit: AuditLog
 ) -> None:
@@ -613,26 +628,21 @@ def test_unique_index_is_blocked_by_duplicates_then_built_concurrently_and_verif
         actions.apply(writer, blocked, "create_event_id_unique_index", audit=audit)
 
     # the processed copy of evt_a and the newest evt_b stay; evt_a still has one copy
-    plan_apply(reader, writer, audit, "delete_duplicate_events")
-    ready = actions.plan(reader, "create_event_id_unique_index")
+    ready = index_after_deduplication(reader, writer, audit)
     assert ready.blocked == ""
     assert ready.token == "create_event_id_unique_index"
-    dry = actions.apply(writer, ready, ready.token, audit=audit, dry_run=True)
+    dry = apply_own_token(writer, ready, audit, dry_run=True)
     assert dry.status == "dry_run"
     assert conn.execute("SELECT to_regclass('webhook_events_event_id_key')").fetchone() == (None,)
-    result = actions.apply(writer, ready, ready.token, audit=audit)
+    result = apply_own_token(writer, ready, audit)
     assert result.status == "applied", result.message
-    valid = conn.execute(
-        "SELECT indisvalid FROM pg_index"
-        " WHERE indexrelid = to_regclass('webhook_events_event_id_key')"
-    ).fetchone()
-    assert valid == (True,)
+    assert event_id_index(conn) == [(True,)]  # one unique index, valid
     with pytest.raises(psycopg.errors.UniqueViolation):
         conn.execute("INSERT INTO webhook_events (event_id, event_type) VALUES ('evt_c', 't')")
     done = actions.plan(reader, "create_event_id_unique_index")
     assert done.nothing_to_do
     assert "already exists" in done.describe()
-    again = actions.apply(writer, done, done.token, audit=audit)
+    again = apply_own_token(writer, done, audit)
     assert again.status == "nothing_to_do"
 
 
@@ -645,18 +655,13 @@ def test_an_invalid_index_left_by_a_failed_build_is_dropped_and_rebuilt(
             "CREATE UNIQUE INDEX CONCURRENTLY webhook_events_event_id_key"
             " ON webhook_events (event_id)"
         )
-    plan_apply(reader, writer, audit, "delete_duplicate_events")
-    p = actions.plan(reader, "create_event_id_unique_index")
+    p = index_after_deduplication(reader, writer, audit)
     assert not p.blocked and not p.nothing_to_do
-    dry = actions.apply(writer, p, p.token, audit=audit, dry_run=True)
+    dry = apply_own_token(writer, p, audit, dry_run=True)
     assert "after dropping the invalid index webhook_events_event_id_key" in dry.message
-    result = actions.apply(writer, p, p.token, audit=audit)
+    result = apply_own_token(writer, p, audit)
     assert result.status == "applied", result.message
-    rows = conn.execute(
-        "SELECT indisvalid FROM pg_index WHERE indrelid = 'webhook_events'::regclass"
-        " AND indisunique AND indexrelid::regclass::text = 'webhook_events_event_id_key'"
-    ).fetchall()
-    assert rows == [(True,)]
+    assert event_id_index(conn) == [(True,)]
 
 
 # --- a lost COMMIT --------------------------------------------------------------------------
@@ -677,7 +682,7 @@ def test_commit_sent_but_reply_lost_is_unknown_then_verified_as_applied(
             if progress.phase == "committing":
                 proxy.armed.set()
 
-        result = actions.apply(writer, p, p.token, audit=audit, on_progress=arm)
+        result = apply_own_token(writer, p, audit, on_progress=arm)
         assert proxy.fired.is_set()
         assert result.status == "unknown"
         assert "outcome unknown" in result.message

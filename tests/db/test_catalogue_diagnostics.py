@@ -303,7 +303,7 @@ async def test_injection_strings_are_inert_parameters(db, evil: str) -> None:
     unknown = await run(db.dsn, "diagnostics/unknown_order_states", states=[evil])
     assert [r["state"] for r in unknown] == ["pending"]
     with pytest.raises(DatabaseError):
-        await run(db.dsn, "recovery/cancel_backend_preview", pid=evil)
+        await run(db.dsn, "recovery/signal_backend_preview", pid=evil)
     with db.connect() as conn:
         assert column(conn, "SELECT count(*) FROM webhook_events") == [1]
         assert column(conn, "SELECT count(*) FROM orders") == [1]

@@ -118,19 +118,19 @@ def test_blocking_chain_lock_waits_and_idle_transactions_are_named(db, blocked) 
     assert {blocked.holder_pid, blocked.waiter_pid} <= {r["pid"] for r in sessions}
 
 
-def signal(db: Any, action: str, pid: int, previewed: dict[str, Any]) -> list[dict[str, Any]]:
-    """Apply a cancel/terminate to the backend its preview showed (same pid, same start)."""
+def signal(db: Any, kind: str, pid: int, previewed: dict[str, Any]) -> list[dict[str, Any]]:
+    """Send `kind` (cancel, terminate) to the backend its preview showed (same pid, start)."""
     params = {"ids": [pid], "pid": pid, "backend_start": [previewed["backend_start"]]}
     with db.connect() as conn:
-        return apply_write(conn, f"recovery/{action}", params)
+        return apply_write(conn, "recovery/signal_backend", {**params, "signal": kind})
 
 
 def test_cancel_backend_cancels_exactly_the_previewed_waiter(db, blocked) -> None:
-    rows = read(db.dsn, "recovery/cancel_backend_preview", pid=blocked.waiter_pid)
+    rows = read(db.dsn, "recovery/signal_backend_preview", pid=blocked.waiter_pid)
     assert [(r["pid"], r["blocked_by"]) for r in rows] == [
         (blocked.waiter_pid, [blocked.holder_pid])
     ]
-    done = signal(db, "cancel_backend", blocked.waiter_pid, rows[0])
+    done = signal(db, "cancel", blocked.waiter_pid, rows[0])
     assert done == [{"pid": blocked.waiter_pid}]
     blocked.thread.join(5)
     assert isinstance(blocked.outcome.get("error"), psycopg.errors.QueryCanceled)
@@ -138,9 +138,9 @@ def test_cancel_backend_cancels_exactly_the_previewed_waiter(db, blocked) -> Non
 
 
 def test_terminate_backend_ends_the_holder_and_frees_the_waiter(db, blocked) -> None:
-    rows = read(db.dsn, "recovery/terminate_backend_preview", pid=blocked.holder_pid)
+    rows = read(db.dsn, "recovery/signal_backend_preview", pid=blocked.holder_pid)
     assert [(r["pid"], r["state"]) for r in rows] == [(blocked.holder_pid, "idle in transaction")]
-    done = signal(db, "terminate_backend", blocked.holder_pid, rows[0])
+    done = signal(db, "terminate", blocked.holder_pid, rows[0])
     assert done == [{"pid": blocked.holder_pid}]
     blocked.thread.join(5)
     assert blocked.outcome == {"done": True}
@@ -153,30 +153,33 @@ def test_backend_actions_refuse_the_consoles_own_session_and_a_changed_target(db
     try:
         own = console.info.backend_pid
         assert (
-            catalogue.run_query_sync(console, "recovery/terminate_backend_preview", {"pid": own})
-            == []
+            catalogue.run_query_sync(console, "recovery/signal_backend_preview", {"pid": own}) == []
         )
     finally:
         console.close()
-    (seen,) = read(db.dsn, "recovery/cancel_backend_preview", pid=blocked.waiter_pid)
+    (seen,) = read(db.dsn, "recovery/signal_backend_preview", pid=blocked.waiter_pid)
     started = seen["backend_start"]
     with db.connect() as conn:
         own = conn.info.backend_pid
         (own_start,) = column(
             conn, "SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()"
         )
-        for name in ("recovery/cancel_backend", "recovery/terminate_backend"):
-            mine = {"ids": [own], "pid": own, "backend_start": [own_start]}
+        name = "recovery/signal_backend"
+        for kind in ("cancel", "terminate"):
+            mine = {"ids": [own], "pid": own, "backend_start": [own_start], "signal": kind}
             assert apply_write(conn, name, mine) == []
             # keys and pid disagree (the previewed target is not the one asked for): nothing
-            other = {"ids": [blocked.waiter_pid], "pid": blocked.holder_pid}
+            other = {"ids": [blocked.waiter_pid], "pid": blocked.holder_pid, "signal": kind}
             assert apply_write(conn, name, {**other, "backend_start": [started]}) == []
             # the pid now belongs to another session (another backend_start), or its
             # backend_start was hidden from the role that previewed it: nothing
-            waiter = {"ids": [blocked.waiter_pid], "pid": blocked.waiter_pid}
+            waiter = {"ids": [blocked.waiter_pid], "pid": blocked.waiter_pid, "signal": kind}
             reused = started - timedelta(seconds=1)
             assert apply_write(conn, name, {**waiter, "backend_start": [reused]}) == []
             assert apply_write(conn, name, {**waiter, "backend_start": [None]}) == []
+        # the right session, but no signal the write knows: nothing is sent
+        unknown = {**waiter, "backend_start": [started], "signal": "kill"}
+        assert apply_write(conn, name, unknown) == []
         assert conn.execute("SELECT 1").fetchone() == (1,)
     assert blocked.thread.is_alive()  # the waiter is still waiting: nobody was signalled
-    assert read(db.dsn, "recovery/cancel_backend_preview", pid=999_999) == []
+    assert read(db.dsn, "recovery/signal_backend_preview", pid=999_999) == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,11 +41,21 @@ class World:
             event["created"] = int(self.traffic.clock())
             await self.traffic.deliver(event)
 
+    async def payments_under(self, fault: str, n: int, **params: Any) -> None:
+        """`fault` switched on (with `params`), then n payments through it."""
+        self.faults.enable(fault, **params)
+        await self.payments(n)
+
+    def rows(self, text: str, params: Any = None) -> list[dict[str, Any]]:
+        return query(self.dsn, text, params)
+
     def one(self, text: str, params: Any = None) -> Any:
-        return next(iter(query(self.dsn, text, params)[0].values()))
+        return next(iter(self.rows(text, params)[0].values()))
 
 
-async def make_world(db, tmp_path, **receiver: Any) -> World:
+@asynccontextmanager
+async def running_world(db, tmp_path, **receiver: Any) -> AsyncIterator[World]:
+    """The receiver (its config overridden by `receiver`) and the sender, stopped after."""
     faults = FaultSet()
     config = ReceiverConfig(
         secrets=(SECRET,), pool_timeout_seconds=0.5, log_path=tmp_path / "w.log", seed=1
@@ -53,16 +64,18 @@ async def make_world(db, tmp_path, **receiver: Any) -> World:
     rec = WebhookReceiver(db.dsn, config, faults)
     await rec.start()
     traffic = TrafficGenerator(rec.url, db.dsn, SECRET, faults, FAST)
-    await traffic.open()
-    return World(rec, traffic, faults, db.dsn)
+    try:
+        await traffic.open()
+        yield World(rec, traffic, faults, db.dsn)
+    finally:
+        await traffic.stop()
+        await rec.stop()
 
 
 @pytest.fixture
 async def world(db, tmp_path) -> AsyncIterator[World]:
-    w = await make_world(db, tmp_path)
-    yield w
-    await w.traffic.stop()
-    await w.receiver.stop()
+    async with running_world(db, tmp_path) as w:
+        yield w
 
 
 def test_the_fault_set_validates_names_and_parameters() -> None:
@@ -110,8 +123,7 @@ def test_a_scenario_string_names_faults_and_parameters() -> None:
 
 
 async def test_wrong_secret_leaves_signature_failures_until_switched_off(world: World) -> None:
-    world.faults.enable("wrong_secret")
-    await world.payments(3)
+    await world.payments_under("wrong_secret", 3)
     failed = world.one(
         "SELECT count(*) FROM webhook_events WHERE error_message LIKE '%%signature%%'"
         " AND created_at > now() - interval '1 hour'"
@@ -127,25 +139,21 @@ async def test_wrong_secret_leaves_signature_failures_until_switched_off(world: 
 
 
 async def test_clock_skew_leaves_event_too_old_rejections(world: World) -> None:
-    world.faults.enable("clock_skew")  # default: the sender is 420 s behind
-    await world.payments(2)
-    rows = query(
-        world.dsn,
+    await world.payments_under("clock_skew", 2)  # default: the sender is 420 s behind
+    rows = world.rows(
         "SELECT error_message, count(*) AS n FROM webhook_events"
         " WHERE error_message IS NOT NULL GROUP BY error_message",
     )
     assert rows == [{"error_message": "Event too old", "n": 2}]
 
-    world.faults.enable("clock_skew", seconds=400)  # ahead: rejected too, as a bad signature
-    await world.payments(1)
+    # ahead: rejected too, as a bad signature
+    await world.payments_under("clock_skew", 1, seconds=400)
     assert world.one("SELECT count(*) FROM webhook_events WHERE error_message LIKE '%%signature%%'")
 
 
 async def test_duplicate_deliveries_race_into_duplicate_event_rows(world: World) -> None:
-    world.faults.enable("duplicate_deliveries")
-    await world.payments(3)
-    duplicates = query(
-        world.dsn,
+    await world.payments_under("duplicate_deliveries", 3)
+    duplicates = world.rows(
         "SELECT event_id, count(*) AS n, count(processed_at) AS processed FROM webhook_events"
         " GROUP BY event_id HAVING count(*) > 1",
     )
@@ -160,8 +168,8 @@ async def test_duplicate_deliveries_race_into_duplicate_event_rows(world: World)
 
 
 async def test_retry_storm_trips_the_rate_limit(db, tmp_path) -> None:
-    w = await make_world(db, tmp_path, rate_limit_max_events=6, rate_limit_window_ms=60_000)
-    try:
+    limits = {"rate_limit_max_events": 6, "rate_limit_window_ms": 60_000}
+    async with running_world(db, tmp_path, **limits) as w:
         await w.payments(2)
         w.faults.enable("retry_storm", burst=10)
         w.traffic.storm(10)
@@ -176,9 +184,6 @@ async def test_retry_storm_trips_the_rate_limit(db, tmp_path) -> None:
         assert w.traffic.stats.redeliveries == 10
         # redeliveries of processed events are refused but never touch their rows
         assert w.one("SELECT count(*) FROM webhook_events WHERE processed_at IS NOT NULL") == 2
-    finally:
-        await w.traffic.stop()
-        await w.receiver.stop()
 
 
 async def test_stuck_orders_are_backdated_beyond_an_hour(world: World) -> None:
@@ -188,8 +193,7 @@ async def test_stuck_orders_are_backdated_beyond_an_hour(world: World) -> None:
     world.faults.disable("stuck_orders")
     await asyncio.sleep(1.0)
     await world.traffic.stop()
-    stuck = query(
-        world.dsn,
+    stuck = world.rows(
         "SELECT state, count(*) AS n FROM orders WHERE updated_at < now() - interval '1 hour'"
         " GROUP BY state ORDER BY state",
     )
@@ -198,10 +202,8 @@ async def test_stuck_orders_are_backdated_beyond_an_hour(world: World) -> None:
 
 
 async def test_paid_without_payment_leaves_inconsistent_orders(world: World) -> None:
-    world.faults.enable("paid_without_payment")
-    await world.payments(2)
-    inconsistent = query(
-        world.dsn,
+    await world.payments_under("paid_without_payment", 2)
+    inconsistent = world.rows(
         "SELECT o.id FROM orders o LEFT JOIN payments p ON o.id = p.order_id"
         " WHERE o.state = 'paid' AND (p.status IS NULL OR p.status != 'completed')"
         " AND o.created_at > now() - interval '24 hours'",
@@ -210,11 +212,9 @@ async def test_paid_without_payment_leaves_inconsistent_orders(world: World) -> 
 
 
 async def test_processor_down_accepts_but_never_processes(world: World) -> None:
-    world.faults.enable("processor_down")
-    await world.payments(3)
+    await world.payments_under("processor_down", 3)
     assert world.traffic.stats.rejected == {}
-    perf = query(
-        world.dsn,
+    perf = world.rows(
         "SELECT event_type, count(*) AS total, count(processed_at) AS processed,"
         " count(error_message) AS errors FROM webhook_events"
         " WHERE created_at > now() - interval '1 hour' GROUP BY event_type",
@@ -232,8 +232,7 @@ async def test_processor_down_accepts_but_never_processes(world: World) -> None:
 
 
 async def test_slow_processing_shows_in_the_guides_processing_time(world: World) -> None:
-    world.faults.enable("slow_processing", seconds=12, backdate=True)
-    await world.payments(2)
+    await world.payments_under("slow_processing", 2, seconds=12, backdate=True)
     avg = world.one(
         "SELECT avg(EXTRACT(EPOCH FROM (processed_at - created_at)))::float8"
         " FROM webhook_events WHERE processed_at IS NOT NULL"
@@ -245,9 +244,7 @@ async def test_slow_processing_shows_in_the_guides_processing_time(world: World)
     order = create_order(world.dsn)
     event = event_for("payment_intent.succeeded", order)
     assert await post(world.receiver.url, event) == (200, {"received": True, "note": "queued"})
-    row = query(
-        world.dsn, "SELECT processed_at FROM webhook_events WHERE event_id = %s", [event["id"]]
-    )
+    row = world.rows("SELECT processed_at FROM webhook_events WHERE event_id = %s", [event["id"]])
     assert row[0]["processed_at"] is None
     processed = "SELECT processed_at IS NOT NULL FROM webhook_events WHERE event_id = %s"
     await wait_until(lambda: world.one(processed, [event["id"]]))
@@ -260,12 +257,10 @@ async def test_slow_processing_shows_in_the_guides_processing_time(world: World)
 
 
 async def test_notification_failures_exceed_ten_percent(world: World) -> None:
-    world.faults.enable("notification_failures", ratio=1.0)
-    await world.payments(2)
+    await world.payments_under("notification_failures", 2, ratio=1.0)
     world.faults.disable("notification_failures")
     await world.payments(2)
-    rows = query(
-        world.dsn,
+    rows = world.rows(
         "SELECT status, count(*) AS n, max(last_error) AS error FROM notifications"
         " WHERE created_at > now() - interval '1 hour' GROUP BY status ORDER BY status",
     )
@@ -276,8 +271,7 @@ async def test_notification_failures_exceed_ten_percent(world: World) -> None:
 async def test_connection_hog_exhausts_the_pool_and_most_connections(world: World) -> None:
     world.faults.enable("connection_hog")
     await world.receiver.wait_for_faults()
-    usage = query(
-        world.dsn,
+    usage = world.rows(
         "SELECT count(*) AS total, current_setting('max_connections')::int AS max,"
         " count(*) FILTER (WHERE state = 'idle in transaction') AS idle_tx"
         " FROM pg_stat_activity WHERE backend_type = 'client backend'",

@@ -135,6 +135,7 @@ def test_live_query_can_use_its_declared_index(db, query: queries.Query) -> None
         "states": ["pending", "pending_payment"],
         "before": datetime.now(UTC) - timedelta(hours=1),
         "ids": [1, 2],
+        "event_ids": ["evt_1", "evt_2"],
         "start": datetime.now(UTC) - timedelta(hours=24),
         "cut": datetime.now(UTC) - timedelta(minutes=1),
         "until": datetime.now(UTC),

@@ -207,6 +207,7 @@ def _live_params(now: datetime) -> dict[str, Any]:
         "states": ["pending", "pending_payment"],
         "before": now - timedelta(hours=1),
         "ids": [1, 2, 3],
+        "event_ids": ["evt_1", "evt_2", "evt_3"],
         "start": now - timedelta(hours=1),
         "cut": now - timedelta(minutes=15),
         "until": now - timedelta(minutes=5),

@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from support.cli import run_console
-from support.runbook_helpers import REPO, whole_catalogue
+from support.runbook_helpers import REPO, seed_failing_events, whole_catalogue
 
 
 @pytest.fixture(scope="module")
@@ -57,25 +57,9 @@ def test_runbooks_human_listing(cli_root: Path) -> None:
     assert "(not headless)" in out.stdout
 
 
-def _failing_events(dsn: str, failed: int) -> None:
-    import psycopg
-
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(
-            """
-            INSERT INTO webhook_events (event_id, event_type, created_at, processed_at,
-                                        error_message)
-            SELECT 'evt_' || g, 'charge.succeeded', now() - interval '1 minute',
-                   CASE WHEN g > %(failed)s THEN now() END,
-                   CASE WHEN g <= %(failed)s THEN 'Invalid signature' END
-            FROM generate_series(1, 100) AS g
-            """,
-            {"failed": failed},
-        )
-
-
 def test_run_json_fails_with_exit_2_when_a_verdict_fails(cli_root: Path, db) -> None:
-    _failing_events(db.dsn, 10)
+    with db.connect() as conn:
+        seed_failing_events(conn, 10)
     out = cli(cli_root, "run", "high_error_rate", "--dsn", db.dsn, "--json")
     assert out.returncode == 2, out.stderr
     document = json.loads(out.stdout)
@@ -95,7 +79,8 @@ def test_run_json_fails_with_exit_2_when_a_verdict_fails(cli_root: Path, db) -> 
 
 
 def test_run_exits_0_on_a_healthy_database_and_lists_unrun_steps(cli_root: Path, db) -> None:
-    _failing_events(db.dsn, 0)
+    with db.connect() as conn:
+        seed_failing_events(conn, 0)
     out = cli(cli_root, "run", "issue_database_connections", "--dsn", db.dsn, "--json")
     assert out.returncode == 0, out.stdout + out.stderr
     steps = {s["id"]: s for s in json.loads(out.stdout)["steps"]}

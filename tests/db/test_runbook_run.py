@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from support.runbook_helpers import make_query, seed, whole_catalogue
+from support.runbook_helpers import make_query, seed, seed_failing_events, whole_catalogue
 
 from console.checks.signature import sign
 from console.core.config import Secret, Settings
-from console.core.db import connect
+from console.core.db import SessionLimits, connect
 from console.queries import catalogue
 from console.runbooks.checks import step_checks
 from console.runbooks.loader import load_runbooks
@@ -27,7 +29,7 @@ from console.runbooks.model import (
     ManualStep,
     QueryStep,
 )
-from console.runbooks.run import StepContext, run_step
+from console.runbooks.run import StepContext, StepResult, run_step
 from console.runbooks.verdict import parse_verdict_rule
 from console.sim.stripe_api import DEMO_RESTRICTED_KEY, StripeApi
 
@@ -38,11 +40,16 @@ def _rules(*raw: dict) -> tuple:
     return tuple(parse_verdict_rule(r) for r in raw)
 
 
-ERROR_RATE_STEP = QueryStep(
-    id="rate",
-    kind="query",
+def query_step(step_id: str, query: str, **fields) -> QueryStep:
+    """A query step written inside a test, titled by its id unless told otherwise."""
+    fields.setdefault("title", step_id)
+    return QueryStep(id=step_id, kind="query", query=query, **fields)
+
+
+ERROR_RATE_STEP = query_step(
+    "rate",
+    "diagnostics/error_rate",
     title="error rate",
-    query="diagnostics/error_rate",
     params={"window": "5 minutes"},
     verdicts=_rules(
         {"when": "max(error_percent) > 5", "verdict": "fail", "say": "over 5 %"},
@@ -52,25 +59,29 @@ ERROR_RATE_STEP = QueryStep(
 )
 
 
-async def _context(db, **kwargs) -> StepContext:
-    conn = await connect(db.dsn)
+@asynccontextmanager
+async def step_context(
+    db, limits: SessionLimits | None = None, **kwargs
+) -> AsyncIterator[StepContext]:
+    """A StepContext on its own connection to `db`, closed when the block ends."""
+    conn = await connect(db.dsn, limits=limits)
     kwargs.setdefault("catalogue", catalogue())
-    return StepContext(settings=Settings(), conn=conn, checks=step_checks(), **kwargs)
+    try:
+        yield StepContext(settings=Settings(), conn=conn, checks=step_checks(), **kwargs)
+    finally:
+        await conn.close()
 
 
-def _events(db, total: int, failed: int) -> None:
+async def run_alone(db, step, **kwargs) -> StepResult:
+    """`step` run once in a fresh step_context."""
+    async with step_context(db, **kwargs) as context:
+        return await run_step(step, context)
+
+
+def seeded(db) -> None:
+    """`seed` committed in `db`."""
     with db.connect() as conn:
-        conn.execute(
-            """
-            INSERT INTO webhook_events (event_id, event_type, created_at, processed_at,
-                                        error_message)
-            SELECT 'evt_' || g, 'charge.succeeded', now() - interval '1 minute',
-                   CASE WHEN g > %(failed)s THEN now() END,
-                   CASE WHEN g <= %(failed)s THEN 'Invalid signature' END
-            FROM generate_series(1, %(total)s) AS g
-            """,
-            {"total": total, "failed": failed},
-        )
+        seed(conn)
 
 
 @pytest.mark.parametrize(
@@ -80,12 +91,9 @@ def _events(db, total: int, failed: int) -> None:
 async def test_verdict_rules_judge_crafted_data(
     any_db, failed: int, status: str, verdict: str
 ) -> None:
-    _events(any_db, 100, failed)
-    context = await _context(any_db)
-    try:
-        result = await run_step(ERROR_RATE_STEP, context)
-    finally:
-        await context.conn.close()
+    with any_db.connect() as conn:
+        seed_failing_events(conn, failed)
+    result = await run_alone(any_db, ERROR_RATE_STEP)
     assert (result.status, result.verdict) == (status, verdict)
     assert result.columns == ("total_events", "failed_events", "error_percent")
     assert result.rows[0]["total_events"] == 100
@@ -93,20 +101,13 @@ async def test_verdict_rules_judge_crafted_data(
 
 
 async def test_payment_events_waiting_over_five_minutes_fail_the_p0_step(any_db) -> None:
-    with any_db.connect() as conn:
-        seed(conn)
-    step = QueryStep(
-        id="stalled",
-        kind="query",
-        title="stalled",
-        query="diagnostics/stalled_events",
+    seeded(any_db)
+    step = query_step(
+        "stalled",
+        "diagnostics/stalled_events",
         verdicts=_rules({"when": "rows > 0", "verdict": "fail", "say": "payments waiting"}),
     )
-    context = await _context(any_db)
-    try:
-        result = await run_step(step, context)
-    finally:
-        await context.conn.close()
+    result = await run_alone(any_db, step)
     assert result.status == "fail"
     # evt_1 (30 s old) is not stalled; evt_wait (20 min) is.
     assert [r["stalled_events"] for r in result.rows] == [1]
@@ -122,20 +123,16 @@ async def test_a_step_cannot_write_even_if_it_turns_read_only_off(db) -> None:
             "SET transaction_read_only = off; UPDATE orders SET state = 'hacked'",
         ),
     }
-    with db.connect() as conn:
-        seed(conn)
-    context = await _context(db, catalogue=writes)
-    try:
+    seeded(db)
+    async with step_context(db, catalogue=writes) as context:
         for name in writes:
-            step = QueryStep(id="w", kind="query", title="w", query=name)
+            step = query_step("w", name)
             result = await run_step(step, context)
             assert result.status == "error", name
             assert result.error
         # the connection is still usable after the failed steps
         ok = await run_step(ERROR_RATE_STEP, replace(context, catalogue=catalogue()))
         assert ok.status in ("ok", "warn", "fail")
-    finally:
-        await context.conn.close()
     with db.connect() as conn:
         assert conn.execute("SELECT count(*) FROM orders WHERE state = 'hacked'").fetchone()[0] == 0
 
@@ -145,20 +142,13 @@ INJECTIONS = ["'; DROP TABLE orders; --", "$$; DELETE FROM orders; $$", "%' OR 1
 
 @pytest.mark.parametrize("value", INJECTIONS)
 async def test_injection_strings_in_step_params_are_bound_values(db, value: str) -> None:
-    with db.connect() as conn:
-        seed(conn)
-    step = QueryStep(
-        id="p",
-        kind="query",
-        title="p",
-        query="diagnostics/stalled_events",
+    seeded(db)
+    step = query_step(
+        "p",
+        "diagnostics/stalled_events",
         params={"event_types": value},
     )
-    context = await _context(db)
-    try:
-        result = await run_step(step, context)
-    finally:
-        await context.conn.close()
+    result = await run_alone(db, step)
     assert result.status == "ok"
     assert result.row_count == 0
     with db.connect() as conn:
@@ -178,22 +168,17 @@ async def test_error_patterns_come_from_the_settings(db) -> None:
             "SELECT count(*) AS n FROM webhook_events WHERE error_message ILIKE %(pattern)s",
         )
     }
-    step = QueryStep(
-        id="s",
-        kind="query",
-        title="s",
-        query="diagnostics/t_matching",
+    step = query_step(
+        "s",
+        "diagnostics/t_matching",
         params={"pattern": ErrorPattern("signature")},
     )
-    context = await _context(db, catalogue=counting)
-    try:
+    async with step_context(db, catalogue=counting) as context:
         guide = await run_step(step, context)
         ours = await run_step(
             step,
             replace(context, settings=Settings(error_patterns={"signature": "%bad sig%"})),
         )
-    finally:
-        await context.conn.close()
     assert guide.rows == ({"n": 1},)  # the guide's '%signature%'
     assert ours.rows == ({"n": 2},)
     assert guide.status == ours.status == "ok"
@@ -209,21 +194,15 @@ async def test_a_query_needing_a_missing_optional_table_is_skipped_with_the_reas
             requires="notifications",
         )
     }
-    context = await _context(db, catalogue=needs)
-    try:
-        result = await run_step(
-            QueryStep(id="n", kind="query", title="n", query="diagnostics/t_notes"), context
-        )
-    finally:
-        await context.conn.close()
+    async with step_context(db, catalogue=needs) as context:
+        result = await run_step(query_step("n", "diagnostics/t_notes"), context)
     assert result.status == "skipped"
     assert "notifications" in result.verdict
     assert result.ran is False
 
 
 async def test_an_action_step_shows_its_preview_and_changes_nothing(db) -> None:
-    with db.connect() as conn:
-        seed(conn)
+    seeded(db)
     fake = {
         "recovery/t_reset": make_query(
             "recovery/t_reset",
@@ -233,12 +212,8 @@ async def test_an_action_step_shows_its_preview_and_changes_nothing(db) -> None:
             "recovery/t_reset_preview", "SELECT id, state FROM orders WHERE state = 'pending'"
         ),
     }
-    context = await _context(db, catalogue=fake)
-    try:
-        step = ActionStep(id="a", kind="action", title="reset", action="recovery/t_reset")
-        result = await run_step(step, context)
-    finally:
-        await context.conn.close()
+    step = ActionStep(id="a", kind="action", title="reset", action="recovery/t_reset")
+    result = await run_alone(db, step, catalogue=fake)
     assert result.status == "skipped"
     assert result.ran is False
     assert "not run here" in result.verdict
@@ -368,8 +343,7 @@ async def _world(tmp_path: Path) -> tuple[TestServer, Settings]:
 async def test_every_read_only_step_of_every_runbook_runs(
     any_db, shipped_runbooks, tmp_path: Path
 ) -> None:
-    with any_db.connect() as conn:
-        seed(conn)
+    seeded(any_db)
     server, settings = await _world(tmp_path)
     body = '{"id":"evt_pasted","type":"payment_intent.succeeded"}'
     pasted = {"header": sign(body.encode(), SECRET, int(time.time())), "payload": body}
@@ -379,25 +353,26 @@ async def test_every_read_only_step_of_every_runbook_runs(
         for step in runbook.steps
         if getattr(step, "check", None) == "verify_pasted_signature"
     }
-    context = await _context(any_db, catalogue=whole_catalogue(), http_timeout=2.0, inputs=inputs)
-    context = replace(context, settings=settings)
     problems: list[str] = []
     ran = 0
     try:
-        for runbook in shipped_runbooks.values():
-            for step in runbook.steps:
-                result = await run_step(step, context)
-                where = f"{runbook.id}/{step.id}: {result.status} {result.verdict}"
-                if not step.read_only:
-                    assert result.ran is False, where
-                elif result.status == "error":
-                    problems.append(where)
-                elif result.status == "skipped" and "pg_stat_statements" not in result.verdict:
-                    problems.append(where)  # only the optional extension may be missing
-                else:
-                    ran += 1
+        async with step_context(
+            any_db, catalogue=whole_catalogue(), http_timeout=2.0, inputs=inputs
+        ) as context:
+            context = replace(context, settings=settings)
+            for runbook in shipped_runbooks.values():
+                for step in runbook.steps:
+                    result = await run_step(step, context)
+                    where = f"{runbook.id}/{step.id}: {result.status} {result.verdict}"
+                    if not step.read_only:
+                        assert result.ran is False, where
+                    elif result.status == "error":
+                        problems.append(where)
+                    elif result.status == "skipped" and "pg_stat_statements" not in result.verdict:
+                        problems.append(where)  # only the optional extension may be missing
+                    else:
+                        ran += 1
     finally:
-        await context.conn.close()
         await server.close()
     assert problems == []
     assert ran > 100
@@ -415,29 +390,20 @@ async def test_a_query_without_parameters_keeps_its_literal_percent_signs(db) ->
             "INSERT INTO webhook_events (event_id, event_type, error_message) "
             "VALUES ('evt_1', 'x', 'Invalid signature')"
         )
-    context = await _context(db, catalogue=like)
-    try:
-        step = QueryStep(id="l", kind="query", title="l", query="diagnostics/t_like")
-        result = await run_step(step, context)
-    finally:
-        await context.conn.close()
+    step = query_step("l", "diagnostics/t_like")
+    result = await run_alone(db, step, catalogue=like)
     assert (result.status, result.rows) == ("ok", ({"n": 1},))
 
 
 async def test_a_nul_in_a_parameter_is_a_clean_step_error(db) -> None:
-    step = QueryStep(
-        id="p",
-        kind="query",
-        title="p",
-        query="diagnostics/stalled_events",
+    step = query_step(
+        "p",
+        "diagnostics/stalled_events",
         params={"event_types": "payment\x00%"},
     )
-    context = await _context(db)
-    try:
+    async with step_context(db) as context:
         result = await run_step(step, context)
         after = await run_step(ERROR_RATE_STEP, context)
-    finally:
-        await context.conn.close()
     assert result.status == "error"
     assert "NUL" in result.verdict
     assert "\n" not in result.verdict
@@ -445,17 +411,11 @@ async def test_a_nul_in_a_parameter_is_a_clean_step_error(db) -> None:
 
 
 async def test_a_slow_query_hits_the_statement_timeout_and_the_connection_survives(db) -> None:
-    from console.core.db import SessionLimits
-
     slow = {"diagnostics/t_slow": make_query("diagnostics/t_slow", "SELECT pg_sleep(3) AS s")}
-    conn = await connect(db.dsn, limits=SessionLimits(statement_timeout_ms=200))
-    context = StepContext(settings=Settings(), conn=conn, catalogue={**catalogue(), **slow})
-    try:
-        step = QueryStep(id="s", kind="query", title="s", query="diagnostics/t_slow")
-        result = await run_step(step, context)
+    limits = SessionLimits(statement_timeout_ms=200)
+    async with step_context(db, limits=limits, catalogue={**catalogue(), **slow}) as context:
+        result = await run_step(query_step("s", "diagnostics/t_slow"), context)
         after = await run_step(ERROR_RATE_STEP, context)
-    finally:
-        await conn.close()
     assert result.status == "error"
     assert "statement timeout" in result.verdict
     assert result.duration < 2

@@ -28,6 +28,17 @@ def _lost(world: StripeWorld, n: int) -> list[str]:
     return [e["id"] for e in events]
 
 
+def lost_and_previewed(world: StripeWorld, n: int) -> StripePlan:
+    """`n` events Stripe holds and the endpoint never got, their redelivery previewed on a
+    read-only connection of its own. In a worker thread: the demo Stripe it asks is served
+    by the test's event loop."""
+    _lost(world, n)
+    with connect_sync(world.dsn) as reader:
+        plan = router.plan(reader, ACTION_ID, settings=world.settings())
+    assert isinstance(plan, StripePlan)
+    return plan
+
+
 async def test_the_runbook_step_previews_then_redelivers_headless(
     stripe_world: StripeWorld, cli_env: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -56,13 +67,9 @@ async def test_the_runbook_step_previews_then_redelivers_headless(
 async def test_a_second_operator_is_refused_and_told_who_holds_it(
     stripe_world: StripeWorld, tmp_path: Any
 ) -> None:
-    _lost(stripe_world, 2)
-    settings = stripe_world.settings()
-
     def attempt() -> str:
-        with connect_sync(stripe_world.dsn) as reader:
-            plan = router.plan(reader, ACTION_ID, settings=settings)
-        assert isinstance(plan, StripePlan) and plan.count == 2
+        plan = lost_and_previewed(stripe_world, 2)
+        assert plan.count == 2
         holder = psycopg.connect(stripe_world.dsn, autocommit=True, application_name="other-op")
         k1, k2 = lock_keys(ACTION_ID)
         holder.execute("SELECT pg_advisory_lock(%s, %s)", (k1, k2))
@@ -84,12 +91,9 @@ async def test_a_second_operator_is_refused_and_told_who_holds_it(
 async def test_a_read_only_console_cannot_redeliver(
     stripe_world: StripeWorld, tmp_path: Any
 ) -> None:
-    _lost(stripe_world, 1)
-    settings = stripe_world.settings()
-
     def attempt() -> None:
+        plan = lost_and_previewed(stripe_world, 1)
         with connect_sync(stripe_world.dsn) as reader:
-            plan = router.plan(reader, ACTION_ID, settings=settings)
             audit = AuditLog(state_dsn=None, local_dir=tmp_path)
             with pytest.raises(ReadOnlyError):
                 router.apply(reader, plan, plan.token, audit=audit)

@@ -84,6 +84,15 @@ class Session:
         return [r["phase"] for r in self.audit.local_records()]
 
 
+async def outage_planned(
+    world: StripeWorld, session: Any
+) -> tuple[Session, RedeliveryPlan, list[str]]:
+    """The default outage (`_outage`), then one operator's preview: (session, plan, lost)."""
+    lost = await _outage(world)
+    s = session()
+    return s, await s.plan(), lost
+
+
 @pytest.fixture
 async def session(stripe_world: StripeWorld) -> Any:
     conn = await connect(stripe_world.dsn)
@@ -94,9 +103,7 @@ async def session(stripe_world: StripeWorld) -> Any:
 async def test_missing_and_failed_events_end_up_processed(
     stripe_world: StripeWorld, session: Any
 ) -> None:
-    lost = await _outage(stripe_world)
-    s = session()
-    plan = await s.plan()
+    s, plan, lost = await outage_planned(stripe_world, session)
     assert plan.event_ids == tuple(lost) and plan.token == "6"
     assert plan.to_json()["by_class"] == {"missing": 4, "failed": 2}
     seen: list[RedeliveryProgress] = []
@@ -115,9 +122,7 @@ async def test_missing_and_failed_events_end_up_processed(
 
 
 async def test_a_second_run_changes_nothing(stripe_world: StripeWorld, session: Any) -> None:
-    lost = await _outage(stripe_world)
-    s = session()
-    first = await s.plan()
+    s, first, lost = await outage_planned(stripe_world, session)
     await s.apply(first, first.token)
     before = _snapshot(stripe_world.dsn)
     again = await s.plan()
@@ -150,9 +155,7 @@ async def test_the_stale_preview_skips_what_arrived_meanwhile(
 async def test_anything_but_the_count_sends_nothing(
     stripe_world: StripeWorld, session: Any, typed: str | None
 ) -> None:
-    await _outage(stripe_world)
-    s = session()
-    plan = await s.plan()
+    s, plan, _ = await outage_planned(stripe_world, session)
     before = _snapshot(stripe_world.dsn)
     deliveries = sum(stripe_world.receiver.by_status.values())
     with pytest.raises(RedeliveryRefused, match="nothing was sent"):
@@ -209,9 +212,7 @@ async def test_a_wrong_signing_secret_stops_and_says_which_setting(
 async def test_stripe_refusing_the_fetch_stops_the_run(
     stripe_world: StripeWorld, session: Any
 ) -> None:
-    await _outage(stripe_world)
-    s = session()
-    plan = await s.plan()
+    s, plan, _ = await outage_planned(stripe_world, session)
     stripe_world.api.inject(503, 50)
     result = await s.apply(plan, plan.token)
     assert result.status == "stopped" and "503" in result.stopped_by
@@ -250,9 +251,7 @@ async def test_events_too_old_for_the_receiver_are_left_out_and_said(
 async def test_an_interrupted_run_leaves_a_record_of_what_was_sent(
     stripe_world: StripeWorld, session: Any
 ) -> None:
-    await _outage(stripe_world)
-    s = session()
-    plan = await s.plan()
+    s, plan, _ = await outage_planned(stripe_world, session)
 
     def stop_after_two(step: RedeliveryProgress) -> None:
         if step.done == 2:

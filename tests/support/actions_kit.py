@@ -131,8 +131,14 @@ def plan_apply(
     **kwargs: Any,
 ) -> actions.ActionResult:
     """Preview on `reader`, then apply with the plan's own token on `writer`."""
-    p = actions.plan(reader, action_id, params)
-    return actions.apply(writer, p, p.token, audit=audit, **kwargs)
+    return apply_own_token(writer, actions.plan(reader, action_id, params), audit, **kwargs)
+
+
+def apply_own_token(
+    writer: psycopg.Connection[Any], plan: actions.Plan, audit: AuditLog, **kwargs: Any
+) -> actions.ActionResult:
+    """Apply `plan` on `writer`, confirmed with its own token (as the operator types it)."""
+    return actions.apply(writer, plan, plan.token, audit=audit, **kwargs)
 
 
 def planned_reset(

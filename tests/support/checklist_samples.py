@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -15,9 +17,11 @@ from console.core.db import SessionLimits
 from console.recovery.actions import Plan
 from console.runbooks.loader import load_runbooks
 from screens.app import IncidentApp
+from screens.dialogs.action_confirm import ActionConfirmScreen
 from screens.views.checklist_state import Checklists
-from support.dashboard_samples import NOW, P1_FINDINGS, make_app, p1_firing
-from support.pilot import wait_until
+from screens.views.runbook_screen import RunbookScreen
+from support.dashboard_samples import NOW, P1_FINDINGS, make_app, p1_firing, running
+from support.pilot import wait_screen, wait_until
 
 wait_for = wait_until  # the name the checklist tests import
 
@@ -49,6 +53,32 @@ def checklist_app(
     )
 
 
+async def open_runbook(pilot: Any, runbook_id: str, step: str | None = None) -> RunbookScreen:
+    """The runbook's screen on top and mounted, with `step` selected when one is named."""
+    pilot.app.open_runbook(runbook_id)
+    screen = await wait_screen(pilot, RunbookScreen)
+    if step is not None:
+        screen.select(step)
+        await pilot.pause()
+    return screen
+
+
+def action_step(screen: RunbookScreen) -> str:
+    """The id of the runbook's first action step."""
+    return next(s.id for s in screen.runbook.steps if s.kind == "action")
+
+
+async def open_action(
+    pilot: Any, runbook_id: str = "issue_state_transitions"
+) -> ActionConfirmScreen:
+    """The runbook's action step previewed: its confirm dialog, on top and mounted."""
+    screen = await open_runbook(pilot, runbook_id)
+    screen.select(action_step(screen))
+    await pilot.press("p")
+    dialog: ActionConfirmScreen = await wait_screen(pilot, ActionConfirmScreen)
+    return dialog
+
+
 def widget_text(app: Any, selector: str) -> str:
     """A widget's text as shown (cheaper to poll than a whole-screen screenshot)."""
     return str(app.screen.query_one(selector).render())
@@ -74,6 +104,29 @@ def seed_stuck_orders(conn: Any, n: int) -> None:
         "INSERT INTO orders (state, created_at, updated_at) VALUES"
         " ('pending', now() - interval '2 hours', now() - interval '1 minute')"
     )
+
+
+def stuck_orders_app(db: Any, tmp_path: Path, n: int, **kwargs: Any) -> IncidentApp:
+    """The checklist app on `db` after `seed_stuck_orders(n)` (the reset action's world)."""
+    with db.connect() as conn:
+        seed_stuck_orders(conn, n)
+    return checklist_app(db.dsn, tmp_path, **kwargs)
+
+
+@asynccontextmanager
+async def reset_previewed(
+    db: Any, tmp_path: Path, n: int, **kwargs: Any
+) -> AsyncIterator[tuple[IncidentApp, Any, ActionConfirmScreen]]:
+    """The running app over `n` stuck orders, the reset previewed: (app, pilot, dialog)."""
+    app = stuck_orders_app(db, tmp_path, n, **kwargs)
+    async with running(app) as pilot:
+        yield app, pilot, await open_action(pilot)
+
+
+def order_states(db: Any) -> dict[str, int]:
+    """`states` on a fresh connection to `db`: what the orders table holds now."""
+    with db.connect() as conn:
+        return states(conn)
 
 
 def states(conn: Any) -> dict[str, int]:

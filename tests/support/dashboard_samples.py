@@ -9,6 +9,8 @@ import asyncio
 import html
 import re
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -204,6 +206,14 @@ async def settle(pilot, polls: int = 1, timeout: float = 3.0) -> None:
             raise AssertionError(f"no poll finished within {timeout} s")
         await pilot.pause(0.01)
     await pilot.pause()
+
+
+@asynccontextmanager
+async def running(app: IncidentApp, size: tuple[int, int] = (120, 40)) -> AsyncIterator[Any]:
+    """The app under Textual's pilot, its first poll finished and painted."""
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        yield pilot
 
 
 def panel_text(app: IncidentApp, panel_id: str) -> str:

@@ -11,6 +11,7 @@ waits grow (to the Collector's cap of 1000), which is the expensive part to reco
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from console.incidents.model import Incident
 from console.metrics.snapshot import (
     Backlog,
     Connections,
@@ -277,6 +279,20 @@ class FakeTime:
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
         self.seconds += seconds
+
+
+def sample_incident(
+    title: str, severity: str = "P1", who: str = "ana", opened_at: datetime | None = None
+) -> Incident:
+    """An open incident as the store returns it: `who` opened it and leads it."""
+    return Incident(
+        id=uuid.uuid4(),
+        title=title,
+        severity=severity,
+        commander=who,
+        opened_by=who,
+        opened_at=opened_at or datetime.now(UTC),
+    )
 
 
 def outage_findings(system: SyntheticSystem, at: datetime) -> list[SampleFinding]:

@@ -32,6 +32,22 @@ def make_query(name: str, text: str, **meta: str) -> Query:
     )
 
 
+def seed_failing_events(conn: psycopg.Connection[Any], failed: int, total: int = 100) -> None:
+    """`total` charge events of a minute ago, the first `failed` of them rejected
+    ("Invalid signature"), the rest processed: the error-rate step's crafted data."""
+    conn.execute(
+        """
+        INSERT INTO webhook_events (event_id, event_type, created_at, processed_at,
+                                    error_message)
+        SELECT 'evt_' || g, 'charge.succeeded', now() - interval '1 minute',
+               CASE WHEN g > %(failed)s THEN now() END,
+               CASE WHEN g <= %(failed)s THEN 'Invalid signature' END
+        FROM generate_series(1, %(total)s) AS g
+        """,
+        {"total": total, "failed": failed},
+    )
+
+
 def seed(conn: psycopg.Connection[Any]) -> None:
     """A little of everything: processed, failed, pending, duplicate events; orders in
     several states; payments; notifications (when the table exists)."""

@@ -109,7 +109,10 @@ def test_help_and_checklist_index_show_only_their_own_cells(
     demo_tmp = tmp_path / "demo-tmp"
     demo_tmp.mkdir()
     env = f"PYTHONPATH={ROOT} TERM=xterm-256color TMPDIR={demo_tmp}"
-    command = f"env {env} {sys.executable} -m console demo --seed 5 --scenario stuck_orders"
+    command = (
+        f"env {env} {sys.executable} -m console demo --seed 5 --scenario stuck_orders"
+        "; echo DEMO-EXITED:$?"
+    )
     columns, rows = size
     tmux.start(f"{command}; sleep 60", columns=columns, rows=rows)
     try:
@@ -128,6 +131,8 @@ def test_help_and_checklist_index_show_only_their_own_cells(
         screen = tmux.wait_for(r"No incident open", 15)
         assert "schema is missing" not in screen, screen
         tmux.send_keys("q")
+        # a clean quit, before the terminal goes away (not a hang-up mid-shutdown)
+        assert "DEMO-EXITED:0" in tmux.wait_for(r"DEMO-EXITED:\d+", 60)
     finally:
         tmux.kill()
     assert wait_until_gone(str(demo_tmp)) == [], "the demo left a postgres running"

@@ -10,16 +10,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from support.checklist_samples import (
+    action_step,
     cell_text,
     checklist_app,
+    open_action,
+    open_runbook,
+    order_states,
+    reset_previewed,
     row_keys,
     seed_stuck_orders,
     states,
+    stuck_orders_app,
     wait_for,
     widget_text,
 )
-from support.dashboard_samples import screen_text, settle, status_text
+from support.dashboard_samples import running, screen_text, status_text
 from textual import events
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Button, DataTable, Input
@@ -27,6 +34,7 @@ from textual.widgets import Button, DataTable, Input
 from console.core.config import Settings
 from console.core.db import SessionLimits
 from console.core.state import init_state
+from screens.app import IncidentApp
 from screens.dialogs.action_confirm import ActionConfirmScreen
 from screens.dialogs.confirm import ConfirmScreen
 from screens.dialogs.prompt import PromptScreen
@@ -40,8 +48,7 @@ from tests.conftest import TestDatabase
 
 async def test_index_lights_the_firing_items_and_enter_opens_the_runbook(tmp_path: Path) -> None:
     app = checklist_app(None, tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         await pilot.press("c")
         assert isinstance(app.screen, ChecklistScreen)
         table = app.screen.query_one(DataTable)
@@ -68,8 +75,7 @@ async def test_index_lights_the_firing_items_and_enter_opens_the_runbook(tmp_pat
 
 async def test_enter_on_a_finding_opens_its_runbook(tmp_path: Path) -> None:
     app = checklist_app(None, tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         await pilot.press("1", "enter")
         assert isinstance(app.screen, RunbookScreen)
         assert app.screen.runbook.id == "high_error_rate"
@@ -88,19 +94,18 @@ def seed_errors(db: TestDatabase) -> None:
         )
 
 
-async def test_a_query_step_runs_and_shows_its_verdict_and_rows(
-    db: TestDatabase, tmp_path: Path
-) -> None:
+@pytest.fixture
+def errors_app(db: TestDatabase, tmp_path: Path) -> IncidentApp:
+    """The app on a database where 3 of the last minute's 10 events failed."""
     seed_errors(db)
-    app = checklist_app(db.dsn, tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        app.open_runbook("high_error_rate")
-        await pilot.pause()
-        screen = app.screen
+    return checklist_app(db.dsn, tmp_path)
+
+
+async def test_a_query_step_runs_and_shows_its_verdict_and_rows(errors_app: IncidentApp) -> None:
+    app = errors_app
+    async with running(app) as pilot:
+        screen = await open_runbook(pilot, "high_error_rate", "rate")
         assert isinstance(screen, RunbookScreen)
-        screen.select("rate")
-        await pilot.pause()
         assert "diagnostics/error_rate" in screen_text(app)  # the SQL is shown before running
         await pilot.press("r")
         state = app.checklists.state("high_error_rate", "rate")
@@ -115,15 +120,11 @@ async def test_a_query_step_runs_and_shows_its_verdict_and_rows(
         assert "FAIL More than 5 %" in screen_text(app)
 
 
-async def test_a_manual_step_is_ticked_and_takes_a_note(db: TestDatabase, tmp_path: Path) -> None:
-    init_state(db.dsn)
-    app = checklist_app(db.dsn, tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+async def test_a_manual_step_is_ticked_and_takes_a_note(incident_app: IncidentApp) -> None:
+    app = incident_app
+    async with running(app) as pilot:
         app.desk.open("Notifications failing", "P2")
-        app.open_runbook("notification_failures")
-        await pilot.pause()
-        screen = app.screen
+        screen = await open_runbook(pilot, "notification_failures")
         manual = next(s for s in screen.runbook.steps if s.kind == "manual")
         screen.select(manual.id)
         await pilot.press("space")
@@ -145,26 +146,10 @@ async def test_a_manual_step_is_ticked_and_takes_a_note(db: TestDatabase, tmp_pa
 # --- actions: preview, confirm, apply ---------------------------------------------------
 
 
-async def open_action(app, pilot) -> ActionConfirmScreen:
-    app.open_runbook("issue_state_transitions")
-    await pilot.pause()
-    screen = app.screen
-    step = next(s for s in screen.runbook.steps if s.kind == "action")
-    screen.select(step.id)
-    await pilot.press("p")
-    await wait_for(pilot, lambda: isinstance(app.screen, ActionConfirmScreen))
-    return app.screen
-
-
 async def test_enter_spam_wrong_and_pasted_tokens_never_write(
     db: TestDatabase, tmp_path: Path
 ) -> None:
-    with db.connect() as conn:
-        seed_stuck_orders(conn, 3)
-    app = checklist_app(db.dsn, tmp_path, allow_write=True)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        dialog = await open_action(app, pilot)
+    async with reset_previewed(db, tmp_path, 3, allow_write=True) as (app, pilot, dialog):
         assert dialog.plan.count == 3 and dialog.plan.token == "3"
         shown = screen_text(app)
         assert "3 rows will change" in shown and "type 3 (the number of rows" in shown
@@ -179,8 +164,7 @@ async def test_enter_spam_wrong_and_pasted_tokens_never_write(
         assert isinstance(app.screen, ActionConfirmScreen) and dialog.result is None
         assert apply_button.disabled
         assert "nothing was changed" in screen_text(app)
-        with db.connect() as conn:
-            assert states(conn) == {"pending": 4}
+        assert order_states(db) == {"pending": 4}
 
 
 async def test_the_right_token_applies_exactly_the_previewed_rows(
@@ -188,13 +172,10 @@ async def test_the_right_token_applies_exactly_the_previewed_rows(
 ) -> None:
     db = any_db  # bigint and uuid ids
     init_state(db.dsn)
-    with db.connect() as conn:
-        seed_stuck_orders(conn, 3)
-    app = checklist_app(db.dsn, tmp_path, allow_write=True)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    app = stuck_orders_app(db, tmp_path, 3, allow_write=True)
+    async with running(app) as pilot:
         app.desk.open("Orders stuck", "P1")
-        dialog = await open_action(app, pilot)
+        dialog = await open_action(pilot)
         await pilot.press("3")
         assert not dialog.query_one("#action-apply", Button).disabled
         await pilot.press("enter")
@@ -202,13 +183,11 @@ async def test_the_right_token_applies_exactly_the_previewed_rows(
         assert dialog.result.status == "applied"
         assert dialog.result.changed == dialog.plan.count == 3
         assert "APPLIED" in screen_text(app) and "committed batches: 1" in screen_text(app)
-        with db.connect() as conn:
-            assert states(conn) == {"pending_payment": 3, "pending": 1}
+        assert order_states(db) == {"pending_payment": 3, "pending": 1}
         await pilot.press("escape")
         runbook = app.screen
         assert isinstance(runbook, RunbookScreen)
-        step = next(s for s in runbook.runbook.steps if s.kind == "action")
-        assert app.checklists.state(runbook.runbook.id, step.id).status == "ok"
+        assert app.checklists.state(runbook.runbook.id, action_step(runbook)).status == "ok"
         await wait_for(pilot, lambda: any(e.kind == "action_applied" for e in app.desk.timeline()))
         kinds = [e.kind for e in app.desk.timeline()]
         assert "action_planned" in kinds
@@ -219,12 +198,7 @@ async def test_the_right_token_applies_exactly_the_previewed_rows(
 async def test_a_read_only_console_explains_and_cannot_apply(
     db: TestDatabase, tmp_path: Path
 ) -> None:
-    with db.connect() as conn:
-        seed_stuck_orders(conn, 2)
-    app = checklist_app(db.dsn, tmp_path, allow_write=False)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        dialog = await open_action(app, pilot)
+    async with reset_previewed(db, tmp_path, 2, allow_write=False) as (app, pilot, dialog):
         assert dialog.plan.count == 2  # the preview itself is read-only and works
         shown = " ".join(screen_text(app).split())
         assert "This console is read-only" in shown and "with --allow-write" in shown
@@ -234,25 +208,22 @@ async def test_a_read_only_console_explains_and_cannot_apply(
         assert dialog.result is None
         await pilot.press("escape")
         assert isinstance(app.screen, RunbookScreen)
-        with db.connect() as conn:
-            assert states(conn) == {"pending": 3}
+        assert order_states(db) == {"pending": 3}
 
 
 async def test_an_expired_preview_needs_a_fresh_one(db: TestDatabase, tmp_path: Path) -> None:
-    with db.connect() as conn:
-        seed_stuck_orders(conn, 2)
-    app = checklist_app(db.dsn, tmp_path, allow_write=True, plan_ttl=0.3)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        dialog = await open_action(app, pilot)
+    async with reset_previewed(db, tmp_path, 2, allow_write=True, plan_ttl=0.3) as (
+        app,
+        pilot,
+        dialog,
+    ):
         await wait_for(pilot, lambda: "expired" in widget_text(app, "#action-feedback"), timeout=3)
         assert dialog.query_one(Input).disabled
         assert dialog.query_one("#action-apply", Button).disabled
         dialog._try_apply("2")  # even the right token, submitted directly, does nothing
         await pilot.pause(0.2)
         assert dialog.result is None and not dialog.applying
-        with db.connect() as conn:
-            assert states(conn) == {"pending": 3}
+        assert order_states(db) == {"pending": 3}
 
 
 # --- the incident timeline --------------------------------------------------------------
@@ -264,8 +235,7 @@ async def test_timeline_opens_an_incident_records_steps_and_writes_the_postmorte
     init_state(db.dsn)
     seed_errors(db)
     app = checklist_app(db.dsn, tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         await pilot.press("t")
         assert isinstance(app.screen, TimelineScreen)
         await wait_for(pilot, lambda: "No incident open" in widget_text(app, "#tl-head"))
@@ -282,9 +252,7 @@ async def test_timeline_opens_an_incident_records_steps_and_writes_the_postmorte
         await pilot.press(*"rolled back deploy 42", "enter")
         await wait_for(pilot, lambda: "rolled back deploy 42" in entries_text(app))
         await pilot.press("escape")
-        app.open_runbook("high_error_rate")
-        await pilot.pause()
-        app.screen.select("rate")
+        await open_runbook(pilot, "high_error_rate", "rate")
         await pilot.press("r")
         state = app.checklists.state("high_error_rate", "rate")
         await wait_for(pilot, lambda: state.status == "fail")
@@ -317,8 +285,7 @@ async def test_missing_schema_says_run_init_and_a_writer_can_create_it(
     db: TestDatabase, tmp_path: Path
 ) -> None:
     app = checklist_app(db.dsn, tmp_path, allow_write=True)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         await pilot.press("t")
         await wait_for(pilot, lambda: "run incident-console init" in widget_text(app, "#tl-head"))
         assert "press i to create it" in widget_text(app, "#tl-head")
@@ -335,8 +302,7 @@ async def test_missing_schema_says_run_init_and_a_writer_can_create_it(
 
 async def test_status_bar_does_not_show_an_incident_when_none_is_open(tmp_path: Path) -> None:
     app = checklist_app(None, tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with running(app):
         assert "INCIDENT" not in status_text(app)
 
 
@@ -346,12 +312,8 @@ async def test_status_bar_does_not_show_an_incident_when_none_is_open(tmp_path: 
 async def test_a_state_changing_command_runs_only_after_its_confirmation(tmp_path: Path) -> None:
     settings = Settings(service_commands={"webhook_stop": ("echo", "webhook stopped")})
     app = checklist_app(None, tmp_path, settings=settings)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        app.open_runbook("recovery_complete_system")
-        await pilot.pause()
-        screen = app.screen
-        screen.select("stop_processing")
+    async with running(app) as pilot:
+        screen = await open_runbook(pilot, "recovery_complete_system", "stop_processing")
         state = app.checklists.state("recovery_complete_system", "stop_processing")
         await pilot.press("r")
         assert isinstance(app.screen, ConfirmScreen)
@@ -368,8 +330,7 @@ async def test_a_state_changing_command_runs_only_after_its_confirmation(tmp_pat
 
 async def test_the_command_palette_opens_the_checklists_and_a_runbook(tmp_path: Path) -> None:
     app = checklist_app(None, tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         for command, expected in (
             ("Checklists", ChecklistScreen),
             ("Runbook: Issue 3", RunbookScreen),
@@ -393,11 +354,8 @@ async def test_a_step_that_gets_no_answer_is_cut_off_and_the_next_run_works(
     try:
         holder.execute("BEGIN")
         holder.execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")  # a stuck migration
-        async with app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot)
-            app.open_runbook("issue_state_transitions")
-            await pilot.pause()
-            app.screen.select("stuck")
+        async with running(app) as pilot:
+            await open_runbook(pilot, "issue_state_transitions", "stuck")
             state = app.checklists.state("issue_state_transitions", "stuck")
             await pilot.press("r")
             await wait_for(pilot, lambda: state.status == "error", timeout=3)
@@ -413,13 +371,9 @@ async def test_a_step_that_gets_no_answer_is_cut_off_and_the_next_run_works(
         holder.close()
 
 
-async def test_f_opens_the_incident_from_the_selected_finding(
-    db: TestDatabase, tmp_path: Path
-) -> None:
-    init_state(db.dsn)
-    app = checklist_app(db.dsn, tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+async def test_f_opens_the_incident_from_the_selected_finding(incident_app: IncidentApp) -> None:
+    app = incident_app
+    async with running(app) as pilot:
         await pilot.press("1", "down", "t")  # the second finding: stuck orders
         await wait_for(pilot, lambda: "No incident open" in widget_text(app, "#tl-head"))
         await pilot.press("f")
@@ -433,15 +387,11 @@ async def test_f_opens_the_incident_from_the_selected_finding(
 
 
 async def test_going_back_mid_run_keeps_the_step_running_and_records_it(
-    db: TestDatabase, tmp_path: Path
+    errors_app: IncidentApp,
 ) -> None:
-    seed_errors(db)
-    app = checklist_app(db.dsn, tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        app.open_runbook("high_error_rate")
-        await pilot.pause()
-        app.screen.select("rate")
+    app = errors_app
+    async with running(app) as pilot:
+        await open_runbook(pilot, "high_error_rate", "rate")
         state = app.checklists.state("high_error_rate", "rate")
         await pilot.press("r", "escape")
         assert app.screen is app.dashboard
@@ -453,10 +403,8 @@ async def test_going_back_mid_run_keeps_the_step_running_and_records_it(
 
 async def test_question_mark_on_a_runbook_lists_its_keys(tmp_path: Path) -> None:
     app = checklist_app(None, tmp_path)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
-        app.open_runbook("notification_failures")
-        await pilot.pause()
+    async with running(app, size=(100, 40)) as pilot:
+        await open_runbook(pilot, "notification_failures")
         await pilot.press("question_mark")
         keys = dict(app.screen.keys)
         assert keys["p"] == "Preview" and keys["space"] == "Done" and keys["n"] == "Note"
@@ -465,12 +413,7 @@ async def test_question_mark_on_a_runbook_lists_its_keys(tmp_path: Path) -> None
 async def test_with_exact_ticked_rows_changed_since_the_preview_roll_back_and_say_so(
     db: TestDatabase, tmp_path: Path
 ) -> None:
-    with db.connect() as conn:
-        seed_stuck_orders(conn, 3)
-    app = checklist_app(db.dsn, tmp_path, allow_write=True)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        dialog = await open_action(app, pilot)
+    async with reset_previewed(db, tmp_path, 3, allow_write=True) as (app, pilot, dialog):
         with db.connect() as conn:  # someone works on one order meanwhile
             conn.execute(
                 "UPDATE orders SET updated_at = now() WHERE id = %s", (dialog.plan.keys[0],)
@@ -483,19 +426,13 @@ async def test_with_exact_ticked_rows_changed_since_the_preview_roll_back_and_sa
         assert dialog.result is not None and dialog.result.status == "changed_since_preview"
         assert dialog.result.changed == 0
         assert "CHANGED SINCE PREVIEW" in screen_text(app)
-        with db.connect() as conn:
-            assert states(conn) == {"pending": 4}
+        assert order_states(db) == {"pending": 4}
 
 
 async def test_the_preview_is_an_upper_bound_fixed_rows_left_alone_new_ones_untouched(
     db: TestDatabase, tmp_path: Path
 ) -> None:
-    with db.connect() as conn:
-        seed_stuck_orders(conn, 3)
-    app = checklist_app(db.dsn, tmp_path, allow_write=True)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        dialog = await open_action(app, pilot)
+    async with reset_previewed(db, tmp_path, 3, allow_write=True) as (app, pilot, dialog):
         assert not dialog.exact  # the upper bound is the default
         with db.connect() as conn:  # one order is worked on, another gets stuck meanwhile
             conn.execute(
@@ -517,15 +454,12 @@ async def test_a_preview_that_cannot_run_says_why_on_the_step(
     empty_db: TestDatabase, tmp_path: Path
 ) -> None:
     app = checklist_app(empty_db.dsn, tmp_path, allow_write=True)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        app.open_runbook("issue_state_transitions")
-        await pilot.pause()
-        screen = app.screen
-        step = next(s for s in screen.runbook.steps if s.kind == "action")
-        screen.select(step.id)
+    async with running(app) as pilot:
+        screen = await open_runbook(pilot, "issue_state_transitions")
+        step = action_step(screen)
+        screen.select(step)
         await pilot.press("p")
-        state = app.checklists.state(screen.runbook.id, step.id)
+        state = app.checklists.state(screen.runbook.id, step)
         await wait_for(pilot, lambda: state.verdict.startswith("preview failed"))
         assert "orders" in state.verdict
         assert app.screen is screen  # no dialog, nothing to confirm

@@ -19,6 +19,7 @@ from support.dashboard_samples import (
     make_app,
     p1_firing,
     panel_text,
+    running,
     screen_text,
     settle,
     status_text,
@@ -47,8 +48,7 @@ def focused_panel(app) -> str | None:
 
 async def test_healthy_snapshot_renders_every_panel() -> None:
     app = make_app(healthy())
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(pilot)
+    async with running(app, size=(160, 48)):
         assert "No findings" in panel_text(app, "findings")
         assert "payment_intent.succeeded" in panel_text(app, "throughput")
         assert "Invalid signature" in panel_text(app, "errors")
@@ -64,8 +64,7 @@ async def test_healthy_snapshot_renders_every_panel() -> None:
 async def test_findings_sorted_by_severity_with_runbooks_and_text_severity() -> None:
     reversed_findings = tuple(reversed(P1_FINDINGS))
     app = make_app(p1_firing(), findings=reversed_findings)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(pilot)
+    async with running(app, size=(160, 48)):
         table = app.screen.query_one("#findings DataTable", DataTable)
         rows = [table.get_row_at(i) for i in range(table.row_count)]
         assert [str(r[0]) for r in rows] == ["P1", "P1", "P2"]
@@ -76,8 +75,7 @@ async def test_findings_sorted_by_severity_with_runbooks_and_text_severity() -> 
 
 async def test_failed_panel_query_is_shown_and_the_others_go_on() -> None:
     app = make_app(p1_firing(), findings=P1_FINDINGS)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(pilot)
+    async with running(app, size=(160, 48)):
         failed = "query failed: canceling statement due to statement timeout"
         assert failed in panel_text(app, "errors")
         assert "query failed: canceling statement due to…" in panel_text(app, "latency")  # narrow
@@ -88,8 +86,7 @@ async def test_failed_panel_query_is_shown_and_the_others_go_on() -> None:
 
 async def test_number_keys_focus_panels_and_m_maximises() -> None:
     app = make_app(p1_firing())
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with running(app, size=(80, 24)) as pilot:
         expected = {
             "1": "findings",
             "2": "throughput",
@@ -119,8 +116,7 @@ async def test_number_keys_focus_panels_and_m_maximises() -> None:
 
 async def test_slash_filters_event_types_and_empty_filter_clears() -> None:
     app = make_app(healthy())
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(pilot)
+    async with running(app, size=(160, 48)) as pilot:
         await pilot.press("slash")
         assert isinstance(app.screen, FilterScreen)
         await pilot.press(*"refund", "enter")
@@ -138,8 +134,7 @@ async def test_slash_filters_event_types_and_empty_filter_clears() -> None:
 
 async def test_filter_text_with_injection_characters_is_only_a_filter() -> None:
     app = make_app(healthy())
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(pilot)
+    async with running(app, size=(160, 48)) as pilot:
         await pilot.press("slash")
         app.screen.query_one(Input).value = "'; DROP TABLE x; --"
         await pilot.press("enter")
@@ -153,8 +148,7 @@ async def test_p_pauses_rendering_and_resumes_with_the_latest_data() -> None:
     second = healthy(events_per_minute=99.0, taken_at=TAKEN + timedelta(seconds=1))
     source = StaticSource([first, second])
     app = make_app(source=source, interval=60)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with running(app, size=(80, 24)) as pilot:
         await pilot.press("p")
         assert "PAUSED" in status_text(app)
         await pilot.press("r")  # poll now: a poll lands while paused
@@ -170,8 +164,7 @@ async def test_no_rendering_under_a_dialog_then_catch_up_when_it_closes() -> Non
     first = healthy(events_per_minute=11.0)
     second = healthy(events_per_minute=99.0, taken_at=TAKEN + timedelta(seconds=1))
     app = make_app(source=StaticSource([first, second]), interval=60)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with running(app, size=(80, 24)) as pilot:
         await pilot.press("question_mark")
         app.action_poll_now()  # (r is not bound under a dialog) a poll lands meanwhile
         await settle(pilot, polls=2)
@@ -182,8 +175,7 @@ async def test_no_rendering_under_a_dialog_then_catch_up_when_it_closes() -> Non
 
 async def test_plus_and_minus_change_the_refresh_interval() -> None:
     app = make_app(healthy())
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(pilot)
+    async with running(app, size=(160, 48)) as pilot:
         assert "every 2.0s" in status_text(app)
         await pilot.press("plus")
         assert app.state.interval == 5.0
@@ -197,8 +189,7 @@ async def test_plus_and_minus_change_the_refresh_interval() -> None:
 
 async def test_a_shorter_interval_takes_effect_at_once() -> None:
     app = make_app(healthy(), interval=60)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with running(app, size=(80, 24)) as pilot:
         await pilot.press("minus", "minus", "minus", "minus", "minus", "minus")
         assert app.state.interval == 0.5
         await settle(pilot, polls=2, timeout=2.0)  # not 60 s later
@@ -206,8 +197,7 @@ async def test_a_shorter_interval_takes_effect_at_once() -> None:
 
 async def test_question_mark_shows_keys_and_the_guide_http_codes() -> None:
     app = make_app(healthy())
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
+    async with running(app, size=(100, 40)) as pilot:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         keys = dict(app.screen.keys)
@@ -221,8 +211,7 @@ async def test_question_mark_shows_keys_and_the_guide_http_codes() -> None:
 
 async def test_ctrl_p_opens_the_command_palette_and_q_quits() -> None:
     app = make_app(healthy())
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with running(app, size=(80, 24)) as pilot:
         await pilot.press("ctrl+p")
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"Pause / resume")
@@ -249,8 +238,7 @@ async def test_the_selected_row_follows_its_key_when_the_order_changes() -> None
         )
 
     app = make_app(source=StaticSource([groups(10, 5), groups(10, 50)]), interval=60)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(pilot)
+    async with running(app, size=(160, 48)) as pilot:
         await pilot.press("3")
         table = app.dashboard.query_one("#errors DataTable", DataTable)
         assert table.get_row_at(table.cursor_row)[0] == "Invalid signature"
@@ -262,8 +250,7 @@ async def test_the_selected_row_follows_its_key_when_the_order_changes() -> None
 
 async def test_e_on_a_finding_shows_its_evidence() -> None:
     app = make_app(p1_firing(), findings=P1_FINDINGS)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(pilot)
+    async with running(app, size=(160, 48)) as pilot:
         await pilot.press("1", "e")
         assert isinstance(app.screen, TextScreen)
         body = str(app.screen.body)
@@ -275,8 +262,7 @@ async def test_e_on_a_finding_shows_its_evidence() -> None:
 
 async def test_mouse_click_on_a_finding_row_opens_it() -> None:
     app = make_app(p1_firing(), findings=P1_FINDINGS)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(pilot)
+    async with running(app, size=(160, 48)) as pilot:
         table = app.dashboard.query_one("#findings DataTable", DataTable)
         await pilot.click(table, offset=(3, 2))  # header row, then the second finding
         await pilot.click(table, offset=(3, 2))  # a click on the selected row selects it
@@ -288,8 +274,7 @@ async def test_mouse_click_on_a_finding_row_opens_it() -> None:
 async def test_database_down_shows_p0_and_reconnects_with_backoff() -> None:
     source = StaticSource(error=ConnectionFailed("cannot reach the database at db:5432"))
     app = make_app(source=source, interval=0.05, max_backoff=0.2)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with running(app, size=(80, 24)) as pilot:
         status = status_text(app)
         assert "DB DOWN" in status and "reconnecting in 1 s" in status
         assert "P0" in status
@@ -335,8 +320,7 @@ async def test_keys_answer_in_under_100ms_while_a_poll_is_blocked() -> None:
 async def test_a_poll_with_no_answer_times_out_and_retries() -> None:
     source = StaticSource([healthy()], gate=asyncio.Event())
     app = make_app(source=source, poll_timeout=0.1, max_backoff=0.1)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with running(app, size=(80, 24)):
         assert app.state.error_kind == "no_answer"
         assert "DB DOWN" in status_text(app)
         assert source.closed  # the stuck source is dropped and rebuilt on the next try
@@ -370,8 +354,7 @@ async def test_a_crashing_triage_is_shown_in_findings_and_panels_still_render() 
 
     app = make_app(healthy())
     app.evaluate = broken
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(pilot)
+    async with running(app, size=(160, 48)):
         assert "triage: ValueError: threshold 'x' is not a number" in panel_text(app, "findings")
         assert "payment_intent.succeeded" in panel_text(app, "throughput")
 
@@ -381,8 +364,7 @@ async def test_a_crashing_drilldown_shows_its_error_in_place() -> None:
         raise KeyError("event_type")
 
     app = make_app(healthy())
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with running(app, size=(80, 24)) as pilot:
         app.push_screen(RowsScreen("Events", ("id",), broken))
         for _ in range(100):
             await pilot.pause(0.02)
@@ -413,8 +395,7 @@ async def test_panels_do_not_overlap_and_fit_at_80x24_and_160x48() -> None:
 async def test_no_color_keeps_severity_readable_as_words(monkeypatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     app = make_app(p1_firing(), findings=P1_FINDINGS)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with running(app, size=(80, 24)):
         assert app.no_color
         svg = app.export_screenshot()
         shown = screen_text(app)
@@ -426,8 +407,7 @@ async def test_no_color_keeps_severity_readable_as_words(monkeypatch) -> None:
 async def test_confirm_stays_visible_at_40x10_and_after_a_resize() -> None:
     app = make_app(healthy(), interval=60)
     answers: list[bool | None] = []
-    async with app.run_test(size=(40, 10)) as pilot:
-        await settle(pilot)
+    async with running(app, size=(40, 10)) as pilot:
         question = "Terminate backend 12345? Its connection closes; an open transaction rolls back."
         app.push_screen(ConfirmScreen(question, "12345"), answers.append)
         await pilot.pause()
@@ -447,8 +427,7 @@ async def test_confirm_stays_visible_at_40x10_and_after_a_resize() -> None:
 async def test_an_unexpected_poll_error_is_shown_and_the_last_data_stays() -> None:
     source = StaticSource([healthy()])
     app = make_app(source=source, interval=0.05, max_backoff=60)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with running(app, size=(80, 24)) as pilot:
         source.error = RuntimeError("collector bug")
         await settle(pilot, polls=app.state.polls + 1)
         assert "POLL FAILED" in status_text(app)

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import psycopg
 import pytest
-from support.dashboard_samples import TAKEN, healthy, make_app, session, settle
+from support.dashboard_samples import TAKEN, healthy, make_app, running, session, settle
 from textual import events
 from textual.widgets import DataTable, Input, Static
 
@@ -44,6 +44,15 @@ def alive(conn: psycopg.Connection) -> bool:
         return False
 
 
+async def drill_rows(pilot, *keys: str) -> DataTable:
+    """Press `keys` (a panel's number, enter) and wait for the drill-down's rows."""
+    app = pilot.app
+    await pilot.press(*keys)
+    assert isinstance(app.screen, RowsScreen)
+    await wait_until(pilot, lambda: "rows" in static_text(app, "#drill-status"))
+    return app.screen.query_one(DataTable)
+
+
 async def test_enter_on_an_error_lists_its_events_from_the_database(any_db) -> None:
     with any_db.connect() as setup:
         setup.execute(
@@ -62,12 +71,8 @@ async def test_enter_on_an_error_lists_its_events_from_the_database(any_db) -> N
         errors=(ErrorGroup("Invalid state transition", "%Invalid state transition%", 3, 3, TAKEN),)
     )
     app = make_app(snapshot, dsn=any_db.dsn)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("3", "enter")
-        assert isinstance(app.screen, RowsScreen)
-        await wait_until(pilot, lambda: "rows" in static_text(app, "#drill-status"))
-        table = app.screen.query_one(DataTable)
+    async with running(app, size=(120, 30)) as pilot:
+        table = await drill_rows(pilot, "3", "enter")
         event_ids = [table.get_row_at(i)[1] for i in range(table.row_count)]
         assert event_ids == ["evt_1", "evt_2", "evt_3"]
         assert static_text(app, "#drill-status") == "3 rows"
@@ -87,25 +92,18 @@ async def test_enter_on_a_stuck_state_lists_its_orders(any_db) -> None:
         )
     snapshot = healthy(stuck_orders=StuckOrders(by_state={"pending_payment": 2, "pending": 1}))
     app = make_app(snapshot, dsn=any_db.dsn)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("6", "enter")
-        assert isinstance(app.screen, RowsScreen)
-        await wait_until(pilot, lambda: "rows" in static_text(app, "#drill-status"))
-        table = app.screen.query_one(DataTable)
+    async with running(app, size=(120, 30)) as pilot:
+        table = await drill_rows(pilot, "6", "enter")
         rows = [table.get_row_at(i) for i in range(table.row_count)]
         assert [(r[1], r[5]) for r in rows] == [("pending_payment", "pi_old")]  # not the fresh one
-        await pilot.press("escape", "down", "enter")
-        await wait_until(pilot, lambda: "rows" in static_text(app, "#drill-status"))
-        table = app.screen.query_one(DataTable)
+        table = await drill_rows(pilot, "escape", "down", "enter")
         assert table.get_row_at(0)[5] == "pi_pending"
 
 
 async def test_drilldown_with_database_down_says_so_and_stays_usable() -> None:
     snapshot = healthy()
     app = make_app(snapshot, dsn="postgresql://nobody@127.0.0.1:1/none")
-    async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot)
+    async with running(app, size=(120, 30)) as pilot:
         await pilot.press("3", "enter")
         await wait_until(pilot, lambda: "!" in static_text(app, "#drill-status"))
         assert "cannot reach the database" in static_text(app, "#drill-status")

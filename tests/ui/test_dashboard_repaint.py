@@ -18,6 +18,7 @@ from support.dashboard_samples import (
     healthy,
     make_app,
     panel_text,
+    running,
     screen_text,
     settle,
     status_text,
@@ -75,8 +76,7 @@ async def poll_again(pilot, polls: int) -> None:
 
 async def test_the_same_snapshot_again_repaints_no_panel() -> None:
     app = make_app(healthy(), interval=60)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         await pilot.pause()
         shown = {key: panel_text(app, key) for key in ("throughput", "errors", "connections")}
         with counting_refreshes() as calls:
@@ -89,8 +89,7 @@ async def test_the_same_snapshot_again_repaints_no_panel() -> None:
 async def test_only_the_clock_ticking_repaints_a_few_status_cells() -> None:
     clock = Clock(NOW)
     app = make_app(healthy(), interval=60, clock=clock)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         await pilot.pause()
         with counting_refreshes() as calls:
             clock.now = NOW + timedelta(seconds=1)
@@ -113,8 +112,7 @@ async def test_a_changed_value_repaints_its_cells_not_the_panels() -> None:
     second = replace(first, backlog=replace(first.backlog, unprocessed=4))
     assert isinstance(second.backlog, Backlog)
     app = make_app(source=StaticSource([first, second]), interval=60)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         await pilot.pause()
         with counting_refreshes() as calls:
             await poll_again(pilot, polls=2)
@@ -130,8 +128,7 @@ async def test_ages_moving_on_repaint_changed_cells_not_whole_widgets() -> None:
     later = TAKEN + timedelta(seconds=30)
     second = replace(first, taken_at=later)  # same rows: ages and the plot move on
     app = make_app(source=StaticSource([first, second]), interval=60)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         await pilot.pause()
         with counting_refreshes() as calls:
             await poll_again(pilot, polls=2)
@@ -158,13 +155,11 @@ async def test_cells_updated_in_place_show_what_a_fresh_dashboard_shows() -> Non
     second = busier(first)
     updated = make_app(source=StaticSource([first, second]), interval=60)
     fresh = make_app(second, interval=60)
-    async with updated.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with running(updated) as pilot:
         await poll_again(pilot, polls=2)
         await pilot.pause()
         seen = screen_text(updated)
-    async with fresh.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with running(fresh) as pilot:
         await pilot.pause()
         expected = screen_text(fresh)
     assert "123,456" in seen and "Invalid signature" in seen

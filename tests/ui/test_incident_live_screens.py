@@ -6,21 +6,31 @@ process (as `incident` commands use it)."""
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
-from support.checklist_samples import cell_text, checklist_app, seed_stuck_orders, states
-from support.dashboard_samples import screen_text, settle
+import pytest
+from support.checklist_samples import (
+    cell_text,
+    open_action,
+    open_runbook,
+    states,
+    stuck_orders_app,
+)
+from support.dashboard_samples import running, screen_text
 from support.pilot import wait_screen, wait_until
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
 from console.core.state import init_state
+from console.incidents.model import Incident
 from console.incidents.presence import Heartbeat, Identity
 from console.incidents.session import SharedIncident
 from console.recovery.audit import AuditLog
-from screens.dialogs.action_confirm import ActionConfirmScreen
+from screens.app import IncidentApp
 from screens.dialogs.approval import ApprovalScreen
 from screens.dialogs.confirm import ConfirmScreen
-from screens.views.runbook_screen import RunbookScreen
 from screens.views.timeline_screen import TimelineScreen
 from tests.conftest import TestDatabase
 
@@ -29,6 +39,25 @@ def other_console(db: TestDatabase, tmp_path: Path, who: str) -> SharedIncident:
     audit = AuditLog(db.dsn, local_dir=tmp_path / who)
     identity = Identity(who=who, host="bastion", tty="/dev/pts/7")
     return SharedIncident(db.dsn, identity, local_dir=tmp_path / who, audit=audit)
+
+
+@pytest.fixture
+def bob(db: TestDatabase, tmp_path: Path) -> Iterator[SharedIncident]:
+    """Another console on the shared state (its schema created), closed after the test."""
+    init_state(db.dsn)
+    other = other_console(db, tmp_path, "bob")
+    yield other
+    other.close()
+
+
+@asynccontextmanager
+async def bob_leading(
+    app: IncidentApp, bob: SharedIncident, title: str, severity: str
+) -> AsyncIterator[tuple[Pilot, Incident]]:
+    """bob's incident opened, then this console running: (pilot, the incident)."""
+    incident, _ = bob.open(title, severity)
+    async with running(app) as pilot:
+        yield pilot, incident
 
 
 def table_text(screen, selector: str) -> str:
@@ -43,14 +72,10 @@ async def shared(app, pilot) -> None:
 
 
 async def test_a_note_presence_and_the_lead_from_another_console(
-    db: TestDatabase, tmp_path: Path
+    db: TestDatabase, incident_app: IncidentApp, bob: SharedIncident
 ) -> None:
-    init_state(db.dsn)
-    bob = other_console(db, tmp_path, "bob")
-    incident, _ = bob.open("checkout down", "P0")
-    app = checklist_app(db.dsn, tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    app = incident_app
+    async with bob_leading(app, bob, "checkout down", "P0") as (pilot, incident):
         await pilot.press("t")
         screen = await wait_screen(pilot, TimelineScreen)
         await shared(app, pilot)
@@ -86,21 +111,15 @@ async def test_a_note_presence_and_the_lead_from_another_console(
             pilot, lambda: "You: alice (commander)" in str(screen.query_one("#tl-live").render()), 5
         )
         beat.stop()
-    bob.close()
 
 
 async def test_a_step_run_elsewhere_is_theirs_and_observers_run_nothing(
-    db: TestDatabase, tmp_path: Path
+    incident_app: IncidentApp, bob: SharedIncident
 ) -> None:
-    init_state(db.dsn)
-    bob = other_console(db, tmp_path, "bob")
-    incident, _ = bob.open("errors", "P1")
-    app = checklist_app(db.dsn, tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    app = incident_app
+    async with bob_leading(app, bob, "errors", "P1") as (pilot, incident):
         await shared(app, pilot)
-        app.open_runbook("high_error_rate")
-        screen = await wait_screen(pilot, RunbookScreen)
+        screen = await open_runbook(pilot, "high_error_rate")
         assert bob.claim_step(incident, "high_error_rate", "rate").mine
         steps = screen.query_one("#rb-steps", DataTable)
         await wait_until(pilot, lambda: cell_text(steps, "rate", 1) == "RUNNING", 2)
@@ -124,27 +143,15 @@ async def test_a_step_run_elsewhere_is_theirs_and_observers_run_nothing(
         await pilot.press("r")
         other = app.checklists.state("high_error_rate", "patterns")
         await wait_until(pilot, lambda: "observers cannot run steps" in other.verdict, 5)
-    bob.close()
 
 
 async def test_a_big_write_waits_for_the_commander_then_applies(
-    db: TestDatabase, tmp_path: Path
+    db: TestDatabase, tmp_path: Path, bob: SharedIncident
 ) -> None:
-    init_state(db.dsn)
-    with db.connect() as conn:
-        seed_stuck_orders(conn, 1001)
-    bob = other_console(db, tmp_path, "bob")
-    incident, _ = bob.open("orders stuck", "P1")
-    app = checklist_app(db.dsn, tmp_path, allow_write=True)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    app = stuck_orders_app(db, tmp_path, 1001, allow_write=True)
+    async with bob_leading(app, bob, "orders stuck", "P1") as (pilot, incident):
         await shared(app, pilot)
-        app.open_runbook("issue_state_transitions")
-        runbook = await wait_screen(pilot, RunbookScreen)
-        step = next(s for s in runbook.runbook.steps if s.kind == "action")
-        runbook.select(step.id)
-        await pilot.press("p")
-        dialog = await wait_screen(pilot, ActionConfirmScreen)
+        dialog = await open_action(pilot)
         assert dialog.plan.count == 1001
         await pilot.press(*"1001", "enter")
         feedback = "#action-feedback"
@@ -164,19 +171,15 @@ async def test_a_big_write_waits_for_the_commander_then_applies(
         assert dialog.result.status == "applied" and dialog.result.changed == 1001
         with db.connect() as conn:
             assert states(conn) == {"pending_payment": 1001, "pending": 1}
-    bob.close()
 
 
 async def test_the_commander_decides_a_request_from_the_timeline(
-    db: TestDatabase, tmp_path: Path
+    incident_app: IncidentApp, bob: SharedIncident
 ) -> None:
-    init_state(db.dsn)
-    app = checklist_app(db.dsn, tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    app = incident_app
+    async with running(app) as pilot:
         incident = app.desk.open("duplicates", "P1")
         await shared(app, pilot)
-        bob = other_console(db, tmp_path, "bob")
         asked = bob.request_approval(
             incident, action_id="delete_duplicate_events", params={"window": "1 hour"},
             row_count=4_321, sample=[{"id": n, "event_id": f"evt_{n}"} for n in range(30)],
@@ -202,4 +205,3 @@ async def test_the_commander_decides_a_request_from_the_timeline(
         )
         assert bob.view(incident).approvals[0].decided_by == "alice"
         assert asked.id == bob.view(incident).approvals[0].id
-        bob.close()

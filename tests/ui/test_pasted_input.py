@@ -8,10 +8,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from support.checklist_samples import checklist_app, wait_for
-from support.dashboard_samples import screen_text, settle
+from support.checklist_samples import checklist_app, open_runbook, wait_for
+from support.dashboard_samples import running, screen_text
 from support.pilot import wait_screen
 from textual import events
+from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from console.checks.signature import sign
@@ -24,18 +25,20 @@ SECRET = "whsec_" + "k3y" * 12
 BODY = '{\n  "id": "evt_1",\n  "type": "payment_intent.succeeded"\n}\n'
 
 
+async def ask_for_paste(pilot: Pilot) -> PastedInputScreen:
+    """Issue 1's pasted signature step run: its dialog, on top and mounted."""
+    await open_runbook(pilot, "issue_signature", "paste")
+    await pilot.press("r")
+    dialog: PastedInputScreen = await wait_screen(pilot, PastedInputScreen)
+    return dialog
+
+
 async def test_the_pasted_signature_step_asks_verifies_and_echoes_nothing(tmp_path: Path) -> None:
     settings = Settings(stripe_webhook_secret=Secret(SECRET))
     header = sign(BODY.encode(), SECRET, int(time.time()))
     app = checklist_app(None, tmp_path, settings=settings)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        app.open_runbook("issue_signature")
-        runbook = await wait_screen(pilot, RunbookScreen)
-        runbook.select("paste")
-        await pilot.pause()
-        await pilot.press("r")
-        dialog = await wait_screen(pilot, PastedInputScreen)
+    async with running(app) as pilot:
+        dialog = await ask_for_paste(pilot)
         app.post_message(events.Paste(header))  # the header field has the focus
         await wait_for(pilot, lambda: dialog.query_one("#in-header", Input).value == header)
         assert "a header with a timestamp and 1 v1 signature(s)" in screen_text(app)
@@ -60,14 +63,8 @@ async def test_the_pasted_signature_step_asks_verifies_and_echoes_nothing(tmp_pa
 
 async def test_a_pasted_secret_is_refused_by_name_and_never_shown(tmp_path: Path) -> None:
     app = checklist_app(None, tmp_path, settings=Settings(stripe_webhook_secret=Secret(SECRET)))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        app.open_runbook("issue_signature")
-        runbook = await wait_screen(pilot, RunbookScreen)
-        runbook.select("paste")
-        await pilot.pause()
-        await pilot.press("r")
-        dialog = await wait_screen(pilot, PastedInputScreen)
+    async with running(app) as pilot:
+        dialog = await ask_for_paste(pilot)
         app.post_message(events.Paste(SECRET))
         await wait_for(pilot, lambda: "secret or an API key" in screen_text(app))
         dialog.query_one("#in-payload", TextArea).insert(BODY)

@@ -22,8 +22,10 @@ GUIDE_FALLBACK = Path("/work/shared/webhook-troubleshooting-guide.md")
 
 def _carried(write_name: str) -> set[str]:
     """The previewed columns the executor passes a write besides its keys (a spec's
-    `carry`, e.g. a session's backend_start, so the write re-checks it too)."""
-    return {c for spec in ACTIONS.values() if spec.apply == write_name for c in spec.carry}
+    `carry`, e.g. a session's backend_start, so the write re-checks it too), and the values
+    its spec fixes (`fixed`, the signal of a backend action)."""
+    specs = [spec for spec in ACTIONS.values() if spec.apply == write_name]
+    return {c for spec in specs for c in (*spec.carry, *spec.fixed)}
 
 
 CATALOGUE_QUERIES = [
@@ -73,8 +75,7 @@ EXPECTED_WRITES = {
     "fix_paid_without_payment",
     "insert_missing_payments",
     "create_event_id_unique_index",
-    "cancel_backend",
-    "terminate_backend",
+    "signal_backend",  # cancel_backend and terminate_backend, the signal bound by the spec
 }
 
 
@@ -269,3 +270,52 @@ def test_unknown_names_are_refused_before_missing_ones_are_listed() -> None:
         resolve_params([query], {"pid": None})
     assert missing.value.message == "diagnostics/t_two needs window, pid"
     assert missing.value.missing == ("window", "pid")
+
+
+def test_the_backend_signals_share_one_write_and_bind_their_own_signal() -> None:
+    from console.recovery.errors import InvalidParams
+    from console.recovery.params import declared_params
+    from console.recovery.params import resolve_params as resolve_action
+    from console.recovery.specs import get_spec
+
+    cancel, terminate = get_spec("cancel_backend"), get_spec("terminate_backend")
+    assert cancel.apply == terminate.apply == "recovery/signal_backend"
+    assert (dict(cancel.fixed), dict(terminate.fixed)) == (
+        {"signal": "cancel"},
+        {"signal": "terminate"},
+    )
+    assert declared_params(terminate) == ("pid",)  # the signal is never the operator's
+    assert resolve_action(cancel, {"pid": 7}) == {"pid": 7}
+    with pytest.raises(InvalidParams):
+        resolve_action(cancel, {"pid": 7, "signal": "terminate"})
+
+
+def test_an_included_condition_is_the_same_text_in_the_preview_the_write_and_the_diagnostic() -> (
+    None
+):
+    shared = "AND (n.created_at, n.id) > (w.created_at, w.id)"
+    for name in (
+        "diagnostics/failed_events",
+        "recovery/reset_failed_events_preview",
+        "recovery/reset_failed_events",
+    ):
+        text = catalogue.get_query(name).text
+        assert shared in text and "\\ir" not in text, name
+
+
+def test_an_include_is_relative_indented_and_never_nested(tmp_path: Path) -> None:
+    (tmp_path / "part.sql").write_text("-- a header of its own\nx = %(x)s\nAND y\n")
+    (tmp_path / "nested.sql").write_text("\\ir part.sql\n")
+    path = tmp_path / "q.sql"
+    path.write_text(
+        "-- description: a query with a shared condition\nSELECT 1\nWHERE (\n    \\ir part.sql\n)\n"
+    )
+    query = parse_query_file("diagnostics/q", path)
+    assert query.text == "SELECT 1\nWHERE (\n    x = %(x)s\n    AND y\n)"
+    assert query.params == ("x",)
+    path.write_text("-- description: a query with a missing part\nSELECT 1 WHERE\n\\ir gone.sql\n")
+    with pytest.raises(QueryFileError, match="no such file"):
+        parse_query_file("diagnostics/q", path)
+    path.write_text("-- description: a query with a nested part\nSELECT 1 WHERE\n\\ir nested.sql\n")
+    with pytest.raises(QueryFileError, match="includes another file"):
+        parse_query_file("diagnostics/q", path)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from types import MappingProxyType
 
-from console.core.jsonable import dumps, jsonable
+from console.core.jsonable import dumps, jsonable, pick, pick_fields
 
 
 @dataclass(frozen=True)
@@ -44,3 +46,26 @@ def test_dataclasses_become_objects_and_dumps_is_stable() -> None:
     assert text.index('"a"') < text.index('"b"')
     assert "é" in text
     assert json.loads(text)["b"] == {"amount": 1.5, "at": "2026-01-01T00:00:00+00:00"}
+
+
+@dataclass(frozen=True)
+class _Shown:
+    name: str
+    tags: tuple[str, ...]
+    params: Mapping[str, int]
+    details: dict[str, int]
+
+
+def test_pick_keeps_order_renames_and_makes_json_containers() -> None:
+    shown = _Shown("a", ("x", "y"), MappingProxyType({"n": 1}), {"m": 2})
+    out = pick(shown, "tags", ("label", "name"), "params")
+    assert list(out) == ["tags", "label", "params"]
+    assert out == {"tags": ["x", "y"], "label": "a", "params": {"n": 1}}
+    assert type(out["params"]) is dict
+    # a plain dict is the object's own, as the hand-written to_json methods returned it
+    assert pick(shown, "details")["details"] is shown.details
+
+
+def test_pick_fields_is_every_field_in_declaration_order() -> None:
+    shown = _Shown("a", (), MappingProxyType({}), {})
+    assert list(pick_fields(shown)) == ["name", "tags", "params", "details"]

@@ -10,15 +10,14 @@ import os
 import stat
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from support.recording_samples import sample_incident
 
 from console.core.config import load_settings
 from console.doctor import run_doctor
 from console.doctor.local_files import check_local_files
-from console.incidents.model import Incident
 from console.incidents.offline import IncidentCache
 from console.recovery.audit import AuditLog
 from console.training.history import history_path, record_run
@@ -60,14 +59,7 @@ def test_audit_cache_and_history_are_private_whatever_the_umask(
 ) -> None:
     state = tmp_path / "state" / "incident-console"
     _audit(state)
-    incident = Incident(
-        id=uuid.uuid4(),
-        title="webhooks failing",
-        severity="P1",
-        commander="ana",
-        opened_by="ana",
-        opened_at=datetime.now(UTC),
-    )
+    incident = sample_incident("webhooks failing")
     IncidentCache(state).remember(incident)
     record_run(history_path(state), scenario_id="s", faults=[], final=SCORE, autopilot=True)
     written = sorted(p.name for p in state.iterdir())

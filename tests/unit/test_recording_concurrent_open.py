@@ -6,13 +6,10 @@ postmortem without its charts."""
 from __future__ import annotations
 
 import threading
-import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
-from support.recording_samples import START, SyntheticSystem
+from support.recording_samples import START, SyntheticSystem, sample_incident
 
-from console.incidents.model import Incident
 from console.recording.background import LiveRecording
 from console.recording.recording import Recording
 
@@ -21,14 +18,7 @@ def test_many_threads_telling_of_one_incident_make_one_readable_recording(
     tmp_path: Path,
 ) -> None:
     folder = tmp_path / "recordings"
-    incident = Incident(
-        id=uuid.uuid4(),
-        title="checkout errors",
-        severity="P1",
-        commander="ana",
-        opened_by="ana",
-        opened_at=datetime.now(UTC),
-    )
+    incident = sample_incident("checkout errors")
     for attempt in range(5):
         recording = LiveRecording(None, folder=folder / str(attempt), clock=lambda: START)
         recording.polled(SyntheticSystem().poll(START), [], START)

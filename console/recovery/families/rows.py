@@ -11,7 +11,7 @@ from console.recovery.params import MAX_RETRIES, text_param
 
 def _row_spec(action_id: str, table: str, **kwargs: object) -> ActionSpec:
     """A row action on `table` (whose row locks it may wait for) whose queries are
-    `recovery/<id>_preview` and `recovery/<id>`."""
+    `recovery/<id>_preview` and `recovery/<id>`; its defaults are their `-- defaults:`."""
     return make_spec(
         id=action_id,
         preview=f"recovery/{action_id}_preview",
@@ -36,7 +36,6 @@ SPECS: tuple[ActionSpec, ...] = (
             "are left alone, only the newest failed copy of an event is retried, and only "
             "the window's events are touched."
         ),
-        params={"max_retries": 3, "window": "24 hours"},
         param_types={"max_retries": MAX_RETRIES, "window": text_param},
         findings=("high_error_rate", "processing_down", "payments_not_processing"),
     ),
@@ -65,7 +64,6 @@ SPECS: tuple[ActionSpec, ...] = (
             "ago (being worked on right now) was reset too; both created_at and "
             "updated_at must be older than the age."
         ),
-        params={"age": "1 hour"},
         param_types={"age": text_param},
         findings=("stuck_orders",),
     ),
@@ -81,7 +79,6 @@ SPECS: tuple[ActionSpec, ...] = (
             "payment instead) or that have a payment in another status (investigate "
             "those by hand)."
         ),
-        params={"window": "24 hours"},
         param_types={"window": text_param},
         findings=("inconsistent_orders",),
     ),
@@ -98,7 +95,6 @@ SPECS: tuple[ActionSpec, ...] = (
             "payment."
         ),
         key="order_id",
-        params={"currency": "aud", "window": "24 hours"},
         param_types={"currency": text_param, "window": text_param},
         findings=("inconsistent_orders",),
     ),

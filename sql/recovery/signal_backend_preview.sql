@@ -1,4 +1,4 @@
--- description: The session that will be signalled: a client backend of this database, never the console's own connection, with its query, age, wait and what blocks it
+-- description: The session that will be signalled (cancel_backend, terminate_backend): a client backend of this database, never the console's own connection, with its query, age, wait and what blocks it
 -- privileges: without pg_read_all_stats (pg_monitor) another role's session shows only its pid, database, user and application (backend_type and backend_start read NULL, PostgreSQL 14+): it is listed, so the operator sees it, but the plan is blocked — without backend_start a reused pid cannot be told apart
 -- source: Issue 4: Database Connection Issues (long-running queries, long-running transactions)
 -- key: pid

@@ -1,0 +1,14 @@
+"""Keys that several screens bind alike: one definition, so `?` or Esc never drift apart."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+# The help overlay: on every screen, listed in the help itself rather than the footer.
+HELP = Binding("question_mark", "app.help", "Help", key_display="?", show=False)
+# Closing a dialog or drill-down.
+CLOSE = Binding("escape,q", "dismiss", "Close")
+# To the incident timeline, from a checklist screen.
+TIMELINE = Binding("t", "app.timeline", "Timeline")
+# A note on the open incident's timeline (the runbook and the timeline screens).
+NOTE = Binding("n", "note", "Note")
