@@ -17,12 +17,22 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.renderables._blend_colors import blend_colors
 from textual.renderables.sparkline import Sparkline as SparklineRenderable
 from textual.widget import Widget
 from textual.widgets import Sparkline
 
 from screens.widgets.quiet import QuietRefresh
+
+
+def blend_colors(low: Color, high: Color, ratio: float) -> Color:
+    """The bar colour Textual's sparkline draws (its private renderables._blend_colors),
+    written here so a Textual release that moves that module cannot break the dashboard."""
+    if low.triplet is None or high.triplet is None:
+        return high
+    r1, g1, b1 = low.triplet
+    r2, g2, b2 = high.triplet
+    return Color.from_rgb(r1 + (r2 - r1) * ratio, g1 + (g2 - g1) * ratio, b1 + (b2 - b1) * ratio)
+
 
 PlotKey = tuple[object, ...]
 Lines = list[list[Segment]]
