@@ -9,20 +9,20 @@ figures right.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
 from support.metrics_testkit import add_event, add_events, add_order
+from support.sim_helpers import wait_until
 
 from console.core.config import Settings
 from console.core.db import read_only
 from console.metrics.collector import Collector
 from console.metrics.paid_orders import PaidWithoutPaymentWatch
 from console.metrics.reader import PanelReader
+from console.metrics.snapshot import StuckOrders
 from console.metrics.stuck import StuckOrdersWatch
 
 T = TypeVar("T")
@@ -58,13 +58,14 @@ async def test_an_order_that_becomes_stuck_between_recounts_counts_at_once(db) -
             first = await _look(reader, watch.look)
             assert first is not None and first.total == 1
             add_order(conn, state="pending_payment", updated_age=3600 - 1)  # stuck in 1 s
-            deadline = time.monotonic() + 20
-            later = first
-            while later.total < 2 and time.monotonic() < deadline:
-                await asyncio.sleep(0.2)
+
+            async def stuck_twice() -> StuckOrders | None:
                 looked = await _look(reader, watch.look)
                 assert looked is not None
-                later = looked
+                return looked if looked.total >= 2 else None
+
+            later = await wait_until(stuck_twice, 20)
+            assert later is not None, "the order that crossed the line was never counted"
             assert dict(later.by_state) == {"pending": 1, "pending_payment": 1}
             assert later.oldest_updated_at == first.oldest_updated_at
             recount = await _look(reader, StuckOrdersWatch(60, ceiling=3600).look)
