@@ -14,7 +14,6 @@ from typing import Any
 from console.core.durations import as_duration
 from console.metrics.snapshot import MinuteBucket
 
-SEVERITY_ORDER = {"P0": 0, "P1": 1, "P2": 2}
 SEVERITY_WORDS = {
     "P0": "P0 CRITICAL",
     "P1": "P1 HIGH",
@@ -151,11 +150,6 @@ def severity_word(severity: str | None) -> str:
     if severity is None:
         return "OK"
     return SEVERITY_WORDS.get(severity, severity)
-
-
-def highest_severity(severities: Iterable[str]) -> str | None:
-    ranked = sorted((s for s in severities if s in SEVERITY_ORDER), key=SEVERITY_ORDER.get)
-    return ranked[0] if ranked else None
 
 
 def minute_floor(moment: datetime) -> datetime:
