@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from textual.widgets import Static
+
 from console.metrics.snapshot import Connections, Session, Snapshot
 from screens.formatting import duration, shorten
 from screens.widgets.panel import RenderContext, flex_width
@@ -12,6 +14,11 @@ from screens.widgets.table_panel import Rows, TablePanel
 WIDE = ("pid", "State", "For", "Wait", "Query")
 COMPACT = ("pid", "State", "For", "Query")
 SHORT_STATES = {"idle in transaction": "idle in tx", "idle in transaction (aborted)": "aborted tx"}
+# The summary lines kept even when fewer are needed: usage and the longest query (one
+# line when compact). The longest query comes and goes with each short-lived query: the
+# height it leaves stays, so the table below does not move (a layout pass of the screen).
+STEADY_LINES = 2
+STEADY_LINES_COMPACT = 1
 
 
 def session_rank(session: Session, blocked: set[int], idle_tx: set[int]) -> tuple[int, float]:
@@ -71,6 +78,14 @@ class ConnectionsPanel(TablePanel):
 
     def columns(self, ctx: RenderContext) -> Sequence[str]:
         return WIDE if ctx.width >= 100 else COMPACT
+
+    def render_body(self, ctx: RenderContext) -> None:
+        steady = STEADY_LINES_COMPACT if ctx.compact else STEADY_LINES
+        # no data yet: the one "no data" line as before (nothing below it moves)
+        self.query_one(".panel-summary", Static).styles.min_height = (
+            steady if ctx.snapshot is not None else None
+        )
+        super().render_body(ctx)
 
     def summary_lines(self, snap: Snapshot, ctx: RenderContext) -> list[str]:
         return summary_lines(snap.connections, ctx.compact)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from rich.cells import cell_len
 from rich.errors import MarkupError
@@ -23,6 +23,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.coordinate import Coordinate
+from textual.geometry import Region, Size
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
@@ -184,6 +185,31 @@ class PanelTable(QuietRefresh, DataTable[Text | str]):
     _names: tuple[str, ...] = ()
     _shown: tuple[tuple[str, tuple[Cell, ...]], ...] = ()
     _widths: tuple[int, ...] = ()
+    _layout_unneeded = False
+
+    def watch_virtual_size(self, old: Size, new: Size) -> None:
+        """Rows or column widths changed. Textual lays the whole screen out again for
+        that (the virtual size is a layout reactive), but this table's size is set by
+        its panel, not by its rows: only scrollbars appearing or going need a layout."""
+        self._layout_unneeded = self._fits_without_scrollbars(new)
+
+    def _fits_without_scrollbars(self, virtual: Size) -> bool:
+        if self.show_vertical_scrollbar or self.show_horizontal_scrollbar:
+            return False
+        width, height = self.container_size
+        return self.is_mounted and 0 < virtual.width <= width and virtual.height <= height
+
+    def refresh(
+        self,
+        *regions: Region,
+        repaint: bool = True,
+        layout: bool = False,
+        recompose: bool = False,
+    ) -> Self:
+        if layout and self._layout_unneeded:  # asked for by the virtual size's change
+            self._layout_unneeded = False
+            layout = False
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def set_columns(self, names: Sequence[str]) -> None:
         """The column set (wide vs compact) used by the next `replace_rows`."""

@@ -189,7 +189,18 @@ class QuietStatic(QuietRefresh, Static):
             super().update(content, layout=False)
         after = render_strips(self, self.visual, natural=True)
         self._drawn = (self.content, self.size, self.visual_style, after)
-        if len(before) != len(after):  # more or fewer lines: the layout may change
-            self.refresh(layout=layout)
-        else:
+        if len(before) == len(after):
             refresh_changed(self, before, after)
+        elif self.held_height(len(before)) == self.held_height(len(after)) == self.size.height:
+            self.refresh()  # fewer or more lines within the height its min-height holds
+        else:  # more or fewer lines: the layout changes
+            self.refresh(layout=layout)
+
+    def held_height(self, lines: int) -> int | None:
+        """The content height `lines` get when a min-height holds this widget's auto
+        height up (None: no min-height in cells, the height follows the content)."""
+        styles = self.styles
+        low = styles.min_height
+        if not styles.height or not styles.height.is_auto or low is None or not low.is_cells:
+            return None
+        return max(lines, int(low.value))
