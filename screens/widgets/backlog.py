@@ -19,6 +19,9 @@ class BacklogPanel(Panel):
     measured_by = ("unprocessed",)
     sources = ("unprocessed", "lookup")
 
+    def shown_from(self, ctx: RenderContext) -> tuple[object, ...] | None:
+        return (ctx.snapshot.backlog,) if ctx.snapshot is not None else None
+
     def render_body(self, ctx: RenderContext) -> None:
         body = self.query_one(".panel-text", Static)
         snap = ctx.snapshot

@@ -76,6 +76,9 @@ class ConnectionsPanel(TablePanel):
     measured_by = ("connections",)
     drill_kind = "backend"
 
+    def shown_from(self, ctx: RenderContext) -> tuple[object, ...] | None:
+        return (ctx.snapshot.connections,) if ctx.snapshot is not None else None
+
     def columns(self, ctx: RenderContext) -> Sequence[str]:
         return WIDE if ctx.width >= 100 else COMPACT
 

@@ -21,6 +21,13 @@ class ErrorsPanel(TablePanel):
     sources = ("events", "processed", "unprocessed")
     drill_kind = "error"
 
+    def shown_from(self, ctx: RenderContext) -> tuple[object, ...] | None:
+        snap = ctx.snapshot
+        if snap is None:
+            return None
+        # the time first: ages ("3m ago") move on with every poll
+        return snap.taken_at, snap.errors, snap.error_rate_5m, snap.errors_5m, snap.events_5m
+
     def columns(self, ctx: RenderContext) -> Sequence[str]:
         return COMPACT if ctx.compact else WIDE
 

@@ -34,6 +34,9 @@ class FindingsPanel(TablePanel):
     drill_kind = "finding"
     fixed_columns = ("Sev", "Finding", "Value", "Limit", "Runbook")
 
+    def shown_from(self, ctx: RenderContext) -> tuple[object, ...] | None:
+        return tuple(ctx.findings), ctx.findings_error
+
     def error_text(self, ctx: RenderContext) -> str | None:
         problems = []
         errors = ctx.snapshot.panel_errors if ctx.snapshot is not None else {}

@@ -22,6 +22,12 @@ class LatencyPanel(TablePanel):
     measured_by = ("processed",)
     sources = ("processed",)
 
+    def shown_from(self, ctx: RenderContext) -> tuple[object, ...] | None:
+        snap = ctx.snapshot
+        if snap is None:
+            return None
+        return snap.latency, snap.avg_processing_seconds_1h, snap.p95_processing_seconds_1h
+
     def columns(self, ctx: RenderContext) -> Sequence[str]:
         return FULL if ctx.width >= 64 else MEDIUM if ctx.width >= 46 else SMALL
 

@@ -107,6 +107,10 @@ class Panel(Vertical):
             body = replace(ctx, snapshot=self._measured, db_error=reason)
         elif ctx.snapshot is not None:
             self._measured = ctx.snapshot
+        key = None if failed else self.render_key(ctx)
+        if key is not None and key == self._rendered_key:
+            return  # what it shows did not change: nothing to lay out, compare or repaint
+        self._rendered_key = key
         error = self.error_text(ctx)
         if error and ctx.compact:
             error = shorten(error, width - 2)
@@ -117,6 +121,25 @@ class Panel(Vertical):
             line.update(Text(f"! {error}") if error else "")
         line.display = bool(error or loading)
         self.render_body(body)
+
+    _rendered_key: object | None = None
+
+    def shown_from(self, ctx: RenderContext) -> tuple[object, ...] | None:
+        """What of `ctx` (its Snapshot's parts) this panel's body shows; None: anything."""
+        return None
+
+    def render_key(self, ctx: RenderContext) -> object | None:
+        """All this panel's rendering depends on, to skip a poll that changed none of it
+        (None: render anyway)."""
+        snap = ctx.snapshot
+        parts = self.shown_from(ctx) if snap is not None else None
+        if snap is None or parts is None:
+            return None
+        names = (self.key, *self.sources)
+        errors = tuple((n, snap.panel_errors[n]) for n in names if n in snap.panel_errors)
+        loading = tuple((n, snap.loading[n]) for n in names if n in snap.loading)
+        layout = (ctx.width, ctx.compact, self.content_region.height, ctx.event_filter)
+        return parts, errors, loading, layout, ctx.db_error
 
     def on_resize(self) -> None:
         """Maximised, restored or the terminal resized: lay the same data out again."""

@@ -183,10 +183,12 @@ class StatusBar(Widget):
     """
 
     _info: StatusInfo | None = None
+    # the two sides, kept from compose: set every second, never looked up in the DOM
+    _parts: tuple[StatusPart, StatusPart] | None = None
 
     def compose(self) -> ComposeResult:
-        yield StatusPart(classes="steady")
-        yield StatusPart(classes="ticking")
+        self._parts = (StatusPart(classes="steady"), StatusPart(classes="ticking"))
+        yield from self._parts
 
     @property
     def info(self) -> StatusInfo | None:
@@ -204,14 +206,14 @@ class StatusBar(Widget):
         self.show_parts()
 
     def show_parts(self) -> None:
-        parts = list(self.query(StatusPart))
-        if len(parts) != 2:
+        if self._parts is None or not self.is_mounted:
             return
+        steady_part, ticking_part = self._parts
         text = self.render()
         cut = ticking_offset(text)
         steady, ticking = text[:cut], text[cut:]
-        parts[0].show(steady, width=steady.cell_len)
-        parts[1].show(ticking)
+        steady_part.show(steady, width=steady.cell_len)
+        ticking_part.show(ticking)
 
     def render(self) -> Text:
         if self.info is None:

@@ -16,6 +16,9 @@ class StuckOrdersPanel(TablePanel):
     drill_kind = "orders"
     fixed_columns = ("State", "Orders")
 
+    def shown_from(self, ctx: RenderContext) -> tuple[object, ...] | None:
+        return (ctx.snapshot.stuck_orders,) if ctx.snapshot is not None else None
+
     def summary_lines(self, snap: Snapshot, ctx: RenderContext) -> list[str]:
         stuck = snap.stuck_orders
         age = f"{stuck.older_than_minutes:g} min"

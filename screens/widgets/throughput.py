@@ -52,6 +52,13 @@ class ThroughputPanel(TablePanel):
     measured_by = ("events",)
     sources = ("events",)
 
+    def shown_from(self, ctx: RenderContext) -> tuple[object, ...] | None:
+        snap = ctx.snapshot
+        if snap is None:
+            return None
+        # the time first: the minutes of the hour move on with every poll
+        return snap.taken_at, snap.events_per_minute, snap.event_types, snap.throughput
+
     _series_of: Snapshot | None = None
     _by_type: dict[str, list[int]] | None = None
 

@@ -4,6 +4,7 @@ A layout pass arranges the whole screen again and repaints what moved (about 10 
 CPU at 120x40). Sessions come and go on every busy database, short queries make the
 Connections panel's "Longest" line come and go: neither may move the panels. The count
 is taken through Textual's own `Screen._refresh_layout`, on the app's real poll path.
+A panel whose part of the Snapshot did not change is not rendered again at all.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from textual.screen import Screen
 
 from console.metrics.snapshot import Snapshot
 from screens.controllers.source import StaticSource
+from screens.views.dashboard import PANELS
+from screens.widgets.panel import Panel, RenderContext
 
 SIZES = [(120, 40), (80, 24)]
 
@@ -92,3 +95,30 @@ async def test_a_blocked_session_still_gets_its_summary_line() -> None:
     async with running(fresh) as pilot:
         await pilot.pause()
         assert seen == screen_text(fresh)
+
+
+async def test_a_poll_renders_only_the_panels_whose_part_changed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The backlog moved, nothing else: the other panels are not even rebuilt."""
+    first = healthy()
+    second = replace(first, backlog=replace(first.backlog, unprocessed=4))
+    app = make_app(source=StaticSource([first, second, second]), interval=3600)
+    rendered: list[str] = []
+    for panel in PANELS:
+        original = panel.render_body
+
+        def recording(self: Panel, ctx: RenderContext, original=original) -> None:
+            rendered.append(self.key)
+            original(self, ctx)
+
+        monkeypatch.setattr(panel, "render_body", recording)
+    async with running(app) as pilot:
+        await pilot.pause()
+        rendered.clear()
+        await poll(pilot, 2)
+        assert rendered == ["backlog"]
+        assert "Unprocessed 4" in panel_text(app, "backlog")
+        rendered.clear()
+        await poll(pilot, 3)
+        assert rendered == []
