@@ -18,10 +18,11 @@ from rich.style import Style
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.renderables.sparkline import Sparkline as SparklineRenderable
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Sparkline
 
-from screens.widgets.quiet import QuietRefresh
+from screens.widgets.quiet import QuietRefresh, can_diff, refresh_changed
 
 
 def blend_colors(low: Color, high: Color, ratio: float) -> Color:
@@ -135,11 +136,15 @@ class _Columns:
                 self.drawn[self.key] = lines
         return lines
 
+    def crop(self, line: list[Segment]) -> Strip:
+        """This side's columns of one line of the whole plot."""
+        parts = list(Segment.divide(line, [self.start, self.end]))
+        return Strip(parts[1] if len(parts) > 1 else [])
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         lines = self._lines(console, options)
         for index, line in enumerate(lines):
-            parts = list(Segment.divide(line, [self.start, self.end]))
-            yield from parts[1] if len(parts) > 1 else []
+            yield from self.crop(line)
             if index < len(lines) - 1:
                 yield Segment.line()
 
@@ -194,17 +199,44 @@ class QuietPlot(Horizontal):
         self.blends: dict[BlendKey, Style] = {}
 
     def compose(self) -> ComposeResult:
-        yield PlotPart([], classes="past")
-        yield PlotPart([], classes="now")
+        self._parts = (PlotPart([], classes="past"), PlotPart([], classes="now"))
+        yield from self._parts
 
     @property
     def data(self) -> list[float]:
         return list(self.query_one(PlotPart).data or [])
 
+    _parts: tuple[PlotPart, ...] = ()
+
     def show_data(self, data: list[float]) -> None:
-        for part in self.query(PlotPart):
-            if list(part.data or []) != data:
-                part.apply_quietly(lambda part=part: setattr(part, "data", data))
+        """Set the series; repaint only the cells whose drawing changed. The whole plot
+        is drawn once for the new series (the repaint crops the same drawing) and each
+        side's columns of it are compared with the drawing shown, segment by segment."""
+        parts = [part for part in self._parts if list(part.data or []) != data]
+        if not parts:
+            return
+        if not all(can_diff(part) for part in parts):
+            for part in parts:
+                part.data = data
+            return
+        before = [self.drawn_columns(part) for part in parts]
+        for part in parts:
+            with part.holding_refresh():
+                part.data = data
+        for part, old in zip(parts, before, strict=True):
+            new = self.drawn_columns(part)
+            if old is None or new is None or len(old) != len(new):
+                part.refresh()
+            else:
+                refresh_changed(part, old, new)
+
+    def drawn_columns(self, part: PlotPart) -> list[Strip] | None:
+        """The lines `part` shows of the plot drawn for its data (from the drawing kept)."""
+        columns = part.render()
+        if not isinstance(columns, _Columns):
+            return None
+        options = self.app.console_options.update(highlight=False)  # as Textual renders
+        return [columns.crop(line) for line in columns._lines(self.app.console, options)]
 
     def on_resize(self) -> None:
         """Each side draws the whole plot at the container's width: redraw both."""
