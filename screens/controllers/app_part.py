@@ -6,12 +6,13 @@ knows the screen on top and the last poll's findings, which the screens it hosts
 
 from __future__ import annotations
 
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from textual.app import App
 
 from console.core.config import Settings
+from screens.controllers.options import DashboardOptions
 from screens.controllers.presenter import DashboardPresenter
 from screens.findings import FindingLike
 
@@ -21,10 +22,17 @@ class AppPart:
     """The fields and the findings a screen host shares with the others."""
 
     app: App[Any]
-    _: KW_ONLY
     presenter: DashboardPresenter
-    settings: Settings
-    allow_write: bool
+    options: DashboardOptions
+
+    @property
+    def settings(self) -> Settings:
+        return self.options.settings
+
+    @property
+    def allow_write(self) -> bool:
+        """--allow-write: this console may open write windows."""
+        return self.options.allow_write
 
     def current_findings(self) -> list[FindingLike]:
         return self.presenter.current_findings()

@@ -38,12 +38,18 @@ class ChecklistController(AppPart):
 
     checklists: Checklists
     _: KW_ONLY
-    confirm_expiry: float
-    step_timeout: float
     ops: Operations
     drilldowns: DrillDowns
     actions: RecoveryController
     observation: Observation
+
+    @property
+    def confirm_expiry(self) -> float:
+        return self.options.confirm_expiry
+
+    @property
+    def step_timeout(self) -> float:
+        return self.options.step_timeout
 
     # --- opening screens -------------------------------------------------------------
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import KW_ONLY, InitVar, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from console.core.config import Settings
-from console.core.db import SessionLimits
 from screens.controllers.incidents import IncidentController
+from screens.controllers.options import DashboardOptions
 
 if TYPE_CHECKING:
     from console.recovery.actions import ActionResult, Plan, Progress
@@ -29,25 +28,22 @@ if TYPE_CHECKING:
 class RecoveryController:
     """Previews and applies recovery actions through one lazily built `Recovery`."""
 
-    _: KW_ONLY
-    dsn: str | None
     # --allow-write permits write windows; one must be open to write (write_windows.py).
-    permitted: InitVar[bool]
-    settings: Settings
+    options: DashboardOptions
     incidents: IncidentController
-    state_dsn: str | None = None
-    limits: SessionLimits | None = None
-    local_dir: Path | None = None
-    operator: str = ""
-    ttl_seconds: float | None = None
 
-    def __post_init__(self, permitted: bool) -> None:
+    def __post_init__(self) -> None:
         from console.core.audit import current_operator
         from console.recovery.write_window import WriteMode
 
-        operator = self.operator or current_operator()
-        self.mode = WriteMode(permitted, operator, self.settings.write_window_minutes)
+        self.operator = self.options.operator or current_operator()
+        minutes = self.settings.write_window_minutes
+        self.mode = WriteMode(self.options.allow_write, self.operator, minutes)
         self._path: Recovery | None = None
+
+    @property
+    def settings(self) -> Settings:
+        return self.options.settings
 
     @property
     def allow_write(self) -> bool:
@@ -58,18 +54,18 @@ class RecoveryController:
     def path(self) -> Recovery:
         """Where actions run; built on first use (it loads psycopg and the actions)."""
         if self._path is None:
-            from console.core.audit import current_operator
             from console.recovery.actions import DEFAULT_TTL_SECONDS
             from screens.controllers.recovery import Recovery
 
+            options = self.options
             self._path = Recovery(
-                self.dsn,
+                options.dsn,
                 self.mode.permitted,
-                state_dsn=self.state_dsn,
-                limits=self.limits,
-                local_dir=self.local_dir,
-                operator=self.operator or current_operator(),
-                ttl_seconds=self.ttl_seconds or DEFAULT_TTL_SECONDS,
+                state_dsn=options.state_database,
+                limits=options.limits,
+                local_dir=options.state_dir,
+                operator=self.operator,
+                ttl_seconds=options.plan_ttl or DEFAULT_TTL_SECONDS,
                 guard=self.shared_rules,
                 mode=self.mode,
             )

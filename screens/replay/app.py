@@ -22,6 +22,7 @@ from console.recording import format as fmt
 from console.recording.player import Player, SeekError
 from console.recording.recording import RecordedEvent, Recording
 from screens.app import IncidentApp
+from screens.controllers.options import DashboardOptions
 from screens.dialogs.help import HelpScreen, binding_keys
 from screens.dialogs.prompt import PromptScreen
 from screens.replay.screen import ReplayScreen
@@ -46,9 +47,7 @@ class ReplayApp(IncidentApp):
         player = Player(recording, speed=speed, clock=monotonic)
         source = ReplaySource(player)
         database = str(recording.settings.get("database") or "")
-        super().__init__(
-            lambda: source,
-            evaluate=source.evaluate,
+        options = DashboardOptions(
             environment=f"REPLAY {recording.path.name}",
             db_host=dsn_host(database) if database else "recorded",
             dsn=None,
@@ -61,6 +60,7 @@ class ReplayApp(IncidentApp):
             state_dsn=None,
             report_dir=Path.cwd(),
         )
+        super().__init__(lambda: source, options, evaluate=source.evaluate)
         self.player = player
         self.source = source
         self.dashboard = self.presenter.dashboard = ReplayScreen(self.timeline_frame)
