@@ -29,7 +29,6 @@ from screens.controllers.drill_open import DrillDowns
 from screens.controllers.incidents import IncidentController
 from screens.controllers.observer import AppObserver, Observation
 from screens.controllers.ops import Operations
-from screens.controllers.options import DashboardOptions
 from screens.controllers.palette import palette_commands
 from screens.controllers.poller import PollingController
 from screens.controllers.polling import PollState, next_interval
@@ -49,6 +48,7 @@ from screens.messages import (
     StatusWanted,
     StepRecorded,
 )
+from screens.options import DashboardOptions
 from screens.views.checklist_state import Checklists
 from screens.views.dashboard import DashboardScreen, dashboard_keys
 from screens.widgets.scrollbar import install_whole_cell_scrollbars

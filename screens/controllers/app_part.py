@@ -11,10 +11,9 @@ from typing import Any
 
 from textual.app import App
 
-from console.core.config import Settings
-from screens.controllers.options import DashboardOptions
 from screens.controllers.presenter import DashboardPresenter
 from screens.findings import FindingLike
+from screens.options import DashboardOptions
 
 
 @dataclass(eq=False)
@@ -24,15 +23,6 @@ class AppPart:
     app: App[Any]
     presenter: DashboardPresenter
     options: DashboardOptions
-
-    @property
-    def settings(self) -> Settings:
-        return self.options.settings
-
-    @property
-    def allow_write(self) -> bool:
-        """--allow-write: this console may open write windows."""
-        return self.options.allow_write
 
     def current_findings(self) -> list[FindingLike]:
         return self.presenter.current_findings()

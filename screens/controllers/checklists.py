@@ -43,14 +43,6 @@ class ChecklistController(AppPart):
     actions: RecoveryController
     observation: Observation
 
-    @property
-    def confirm_expiry(self) -> float:
-        return self.options.confirm_expiry
-
-    @property
-    def step_timeout(self) -> float:
-        return self.options.step_timeout
-
     # --- opening screens -------------------------------------------------------------
 
     def open_index(self) -> None:
@@ -140,7 +132,7 @@ class ChecklistController(AppPart):
 
         def context(conn: Any) -> StepContext:
             return StepContext(
-                settings=self.settings,
+                settings=self.options.settings,
                 conn=conn,
                 checks=step_checks(),
                 catalogue=self.catalogue(),
@@ -158,9 +150,9 @@ class ChecklistController(AppPart):
                 pending = run_step(step, context(None))
             else:
                 pending = self.ops.run_step(step, context)
-            return await asyncio.wait_for(pending, self.step_timeout)
+            return await asyncio.wait_for(pending, self.options.step_timeout)
         except TimeoutError:
             await self.ops.close()  # the cancelled query's connection is not trusted again
-            return failed(f"no answer within {self.step_timeout:g} s (cancelled)")
+            return failed(f"no answer within {self.options.step_timeout:g} s (cancelled)")
         except DatabaseError as exc:
             return failed(str(exc))

@@ -17,12 +17,12 @@ from textual.app import App
 from textual.timer import Timer
 
 from console.metrics.snapshot import Snapshot
-from screens.controllers.options import DashboardOptions
 from screens.controllers.polling import NoAnswer, PollState
 from screens.controllers.presenter import DashboardPresenter
 from screens.controllers.source import Evaluator, SnapshotSource, SourceFactory
 from screens.failures import describe_failure
 from screens.findings import FindingLike, sort_findings
+from screens.options import DashboardOptions
 
 
 @dataclass(eq=False)

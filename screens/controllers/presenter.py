@@ -21,9 +21,9 @@ from typing import Any
 from textual.app import App
 from textual.screen import Screen
 
-from screens.controllers.options import DashboardOptions
 from screens.controllers.polling import PollState
 from screens.findings import FindingLike
+from screens.options import DashboardOptions
 from screens.views.checklist_index import ChecklistScreen
 from screens.views.dashboard import DashboardScreen
 from screens.widgets.panel import RenderContext

@@ -14,9 +14,8 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from console.core.config import Settings
 from screens.controllers.incidents import IncidentController
-from screens.controllers.options import DashboardOptions
+from screens.options import DashboardOptions
 
 if TYPE_CHECKING:
     from console.recovery.actions import ActionResult, Plan, Progress
@@ -37,13 +36,9 @@ class RecoveryController:
         from console.recovery.write_window import WriteMode
 
         self.operator = self.options.operator or current_operator()
-        minutes = self.settings.write_window_minutes
+        minutes = self.options.settings.write_window_minutes
         self.mode = WriteMode(self.options.allow_write, self.operator, minutes)
         self._path: Recovery | None = None
-
-    @property
-    def settings(self) -> Settings:
-        return self.options.settings
 
     @property
     def allow_write(self) -> bool:
@@ -87,7 +82,7 @@ class RecoveryController:
         live = self.incidents.live_if_started()
         if live is not None:
             live.require_runner("preview recovery actions")
-        return self.path.plan(step, self.settings, params)
+        return self.path.plan(step, self.options.settings, params)
 
     def shared_rules(self, plan: Plan) -> AbstractContextManager[Any]:
         """What an apply runs inside while this console shares an open incident."""

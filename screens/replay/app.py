@@ -22,9 +22,9 @@ from console.recording import format as fmt
 from console.recording.player import Player, SeekError
 from console.recording.recording import RecordedEvent, Recording
 from screens.app import IncidentApp
-from screens.controllers.options import DashboardOptions
 from screens.dialogs.help import HelpScreen, binding_keys
 from screens.dialogs.prompt import PromptScreen
+from screens.options import DashboardOptions
 from screens.replay.screen import ReplayScreen
 from screens.replay.source import ReplaySource
 from screens.replay.timeline import ReplayTimeline

@@ -26,9 +26,9 @@ from console.training.history import history_path, record_run
 from console.training.scoring import Debrief, Score
 from console.training.session import TrainingSession
 from screens.app import IncidentApp
-from screens.controllers.options import Clock, DashboardOptions, utc_now
 from screens.controllers.polling import describe_failure
 from screens.controllers.source import collector_factory, triage_evaluator
+from screens.options import Clock, DashboardOptions, utc_now
 from screens.training.briefing import BriefingScreen
 from screens.training.debrief import DebriefScreen
 from screens.training.dialogs import FinishScreen, HintScreen

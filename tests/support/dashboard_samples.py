@@ -26,9 +26,9 @@ from console.metrics.snapshot import (
     StuckOrders,
 )
 from screens.app import IncidentApp
-from screens.controllers.options import DashboardOptions
 from screens.controllers.source import StaticSource
 from screens.findings import LocalFinding
+from screens.options import DashboardOptions
 
 NOW = datetime(2026, 11, 28, 3, 0, 0, tzinfo=UTC)
 TAKEN = NOW - timedelta(seconds=2)

@@ -12,8 +12,8 @@ from support.metrics_testkit import add_events
 from console.core.config import Settings
 from console.metrics.snapshot import Backlog
 from screens.app import IncidentApp
-from screens.controllers.options import DashboardOptions
 from screens.controllers.source import collector_factory
+from screens.options import DashboardOptions
 from tests.db.test_check_locked import locked
 
 LOCKED = MappingProxyType(
