@@ -14,7 +14,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from console.core.config import Settings
 from console.core.db import DatabaseError, SessionLimits
 from console.core.state import SCHEMA, init_state
 from console.incidents.desk_queries import live_schema_ready, state_schema_ready
@@ -22,6 +21,7 @@ from console.incidents.model import Incident, TimelineEntry
 from console.incidents.postmortem_report import write_postmortem
 from console.incidents.presence import Identity
 from console.incidents.session import SharedIncident
+from screens.options import DashboardOptions
 
 INIT_HELP = f"the {SCHEMA} schema is missing: run incident-console init"
 
@@ -29,31 +29,23 @@ INIT_HELP = f"the {SCHEMA} schema is missing: run incident-console init"
 class IncidentDesk:
     """One console's view of the current incident; safe to call from worker threads."""
 
-    def __init__(
-        self,
-        state_dsn: str | None,
-        *,
-        settings: Settings | None = None,
-        local_dir: Path | None = None,
-        limits: SessionLimits | None = None,
-        operator: str = "",
-        report_dir: Path | None = None,
-        recording: Any = None,
-    ) -> None:
-        self.state_dsn = state_dsn
-        self.operator = operator
-        self.report_dir = report_dir or Path.cwd()
+    def __init__(self, options: DashboardOptions, *, recording: Any = None) -> None:
+        from console.core.audit import current_operator
         from console.recovery.audit import AuditLog
 
+        self.state_dsn = state_dsn = options.state_database
+        self.operator = options.operator or current_operator()
+        self.report_dir = options.report_dir or Path.cwd()
+        local_dir, limits = options.state_dir, options.limits
         # The store, shared with the live rules (roles, claims, the two-person rule, whose
         # requests and decisions go to the audit log like every write's).
         self.audit = AuditLog(state_dsn, local_dir=local_dir, limits=limits or SessionLimits())
         self.shared = SharedIncident(
             state_dsn,
-            Identity.here(who=operator or None),
+            Identity.here(who=self.operator),
             local_dir=local_dir,
             limits=limits,
-            settings=settings,
+            settings=options.settings,
             audit=self.audit,
         )
         self.store = self.shared.store

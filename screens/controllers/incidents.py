@@ -41,19 +41,9 @@ class IncidentController(AppPart):
     @property
     def desk(self) -> IncidentDesk:
         if self._desk is None:
-            from console.core.audit import current_operator
             from screens.controllers.incident_desk import IncidentDesk
 
-            options = self.options
-            self._desk = IncidentDesk(
-                self.state_dsn,
-                settings=options.settings,
-                local_dir=options.state_dir,
-                limits=options.limits,
-                operator=options.operator or current_operator(),
-                report_dir=options.report_dir,
-                recording=self.recording,
-            )
+            self._desk = IncidentDesk(self.options, recording=self.recording)
         return self._desk
 
     @property
