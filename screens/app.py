@@ -103,9 +103,7 @@ class IncidentApp(App[int]):
         )
         self.recovery_controller = RecoveryController(options, self.incident_controller)
         self.write_windows = WriteWindows.of(self)  # with allow_write: asks why at start
-        self.drilldowns = DrillDowns(
-            self, self.ops, confirm_expiry=options.confirm_expiry, settings=options.settings
-        )
+        self.drilldowns = DrillDowns(self, self.ops, options)
         self.checklist_controller = ChecklistController(
             self,
             self.presenter,
