@@ -3,11 +3,7 @@
 -- params: max_retries, window
 -- defaults: {"max_retries": 3, "window": "24 hours"}
 SELECT
-    w.id,
-    w.event_id,
-    w.event_type,
-    w.order_id,
-    w.created_at,
+    \ir ../recovery/include/event_row_columns.sql
     w.error_message,
     w.retry_count,
     EXISTS (

@@ -4,11 +4,7 @@
 -- params: max_retries, window
 -- defaults: {"max_retries": 3, "window": "24 hours"}
 SELECT
-    w.id,
-    w.event_id,
-    w.event_type,
-    w.order_id,
-    w.created_at,
+    \ir include/event_row_columns.sql
     w.error_message,
     w.retry_count
 FROM webhook_events AS w
