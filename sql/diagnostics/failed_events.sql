@@ -14,7 +14,6 @@ SELECT
         \ir ../recovery/include/retryable_failed_event.sql
     ) AS retryable
 FROM webhook_events AS w
-WHERE w.processed_at IS NULL
-    AND w.error_message IS NOT NULL
-    AND w.created_at > now() - %(window)s::interval
+WHERE
+    \ir ../recovery/include/failed_event_in_window.sql
 ORDER BY w.created_at DESC

@@ -8,10 +8,10 @@ SELECT
     w.error_message,
     w.retry_count
 FROM webhook_events AS w
-WHERE w.processed_at IS NULL
-    AND w.error_message IS NOT NULL
-    AND (
+WHERE (
         \ir include/retryable_failed_event.sql
     )
-    AND w.created_at > now() - %(window)s::interval
+    AND (
+        \ir include/failed_event_in_window.sql
+    )
 ORDER BY w.created_at, w.id
