@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 class RecoveryController:
     """Previews and applies recovery actions through one lazily built `Recovery`."""
 
-    # --allow-write permits write windows; one must be open to write (write_windows.py).
+    # options.allow_write (--allow-write) permits write windows; one must be open to write
+    # (write_windows.py).
     options: DashboardOptions
     incidents: IncidentController
 
