@@ -16,6 +16,7 @@ from typing import Any
 
 from console.core.db import DatabaseError, SessionLimits
 from console.core.state import SCHEMA, init_state
+from console.incidents import timeline as drafts
 from console.incidents.desk_queries import live_schema_ready, state_schema_ready
 from console.incidents.model import Incident, TimelineEntry
 from console.incidents.postmortem_report import write_postmortem
@@ -141,27 +142,21 @@ class IncidentDesk:
     def record_step(
         self, runbook: str, step: str, verdict: str, rows: int | None, status: str = ""
     ) -> None:
-        if self.incident is not None:
-            with self._lock:
-                self.store.record_step(
-                    self.incident,
-                    author=self.operator,
-                    runbook=runbook,
-                    step=step,
-                    verdict=verdict,
-                    rows=rows,
-                    status=status,
-                )
+        self._record(drafts.step_entry(runbook, step, verdict, rows, status))
 
     def record_plan(self, plan: Any) -> None:
-        if self.incident is not None:
-            with self._lock:
-                self.store.record_plan(self.incident, self.operator, plan)
+        self._record(drafts.plan_entry(plan))
 
     def record_result(self, result: Any) -> None:
+        self._record(drafts.result_entry(result))
+
+    def _record(self, draft: drafts.EntryDraft) -> None:
+        """On the open incident's timeline, by this console's operator."""
         if self.incident is not None:
             with self._lock:
-                self.store.record_result(self.incident, self.operator, result)
+                self.store.add_entry(
+                    self.incident, draft.kind, self.operator, draft.text, draft.data
+                )
 
     # -- the report --
 
