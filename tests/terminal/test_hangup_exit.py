@@ -14,7 +14,9 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 from support.terminal import PtyApp, child_script
 
@@ -37,6 +39,17 @@ def _keep_continuing(pid: int, stop: threading.Event) -> None:
             return
 
 
+def _wait_stopped(pid: int, seconds: float = 15.0) -> bool:
+    """Wait until the process is stopped (state T), as a shell's `fg` would find it."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        if stat.rsplit(")", 1)[1].split()[0] == "T":
+            return True
+        time.sleep(0.02)
+    return False
+
+
 def test_quit_during_a_hangups_sigcont_still_exits(pty_app: Callable[..., PtyApp]) -> None:
     term = pty_app(CHILD, rows=24, columns=80)
     assert term.read_until(b"READ-ONLY"), term.output[-500:]
@@ -50,4 +63,21 @@ def test_quit_during_a_hangups_sigcont_still_exits(pty_app: Callable[..., PtyApp
         stop.set()
         sender.join()
     assert code == 0, "the console did not exit: a SIGCONT restarted its terminal threads"
+    assert b"Traceback" not in term.output
+
+
+def test_a_real_suspend_still_resumes(pty_app: Callable[..., PtyApp]) -> None:
+    """Ctrl+Z (SIGTSTP) then `fg` (SIGCONT): the console comes back and still answers keys."""
+    term = pty_app(CHILD, rows=24, columns=80)
+    assert term.read_until(b"READ-ONLY"), term.output[-500:]
+    term.proc.send_signal(signal.SIGTSTP)
+    assert term.read_until(b"\x1b[?1049l"), "the suspend did not leave the alternate screen"
+    assert _wait_stopped(term.proc.pid), "the console did not stop itself after Ctrl+Z"
+    mark = len(term.output)
+    term.proc.send_signal(signal.SIGCONT)
+    assert term.read_until(b"\x1b[?1049h", since=mark), "the resume did not redraw"
+    term.send(b"?")
+    assert term.read_until(b"Refresh less often", since=mark), "keys are not read after fg"
+    term.proc.send_signal(signal.SIGTERM)
+    assert term.wait_exit(timeout=20) == 128 + signal.SIGTERM
     assert b"Traceback" not in term.output
