@@ -32,6 +32,7 @@ from console.metrics.snapshot import Snapshot
 from screens.findings import FindingLike
 from screens.formatting import duration, shorten
 from screens.messages import DrillDown
+from screens.widgets.drawn_cells import Cell, DrawnCells, cell_key
 from screens.widgets.quiet import QuietRefresh, QuietStatic, on_top_screen
 
 NARROW = 60  # a panel narrower than this shows its compact form
@@ -194,7 +195,7 @@ class Panel(Vertical):
         self.focus()
 
 
-class PanelTable(QuietRefresh, DataTable[Text | str]):
+class PanelTable(DrawnCells, QuietRefresh, DataTable[Text | str]):
     """A row-cursor table that keeps the cursor on the same row key across refreshes.
 
     A poll that brings the same rows (same keys, same order, same column widths) updates
@@ -300,16 +301,6 @@ class PanelTable(QuietRefresh, DataTable[Text | str]):
             event.stop()
             key = str(event.row_key.value).split("\x00", 1)[0]
             self.post_message(DrillDown(self.drill_kind, key))
-
-
-Cell = tuple[str, str, str]  # what a cell shows: text, its style, its styled spans
-
-
-def cell_key(value: Text | str) -> Cell:
-    """A comparable form of a cell (rich's Text equality ignores the text's own style)."""
-    if isinstance(value, Text):
-        return value.plain, str(value.style), repr(value.spans)
-    return value, "", ""
 
 
 def cell_width(value: Text | str) -> int:
