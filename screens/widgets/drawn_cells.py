@@ -4,19 +4,24 @@ DataTable keys its drawings of cells and lines by its update count, so one chang
 cell re-draws every cell of each line that is repainted (rich renders each cell anew).
 Polled every second, a few changing values re-drew whole rows. Here a cell's drawing is
 kept under what it shows and how (its value, width, style, cursor and hover) and reused
-while those stay the same.
+while those stay the same; DataTable's own caches, whose stale entries were never read
+again, keep only a panel's worth.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.cache import LRUCache
 from textual.widgets import DataTable
 
-CELLS_KEPT = 2048  # drawn cells remembered (a panel shows a few dozen)
+CELLS_KEPT = 512  # drawn cells remembered (a panel shows a few dozen)
+# DataTable's own caches are keyed by its update count, a new key with every changed
+# value: of their 1,000 lines and 10,000 cells, all but the last few are never read again.
+DATATABLE_KEPT = 256
 
 Cell = tuple[str, str, str]  # what a cell shows: text, its style, its styled spans
 
@@ -36,6 +41,13 @@ else:  # a plain mixin at run time: a DataTable base here would hide the table's
 
 class DrawnCells(_TableMixin):
     """Mixed into a DataTable (before it): its cells' drawings are reused by content."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._row_render_cache = LRUCache(DATATABLE_KEPT)
+        self._cell_render_cache = LRUCache(DATATABLE_KEPT)
+        self._row_renderable_cache = LRUCache(DATATABLE_KEPT)
+        self._line_cache = LRUCache(DATATABLE_KEPT)
 
     _cells_drawn: dict[tuple[object, ...], list[list[Segment]]] | None = None
 
