@@ -7,6 +7,7 @@ should never read half a word as if it were the whole message.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -198,7 +199,11 @@ def _in_window(
     offset from it) answers as the bucket's minute would, without flooring each bucket."""
     first = minute_floor(end) - timedelta(minutes=minutes - 1)
     stop = first + timedelta(minutes=minutes)
-    for bucket in buckets:
+    start = 0
+    if len(buckets) > 1 and buckets[0].minute < buckets[-1].minute:
+        # oldest first, as a Snapshot holds them: the day's first 23 hours are skipped
+        start = bisect_left(buckets, first, key=lambda bucket: bucket.minute)
+    for bucket in buckets[start:]:
         if first <= bucket.minute < stop:
             yield int((bucket.minute - first).total_seconds() // 60), bucket
 

@@ -73,3 +73,18 @@ def test_one_pass_series_agree_with_counting_each_type() -> None:
         assert by_type[event_type] == alone
         assert per_minute(buckets, end, 60, [event_type]) == alone
     assert per_minute(buckets, end, 60) == [sum(s) for s in zip(*by_type.values(), strict=True)]
+
+
+def test_a_day_oldest_first_gives_the_hour_a_whole_scan_gives() -> None:
+    """The Snapshot's order (oldest first) skips to the hour; the counts are the same."""
+    end = datetime(2026, 12, 2, 8, 30, 40, tzinfo=UTC)
+    first = end.replace(second=0)
+    day = [
+        MinuteBucket(minute=first - timedelta(minutes=m), by_type={"charge.refunded": m % 5})
+        for m in range(1440)
+        if m % 13
+    ]
+    newest_first, oldest_first = day, day[::-1]
+    assert per_minute_by_type(oldest_first, end, 60) == per_minute_by_type(newest_first, end, 60)
+    assert per_minute(oldest_first, end, 60) == per_minute(newest_first, end, 60)
+    assert sum(per_minute(oldest_first, end, 60)) == sum(m % 5 for m in range(60) if m % 13)
