@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from console.runbooks.loader import load_runbooks
-from console.runbooks.model import FINDING_IDS, Runbook, RunbookError
+if TYPE_CHECKING:
+    from console.runbooks.model import Runbook
 
 # The guide's Quick Reference headings, then the other kinds of runbook.
 GROUPS: tuple[tuple[str, str], ...] = (
@@ -59,6 +59,14 @@ class IndexItem:
     firing: Any = None  # the first current finding that lights it
 
 
+def load_runbooks() -> Mapping[str, Runbook]:
+    """The shipped runbooks. Their model and TOML parsing are imported when the first
+    checklist is opened, not when the dashboard starts."""
+    from console.runbooks.loader import load_runbooks as load
+
+    return load()
+
+
 class Checklists:
     """The runbooks and the progress made on their steps during this session."""
 
@@ -70,6 +78,8 @@ class Checklists:
 
     def runbooks(self) -> dict[str, Runbook]:
         if self._runbooks is None:
+            from console.runbooks.model import RunbookError
+
             try:
                 self._runbooks = dict(self._loader())
                 self.error = None
@@ -100,6 +110,8 @@ class Checklists:
         for runbook in self.runbooks().values():
             key = runbook.priority if runbook.kind == "quick_reference" else runbook.kind
             by_group.setdefault(key or "reference", []).append(runbook)
+        from console.runbooks.model import FINDING_IDS
+
         order = {fid: i for i, fid in enumerate(FINDING_IDS)}
         out: list[tuple[str, list[IndexItem]]] = []
         for key, heading in GROUPS:
