@@ -16,10 +16,19 @@ from datetime import datetime
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.css.scalar import Scalar
+from textual.geometry import Size
+from textual.strip import Strip
+from textual.style import Style as VisualStyle
 from textual.widget import Widget
 
 from screens.formatting import duration, severity_word
-from screens.widgets.quiet import QuietRefresh, same_content
+from screens.widgets.quiet import (
+    QuietRefresh,
+    can_diff,
+    refresh_changed,
+    render_strips,
+    same_content,
+)
 
 SEPARATOR = " │ "
 SEVERITY_STYLE = {"P0": "bold reverse red", "P1": "bold red", "P2": "bold yellow"}
@@ -153,9 +162,13 @@ def ticking_offset(text: Text) -> int:
 
 
 class StatusPart(QuietRefresh, Widget):
-    """One side of the status bar; a new text repaints only the cells that changed."""
+    """One side of the status bar; a new text repaints only the cells that changed.
+
+    The lines drawn for a text are kept: the next second's comparison starts from them
+    instead of drawing the old text again."""
 
     _text: Text = Text()
+    _drawn: tuple[Text, Size, VisualStyle, list[Strip]] | None = None
 
     def render(self) -> Text:
         return self._text
@@ -166,7 +179,25 @@ class StatusPart(QuietRefresh, Widget):
             self.styles.width = width  # lays out again: both sides are repainted
             self.refresh()
         elif not same_content(text, self._text):
-            self.apply_quietly(lambda: setattr(self, "_text", text))
+            self._show_quietly(text)
+
+    def _show_quietly(self, text: Text) -> None:
+        if not can_diff(self):
+            self._text = text
+            self.refresh()
+            return
+        drawn, shape = self._drawn, (self.size, self.visual_style)
+        if drawn is not None and drawn[0] is self._text and drawn[1:3] == shape:
+            before = drawn[3]
+        else:
+            before = render_strips(self, self._text)
+        self._text = text
+        after = render_strips(self, text)
+        self._drawn = (text, *shape, after)
+        if len(before) != len(after):
+            self.refresh()
+        else:
+            refresh_changed(self, before, after)
 
 
 class StatusBar(Widget):
