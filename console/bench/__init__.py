@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,22 +153,34 @@ def bench_size(
     result = SizeResult(events=events)
     say(f"generating {events:,} events")
     started = time.perf_counter()
-    generate_world(dsn, events=events, seed=7)
+    generate_world(dsn, events=events, seed=7, say=say)
     result.generate_seconds = time.perf_counter() - started
-    with psycopg.connect(dsn, autocommit=True) as conn:
+    say(f"generated {events:,} events in {result.generate_seconds:.1f} s")
+    with _timed(say, "vacuum analyze"), psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(queries.get("bench/vacuum_analyze").text)
     live = BackgroundLive(dsn, load_settings(environ={}, config_file=None), [], rate=LIVE_RATE)
     live.start()
     try:
         say(f"measuring the console at {events:,} events for {seconds:.0f} s (live traffic on)")
-        measure_console(dsn, result, seconds, interval)
+        with _timed(say, "console measured"):
+            measure_console(dsn, result, seconds, interval)
         say(f"measuring the guide's queries at {events:,} events for {seconds:.0f} s")
-        result.guide_felt = measure_guide_loop(dsn, GUIDE_REFRESH, seconds, interval)
-        measure_guide(dsn, result)
+        with _timed(say, "guide loop"):
+            result.guide_felt = measure_guide_loop(dsn, GUIDE_REFRESH, seconds, interval)
+        with _timed(say, "guide EXPLAIN ANALYZE"):
+            measure_guide(dsn, result)
     finally:
         live.stop()
     server.drop_database(f"bench_{events}")
     return result
+
+
+@contextmanager
+def _timed(say: Any, label: str) -> Iterator[None]:
+    """Say how long one step of the bench took (the whole run must stay within 10 minutes)."""
+    started = time.perf_counter()
+    yield
+    say(f"{label}: {time.perf_counter() - started:.1f} s")
 
 
 def run_bench(
@@ -174,7 +188,10 @@ def run_bench(
 ) -> dict:
     say = say or (lambda _msg: None)
     sizes = sorted({max(1_000, events // 10), events})
-    with EmbeddedPostgres(server_settings=dict(BENCH_SERVER_SETTINGS)) as server:
+    with (
+        _timed(say, "whole bench"),
+        EmbeddedPostgres(server_settings=dict(BENCH_SERVER_SETTINGS)) as server,
+    ):
         results = [
             bench_size(server, size, seconds=seconds, interval=interval, say=say) for size in sizes
         ]
