@@ -4,7 +4,8 @@ Each size gets a database of its own on the bench's server; the worlds are indep
 the smaller one is generated (and vacuumed) while the larger one is, on the other core,
 instead of after it: the whole bench must fit in ten minutes at 10M events, and the larger
 world's load is one backend busy for minutes. Nothing is measured while worlds are being
-generated, so no figure is taken on a machine the generator is loading.
+generated, so no figure is taken on a machine the generator is loading; only the smaller
+size's `generate_seconds` is taken while the larger one loads the other core.
 """
 
 from __future__ import annotations
