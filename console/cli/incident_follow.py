@@ -18,6 +18,7 @@ from types import FrameType
 from console.cli import EXIT_ERROR, EXIT_OK, load_settings_from
 from console.core.db import DatabaseError
 from console.core.state import InputError
+from console.core.state_place import StatePlace
 from console.incidents.live import Changed, Follower, Link, LiveEntry, LiveEvent
 from console.incidents.presence import Heartbeat, Identity
 from console.incidents.session import SharedIncident, dumps_line, parse_uuid
@@ -66,7 +67,7 @@ def follow_command(args: argparse.Namespace) -> int:
     settings = load_settings_from(args)
     dsn = settings.state_database_url or settings.database_url
     identity = Identity.here(via="follow")
-    session = SharedIncident(dsn, identity, settings=settings)
+    session = SharedIncident(StatePlace(dsn, settings), identity)
     try:
         only = parse_uuid(args.incident, "incident id") if args.incident else None
         current = session.current()

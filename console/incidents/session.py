@@ -14,15 +14,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import psycopg
 
 from console.core.audit_sink import AuditSink
-from console.core.db import DatabaseError, SessionLimits, translate
+from console.core.db import DatabaseError, translate
 from console.core.jsonable import dumps
 from console.core.state import InputError
+from console.core.state_place import StatePlace
 from console.core.write_link import WriteLink
 from console.incidents import approvals, claims, live_sql, presence, roles
 from console.incidents.live import LiveEntry
@@ -69,24 +69,17 @@ class SharedIncident:
     """The shared incident as one console (`identity`) sees it; synchronous (CLI, workers)."""
 
     def __init__(
-        self,
-        state_dsn: str | None,
-        identity: presence.Identity,
-        *,
-        local_dir: Path | None = None,
-        limits: SessionLimits | None = None,
-        settings: Any = None,
-        audit: AuditSink | None = None,
+        self, place: StatePlace, identity: presence.Identity, *, audit: AuditSink | None = None
     ) -> None:
-        self.state_dsn = state_dsn
+        self.state_dsn = place.dsn
         self.identity = identity
-        self.limits = limits or SessionLimits()
-        self.store = IncidentStore(state_dsn, local_dir=local_dir, limits=limits, settings=settings)
+        self.limits = place.session_limits
+        self.store = IncidentStore(place)
         self.cache = IncidentCache(self.store.local_dir)
         # Where requests and decisions of the two-person rule are audited; the caller gives
         # the console's audit log (without one, the rule's requests and decisions refuse).
         self.audit = audit
-        self._link = WriteLink(state_dsn, limits=self.limits, role="state")
+        self._link = WriteLink(place.dsn, limits=self.limits, role="state")
         self.offline = ""
 
     @property

@@ -14,9 +14,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from console.core.config import Settings
-from console.core.db import DatabaseError, SessionLimits
+from console.core.db import DatabaseError
 from console.core.state import SCHEMA, init_state
+from console.core.state_place import StatePlace
 from console.incidents.desk_queries import live_schema_ready, state_schema_ready
 from console.incidents.model import Incident, TimelineEntry
 from console.incidents.postmortem_report import write_postmortem
@@ -31,31 +31,21 @@ class IncidentDesk:
 
     def __init__(
         self,
-        state_dsn: str | None,
+        place: StatePlace,
         *,
-        settings: Settings | None = None,
-        local_dir: Path | None = None,
-        limits: SessionLimits | None = None,
         operator: str = "",
         report_dir: Path | None = None,
         recording: Any = None,
     ) -> None:
-        self.state_dsn = state_dsn
+        self.state_dsn = place.dsn
         self.operator = operator
         self.report_dir = report_dir or Path.cwd()
         from console.recovery.audit import AuditLog
 
         # The store, shared with the live rules (roles, claims, the two-person rule, whose
         # requests and decisions go to the audit log like every write's).
-        self.audit = AuditLog(state_dsn, local_dir=local_dir, limits=limits or SessionLimits())
-        self.shared = SharedIncident(
-            state_dsn,
-            Identity.here(who=operator or None),
-            local_dir=local_dir,
-            limits=limits,
-            settings=settings,
-            audit=self.audit,
-        )
+        self.audit = AuditLog(place.dsn, local_dir=place.local_dir, limits=place.session_limits)
+        self.shared = SharedIncident(place, Identity.here(who=operator or None), audit=self.audit)
         self.store = self.shared.store
         self.live_ready = False  # the live-sharing tables exist (see schema_ready)
         # console.recording.background.LiveRecording (None: not recording): told of the
@@ -64,7 +54,7 @@ class IncidentDesk:
         if recording is not None:
             self.store.listeners.append(recording.entry)
         self.incident: Incident | None = None
-        self.problem = "" if state_dsn else "no state database configured (--dsn)"
+        self.problem = "" if place.dsn else "no state database configured (--dsn)"
         self._lock = threading.Lock()
 
     # -- the schema --

@@ -50,13 +50,12 @@ class IncidentController(AppPart):
     def desk(self) -> IncidentDesk:
         if self._desk is None:
             from console.core.audit import current_operator
+            from console.core.state_place import StatePlace
             from screens.controllers.incident_desk import IncidentDesk
 
+            place = StatePlace(self.state_dsn, self.settings, self.local_dir, self.limits)
             self._desk = IncidentDesk(
-                self.state_dsn,
-                settings=self.settings,
-                local_dir=self.local_dir,
-                limits=self.limits,
+                place,
                 operator=self.operator or current_operator(),
                 report_dir=self.report_dir,
                 recording=self.recording,

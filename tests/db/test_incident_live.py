@@ -16,6 +16,7 @@ from support.live_helpers import wait_for
 
 from console.core.db import connect_sync
 from console.core.state import ensure_schema
+from console.core.state_place import StatePlace
 from console.incidents import approvals
 from console.incidents.live import Changed, Follower, Link, LiveEntry, LiveEvent, follow_in_thread
 from console.incidents.model import Incident
@@ -36,9 +37,8 @@ def state(db: TestDatabase) -> TestDatabase:
 
 def person(state: TestDatabase, tmp_path: Path, who: str) -> SharedIncident:
     audit = AuditLog(state.dsn, local_dir=tmp_path / who)
-    return SharedIncident(
-        state.dsn, Identity(who=who, host="test"), local_dir=tmp_path / who, audit=audit
-    )
+    place = StatePlace(state.dsn, local_dir=tmp_path / who)
+    return SharedIncident(place, Identity(who=who, host="test"), audit=audit)
 
 
 People = Callable[[str], SharedIncident]
@@ -324,9 +324,10 @@ def test_a_note_while_the_database_is_down_is_kept_and_pushed_once(
     tmp_path: Path, alice: SharedIncident, incident: Incident
 ) -> None:
     offline = SharedIncident(
-        "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1",
+        StatePlace(
+            "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1", local_dir=tmp_path / "alice"
+        ),
         Identity(who="alice"),
-        local_dir=tmp_path / "alice",
     )
     assert offline.current() == incident  # remembered from when the database answered
     entry, in_db = offline.note("typed while the database was down")
@@ -344,7 +345,7 @@ def test_the_store_writes_of_other_modules_reach_followers_too(
     state: TestDatabase, tmp_path: Path
 ) -> None:
     """The trigger announces every writer: the plain IncidentStore here."""
-    store = IncidentStore(state.dsn, local_dir=tmp_path / "s")
+    store = IncidentStore(StatePlace(state.dsn, local_dir=tmp_path / "s"))
     incident = store.open_incident("t", "P1", "alice", "alice")
     with following(state, incident.id) as seen:
         store.record_step(incident, author="alice", runbook="p1", step="s", verdict="ok", rows=3)

@@ -24,6 +24,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
 from console.core.state import init_state
+from console.core.state_place import StatePlace
 from console.incidents.model import Incident
 from console.incidents.presence import Heartbeat, Identity
 from console.incidents.session import SharedIncident
@@ -38,7 +39,7 @@ from tests.conftest import TestDatabase
 def other_console(db: TestDatabase, tmp_path: Path, who: str) -> SharedIncident:
     audit = AuditLog(db.dsn, local_dir=tmp_path / who)
     identity = Identity(who=who, host="bastion", tty="/dev/pts/7")
-    return SharedIncident(db.dsn, identity, local_dir=tmp_path / who, audit=audit)
+    return SharedIncident(StatePlace(db.dsn, local_dir=tmp_path / who), identity, audit=audit)
 
 
 @pytest.fixture
