@@ -270,39 +270,21 @@ class SharedIncident:
         claims.release(self.db(), incident.id, runbook, step, self.identity)
 
     def request_approval(
-        self,
-        incident: Incident,
-        *,
-        action_id: str,
-        params: Mapping[str, Any],
-        row_count: int,
-        sample: Sequence[Mapping[str, Any]],
-        why: str,
-        reason: str = "",
-        plan_id: str = "",
+        self, incident: Incident, write: approvals.PreviewedWrite, *, why: str
     ) -> approvals.Approval:
         roles.require_runner(incident, self.who, self.role(incident), "run recovery actions")
         sink = self._audit()
         asked = approvals.request(
-            self.db(),
-            incident_id=incident.id,
-            action_id=action_id,
-            params=params,
-            row_count=row_count,
-            sample=sample,
-            why=why,
-            reason=reason,
-            requested_by=self.who,
-            plan_id=plan_id,
+            self.db(), incident_id=incident.id, write=write, why=why, requested_by=self.who
         )
         approvals.audit(sink, asked, "approval_requested", self.who)
         self.store.add_entry(
             incident,
             "approval",
             self.who,
-            f"approval asked: {action_id} on {row_count:,} rows ({why})"
-            + (f" — {reason}" if reason else ""),
-            {"approval": str(asked.id), "status": asked.status, "action_id": action_id},
+            f"approval asked: {write.action_id} on {write.row_count:,} rows ({why})"
+            + (f" — {write.reason}" if write.reason else ""),
+            {"approval": str(asked.id), "status": asked.status, "action_id": write.action_id},
         )
         return asked
 

@@ -7,6 +7,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -253,15 +254,14 @@ def test_a_step_run_by_someone_else_is_theirs_until_they_finish(
 
 def _ask(asker: SharedIncident, incident: Any, rows: int = 2_345) -> approvals.Approval:
     why = approvals.approval_needed("reset_failed_events", rows)
-    return asker.request_approval(
-        incident,
+    write = approvals.PreviewedWrite(
         action_id="reset_failed_events",
         params={"window": "1 hour"},
         row_count=rows,
         sample=[{"id": n} for n in range(50)],
-        why=why,
         reason="backlog after the outage",
     )
+    return asker.request_approval(incident, write, why=why)
 
 
 def test_the_two_person_rule_asks_the_commander_and_audits_the_decision(
@@ -386,39 +386,39 @@ def test_the_rule_at_apply_asks_waits_then_spends_the_approval_once(
 
     bob = people("bob")
     rule = TwoPersonRule(bob)
-    write = {
-        "action_id": "reset_failed_events",
-        "params": {"window": "1 hour"},
-        "row_count": 2_345,
-        "sample": [{"id": 1}],
-        "plan_id": "plan-1",
-    }
-    assert rule.before_apply(None, **write) is None  # no incident: nobody to ask
-    assert TwoPersonRule(alice).before_apply(incident, **write) is None  # the commander's own
-    assert rule.before_apply(incident, **{**write, "row_count": 12}) is None  # small
+    write = approvals.PreviewedWrite(
+        action_id="reset_failed_events",
+        params={"window": "1 hour"},
+        row_count=2_345,
+        sample=[{"id": 1}],
+        plan_id="plan-1",
+    )
+    assert rule.before_apply(None, write) is None  # no incident: nobody to ask
+    assert TwoPersonRule(alice).before_apply(incident, write) is None  # the commander's own
+    assert rule.before_apply(incident, replace(write, row_count=12)) is None  # small
     with pytest.raises(ApprovalPending, match=r"asked the commander \(alice\)"):
-        rule.before_apply(incident, **write)
+        rule.before_apply(incident, write)
     with pytest.raises(ApprovalPending, match="waiting for a second person"):
-        rule.before_apply(incident, **write)
+        rule.before_apply(incident, write)
     waiting = alice.pending_approval(incident)
     assert waiting is not None and waiting.requested_by == "bob"
     alice.decide(waiting.id, approve=True)
-    spent = rule.before_apply(incident, **{**write, "row_count": 2_000})  # fewer rows: fine
+    spent = rule.before_apply(incident, replace(write, row_count=2_000))  # fewer rows: fine
     assert spent is not None and spent.id == waiting.id
     rule.after_refusal(spent)  # the apply was refused before writing: still good
-    assert rule.before_apply(incident, **write) is not None
+    assert rule.before_apply(incident, write) is not None
     with pytest.raises(ApprovalPending, match="asked the commander"):  # used up: ask again
-        rule.before_apply(incident, **write)
+        rule.before_apply(incident, write)
     again = alice.pending_approval(incident)
     assert again is not None
     alice.decide(again.id, approve=False, note="not during the sale")
     with pytest.raises(ApprovalRefused, match=r"alice refused .*not during the sale"):
-        rule.before_apply(incident, **write)
+        rule.before_apply(incident, write)
     with pytest.raises(ApprovalPending, match="asked"):  # a new preview may ask anew
-        rule.before_apply(incident, **{**write, "plan_id": "plan-2"})
-    terminate = {**write, "action_id": "terminate_backend", "row_count": 1, "params": {"pid": 7}}
+        rule.before_apply(incident, replace(write, plan_id="plan-2"))
+    terminate = replace(write, action_id="terminate_backend", row_count=1, params={"pid": 7})
     with pytest.raises(ApprovalPending, match="terminates a database session"):
-        rule.before_apply(incident, **terminate)
+        rule.before_apply(incident, terminate)
 
 
 def test_a_follower_configured_behind_a_transaction_pooler_polls(state: TestDatabase) -> None:

@@ -23,6 +23,7 @@ from support.metrics_testkit import add_events
 
 from console.core.state import ensure_schema
 from console.core.state_place import StatePlace
+from console.incidents.approvals import PreviewedWrite
 from console.incidents.presence import Identity
 from console.incidents.session import SharedIncident
 from console.recovery.audit import AuditLog
@@ -86,13 +87,14 @@ def test_headless_verbs_lead_roles_approve_and_close(state: TestDatabase, tmp_pa
     place = StatePlace(state.dsn, local_dir=alice.state_dir)
     session = SharedIncident(place, Identity(who="alice"), audit=audit)
     current = session.require_current()
-    asked = session.request_approval(
-        current,
+    write = PreviewedWrite(
         action_id="reset_failed_events",
         params={"window": "1 hour"},
         row_count=5_000,
         sample=[{"id": 1}],
-        why="5,000 rows, over the two-person threshold of 1,000",
+    )
+    asked = session.request_approval(
+        current, write, why="5,000 rows, over the two-person threshold of 1,000"
     )
     session.close()
     audit.close()
