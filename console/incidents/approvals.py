@@ -159,10 +159,7 @@ def get(conn: psycopg.Connection[Any], approval_id: uuid.UUID) -> Approval | Non
 
 
 def of_incident(conn: psycopg.Connection[Any], incident_id: uuid.UUID) -> list[Approval]:
-    return [
-        Approval.from_row(r)
-        for r in live_sql.rows(conn, "approvals_of", {"incident_id": incident_id})
-    ]
+    return live_sql.of_incident(conn, "approvals_of", incident_id, Approval.from_row)
 
 
 def decide(

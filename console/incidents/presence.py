@@ -88,7 +88,7 @@ class Present:
 
 def present(conn: psycopg.Connection[Any], incident_id: uuid.UUID) -> list[Present]:
     # the statement names its columns as Present's fields (client_id is a uuid column)
-    return [Present(**r) for r in live_sql.rows(conn, "presence_of", {"incident_id": incident_id})]
+    return live_sql.of_incident(conn, "presence_of", incident_id, lambda r: Present(**r))
 
 
 def beat(
