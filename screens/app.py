@@ -49,11 +49,14 @@ from screens.messages import (
     StatusWanted,
     StepRecorded,
 )
+from screens.terminal_driver import hangup_tolerant
 from screens.views.checklist_state import Checklists
 from screens.views.dashboard import DashboardScreen, dashboard_keys
 from screens.widgets.scrollbar import install_whole_cell_scrollbars
 
 if TYPE_CHECKING:
+    from textual.driver import Driver
+
     from screens.controllers.incident_desk import IncidentDesk
     from screens.controllers.recovery import Recovery
 
@@ -184,6 +187,9 @@ class IncidentApp(App[int]):
         )
         # The demo's simulator (fault switches), when the dashboard runs inside `demo`.
         self.demo_control: object | None = None
+
+    def get_driver_class(self) -> type[Driver]:
+        return hangup_tolerant(super().get_driver_class())
 
     def get_default_screen(self) -> Screen:
         return self.dashboard

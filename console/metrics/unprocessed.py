@@ -255,7 +255,7 @@ class UnprocessedBacklog:
             rows = await reader.fetch(
                 UNPROCESSED,
                 "live/unprocessed_before",
-                {"since": since, "before": cut, "retry_limit": self.retry_limit},
+                {"since": since, "until": cut, "retry_limit": self.retry_limit},
             )
             self._old_cadence.done()
             if recount:
