@@ -75,7 +75,7 @@ def follow_command(args: argparse.Namespace) -> int:
         _say(str(exc))
         session.close()
         return EXIT_ERROR
-    heartbeat = Heartbeat(dsn, identity)
+    heartbeat = Heartbeat(session.place, identity)
     heartbeat.show(only or (current.id if current else None), "follow")
     heartbeat.start()
     printer = _Printer(heartbeat)
@@ -85,7 +85,9 @@ def follow_command(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
-    follower = Follower(dsn, incident_id=only, after=args.after, on_connect=session.push_local)
+    follower = Follower(
+        session.place, incident_id=only, after=args.after, on_connect=session.push_local
+    )
     try:
         follower.run(printer, printer.stop)
     finally:

@@ -29,7 +29,8 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import make_conninfo
 
-from console.core.db import DatabaseError, SessionLimits, connect_sync, translate
+from console.core.db import DatabaseError, connect_sync, translate
+from console.core.state_place import StatePlace
 from console.incidents import live_sql
 
 CHANNEL = "incident_console"
@@ -151,11 +152,10 @@ class Follower:
 
     def __init__(
         self,
-        dsn: str | None,
+        place: StatePlace,
         *,
         incident_id: uuid.UUID | None = None,
         after: int | None = None,
-        limits: SessionLimits | None = None,
         poll_seconds: float = 5.0,
         fallback_poll_seconds: float = 0.5,
         probe_seconds: float = 2.0,
@@ -163,8 +163,8 @@ class Follower:
         on_connect: Callable[[], None] | None = None,
         listen: bool = True,
     ) -> None:
-        self.dsn = dsn
-        self.limits = limits or SessionLimits()
+        self.dsn = place.dsn
+        self.limits = place.session_limits
         # A transaction pooler hands LISTEN to whichever server connection it likes and
         # may hear the probe by luck: configured as one, poll from the start.
         self.listen = listen and self.limits.pooler != "transaction"

@@ -71,6 +71,7 @@ class SharedIncident:
     def __init__(
         self, place: StatePlace, identity: presence.Identity, *, audit: AuditSink | None = None
     ) -> None:
+        self.place = place
         self.state_dsn = place.dsn
         self.identity = identity
         self.limits = place.session_limits

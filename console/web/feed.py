@@ -72,7 +72,7 @@ class CommanderFeed:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._follower_stop: Any = None
-        self.heartbeat = Heartbeat(self.state_dsn, self.identity)
+        self.heartbeat = Heartbeat(self.session.place, self.identity)
 
     # -- life cycle --
 
@@ -85,7 +85,7 @@ class CommanderFeed:
         def emit(event: LiveEvent) -> None:
             loop.call_soon_threadsafe(self._on_event, event)
 
-        follower = Follower(self.state_dsn, after=None)
+        follower = Follower(self.session.place, after=None)
         threading.Thread(
             target=follower.run, args=(emit, self._follower_stop), daemon=True, name="serve-follow"
         ).start()

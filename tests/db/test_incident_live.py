@@ -94,7 +94,7 @@ class Seen:
 def following(state: TestDatabase, incident_id: Any, **options: Any) -> Iterator[Seen]:
     """A follower in its thread, connected before the body runs, stopped after it."""
     seen = Seen()
-    seen.follower = Follower(state.dsn, incident_id=incident_id, **options)
+    seen.follower = Follower(StatePlace(state.dsn), incident_id=incident_id, **options)
     thread, stop = follow_in_thread(seen.follower, seen)
     try:
         wait_for(lambda: seen.links(), 10, "the follower to connect")
@@ -177,7 +177,7 @@ def test_presence_shows_who_is_on_which_screen_and_forgets_the_departed(
 ) -> None:
     with following(state, incident.id) as seen:
         bob = Identity(who="bob", host="bastion (ssh from 10.0.0.7)", tty="/dev/pts/3")
-        beat = Heartbeat(state.dsn, bob, interval=0.2).start()
+        beat = Heartbeat(StatePlace(state.dsn), bob, interval=0.2).start()
         beat.show(incident.id, "checklists")
         wait_for(
             lambda: (
@@ -197,7 +197,7 @@ def test_presence_shows_who_is_on_which_screen_and_forgets_the_departed(
         beat.stop()
         wait_for(lambda: alice.view(incident).present == [], 5, "bob's presence to go")
         # a console killed without leaving: its row expires on its own
-        ghost = Heartbeat(state.dsn, Identity(who="ghost"), ttl=0.5)
+        ghost = Heartbeat(StatePlace(state.dsn), Identity(who="ghost"), ttl=0.5)
         ghost.show(incident.id, "dashboard")
         ghost.beat_once()
         assert [p.who for p in alice.view(incident).present] == ["ghost"]
@@ -424,6 +424,6 @@ def test_the_rule_at_apply_asks_waits_then_spends_the_approval_once(
 def test_a_follower_configured_behind_a_transaction_pooler_polls(state: TestDatabase) -> None:
     from console.core.db import SessionLimits
 
-    follower = Follower(state.dsn, limits=SessionLimits(pooler="transaction"))
+    follower = Follower(StatePlace(state.dsn, limits=SessionLimits(pooler="transaction")))
     assert not follower.listen
-    assert Follower(state.dsn, limits=SessionLimits(pooler="auto")).listen
+    assert Follower(StatePlace(state.dsn, limits=SessionLimits(pooler="auto"))).listen

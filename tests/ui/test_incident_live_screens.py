@@ -81,7 +81,7 @@ async def test_a_note_presence_and_the_lead_from_another_console(
         await pilot.press("t")
         screen = await wait_screen(pilot, TimelineScreen)
         await shared(app, pilot)
-        beat = Heartbeat(db.dsn, bob.identity, interval=0.2).start()
+        beat = Heartbeat(StatePlace(db.dsn), bob.identity, interval=0.2).start()
         beat.show(incident.id, "runbook high_error_rate")
         await wait_until(
             pilot,
