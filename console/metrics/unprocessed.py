@@ -34,11 +34,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from console.metrics.backlog import BacklogIndex, PendingGroup
-from console.metrics.buckets import MINUTE, MetricWindow, minute_of
+from console.metrics.buckets import MINUTE, minute_of
 from console.metrics.cadence import RECOUNT_FACTOR, Cadence
 from console.metrics.deltas import Delta, EventDeltas
 from console.metrics.panels import LOOKUP, UNPROCESSED
-from console.metrics.patterns import ErrorClassifier
 from console.metrics.reader import PanelReader
 from console.metrics.tracked import Pending, Tracked, TrackedRows
 
@@ -100,8 +99,6 @@ class UnprocessedBacklog:
 
     def __init__(
         self,
-        window: MetricWindow,
-        classifier: ErrorClassifier,
         deltas: EventDeltas,
         *,
         retry_limit: int,
@@ -110,9 +107,11 @@ class UnprocessedBacklog:
         recent: timedelta,
         settled_check_seconds: float,
     ) -> None:
-        self.window = window
-        self.classifier = classifier
+        # the deltas' own window and classifier: the backlog's arrivals and errors must
+        # count into the same minutes, grouped the same way, as the deltas' do
         self.deltas = deltas
+        self.window = deltas.window
+        self.classifier = deltas.classifier
         self.retry_limit = retry_limit
         self.max_rows = max_rows
         self.slow_interval = slow_interval

@@ -14,8 +14,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from console.core.db import DatabaseError, SessionLimits
+from console.core.db import DatabaseError
 from console.core.state import SCHEMA, init_state
+from console.core.state_place import StatePlace
 from console.incidents import timeline as drafts
 from console.incidents.desk_queries import live_schema_ready, state_schema_ready
 from console.incidents.model import Incident, TimelineEntry
@@ -34,21 +35,16 @@ class IncidentDesk:
         from console.core.audit import current_operator
         from console.recovery.audit import AuditLog
 
-        self.state_dsn = state_dsn = options.state_database
+        place = StatePlace(
+            options.state_database, options.settings, options.state_dir, options.limits
+        )
+        self.state_dsn = place.dsn
         self.operator = options.operator or current_operator()
         self.report_dir = options.report_dir or Path.cwd()
-        local_dir, limits = options.state_dir, options.limits
         # The store, shared with the live rules (roles, claims, the two-person rule, whose
         # requests and decisions go to the audit log like every write's).
-        self.audit = AuditLog(state_dsn, local_dir=local_dir, limits=limits or SessionLimits())
-        self.shared = SharedIncident(
-            state_dsn,
-            Identity.here(who=self.operator),
-            local_dir=local_dir,
-            limits=limits,
-            settings=options.settings,
-            audit=self.audit,
-        )
+        self.audit = AuditLog(place.dsn, local_dir=place.local_dir, limits=place.session_limits)
+        self.shared = SharedIncident(place, Identity.here(who=self.operator), audit=self.audit)
         self.store = self.shared.store
         self.live_ready = False  # the live-sharing tables exist (see schema_ready)
         # console.recording.background.LiveRecording (None: not recording): told of the
@@ -57,7 +53,7 @@ class IncidentDesk:
         if recording is not None:
             self.store.listeners.append(recording.entry)
         self.incident: Incident | None = None
-        self.problem = "" if state_dsn else "no state database configured (--dsn)"
+        self.problem = "" if place.dsn else "no state database configured (--dsn)"
         self._lock = threading.Lock()
 
     # -- the schema --

@@ -25,9 +25,9 @@ from console.metrics.snapshot import (
     Snapshot,
     StuckOrders,
 )
+from console.recording.finding import ShownFinding
 from screens.app import IncidentApp
 from screens.controllers.source import StaticSource
-from screens.findings import LocalFinding
 from screens.options import DashboardOptions
 
 NOW = datetime(2026, 11, 28, 3, 0, 0, tzinfo=UTC)
@@ -164,9 +164,9 @@ def p1_firing() -> Snapshot:
 
 def lit(
     finding_id: str, severity: str, title: str, value: Any, threshold: Any, evidence: Any = ()
-) -> LocalFinding:
+) -> ShownFinding:
     """A lit finding; its runbook has the finding's id, as every shipped one does."""
-    return LocalFinding(finding_id, severity, title, value, threshold, finding_id, evidence)
+    return ShownFinding(finding_id, severity, title, value, threshold, finding_id, evidence)
 
 
 ERRORS_EVIDENCE = ("31 of 190 events failed in the last 5 min",)
