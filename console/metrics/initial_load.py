@@ -8,8 +8,10 @@ of events.
 Why newest first and in chunks: on a big table the whole day takes seconds to aggregate,
 and the first minutes of an incident are exactly when the console is opened. The first
 poll loads the last 15 minutes (what the error rate, throughput and processing
-detectors judge first) and then older hours only while its budget lasts; every later poll loads
-more within its own budget, until the window is complete. Until then the Snapshot's
+detectors judge first) and then older hours only while its budget lasts; every later poll
+loads more within its own budget, until the window is complete. A chunk starts only if
+its predicted cost (the last chunk's per minute, with a margin) still fits: at 10M events
+one hour costs more than the whole first poll's budget. Until then the Snapshot's
 `loading` names the panels whose longer windows are partial. Each chunk is one
 statement applied as soon as it returns, so memory holds one hour's aggregate at most and
 a failed chunk is simply retried on a later poll.
@@ -25,12 +27,15 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta
 
-from console.metrics.buckets import MetricWindow
+from console.metrics.buckets import MINUTE, MetricWindow
 from console.metrics.panels import EVENTS
 from console.metrics.patterns import ErrorClassifier
 from console.metrics.reader import PanelReader
 
 INITIAL_CHUNK = timedelta(hours=1)  # older history is aggregated an hour per statement
+# An older hour holds more rows per minute than the last minutes (all of them processed,
+# one per latency bin), so its predicted cost is the last chunk's per minute times this.
+OLDER_CHUNK_MARGIN = 2.0
 FIRST_DATA = timedelta(minutes=15)  # the first poll always loads these (5, 10, 15 min windows)
 
 
@@ -87,6 +92,7 @@ class History:
         self.poll_budget = poll_budget
         self.loaded_from: datetime | None = None  # None: nothing loaded yet
         self._processed_since: datetime | None = None
+        self._seconds_per_minute = 0.0  # what the last chunk cost, per minute of history
 
     def complete(self, start: datetime) -> bool:
         return self.loaded_from is not None and self.loaded_from <= start
@@ -113,10 +119,14 @@ class History:
     ) -> None:
         first = at_least_one
         while self.loaded_from is not None and self._processed_since is not None:
-            if self.loaded_from <= start or (not first and time.monotonic() >= deadline):
+            chunk_start = max(start, self.loaded_from - INITIAL_CHUNK)
+            minutes = (self.loaded_from - chunk_start) / MINUTE
+            predicted = OLDER_CHUNK_MARGIN * self._seconds_per_minute * minutes
+            if self.loaded_from <= start or (
+                not first and time.monotonic() + predicted >= deadline
+            ):
                 return
             first = False
-            chunk_start = max(start, self.loaded_from - INITIAL_CHUNK)
             if not await self._load(reader, chunk_start, self.loaded_from, self._processed_since):
                 return  # retried on a later poll (the panel says why)
             self.loaded_from = chunk_start
@@ -124,7 +134,8 @@ class History:
     async def _load(
         self, reader: PanelReader, start: datetime, cut: datetime, processed_since: datetime
     ) -> bool:
-        return await load_chunk(
+        began = time.monotonic()
+        loaded = await load_chunk(
             reader,
             self.window,
             self.classifier,
@@ -132,3 +143,6 @@ class History:
             cut=cut,
             processed_since=processed_since,
         )
+        if loaded and cut > start:
+            self._seconds_per_minute = (time.monotonic() - began) / ((cut - start) / MINUTE)
+        return loaded
