@@ -46,12 +46,14 @@ from console.metrics.assemble import PollFacts, assemble
 from console.metrics.buckets import MetricWindow, window_start
 from console.metrics.deltas import Delta, EventDeltas
 from console.metrics.index_guard import IndexGuard
-from console.metrics.panels import EVENTS, PAID_WITHOUT_PAYMENT, PROCESSED
+from console.metrics.panels import EVENTS, PAID_WITHOUT_PAYMENT, PROCESSED, UNPROCESSED
 from console.metrics.patterns import ErrorClassifier
 from console.metrics.periodic import PeriodicPanels
 from console.metrics.reader import PanelReader
 from console.metrics.snapshot import Snapshot
 from console.metrics.unprocessed import UnprocessedBacklog
+
+UNPROCESSED_INDEX = "webhook_events_unprocessed_idx"
 
 
 class SnapshotAddon(Protocol):
@@ -85,6 +87,7 @@ class Collector:
         first_data_seconds: float = 0.3,
         history_seconds_per_poll: float = 0.25,
         index_guard_rows: int = 200_000,
+        old_history_first_poll_rows: int = 50_000,
         addons: Sequence[SnapshotAddon] = (),
     ) -> None:
         self.dsn = dsn
@@ -100,6 +103,10 @@ class Collector:
         # later poll loads more within its own budget (initial_load.py).
         self.first_data_seconds = first_data_seconds
         self.history_seconds_per_poll = history_seconds_per_poll
+        # The old failed history is recounted from the beginning of time (0.3-0.6 s at 10M
+        # events, ~160k rows): past this many unprocessed rows (the partial index's
+        # estimate) the first poll leaves it for the next one, the backlog panel saying so.
+        self.old_history_first_poll_rows = old_history_first_poll_rows
         patterns = {**settings.error_patterns, **(error_patterns or {})}
         self.classifier = ErrorClassifier(patterns)
         self._reader = PanelReader(dsn, settings, retry_seconds=panel_retry_seconds)
@@ -231,6 +238,8 @@ class Collector:
             loading[PAID_WITHOUT_PAYMENT] = paid
         for panel in self._periodic.deferred:
             loading[panel] = "loading: read on the next poll"
+        if self._backlog.old_loading:
+            loading[UNPROCESSED] = "loading: failed history before the 24 h window, next poll"
         history, start = self._deltas.history, window_start(now)
         if history.loaded_from is None or history.complete(start):
             return loading
@@ -241,17 +250,19 @@ class Collector:
     async def _poll_events(self, now: datetime) -> None:
         """The deltas, the newest processed_at, then the backlog reconciled against them."""
         start = window_start(now)
+        backlog_rows = self._guard.index_rows.get(UNPROCESSED_INDEX, 0)
+        defer_old = not self._answered and backlog_rows > self.old_history_first_poll_rows
         delta = await self._deltas.read(self._reader, now, start, self._backlog.pending())
         if delta is None:
             # the initial load failed (retried on a later poll, the panel says why): the
             # backlog, read by its own index, still answers
-            await self._backlog.poll(self._reader, now, start, Delta(start))
+            await self._backlog.poll(self._reader, now, start, Delta(start), defer_old=defer_old)
             return
         self._periodic.duplicates_watch.arrived(delta.arrived_event_ids)
         newest = await self._reader.fetch(PROCESSED, "live/last_processed", probe=True)
         if newest is not None:
             self._last_processed_at = newest[0]["last_processed_at"] if newest else None
-        await self._backlog.poll(self._reader, now, start, delta)
+        await self._backlog.poll(self._reader, now, start, delta, defer_old=defer_old)
         self._deltas.prune(now, start)
 
 

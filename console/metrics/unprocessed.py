@@ -125,6 +125,7 @@ class UnprocessedBacklog:
         # are aggregated on the slow cadence; the rest is tracked by id.
         self._old_cut: datetime | None = None
         self._old_groups: list[PendingGroup] = []
+        self._old_loaded = False  # False: the old history is not in the totals yet
         self._old_cadence = Cadence(slow_interval, slow_interval)  # the cut moves on
         self._old_recount = Cadence(slow_interval, OLD_RECOUNT_CEILING, factor=RECOUNT_FACTOR)
         self._tracked_groups: list[PendingGroup] = []
@@ -141,6 +142,11 @@ class UnprocessedBacklog:
         """The rows held by id, or None while the backlog is not tracked row by row."""
         return self._pending if self._pending_loaded else None
 
+    @property
+    def old_loading(self) -> bool:
+        """The first poll left the old failed history for the next one (it was too big)."""
+        return self._old_cut is not None and not self._old_loaded
+
     def index(self) -> BacklogIndex:
         """Every group (tracked and old), sorted once after each change."""
         if self._index is None:
@@ -148,8 +154,17 @@ class UnprocessedBacklog:
             self._index = BacklogIndex(groups, self.retry_limit)
         return self._index
 
-    async def poll(self, reader: PanelReader, now: datetime, start: datetime, delta: Delta) -> None:
-        cut = await self._poll_old(reader, start)
+    async def poll(
+        self,
+        reader: PanelReader,
+        now: datetime,
+        start: datetime,
+        delta: Delta,
+        *,
+        defer_old: bool = False,
+    ) -> None:
+        """`defer_old`: on the first poll, leave the old failed history for the next one."""
+        cut = await self._poll_old(reader, start, defer=defer_old)
         held = self._settled_summary
         if held is not None:
             self._dirty.update(m for m in delta.processed_minutes if held[0] <= m < held[1])
@@ -240,16 +255,20 @@ class UnprocessedBacklog:
         )
         return None if rows is None else _groups(rows)
 
-    async def _poll_old(self, reader: PanelReader, start: datetime) -> datetime:
+    async def _poll_old(self, reader: PanelReader, start: datetime, *, defer: bool) -> datetime:
         """Move the old backlog's cut up to the window's start (slow cadence); the cut.
 
         The minutes the window left are added to the running total; a recount, when due,
-        replaces it (every change inside the old history is seen then)."""
-        due = self._old_cut is None or self._old_cadence.due()
+        replaces it (every change inside the old history is seen then). `defer` (the
+        first poll, a big backlog): the cut is set, the old history counted next poll."""
+        if defer and self._old_cut is None:
+            self._old_cut = start
+            return start
+        due = not self._old_loaded or self._old_cadence.due()
         if due and reader.enabled(UNPROCESSED):
             cut = max(start, self._old_cut or start)
-            recount = self._old_cut is None or self._old_recount.due()
-            since = OPEN_CUT if recount or self._old_cut is None else self._old_cut
+            recount = not self._old_loaded or self._old_recount.due()
+            since = OPEN_CUT if recount else self._old_cut or OPEN_CUT
             self._old_cadence.start()
             if recount:
                 self._old_recount.start()
@@ -262,7 +281,7 @@ class UnprocessedBacklog:
             if recount:
                 self._old_recount.done()
             if rows is not None:
-                self._old_cut = cut
+                self._old_cut, self._old_loaded = cut, True
                 self._index = None
                 groups = _groups(rows)
                 self._old_groups = groups if recount else _merged(self._old_groups, groups)

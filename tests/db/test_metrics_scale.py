@@ -26,6 +26,7 @@ from console.metrics.panels import (
     PAID_WITHOUT_PAYMENT,
     PROCESSED,
     STUCK_ORDERS,
+    UNPROCESSED,
 )
 from console.metrics.snapshot import Snapshot
 from console.triage.evaluate import evaluate
@@ -162,6 +163,35 @@ async def test_first_poll_answers_the_last_minutes_and_the_day_fills_in_behind(d
         assert later.loading == {}
         assert _totals(later) == _totals(await whole.poll())
         assert later.p95_processing_seconds_1h == full.p95_processing_seconds_1h
+
+
+async def test_a_big_failed_history_fills_in_on_the_second_poll(db) -> None:
+    """Past its size limit the history before the window waits one poll, the panel saying so."""
+    with db.connect() as conn:
+        add_events(conn, 300, oldest=7 * 86400, newest=25 * 3600, latency=None, error="Timeout")
+        add_events(conn, 20, oldest=3600, newest=60, latency=0.3)
+        add_events(conn, 3, oldest=600, newest=120, latency=None, error="Invalid signature")
+        conn.execute("VACUUM ANALYZE webhook_events")  # the partial index's estimate
+        async with (
+            Collector(db.dsn, Settings(), old_history_first_poll_rows=100) as quick,
+            Collector(db.dsn, Settings()) as whole,
+        ):
+            first, full = await quick.poll(), await whole.poll()
+            assert UNPROCESSED in first.loading and UNPROCESSED not in full.loading
+            assert first.backlog.unprocessed == 3 and full.backlog.unprocessed == 303
+            assert [(g.message, g.count_24h) for g in first.errors] == [
+                (g.message, g.count_24h) for g in full.errors
+            ]
+            # the oldest waiting rows may be before the window: those detectors wait
+            disabled = disabled_detectors(first)
+            assert "payments_not_processing" in disabled and "processing_down" in disabled
+            assert "high_error_rate" not in disabled and "signature_failures" not in disabled
+            second, again = await quick.poll(), await whole.poll()
+            assert UNPROCESSED not in second.loading
+            for field in ("unprocessed", "failed_24h", "retryable_failed", "unprocessed_by_type"):
+                assert getattr(second.backlog, field) == getattr(again.backlog, field), field
+            age = second.backlog.oldest_unprocessed_age_seconds
+            assert age is not None and age >= 7 * 86400
 
 
 BIG_TABLES = ("webhook_events", "orders", "payments")
