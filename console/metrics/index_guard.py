@@ -81,6 +81,7 @@ class IndexGuard:
         # estimated entries by index name, as last read (a partial index's tell the size of
         # what it covers: the unprocessed backlog's for webhook_events_unprocessed_idx)
         self.index_rows: dict[str, int] = {}
+        self.table_rows: dict[str, int] = {}  # estimated rows by table, as last read
 
     async def check(self, reader: PanelReader) -> None:
         if time.monotonic() < self._due:
@@ -92,6 +93,7 @@ class IndexGuard:
         self.index_rows = {
             row["index_name"]: int(row["index_rows"]) for row in rows if row["index_name"]
         }
+        self.table_rows = {row["table_name"]: int(row["estimated_rows"]) for row in rows}
         missing = missing_indexes(rows, self.big_rows)
         held: set[str] = set()
         for panel, names in NEEDS.items():

@@ -34,8 +34,10 @@ from console.metrics.reader import PanelReader
 
 INITIAL_CHUNK = timedelta(hours=1)  # older history is aggregated an hour per statement
 # An older hour holds more rows per minute than the last minutes (all of them processed,
-# one per latency bin), so its predicted cost is the last chunk's per minute times this.
-OLDER_CHUNK_MARGIN = 2.0
+# one per latency bin: 5x the rows, 2x the server time per minute at 10M events), so the
+# first hour's cost is predicted as the last minutes' per minute times this; each later
+# hour's as the hour before it.
+FIRST_HOUR_MARGIN = 4.0
 FIRST_DATA = timedelta(minutes=15)  # the first poll always loads these (5, 10, 15 min windows)
 
 
@@ -93,20 +95,29 @@ class History:
         self.loaded_from: datetime | None = None  # None: nothing loaded yet
         self._processed_since: datetime | None = None
         self._seconds_per_minute = 0.0  # what the last chunk cost, per minute of history
+        self._margin = 1.0  # how much more the next chunk may cost per minute
 
     def complete(self, start: datetime) -> bool:
         return self.loaded_from is not None and self.loaded_from <= start
 
     async def first(
-        self, reader: PanelReader, *, start: datetime, cut: datetime, processed_since: datetime
+        self,
+        reader: PanelReader,
+        *,
+        start: datetime,
+        cut: datetime,
+        processed_since: datetime,
+        recent_only: bool = False,
     ) -> bool:
-        """The first poll: the last minutes, then older hours while the budget lasts."""
+        """The first poll: the last minutes, then older hours while the budget lasts
+        (`recent_only`: none, the table is known to be too big for the budget)."""
         started = time.monotonic()
         recent = max(start, cut - FIRST_DATA)
         if not await self._load(reader, recent, cut, processed_since):
             return False
         self.loaded_from, self._processed_since = recent, processed_since
-        await self._more(reader, start, started + self.first_budget, at_least_one=False)
+        if not recent_only:
+            await self._more(reader, start, started + self.first_budget, at_least_one=False)
         return True
 
     async def more(self, reader: PanelReader, start: datetime) -> None:
@@ -121,7 +132,7 @@ class History:
         while self.loaded_from is not None and self._processed_since is not None:
             chunk_start = max(start, self.loaded_from - INITIAL_CHUNK)
             minutes = (self.loaded_from - chunk_start) / MINUTE
-            predicted = OLDER_CHUNK_MARGIN * self._seconds_per_minute * minutes
+            predicted = self._margin * self._seconds_per_minute * minutes
             if self.loaded_from <= start or (
                 not first and time.monotonic() + predicted >= deadline
             ):
@@ -144,5 +155,7 @@ class History:
             processed_since=processed_since,
         )
         if loaded and cut > start:
-            self._seconds_per_minute = (time.monotonic() - began) / ((cut - start) / MINUTE)
+            minutes = (cut - start) / MINUTE
+            self._seconds_per_minute = (time.monotonic() - began) / minutes
+            self._margin = FIRST_HOUR_MARGIN if cut - start < INITIAL_CHUNK else 1.0
         return loaded

@@ -126,6 +126,7 @@ class UnprocessedBacklog:
         self._old_cut: datetime | None = None
         self._old_groups: list[PendingGroup] = []
         self._old_loaded = False  # False: the old history is not in the totals yet
+        self._settled_deferred = False  # the first poll read the recent minutes only
         self._old_cadence = Cadence(slow_interval, slow_interval)  # the cut moves on
         self._old_recount = Cadence(slow_interval, OLD_RECOUNT_CEILING, factor=RECOUNT_FACTOR)
         self._tracked_groups: list[PendingGroup] = []
@@ -143,9 +144,13 @@ class UnprocessedBacklog:
         return self._pending if self._pending_loaded else None
 
     @property
-    def old_loading(self) -> bool:
-        """The first poll left the old failed history for the next one (it was too big)."""
-        return self._old_cut is not None and not self._old_loaded
+    def loading(self) -> str | None:
+        """What the first poll on a big backlog left for the next one, if still left."""
+        if self._settled_deferred:
+            return "loading: the backlog before the last 5 min, read on the next poll"
+        if self._old_cut is not None and not self._old_loaded:
+            return "loading: failed history before the 24 h window, read on the next poll"
+        return None
 
     def index(self) -> BacklogIndex:
         """Every group (tracked and old), sorted once after each change."""
@@ -161,18 +166,19 @@ class UnprocessedBacklog:
         start: datetime,
         delta: Delta,
         *,
-        defer_old: bool = False,
+        defer: bool = False,
     ) -> None:
-        """`defer_old`: on the first poll, leave the old failed history for the next one."""
-        cut = await self._poll_old(reader, start, defer=defer_old)
+        """`defer`: the first poll on a big backlog reads its recent minutes only; the
+        window's settled minutes and the old failed history wait for the next poll."""
+        cut = await self._poll_old(reader, start, defer=defer)
         held = self._settled_summary
         if held is not None:
             self._dirty.update(m for m in delta.processed_minutes if held[0] <= m < held[1])
         if self._summary_mode:
-            groups = await self._summary(reader, now, start, cut)
+            groups = await self._summary(reader, now, start, cut, defer=defer)
             if groups is None:
                 return
-            if sum(g.count for g in groups) > self.max_rows // 2:
+            if self._settled_deferred or sum(g.count for g in groups) > self.max_rows // 2:
                 # Too large to track row by row: deletions and late processed_at of
                 # unprocessed rows go unseen until the backlog shrinks again.
                 self._pending, self._pending_loaded = {}, False
@@ -208,7 +214,7 @@ class UnprocessedBacklog:
             )
 
     async def _summary(
-        self, reader: PanelReader, now: datetime, start: datetime, cut: datetime
+        self, reader: PanelReader, now: datetime, start: datetime, cut: datetime, *, defer: bool
     ) -> list[PendingGroup] | None:
         """The window's backlog per minute: the recent minutes each poll, the settled rest
         held from its last read. The settled minutes are re-read whole when their cadence
@@ -220,6 +226,11 @@ class UnprocessedBacklog:
         if held is not None and held[0] != cut:
             held = self._settled_summary = _trimmed(held, cut)
         self._summary_from = None  # None: the settled minutes changed, replace them all
+        if held is None and defer:  # the first poll on a big backlog: the recent minutes
+            self._settled_deferred = True
+            return await self._summarised(
+                reader, start, max(cut, minute_of(now - self.recent)), FAR
+            )
         if held is None or self._settled_cadence.due():
             split = max(cut, minute_of(now - self.recent))
             self._settled_cadence.start()
@@ -228,6 +239,7 @@ class UnprocessedBacklog:
             if rows is None:
                 return None
             held = self._settled_summary = (cut, split, rows)
+            self._settled_deferred = False
             self._dirty.clear()
         elif self._dirty:
             lo, hi = min(self._dirty), min(held[1], max(self._dirty) + MINUTE)
