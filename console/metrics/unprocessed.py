@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from console.metrics.backlog import BacklogIndex, PendingGroup
+from console.metrics.backlog import BacklogIndex, JoinedIndex, PendingGroup
 from console.metrics.buckets import MINUTE, MetricWindow, minute_of
 from console.metrics.cadence import RECOUNT_FACTOR, Cadence
 from console.metrics.deltas import Delta, EventDeltas
@@ -46,6 +46,7 @@ OPEN_CUT = datetime.min.replace(tzinfo=UTC)  # no old backlog aggregated yet: tr
 FAR = datetime.max.replace(tzinfo=UTC)
 SETTLED_CEILING = 300.0  # the settled summary is re-read at least this often (seconds)
 _Settled = tuple[datetime, datetime, list[PendingGroup]]  # (cut, split, groups) as last read
+_Parts = tuple[list[PendingGroup], ...]  # the backlog's groups, in parts indexed apart
 # The old failed history (0.6 s to aggregate at 10M events) is recounted at least this often.
 OLD_RECOUNT_CEILING = 1800.0
 
@@ -129,8 +130,10 @@ class UnprocessedBacklog:
         self._settled_deferred = False  # the first poll read the recent minutes only
         self._old_cadence = Cadence(slow_interval, slow_interval)  # the cut moves on
         self._old_recount = Cadence(slow_interval, OLD_RECOUNT_CEILING, factor=RECOUNT_FACTOR)
-        self._tracked_groups: list[PendingGroup] = []
-        self._index: BacklogIndex | None = None  # None: rebuild from the groups
+        self._tracked_parts: _Parts = ()
+        self._index: JoinedIndex | None = None  # None: join the parts' indexes again
+        # each part's index, by the part's identity: a part unchanged is not indexed again
+        self._part_indexes: dict[int, tuple[list[PendingGroup], BacklogIndex]] = {}
         # summary mode: (cut, split, groups) of the settled minutes [cut, split), as last read
         self._settled_summary: _Settled | None = None
         self._settled_cadence = Cadence(
@@ -152,12 +155,22 @@ class UnprocessedBacklog:
             return "loading: failed history before the 24 h window, read on the next poll"
         return None
 
-    def index(self) -> BacklogIndex:
-        """Every group (tracked and old), sorted once after each change."""
+    def index(self) -> JoinedIndex:
+        """Every group (tracked and old); each part sorted once after it changes."""
         if self._index is None:
-            groups = [*self._tracked_groups, *self._old_groups]
-            self._index = BacklogIndex(groups, self.retry_limit)
+            parts = (*self._tracked_parts, self._old_groups)
+            indexes = [self._indexed(part) for part in parts]
+            self._part_indexes = {id(p): (p, i) for p, i in zip(parts, indexes, strict=True)}
+            self._index = JoinedIndex(indexes, self.retry_limit)
         return self._index
+
+    def _indexed(self, part: list[PendingGroup]) -> BacklogIndex:
+        held = self._part_indexes.get(id(part))
+        if held is not None and held[0] is part:
+            return held[1]
+        index = BacklogIndex(part, self.retry_limit)
+        self._part_indexes[id(part)] = (part, index)
+        return index
 
     async def poll(
         self,
@@ -175,15 +188,16 @@ class UnprocessedBacklog:
         if held is not None:
             self._dirty.update(m for m in delta.processed_minutes if held[0] <= m < held[1])
         if self._summary_mode:
-            groups = await self._summary(reader, now, start, cut, defer=defer)
-            if groups is None:
+            parts = await self._summary(reader, now, start, cut, defer=defer)
+            if parts is None:
                 return
-            if self._settled_deferred or sum(g.count for g in groups) > self.max_rows // 2:
+            rows = sum(self._indexed(part).count for part in parts)
+            if self._settled_deferred or rows > self.max_rows // 2:
                 # Too large to track row by row: deletions and late processed_at of
                 # unprocessed rows go unseen until the backlog shrinks again.
                 self._pending, self._pending_loaded = {}, False
                 self._tracked.forget_settled()
-                self._set_groups(groups, start, since=self._summary_from)
+                self._set_groups(parts, start, since=self._summary_from)
                 return
             self._summary_mode = False
             self._settled_summary = None
@@ -198,24 +212,22 @@ class UnprocessedBacklog:
         self._pending_loaded = True
         self._summary_mode = len(tracked.pending) > self.max_rows
         if tracked.changed:  # unchanged rows: the backlog and volatile errors stand as they are
-            self._set_groups(
-                [
-                    PendingGroup(
-                        p.created_at,
-                        p.created_at,
-                        p.event_type,
-                        p.error_message,
-                        1,
-                        int(p.retry_count < self.retry_limit),
-                    )
-                    for p in tracked.pending.values()
-                ],
-                start,
-            )
+            groups = [
+                PendingGroup(
+                    p.created_at,
+                    p.created_at,
+                    p.event_type,
+                    p.error_message,
+                    1,
+                    int(p.retry_count < self.retry_limit),
+                )
+                for p in tracked.pending.values()
+            ]
+            self._set_groups((groups,), start)
 
     async def _summary(
         self, reader: PanelReader, now: datetime, start: datetime, cut: datetime, *, defer: bool
-    ) -> list[PendingGroup] | None:
+    ) -> _Parts | None:
         """The window's backlog per minute: the recent minutes each poll, the settled rest
         held from its last read. The settled minutes are re-read whole when their cadence
         is due (stretched by its cost on a big backlog, 3 min at 10M events: a failure,
@@ -228,9 +240,9 @@ class UnprocessedBacklog:
         self._summary_from = None  # None: the settled minutes changed, replace them all
         if held is None and defer:  # the first poll on a big backlog: the recent minutes
             self._settled_deferred = True
-            return await self._summarised(
-                reader, start, max(cut, minute_of(now - self.recent)), FAR
-            )
+            split = max(cut, minute_of(now - self.recent))
+            recent = await self._summarised(reader, start, split, FAR)
+            return None if recent is None else (recent,)
         if held is None or self._settled_cadence.due():
             split = max(cut, minute_of(now - self.recent))
             self._settled_cadence.start()
@@ -255,7 +267,7 @@ class UnprocessedBacklog:
         rows = await self._summarised(reader, start, held[1], FAR)
         if rows is None:
             return None
-        return [*held[2], *rows]
+        return (held[2], rows)
 
     async def _summarised(
         self, reader: PanelReader, start: datetime, since: datetime, until: datetime
@@ -299,14 +311,14 @@ class UnprocessedBacklog:
                 self._old_groups = groups if recount else _merged(self._old_groups, groups)
         return self._old_cut or OPEN_CUT
 
-    def _set_groups(
-        self, groups: list[PendingGroup], start: datetime, *, since: datetime | None = None
-    ) -> None:
+    def _set_groups(self, parts: _Parts, start: datetime, *, since: datetime | None = None) -> None:
         """The backlog's groups; their errors replace the window's volatile part (only the
         minutes from `since` on when given: the rest is known unchanged)."""
-        self._tracked_groups = groups
+        self._tracked_parts = parts
         self._index = None
         low = start if since is None else max(start, since)
+        # a part whose groups all start before `low` has no minute to replace
+        changed = [p for p in parts if (latest := self._indexed(p).latest) and latest >= low]
         rows = (
             (
                 g.first_at,
@@ -315,7 +327,8 @@ class UnprocessedBacklog:
                 self.classifier.classify(g.error_message),
                 g.count,
             )
-            for g in groups
+            for part in changed
+            for g in part
             if g.error_message is not None and g.first_at >= low
         )
         self.window.set_volatile(rows, since=since)
