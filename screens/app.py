@@ -12,10 +12,9 @@ import argparse
 import asyncio
 import contextlib
 import signal
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from datetime import datetime
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
@@ -49,19 +48,17 @@ from screens.messages import (
     StatusWanted,
     StepRecorded,
 )
+from screens.options import DashboardOptions
+from screens.terminal_driver import hangup_tolerant
 from screens.views.checklist_state import Checklists
 from screens.views.dashboard import DashboardScreen, dashboard_keys
 from screens.widgets.scrollbar import install_whole_cell_scrollbars
 
 if TYPE_CHECKING:
+    from textual.driver import Driver
+
     from screens.controllers.incident_desk import IncidentDesk
     from screens.controllers.recovery import Recovery
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class IncidentApp(App[int]):
@@ -82,118 +79,60 @@ class IncidentApp(App[int]):
     def __init__(
         self,
         source_factory: SourceFactory,
+        options: DashboardOptions | None = None,
         *,
         evaluate: Evaluator | None = None,
-        environment: str = "",
-        db_host: str = "",
-        dsn: str | None = None,
-        allow_write: bool = False,
-        interval: float = 2.0,
-        clock: Clock = utc_now,
-        poll_timeout: float = 30.0,
-        max_backoff: float = 30.0,
-        limits: SessionLimits | None = None,
-        confirm_expiry: float = 60.0,
-        handle_signals: bool = False,
-        settings: Settings | None = None,
-        state_dsn: str | None = None,
-        state_dir: Path | None = None,
-        report_dir: Path | None = None,
-        plan_ttl: float | None = None,
-        step_timeout: float = 30.0,
-        operator: str = "",
         checklists: Checklists | None = None,
         observer: AppObserver | None = None,
         recording: Any = None,
     ) -> None:
         super().__init__()
         install_whole_cell_scrollbars()  # a block glyph on screen is always data
-        self.environment = environment
-        self.db_host = db_host
-        self.allow_write = allow_write
-        self.clock = clock
-        self.handle_signals = handle_signals
-        self.settings = settings or Settings()
+        self.options = options = options or DashboardOptions()
         self.checklists = checklists or Checklists()
-        self.state = PollState(interval=interval, max_backoff=max_backoff)
+        self.state = PollState(interval=options.interval, max_backoff=options.max_backoff)
         self.dashboard = DashboardScreen()
         # The operator's own connection (drill-downs, steps), apart from the poller's.
-        self.ops = Operations(dsn, allow_write=allow_write, limits=limits)
+        self.ops = Operations(options.dsn, allow_write=options.allow_write, limits=options.limits)
         self.presenter = DashboardPresenter(
-            self,
-            self.dashboard,
-            self.state,
-            clock=clock,
-            incident_clock=self.incident_clock,
-            environment=environment,
-            db_host=db_host,
-            allow_write=allow_write,
+            self, self.dashboard, self.state, options, incident_clock=self.incident_clock
         )
         self.polling = PollingController(
-            self,
-            source_factory,
-            self.state,
-            self.presenter,
-            evaluate=evaluate,
-            clock=clock,
-            poll_timeout=poll_timeout,
+            self, source_factory, self.state, self.presenter, options, evaluate=evaluate
         )
         self.polling.recording = recording
         self.incident_controller = IncidentController(
-            self,
-            presenter=self.presenter,
-            state_dsn=state_dsn or dsn,
-            settings=self.settings,
-            allow_write=allow_write,
-            clock=clock,
-            local_dir=state_dir,
-            limits=limits,
-            operator=operator,
-            report_dir=report_dir,
-            recording=recording,
-            checklists=self.checklists,
+            self, self.presenter, options, recording=recording, checklists=self.checklists
         )
-        self.recovery_controller = RecoveryController(
-            dsn=dsn,
-            permitted=allow_write,
-            settings=self.settings,
-            incidents=self.incident_controller,
-            state_dsn=state_dsn or dsn,
-            limits=limits,
-            local_dir=state_dir,
-            operator=operator,
-            ttl_seconds=plan_ttl,
-        )
+        self.recovery_controller = RecoveryController(options, self.incident_controller)
         self.write_windows = WriteWindows.of(self)  # with allow_write: asks why at start
-        self.drilldowns = DrillDowns(
-            self, self.ops, confirm_expiry=confirm_expiry, settings=self.settings
-        )
+        self.drilldowns = DrillDowns(self, self.ops, options)
         self.checklist_controller = ChecklistController(
             self,
+            self.presenter,
+            options,
             self.checklists,
-            settings=self.settings,
-            allow_write=allow_write,
-            confirm_expiry=confirm_expiry,
-            step_timeout=step_timeout,
             ops=self.ops,
-            presenter=self.presenter,
             drilldowns=self.drilldowns,
             actions=self.recovery_controller,
             # Told of the operator's moves (training); no observer in production.
-            observation=Observation(observer, step_timeout=step_timeout),
+            observation=Observation(observer, step_timeout=options.step_timeout),
         )
         # The demo's simulator (fault switches), when the dashboard runs inside `demo`.
         self.demo_control: object | None = None
+
+    def get_driver_class(self) -> type[Driver]:
+        return hangup_tolerant(super().get_driver_class())
 
     def get_default_screen(self) -> Screen:
         return self.dashboard
 
     def on_mount(self) -> None:
-        if self.handle_signals:
+        if self.options.handle_signals:
             self._exit_on_hangup()
         self.set_interval(1.0, self.render_status)
         self.render_now()
-        self.state.polling_since = self.clock()
+        self.state.polling_since = self.options.clock()
         # After the first paint: the first poll imports the Collector and connects.
         for start in (self.polling.poll, self.incident_controller.resume, self.write_windows.start):
             self.call_after_refresh(start)
@@ -358,9 +297,7 @@ def run_dashboard(
 
     limits = SessionLimits.from_settings(settings)
     recording = recording or LiveRecording(settings)
-    app = IncidentApp(
-        collector_factory(dsn, settings),
-        evaluate=triage_evaluator(settings),
+    options = DashboardOptions(
         environment=environment or settings.environment,
         db_host=dsn_host(dsn),
         dsn=dsn,
@@ -371,8 +308,10 @@ def run_dashboard(
         handle_signals=True,
         settings=settings,
         state_dsn=settings.state_database_url,
-        recording=recording,
     )
+    evaluate = triage_evaluator(settings)
+    factory = collector_factory(dsn, settings)
+    app = IncidentApp(factory, options, evaluate=evaluate, recording=recording)
     app.demo_control = demo_control
     try:
         app.run()

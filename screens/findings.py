@@ -8,8 +8,9 @@ Triage (`console.triage`) produces the real findings; the dashboard depends only
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, Protocol
+
+from console.recording.finding import ShownFinding
 
 
 class FindingLike(Protocol):
@@ -31,22 +32,9 @@ class FindingLike(Protocol):
     def evidence(self) -> Any: ...
 
 
-@dataclass(frozen=True)
-class LocalFinding:
-    """A finding the dashboard raises itself, when there is no Snapshot to triage."""
-
-    id: str
-    severity: str
-    title: str
-    value: Any
-    threshold: Any
-    runbook: str
-    evidence: Any = ()
-
-
-def unreachable_finding(error: str) -> LocalFinding:
+def unreachable_finding(error: str) -> ShownFinding:
     """The guide's P0 'database connection failure', raised when polling cannot connect."""
-    return LocalFinding(
+    return ShownFinding(
         id="db_connection_failure",
         severity="P0",
         title="Database connection failure",

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from console.core.durations import as_duration
+from console.core.durations import DurationStyle, as_duration, human_duration
 from console.metrics.snapshot import MinuteBucket
 
 SEVERITY_WORDS = {
@@ -88,26 +88,15 @@ def distinct_names(names: Sequence[str], width: int) -> dict[str, str]:
     return out
 
 
+# A panel's durations: no space before the unit, seconds cut, hours up to two days.
+COMPACT_DURATION = DurationStyle(
+    unit_gap="", rounds=False, hours_before_days=48, padded_day_hours=False
+)
+
+
 def duration(seconds: float | None) -> str:
     """Compact duration: 850ms, 4.2s, 3m05s, 2h10m, 3d4h; '—' when unknown."""
-    if seconds is None:
-        return "—"
-    if seconds < 0:
-        seconds = 0.0
-    if seconds < 1:
-        return f"{seconds * 1000:.0f}ms"
-    if seconds < 10:
-        return f"{seconds:.1f}s"
-    if seconds < 60:
-        return f"{seconds:.0f}s"
-    minutes, secs = divmod(int(seconds), 60)
-    if minutes < 60:
-        return f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours}h{minutes:02d}m"
-    days, hours = divmod(hours, 24)
-    return f"{days}d{hours}h"
+    return human_duration(seconds, COMPACT_DURATION)
 
 
 def ago(then: datetime | None, now: datetime) -> str:

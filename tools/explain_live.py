@@ -48,7 +48,7 @@ def steady_state_params(now: datetime) -> dict[str, dict[str, Any]]:
             "scan_to": settled_to,
         },
         "live/unprocessed": {"since": settled_to},
-        "live/unprocessed_before": {"since": start - MINUTE, "before": start, "retry_limit": 3},
+        "live/unprocessed_before": {"since": start - MINUTE, "until": start, "retry_limit": 3},
         "live/unprocessed_summary": {"since": start, "start": start, "retry_limit": 3},
         "live/events_by_id": {"ids": []},
         "live/stuck_orders": {

@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, get_args
 
+from console.core.guide_messages import EVENT_TOO_OLD, INVALID_SIGNATURE
+
 Reason = Literal[
     "missing_header",
     "malformed_header",
@@ -32,9 +34,6 @@ Reason = Literal[
 ]
 
 REASONS: tuple[Reason, ...] = get_args(Reason)
-
-INVALID_SIGNATURE = "Invalid signature"
-EVENT_TOO_OLD = "Event too old"
 
 # A real header is ~80 characters per signature; anything this long is not one.
 MAX_HEADER_LENGTH = 8_192

@@ -19,6 +19,7 @@ from console.cli import EXIT_ERROR, EXIT_OK, load_settings_from
 from console.core.db import DatabaseError, SessionLimits
 from console.core.jsonable import jsonable
 from console.core.state import InputError
+from console.core.state_place import StatePlace
 from console.incidents.model import Incident
 from console.incidents.presence import Identity
 from console.incidents.session import (
@@ -36,7 +37,7 @@ def open_session(args: argparse.Namespace, via: str = "cli") -> tuple[SharedInci
     settings = load_settings_from(args)
     dsn = settings.state_database_url or settings.database_url
     audit = AuditLog(dsn, limits=SessionLimits.from_settings(settings))
-    session = SharedIncident(dsn, Identity.here(via=via), settings=settings, audit=audit)
+    session = SharedIncident(StatePlace(dsn, settings), Identity.here(via=via), audit=audit)
     return session, settings
 
 

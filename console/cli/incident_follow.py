@@ -18,6 +18,7 @@ from types import FrameType
 from console.cli import EXIT_ERROR, EXIT_OK, load_settings_from
 from console.core.db import DatabaseError
 from console.core.state import InputError
+from console.core.state_place import StatePlace
 from console.incidents.live import Changed, Follower, Link, LiveEntry, LiveEvent
 from console.incidents.presence import Heartbeat, Identity
 from console.incidents.session import SharedIncident, dumps_line, parse_uuid
@@ -66,7 +67,7 @@ def follow_command(args: argparse.Namespace) -> int:
     settings = load_settings_from(args)
     dsn = settings.state_database_url or settings.database_url
     identity = Identity.here(via="follow")
-    session = SharedIncident(dsn, identity, settings=settings)
+    session = SharedIncident(StatePlace(dsn, settings), identity)
     try:
         only = parse_uuid(args.incident, "incident id") if args.incident else None
         current = session.current()
@@ -74,7 +75,7 @@ def follow_command(args: argparse.Namespace) -> int:
         _say(str(exc))
         session.close()
         return EXIT_ERROR
-    heartbeat = Heartbeat(dsn, identity)
+    heartbeat = Heartbeat(session.place, identity)
     heartbeat.show(only or (current.id if current else None), "follow")
     heartbeat.start()
     printer = _Printer(heartbeat)
@@ -84,7 +85,9 @@ def follow_command(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
-    follower = Follower(dsn, incident_id=only, after=args.after, on_connect=session.push_local)
+    follower = Follower(
+        session.place, incident_id=only, after=args.after, on_connect=session.push_local
+    )
     try:
         follower.run(printer, printer.stop)
     finally:

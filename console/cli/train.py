@@ -8,10 +8,10 @@ import asyncio
 import json
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from console.training.history import history_path, read_history, summarise
+from console.training.options import DrillOptions, history_dir_of
 from console.training.scenarios import (
     COMBINED,
     SCENARIOS,
@@ -52,21 +52,11 @@ def briefing_text(scenario: Scenario) -> str:
 
 
 def _autopilot(scenario: Scenario, args: argparse.Namespace) -> dict[str, Any]:
-    from console.core.config import load_settings
     from console.training.runner import autopilot_outcome, training_database
 
-    settings = load_settings(config_file=getattr(args, "config", None))
+    options = DrillOptions.from_args(args)
     with training_database() as dsn:
-        return asyncio.run(
-            autopilot_outcome(
-                scenario,
-                dsn,
-                settings=settings,
-                time_limit=getattr(args, "time_limit", None),
-                seed=getattr(args, "seed", None),
-                history_dir=_history_dir(args),
-            )
-        )
+        return asyncio.run(autopilot_outcome(scenario, dsn, options))
 
 
 def _interactive(scenario: Scenario, args: argparse.Namespace) -> int:
@@ -120,11 +110,6 @@ def _drill(args: argparse.Namespace) -> Drill:
     return Drill(str(args.from_recording), scenario, real, scale, warning)
 
 
-def _history_dir(args: argparse.Namespace) -> Path | None:
-    raw = getattr(args, "history_dir", None)
-    return Path(raw).expanduser() if raw else None
-
-
 def train_command(args: argparse.Namespace) -> int:
     as_json = bool(getattr(args, "json", False))
     try:
@@ -137,7 +122,7 @@ def train_command(args: argparse.Namespace) -> int:
                     print(f"{row['id']:<45} {row['severity']}  {row['title']}")
             return 0
         if getattr(args, "report", False):
-            path = history_path(_history_dir(args))
+            path = history_path(history_dir_of(args))
             summary = summarise(read_history(path))
             if as_json:
                 print(json.dumps({"history": str(path), "scenarios": summary}))

@@ -7,7 +7,10 @@ statement another client left on a shared server connection) are named as such.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from console.core.config import mask_dsn
 
@@ -66,98 +69,199 @@ class NoDatabaseConfigured(DatabaseError):
     kind = "unconfigured"
 
 
-def translate(exc: BaseException, dsn: str | None = None) -> DatabaseError:
-    """Turn a psycopg error into one clear DatabaseError line."""
-    if isinstance(exc, DatabaseError):
-        return exc
-    import psycopg
-    from psycopg import errors as pg_errors
+_Test = Callable[[str, str], object]
+"""A rule's extra condition, given the whole message and its first line: a truthy answer
+matches, and a regex match lends its groups ({0}, {1}, …) to the message."""
 
-    where = f" at {mask_dsn(dsn)}" if dsn else ""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if isinstance(exc, pg_errors.QueryCanceled):
-        if "lock timeout" in str(exc):
-            return LockTimeout(
-                f"{LOCK_WAIT}: {text}",
-                "another session holds the rows; see the Locks panel for the blocking pid",
-            )
-        return QueryTimeout(
-            f"{STATEMENT_TIMEOUT}: {text}",
+
+@dataclass(frozen=True)
+class _Rule:
+    """One row of the translation table; the first row that fits an exception wins."""
+
+    catches: tuple[type[BaseException], ...]
+    error: type[DatabaseError]
+    message: str  # a str.format template: {text}, {where}, {exc}, {name} and the groups
+    hint: str = ""
+    test: _Test | None = None
+
+
+def _search(pattern: str, *, in_line: bool = False) -> _Test:
+    """The rule fits when `pattern` is found in the message (or only its first line)."""
+    compiled = re.compile(pattern)
+    return lambda full, line: compiled.search(line if in_line else full)
+
+
+def _line_has(*needles: str) -> _Test:
+    """The rule fits when the first line holds every needle (case-insensitive; a needle
+    `a|b` holds when either word is there)."""
+    return lambda _full, line: all(
+        any(word in line.lower() for word in needle.split("|")) for needle in needles
+    )
+
+
+_MISSING = re.compile(r'(database|role) "[^"]*" does not exist')
+
+
+def _missing(kind: str) -> _Test:
+    """The rule fits when the first `… does not exist` the server names is a `kind`."""
+
+    def test(full: str, _line: str) -> re.Match[str] | None:
+        found = _MISSING.search(full)
+        return found if found and found.group(1) == kind else None
+
+    return test
+
+
+_SEE_DOCTOR = "see `incident-console doctor`"
+_CHECK_DBNAME = "check the database name in --dsn or DATABASE_URL"
+
+
+@functools.cache
+def _rules() -> tuple[_Rule, ...]:
+    """The table, built on first use so that importing this module never imports psycopg."""
+    import psycopg
+    from psycopg import errors as pg
+
+    return (
+        _Rule(
+            (pg.QueryCanceled,),
+            LockTimeout,
+            f"{LOCK_WAIT}: {{text}}",
+            "another session holds the rows; see the Locks panel for the blocking pid",
+            test=lambda full, _line: "lock timeout" in full,
+        ),
+        _Rule(
+            (pg.QueryCanceled,),
+            QueryTimeout,
+            f"{STATEMENT_TIMEOUT}: {{text}}",
             "the database is slow or a lock is held; retry, or raise statement_timeout_ms",
-        )
-    if isinstance(exc, pg_errors.LockNotAvailable):
-        return LockTimeout(
-            f"{LOCK_BUSY}: {text}", "another session holds the lock; see pg_locks for its pid"
-        )
-    if isinstance(exc, pg_errors.InsufficientPrivilege) and re.search(
-        r"to (cancel|terminate) (query|process)", text
-    ):
-        return PrivilegeError(
-            f"the server refused to signal that backend: {text}",
+        ),
+        _Rule(
+            (pg.LockNotAvailable,),
+            LockTimeout,
+            f"{LOCK_BUSY}: {{text}}",
+            "another session holds the lock; see pg_locks for its pid",
+        ),
+        _Rule(
+            (pg.InsufficientPrivilege,),
+            PrivilegeError,
+            "the server refused to signal that backend: {text}",
             "the role needs pg_signal_backend (GRANT pg_signal_backend TO <role>); "
             "a superuser's backend can only be signalled by a superuser",
-        )
-    if isinstance(exc, pg_errors.InsufficientPrivilege):
-        return PrivilegeError(
-            f"{PERMISSION}: {text}", "grant the role access, or use a role that has it"
-        )
-    if isinstance(exc, pg_errors.ReadOnlySqlTransaction):
-        return ReadOnlyError(
+            test=_search(r"to (cancel|terminate) (query|process)", in_line=True),
+        ),
+        _Rule(
+            (pg.InsufficientPrivilege,),
+            PrivilegeError,
+            f"{PERMISSION}: {{text}}",
+            "grant the role access, or use a role that has it",
+        ),
+        _Rule(
+            (pg.ReadOnlySqlTransaction,),
+            ReadOnlyError,
             "the console is read-only: this needs a write",
             "restart with --allow-write to run recovery actions",
-        )
-    if isinstance(exc, pg_errors.UndefinedTable | pg_errors.UndefinedColumn):
-        return FeatureMissing(f"{SCHEMA_MISSING}: {text}", "see `incident-console doctor`")
-    if isinstance(exc, pg_errors.UndefinedObject | pg_errors.FeatureNotSupported):
-        return FeatureMissing(f"not available here: {text}", "see `incident-console doctor`")
-    if isinstance(exc, pg_errors.DuplicatePreparedStatement):
-        return DatabaseError(
-            f"{POOLER_PREPARED}: {text}",
+        ),
+        _Rule(
+            (pg.UndefinedTable, pg.UndefinedColumn),
+            FeatureMissing,
+            f"{SCHEMA_MISSING}: {{text}}",
+            _SEE_DOCTOR,
+        ),
+        _Rule(
+            (pg.UndefinedObject, pg.FeatureNotSupported),
+            FeatureMissing,
+            "not available here: {text}",
+            _SEE_DOCTOR,
+        ),
+        _Rule(
+            (pg.DuplicatePreparedStatement,),
+            DatabaseError,
+            f"{POOLER_PREPARED}: {{text}}",
             "a transaction pooler is in front of the server: set pooler = transaction "
             "(INCIDENT_CONSOLE_POOLER) so the console prepares nothing",
-        )
-    if isinstance(exc, pg_errors.InvalidCatalogName):
-        return ConnectionFailed(
-            f"database does not exist{where}", "check the database name in --dsn or DATABASE_URL"
-        )
-    if isinstance(exc, pg_errors.InvalidPassword | pg_errors.InvalidAuthorizationSpecification):
-        return ConnectionFailed(
-            f"authentication failed{where}", "check the user and password in the DSN"
-        )
-    if isinstance(exc, psycopg.OperationalError):
-        refused = re.search(r"unsupported startup parameter(?: in options)?: ?(\S+)", str(exc))
-        if refused:
-            return ConnectionFailed(
-                f"the pooler{where} refused the startup parameter {refused.group(1)}",
-                "the console sends none of its own: remove it from the DSN (for options=, "
-                "set search_path with ALTER ROLE … SET search_path instead), or list it in "
-                "ignore_startup_parameters in pgbouncer.ini",
-            )
-        missing = re.search(r'(database|role) "[^"]*" does not exist', str(exc))
-        if missing and missing.group(1) == "database":
-            return ConnectionFailed(
-                f"{missing.group(0)}{where}",
-                "check the database name in --dsn or DATABASE_URL",
-            )
-        if missing:
-            return ConnectionFailed(f"{missing.group(0)}{where}", "check the user name in the DSN")
-        if "connection" in text.lower() and ("closed" in text.lower() or "lost" in text.lower()):
-            return ConnectionLost(
-                f"connection to the database was lost{where}", "reconnecting; retry the step"
-            )
-        return ConnectionFailed(
-            f"cannot reach the database{where}: {text}",
+        ),
+        _Rule(
+            (pg.InvalidCatalogName,),
+            ConnectionFailed,
+            "database does not exist{where}",
+            _CHECK_DBNAME,
+        ),
+        _Rule(
+            (pg.InvalidPassword, pg.InvalidAuthorizationSpecification),
+            ConnectionFailed,
+            "authentication failed{where}",
+            "check the user and password in the DSN",
+        ),
+        _Rule(
+            (psycopg.OperationalError,),
+            ConnectionFailed,
+            "the pooler{where} refused the startup parameter {1}",
+            "the console sends none of its own: remove it from the DSN (for options=, "
+            "set search_path with ALTER ROLE … SET search_path instead), or list it in "
+            "ignore_startup_parameters in pgbouncer.ini",
+            test=_search(r"unsupported startup parameter(?: in options)?: ?(\S+)"),
+        ),
+        _Rule(
+            (psycopg.OperationalError,),
+            ConnectionFailed,
+            "{0}{where}",
+            _CHECK_DBNAME,
+            test=_missing("database"),
+        ),
+        _Rule(
+            (psycopg.OperationalError,),
+            ConnectionFailed,
+            "{0}{where}",
+            "check the user name in the DSN",
+            test=_missing("role"),
+        ),
+        _Rule(
+            (psycopg.OperationalError,),
+            ConnectionLost,
+            "connection to the database was lost{where}",
+            "reconnecting; retry the step",
+            test=_line_has("connection", "closed|lost"),
+        ),
+        _Rule(
+            (psycopg.OperationalError,),
+            ConnectionFailed,
+            "cannot reach the database{where}: {text}",
             "check the host and port, that the server is up, and --dsn / DATABASE_URL",
-        )
-    if isinstance(exc, psycopg.ProgrammingError) and "invalid dsn" in text.lower():
-        return ConnectionFailed(
-            f"the DSN is not valid: {text}", "use postgresql://user@host:port/dbname"
-        )
-    if isinstance(exc, psycopg.Error):
-        return DatabaseError(f"database error: {text}")
-    if isinstance(exc, OSError):
-        return ConnectionFailed(f"cannot reach the database{where}: {exc}")
-    return DatabaseError(f"{type(exc).__name__}: {text}")
+        ),
+        _Rule(
+            (psycopg.ProgrammingError,),
+            ConnectionFailed,
+            "the DSN is not valid: {text}",
+            "use postgresql://user@host:port/dbname",
+            test=_line_has("invalid dsn"),
+        ),
+        _Rule((psycopg.Error,), DatabaseError, "database error: {text}"),
+        _Rule((OSError,), ConnectionFailed, "cannot reach the database{where}: {exc}"),
+        _Rule((BaseException,), DatabaseError, "{name}: {text}"),
+    )
+
+
+def translate(exc: BaseException, dsn: str | None = None) -> DatabaseError:
+    """Turn a psycopg error into one clear DatabaseError line: the first rule that fits."""
+    if isinstance(exc, DatabaseError):
+        return exc
+    full = str(exc)
+    text = full.strip().splitlines()[0] if full.strip() else type(exc).__name__
+    fields = {
+        "text": text,
+        "where": f" at {mask_dsn(dsn)}" if dsn else "",
+        "exc": full,
+        "name": type(exc).__name__,
+    }
+    for rule in _rules():
+        if not isinstance(exc, rule.catches):
+            continue
+        fit = rule.test(full, text) if rule.test else True
+        if fit:
+            groups = (fit.group(0), *fit.groups()) if isinstance(fit, re.Match) else ()
+            return rule.error(rule.message.format(*groups, **fields), rule.hint)
+    raise AssertionError("unreachable: the last rule catches every exception")
 
 
 def reason_hint(reason: str) -> str:

@@ -53,6 +53,19 @@ def _canonical(params: Mapping[str, Any]) -> Any:
 
 
 @dataclass(frozen=True)
+class PreviewedWrite:
+    """The write an approval is about, as its preview showed it (one value handed from the
+    apply path through the rule to the request, instead of six keywords at each hop)."""
+
+    action_id: str
+    params: Mapping[str, Any]
+    row_count: int
+    sample: Sequence[Mapping[str, Any]] = ()
+    plan_id: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class Approval:
     id: uuid.UUID
     incident_id: uuid.UUID
@@ -112,30 +125,26 @@ def request(
     conn: psycopg.Connection[Any],
     *,
     incident_id: uuid.UUID,
-    action_id: str,
-    params: Mapping[str, Any],
-    row_count: int,
-    sample: Sequence[Mapping[str, Any]],
+    write: PreviewedWrite,
     why: str,
-    reason: str,
     requested_by: str,
     ttl_seconds: float = TTL_SECONDS,
-    plan_id: str = "",
 ) -> Approval:
-    check_text(reason, "reason")
-    preview = {"count": row_count, "sample": list(sample[:SAMPLE_ROWS]), "plan_id": plan_id}
+    check_text(write.reason, "reason")
+    sample = list(write.sample[:SAMPLE_ROWS])
+    preview = {"count": write.row_count, "sample": sample, "plan_id": write.plan_id}
     row = live_sql.one(
         conn,
         "request_approval",
         {
             "id": uuid.uuid4(),
             "incident_id": incident_id,
-            "action_id": action_id,
-            "params": to_json(dict(params)),
-            "row_count": row_count,
+            "action_id": write.action_id,
+            "params": to_json(dict(write.params)),
+            "row_count": write.row_count,
             "preview": to_json(preview),
             "why": why,
-            "reason": reason,
+            "reason": write.reason,
             "requested_by": requested_by,
             "ttl_seconds": ttl_seconds,
         },
@@ -150,10 +159,7 @@ def get(conn: psycopg.Connection[Any], approval_id: uuid.UUID) -> Approval | Non
 
 
 def of_incident(conn: psycopg.Connection[Any], incident_id: uuid.UUID) -> list[Approval]:
-    return [
-        Approval.from_row(r)
-        for r in live_sql.rows(conn, "approvals_of", {"incident_id": incident_id})
-    ]
+    return live_sql.of_incident(conn, "approvals_of", incident_id, Approval.from_row)
 
 
 def decide(

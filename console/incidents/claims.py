@@ -57,10 +57,9 @@ def _claim(row: dict[str, Any], runbook: str, step: str) -> Claim:
 
 
 def claims(conn: psycopg.Connection[Any], incident_id: uuid.UUID) -> list[Claim]:
-    return [
-        _claim(r, r["runbook"], r["step"])
-        for r in live_sql.rows(conn, "claims_of", {"incident_id": incident_id})
-    ]
+    return live_sql.of_incident(
+        conn, "claims_of", incident_id, lambda r: _claim(r, r["runbook"], r["step"])
+    )
 
 
 def claim(

@@ -6,6 +6,8 @@ finding maps to one of them, anything else is a code issue.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from console.core.config import GUIDE_ESCALATION, Settings
 from console.incidents.phases import PhaseClock
 
@@ -30,6 +32,11 @@ def issue_type_for(finding_id: str | None) -> str:
 def escalation_path(issue_type: str, settings: Settings | None = None) -> tuple[str, ...]:
     matrix = settings.escalation if settings else GUIDE_ESCALATION
     return tuple(matrix.get(issue_type) or matrix.get("code") or GUIDE_ESCALATION["code"])
+
+
+def levels_text(people: Sequence[str]) -> str:
+    """`L1 alice, L2 bob`: an escalation path as the manual step and its checklist say it."""
+    return ", ".join(f"L{i} {who}" for i, who in enumerate(people, start=1))
 
 
 def escalation_level(clock: PhaseClock) -> int:

@@ -29,7 +29,8 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import make_conninfo
 
-from console.core.db import DatabaseError, SessionLimits, connect_sync, translate
+from console.core.db import DatabaseError, connect_sync, translate
+from console.core.state_place import StatePlace
 from console.incidents import live_sql
 
 CHANNEL = "incident_console"
@@ -125,6 +126,15 @@ class Backoff:
             delay = min(delay * self.factor, self.cap)
 
 
+@dataclass(frozen=True)
+class _Channel:
+    """One connection's turn of the loop: the connection, where events go, when to stop."""
+
+    conn: psycopg.Connection[Any]
+    emit: Callable[[LiveEvent], None]
+    stop: threading.Event
+
+
 def _uuid_or_none(value: Any) -> uuid.UUID | None:
     try:
         return uuid.UUID(str(value)) if value else None
@@ -142,11 +152,10 @@ class Follower:
 
     def __init__(
         self,
-        dsn: str | None,
+        place: StatePlace,
         *,
         incident_id: uuid.UUID | None = None,
         after: int | None = None,
-        limits: SessionLimits | None = None,
         poll_seconds: float = 5.0,
         fallback_poll_seconds: float = 0.5,
         probe_seconds: float = 2.0,
@@ -154,8 +163,8 @@ class Follower:
         on_connect: Callable[[], None] | None = None,
         listen: bool = True,
     ) -> None:
-        self.dsn = dsn
-        self.limits = limits or SessionLimits()
+        self.dsn = place.dsn
+        self.limits = place.session_limits
         # A transaction pooler hands LISTEN to whichever server connection it likes and
         # may hear the probe by luck: configured as one, poll from the start.
         self.listen = listen and self.limits.pooler != "transaction"
@@ -178,9 +187,10 @@ class Follower:
             conn: psycopg.Connection[Any] | None = None
             try:
                 conn = self._connect()
-                self._listen(conn, emit, stop)
+                channel = _Channel(conn, emit, stop)
+                self._listen(channel)
                 delays = self.backoff.delays()  # reached the loop: the next outage starts over
-                self._follow(conn, emit, stop)
+                self._follow(channel)
             except (psycopg.Error, DatabaseError, OSError) as exc:
                 self.mode = "down"
                 delay = next(delays)
@@ -196,14 +206,10 @@ class Follower:
             raise DatabaseError("no state database configured")
         return connect_sync(make_conninfo(self.dsn, **KEEPALIVES), limits=self.limits, role="live")
 
-    def _listen(
-        self,
-        conn: psycopg.Connection[Any],
-        emit: Callable[[LiveEvent], None],
-        stop: threading.Event,
-    ) -> None:
+    def _listen(self, channel: _Channel) -> None:
         """LISTEN first, then catch up: an entry committed in between is both hinted and read,
         and `seq > last` keeps it single."""
+        conn, emit, stop = channel.conn, channel.emit, channel.stop
         heard = False
         deadline = time.monotonic() + self.probe_seconds
         if self.listen:
@@ -225,14 +231,10 @@ class Follower:
         if self.on_connect is not None:  # after "now" is fixed: what it pushes is shown
             self.on_connect()
         emit(Link(True, self.mode))
-        self._catch_up(conn, emit)
+        self._catch_up(channel)
 
-    def _follow(
-        self,
-        conn: psycopg.Connection[Any],
-        emit: Callable[[LiveEvent], None],
-        stop: threading.Event,
-    ) -> None:
+    def _follow(self, channel: _Channel) -> None:
+        conn, emit, stop = channel.conn, channel.emit, channel.stop
         period = self.poll_seconds if self.mode == "listen" else self.fallback_poll_seconds
         next_poll = time.monotonic() + period
         while not stop.is_set():
@@ -241,7 +243,7 @@ class Follower:
             for note in conn.notifies(timeout=wait, stop_after=1):
                 look = self._hint(note.payload, emit) == "look" or look
             if look or time.monotonic() >= next_poll:
-                self._catch_up(conn, emit)
+                self._catch_up(channel)
                 next_poll = time.monotonic() + period
 
     def _hint(self, payload: str, emit: Callable[[LiveEvent], None]) -> str:
@@ -266,17 +268,17 @@ class Follower:
             emit(Changed(table, str(hint.get("op") or ""), incident))
         return ""
 
-    def _catch_up(self, conn: psycopg.Connection[Any], emit: Callable[[LiveEvent], None]) -> None:
+    def _catch_up(self, channel: _Channel) -> None:
         while True:
             found = live_sql.rows(
-                conn,
+                channel.conn,
                 "timeline_since",
                 {"after": self.last_seq or 0, "incident_id": self.incident_id, "limit": BATCH},
             )
             for row in found:
                 entry = LiveEntry.from_row(row)
                 self.last_seq = entry.seq
-                emit(entry)
+                channel.emit(entry)
             if len(found) < BATCH:
                 return
 

@@ -6,8 +6,8 @@ The tables live in the fixed `incident_console` schema, so the files name them d
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg.rows import dict_row
@@ -15,6 +15,7 @@ from psycopg.rows import dict_row
 from console import queries
 
 GROUP = "incidents"
+T = TypeVar("T")
 
 
 def _bound(name: str, params: Mapping[str, Any] | None) -> tuple[Any, dict[str, Any] | None]:
@@ -32,6 +33,14 @@ def rows(
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(text, bound)
         return cur.fetchall() if cur.description else []
+
+
+def of_incident(
+    conn: psycopg.Connection[Any], name: str, incident_id: Any, make: Callable[[dict[str, Any]], T]
+) -> list[T]:
+    """The rows one incident has in a `*_of` statement (approvals, claims, presence), each
+    made into its record by `make`."""
+    return [make(r) for r in rows(conn, name, {"incident_id": incident_id})]
 
 
 def one(

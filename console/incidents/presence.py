@@ -21,7 +21,8 @@ from typing import Any
 import psycopg
 
 from console.core.audit import current_operator
-from console.core.db import DatabaseError, SessionLimits
+from console.core.db import DatabaseError
+from console.core.state_place import StatePlace
 from console.core.write_link import WriteLink
 from console.incidents import live_sql
 
@@ -88,7 +89,7 @@ class Present:
 
 def present(conn: psycopg.Connection[Any], incident_id: uuid.UUID) -> list[Present]:
     # the statement names its columns as Present's fields (client_id is a uuid column)
-    return [Present(**r) for r in live_sql.rows(conn, "presence_of", {"incident_id": incident_id})]
+    return live_sql.of_incident(conn, "presence_of", incident_id, lambda r: Present(**r))
 
 
 def beat(
@@ -134,24 +135,23 @@ class Heartbeat:
 
     def __init__(
         self,
-        dsn: str | None,
+        place: StatePlace,
         identity: Identity,
         *,
         interval: float = HEARTBEAT_SECONDS,
         ttl: float = TTL_SECONDS,
-        limits: SessionLimits | None = None,
     ) -> None:
-        self.dsn = dsn
+        self.dsn = place.dsn
+        self.limits = place.session_limits
         self.identity = identity
         self.interval = interval
         self.ttl = ttl
-        self.limits = limits or SessionLimits()
         self.problem = ""
         self._where = _Where()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._link = WriteLink(dsn, limits=self.limits, role="live")
+        self._link = WriteLink(place.dsn, limits=self.limits, role="live")
         self._beats = 0
 
     def show(self, incident_id: uuid.UUID | None, screen: str | None = None) -> None:

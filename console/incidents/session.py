@@ -14,15 +14,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import psycopg
 
 from console.core.audit_sink import AuditSink
-from console.core.db import DatabaseError, SessionLimits, translate
+from console.core.db import DatabaseError, translate
 from console.core.jsonable import dumps
 from console.core.state import InputError
+from console.core.state_place import StatePlace
 from console.core.write_link import WriteLink
 from console.incidents import approvals, claims, live_sql, presence, roles
 from console.incidents.live import LiveEntry
@@ -69,24 +69,18 @@ class SharedIncident:
     """The shared incident as one console (`identity`) sees it; synchronous (CLI, workers)."""
 
     def __init__(
-        self,
-        state_dsn: str | None,
-        identity: presence.Identity,
-        *,
-        local_dir: Path | None = None,
-        limits: SessionLimits | None = None,
-        settings: Any = None,
-        audit: AuditSink | None = None,
+        self, place: StatePlace, identity: presence.Identity, *, audit: AuditSink | None = None
     ) -> None:
-        self.state_dsn = state_dsn
+        self.place = place
+        self.state_dsn = place.dsn
         self.identity = identity
-        self.limits = limits or SessionLimits()
-        self.store = IncidentStore(state_dsn, local_dir=local_dir, limits=limits, settings=settings)
+        self.limits = place.session_limits
+        self.store = IncidentStore(place)
         self.cache = IncidentCache(self.store.local_dir)
         # Where requests and decisions of the two-person rule are audited; the caller gives
         # the console's audit log (without one, the rule's requests and decisions refuse).
         self.audit = audit
-        self._link = WriteLink(state_dsn, limits=self.limits, role="state")
+        self._link = WriteLink(place.dsn, limits=self.limits, role="state")
         self.offline = ""
 
     @property
@@ -277,39 +271,21 @@ class SharedIncident:
         claims.release(self.db(), incident.id, runbook, step, self.identity)
 
     def request_approval(
-        self,
-        incident: Incident,
-        *,
-        action_id: str,
-        params: Mapping[str, Any],
-        row_count: int,
-        sample: Sequence[Mapping[str, Any]],
-        why: str,
-        reason: str = "",
-        plan_id: str = "",
+        self, incident: Incident, write: approvals.PreviewedWrite, *, why: str
     ) -> approvals.Approval:
         roles.require_runner(incident, self.who, self.role(incident), "run recovery actions")
         sink = self._audit()
         asked = approvals.request(
-            self.db(),
-            incident_id=incident.id,
-            action_id=action_id,
-            params=params,
-            row_count=row_count,
-            sample=sample,
-            why=why,
-            reason=reason,
-            requested_by=self.who,
-            plan_id=plan_id,
+            self.db(), incident_id=incident.id, write=write, why=why, requested_by=self.who
         )
         approvals.audit(sink, asked, "approval_requested", self.who)
         self.store.add_entry(
             incident,
             "approval",
             self.who,
-            f"approval asked: {action_id} on {row_count:,} rows ({why})"
-            + (f" — {reason}" if reason else ""),
-            {"approval": str(asked.id), "status": asked.status, "action_id": action_id},
+            f"approval asked: {write.action_id} on {write.row_count:,} rows ({why})"
+            + (f" — {write.reason}" if write.reason else ""),
+            {"approval": str(asked.id), "status": asked.status, "action_id": write.action_id},
         )
         return asked
 

@@ -18,17 +18,16 @@ from typing import Any
 
 import psycopg
 
-from console.core.config import Settings
-from console.core.db import DatabaseError, SessionLimits, translate
+from console.core.db import DatabaseError, translate
 from console.core.state import (
     InputError,
     append_jsonl,
     check_text,
-    default_state_dir,
     jsonl_lock,
     read_jsonl,
     to_json,
 )
+from console.core.state_place import StatePlace
 from console.core.write_link import WriteLink
 from console.incidents import statements as db
 from console.incidents import timeline as drafts
@@ -49,19 +48,12 @@ FALLBACK_FILE = "incidents.jsonl"
 class IncidentStore:
     """Incidents and timelines in the state database, with a local JSONL fallback."""
 
-    def __init__(
-        self,
-        state_dsn: str | None,
-        *,
-        local_dir: Path | None = None,
-        limits: SessionLimits | None = None,
-        settings: Settings | None = None,
-    ) -> None:
-        self.state_dsn = state_dsn
-        self.local_dir = local_dir or default_state_dir()
-        self.limits = limits or SessionLimits()
-        self.settings = settings
-        self._link = WriteLink(state_dsn, limits=self.limits, role="state")
+    def __init__(self, place: StatePlace) -> None:
+        self.state_dsn = place.dsn
+        self.local_dir = place.folder
+        self.limits = place.session_limits
+        self.settings = place.settings
+        self._link = WriteLink(place.dsn, limits=self.limits, role="state")
         self.last_problem = ""
         # told of each entry this store adds (the console's recording of the incident)
         self.listeners: list[Callable[[TimelineEntry], None]] = []

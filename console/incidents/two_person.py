@@ -13,7 +13,7 @@ open incident there is no commander to ask; in both cases the rule does not appl
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -40,19 +40,12 @@ class TwoPersonRule:
     threshold: int = approvals.TWO_PERSON_ROWS
 
     def before_apply(
-        self,
-        incident: Incident | None,
-        *,
-        action_id: str,
-        params: Mapping[str, Any],
-        row_count: int,
-        sample: Sequence[Mapping[str, Any]],
-        plan_id: str,
-        reason: str = "",
+        self, incident: Incident | None, write: approvals.PreviewedWrite
     ) -> approvals.Approval | None:
         """None when no approval is needed; the spent approval when one was given."""
         if incident is None or not incident.is_open or incident.commander == self.session.who:
             return None
+        action_id, params, row_count = write.action_id, write.params, write.row_count
         why = approvals.approval_needed(action_id, row_count, self.threshold)
         if not why:
             return None
@@ -74,22 +67,13 @@ class TwoPersonRule:
                     f"the commander ({incident.commander}) decides on their console or with "
                     "`incident approve`; then apply again",
                 )
-            if a.status == approvals.REFUSED and a.preview.get("plan_id") == plan_id:
+            if a.status == approvals.REFUSED and a.preview.get("plan_id") == write.plan_id:
                 note = f": {a.decision_note}" if a.decision_note else ""
                 raise ApprovalRefused(
                     f"{a.decided_by} refused {action_id} on {a.row_count:,} rows{note}",
                     "nothing was changed; preview again to ask anew",
                 )
-        asked = session.request_approval(
-            incident,
-            action_id=action_id,
-            params=params,
-            row_count=row_count,
-            sample=sample,
-            why=why,
-            reason=reason,
-            plan_id=plan_id,
-        )
+        asked = session.request_approval(incident, write, why=why)
         raise ApprovalPending(
             f"two-person rule: {asked.why}; asked the commander ({incident.commander}) to approve",
             "nothing was changed; apply again once approved (incident approve, or their console)",
@@ -110,8 +94,7 @@ def guarded_apply(
     if rule is None:
         yield None
         return
-    approval = rule.before_apply(
-        incident,
+    write = approvals.PreviewedWrite(
         action_id=plan.action_id,
         params=dict(plan.params),
         row_count=plan.count,
@@ -119,6 +102,7 @@ def guarded_apply(
         plan_id=str(plan.plan_id),
         reason=reason,
     )
+    approval = rule.before_apply(incident, write)
     try:
         yield approval
     except DatabaseError:

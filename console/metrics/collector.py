@@ -145,8 +145,6 @@ class Collector:
             poll_budget=self.history_seconds_per_poll,
         )
         self._backlog = UnprocessedBacklog(
-            self._window,
-            self.classifier,
             self._deltas,
             retry_limit=self.retry_limit,
             max_rows=self.max_backlog_rows,

@@ -14,21 +14,25 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-SIGNATURE = "Invalid signature"
-EVENT_TOO_OLD = "Event too old"
-RATE_LIMIT = "Rate limit exceeded"
-STATE_TRANSITION = "Invalid state transition"
+from console.core.guide_messages import (
+    EVENT_TOO_OLD,
+    INVALID_SIGNATURE,
+    INVALID_STATE_TRANSITION,
+    RATE_LIMIT_EXCEEDED,
+)
+
 CONNECTION = "Connection/timeout error"
 
+# group name (the guide's message where it has one) -> the LIKE pattern(s) it stands for
 DEFAULT_PATTERNS: dict[str, str] = {
-    SIGNATURE: "%signature%",
+    INVALID_SIGNATURE: "%signature%",
     EVENT_TOO_OLD: "%too old%",
-    RATE_LIMIT: "%rate limit%",
-    STATE_TRANSITION: "%state transition%",
+    RATE_LIMIT_EXCEEDED: "%rate limit%",
+    INVALID_STATE_TRANSITION: "%state transition%",
     CONNECTION: "%connection%|%timeout%|%timed out%",
 }
 
-SECURITY_GROUPS = (SIGNATURE, EVENT_TOO_OLD)
+SECURITY_GROUPS = (INVALID_SIGNATURE, EVENT_TOO_OLD)
 MAX_MESSAGE_CHARS = 200
 _CACHE_LIMIT = 10_000
 

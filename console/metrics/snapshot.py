@@ -16,6 +16,8 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from console.queries.backend_row import BackendRow
+
 
 def _frozen_map(data: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
     return MappingProxyType(dict(data or {}))
@@ -90,22 +92,9 @@ class StuckOrders:
 
 
 @dataclass(frozen=True)
-class Session:
+class Session(BackendRow):
     """One server backend, as pg_stat_activity shows it."""
 
-    pid: int
-    state: str | None
-    usename: str | None
-    application_name: str | None
-    client_addr: str | None
-    backend_start: datetime | None
-    xact_start: datetime | None
-    query_start: datetime | None
-    state_change: datetime | None
-    wait_event_type: str | None
-    wait_event: str | None
-    query: str
-    duration_seconds: float | None
     blocked_by: tuple[int, ...] = ()
 
 

@@ -34,11 +34,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from console.metrics.backlog import BacklogIndex, JoinedIndex, PendingGroup
-from console.metrics.buckets import MINUTE, MetricWindow, minute_of
+from console.metrics.buckets import MINUTE, minute_of
 from console.metrics.cadence import RECOUNT_FACTOR, Cadence
 from console.metrics.deltas import Delta, EventDeltas
 from console.metrics.panels import LOOKUP, UNPROCESSED
-from console.metrics.patterns import ErrorClassifier
 from console.metrics.reader import PanelReader
 from console.metrics.tracked import Pending, Tracked, TrackedRows
 
@@ -101,8 +100,6 @@ class UnprocessedBacklog:
 
     def __init__(
         self,
-        window: MetricWindow,
-        classifier: ErrorClassifier,
         deltas: EventDeltas,
         *,
         retry_limit: int,
@@ -111,9 +108,11 @@ class UnprocessedBacklog:
         recent: timedelta,
         settled_check_seconds: float,
     ) -> None:
-        self.window = window
-        self.classifier = classifier
+        # the deltas' own window and classifier: the backlog's arrivals and errors must
+        # count into the same minutes, grouped the same way, as the deltas' do
         self.deltas = deltas
+        self.window = deltas.window
+        self.classifier = deltas.classifier
         self.retry_limit = retry_limit
         self.max_rows = max_rows
         self.slow_interval = slow_interval
@@ -299,7 +298,7 @@ class UnprocessedBacklog:
             rows = await reader.fetch(
                 UNPROCESSED,
                 "live/unprocessed_before",
-                {"since": since, "before": cut, "retry_limit": self.retry_limit},
+                {"since": since, "until": cut, "retry_limit": self.retry_limit},
             )
             self._old_cadence.done()
             if recount:

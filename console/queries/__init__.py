@@ -13,8 +13,9 @@ text. A query may declare `-- requires: notifications` so callers can skip it, w
 reason, when an optional table is missing, and `-- defaults: {"window": "1 hour"}`, the
 typical values of its parameters. `Query.defaults` is the one reader of that header; a
 malformed one fails when the catalogue loads. A line `\\ir include/<name>.sql` (psql's
-include, relative to the file) puts a shared condition in place: written once for the
-preview, the write and the diagnostic that must agree on it.
+include, relative to the file) puts a shared condition or column list in place: written
+once for the preview, the write and the diagnostic (or the panel and its drill-down) that
+must agree on it.
 
 Running queries: `console.queries.runner`; resolving parameters: `console.queries.params`.
 """
@@ -122,7 +123,7 @@ def parse_query_file(name: str, path: Path) -> Query:
 
 def _expand_includes(lines: list[str], path: Path) -> list[str]:
     """psql's `\\ir FILE` (relative to this file), so a condition that a preview, its write
-    and a diagnostic must agree on is written once (`sql/recovery/include/`). The included
+    and a diagnostic must agree on is written once (`sql/<group>/include/`). The included
     file is SQL text after its own comment header, indented as the `\\ir` line, and
     includes nothing itself."""
     out: list[str] = []

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import psycopg
 
+from console.queries.backend_row import BackendRow
 from console.queries.runner import run_query
 
 Row = TypeVar("Row")
@@ -52,23 +53,10 @@ class OrderRow:
 
 
 @dataclass(frozen=True)
-class BackendDetail:
+class BackendDetail(BackendRow):
     """One server backend as pg_stat_activity shows it now, with its full query."""
 
-    pid: int
-    state: str | None
-    usename: str | None
-    application_name: str | None
-    client_addr: str | None
     backend_type: str | None
-    backend_start: datetime | None
-    xact_start: datetime | None
-    query_start: datetime | None
-    state_change: datetime | None
-    wait_event_type: str | None
-    wait_event: str | None
-    query: str
-    duration_seconds: float | None
     blocked_by: list[int]
 
 

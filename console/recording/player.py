@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 
 from console.metrics.snapshot import Snapshot
 from console.recording import format as fmt
-from console.recording.recording import RecordedEvent, RecordedFinding, Recording
+from console.recording.finding import ShownFinding
+from console.recording.recording import RecordedEvent, Recording
 
 SPEEDS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 MIN_SPEED, MAX_SPEED = SPEEDS[0], SPEEDS[-1]
@@ -38,7 +39,7 @@ class Frame:
     at: datetime
     index: int  # of the snapshot shown (-1: none recorded yet)
     snapshot: Snapshot | None
-    findings: tuple[RecordedFinding, ...]
+    findings: tuple[ShownFinding, ...]
     timeline: tuple[RecordedEvent, ...]
     phase: str | None
     error: str | None  # the poll failed at this moment: the dashboard showed stale data
@@ -160,7 +161,7 @@ class Player:
         at = self.tick()
         index = self.recording.index_at(at)
         snapshot: Snapshot | None = None
-        findings: tuple[RecordedFinding, ...] = ()
+        findings: tuple[ShownFinding, ...] = ()
         if index >= 0:
             snapshot, findings = self.recording.snapshot(index)
         shown_at = self.recording.times[index] if index >= 0 else None

@@ -10,43 +10,16 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from console.metrics.snapshot import Snapshot
 from console.recording import format as fmt
+from console.recording.finding import ShownFinding
 from console.recording.reader import Damage, Scan, read_member, scan
 from console.recording.wire import State, StateDecoder, apply
-
-
-@dataclass(frozen=True)
-class RecordedFinding:
-    """A finding as it was shown at that moment (the dashboard's FindingLike)."""
-
-    id: str
-    severity: str
-    title: str
-    value: Any
-    threshold: Any
-    runbook: str
-    evidence: Any = field(default_factory=dict)
-    since: datetime | None = None
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> RecordedFinding:
-        since = data.get("since")
-        return cls(
-            id=str(data.get("id", "")),
-            severity=str(data.get("severity", "")),
-            title=str(data.get("title", "")),
-            value=data.get("value"),
-            threshold=data.get("threshold"),
-            runbook=str(data.get("runbook", "")),
-            evidence=data.get("evidence") or {},
-            since=datetime.fromisoformat(since) if isinstance(since, str) else None,
-        )
 
 
 @dataclass(frozen=True)
@@ -164,9 +137,9 @@ class Recording:
         assert self._state is not None
         return self._state, self._findings
 
-    def snapshot(self, index: int) -> tuple[Snapshot, tuple[RecordedFinding, ...]]:
+    def snapshot(self, index: int) -> tuple[Snapshot, tuple[ShownFinding, ...]]:
         state, findings = self.state(index)
-        return self._decoder.decode(state), tuple(RecordedFinding.from_json(f) for f in findings)
+        return self._decoder.decode(state), tuple(ShownFinding.from_json(f) for f in findings)
 
     def iter_states(self) -> Iterator[tuple[datetime, State, list[dict[str, Any]]]]:
         """Every snapshot's time, state and findings in order (cheap: no Snapshot built)."""

@@ -17,6 +17,7 @@ from typing import Any
 import psycopg
 
 from console.core.audit import current_operator
+from console.core.confirmation import token_refusal
 from console.core.db import DatabaseError, SessionLimits, guard_of, translate
 from console.recovery.audit import AuditLog, AuditUnavailable
 from console.recovery.batches import execute_batches
@@ -28,19 +29,6 @@ from console.recovery.plan import Plan
 from console.recovery.recheck import carried_values, changed_since_preview, new_since_preview
 from console.recovery.results import ActionResult, ProgressCallback
 from console.recovery.run import Run
-
-
-def _token_matches(p: Plan, typed: str | None) -> bool:
-    return isinstance(typed, str) and bool(typed.strip()) and typed.strip() == p.token
-
-
-def _check_token(p: Plan, typed: str | None) -> None:
-    if _token_matches(p, typed):
-        return
-    shown = "nothing" if not (typed or "").strip() else repr((typed or "").strip()[:24])
-    raise TokenMismatch(
-        f"confirmation refused: typed {shown}, nothing was changed", p.token_prompt()
-    )
 
 
 def apply(
@@ -64,7 +52,9 @@ def apply(
     Raises (nothing written): TokenMismatch, PlanExpired, ActionRefused, ReadOnlyError,
     ActionLocked, AuditUnavailable. Everything after the first write is an ActionResult.
     """
-    _check_token(plan, token)
+    refusal = token_refusal(token, plan.token, "nothing was changed")
+    if refusal:
+        raise TokenMismatch(refusal, plan.token_prompt())
     spec = plan.spec
     if plan.expired():
         raise PlanExpired(

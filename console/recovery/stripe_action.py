@@ -28,6 +28,7 @@ import psycopg
 
 from console.core.audit import current_operator
 from console.core.config import Settings
+from console.core.confirmation import token_refusal
 from console.core.db import SessionLimits, connect
 from console.recovery.audit import AuditLog
 from console.recovery.conn import check_writable, conninfo_of
@@ -214,12 +215,10 @@ def redeliver(
     RedeliveryResult. Refusals (nothing sent) raise like every action's."""
     from console.stripe.plan import RedeliveryRefused
 
+    refusal = token_refusal(token, plan.token, "nothing was sent")
+    if refusal:
+        raise TokenMismatch(refusal, plan.token_prompt())
     typed = (token or "").strip()
-    if not typed or typed != plan.token:
-        shown = repr(typed[:24]) if typed else "nothing"
-        raise TokenMismatch(
-            f"confirmation refused: typed {shown}, nothing was sent", plan.token_prompt()
-        )
     if plan.expired():
         raise PlanExpired(
             f"the preview of {ACTION_ID} expired; nothing was sent",

@@ -115,6 +115,7 @@ def _apply(
     reason: str,
 ) -> ApplyOutcome:
     from console.core.db import connect_sync
+    from console.core.state_place import StatePlace
     from console.incidents.presence import Identity
     from console.incidents.session import SharedIncident
     from console.incidents.two_person import TwoPersonRule, guarded_apply
@@ -124,9 +125,8 @@ def _apply(
     state_dsn = settings.state_database_url or dsn
     audit = AuditLog(state_dsn=state_dsn, limits=limits)
     # While a shared incident is open, a big write needs a second person (two_person.py).
-    shared = SharedIncident(
-        state_dsn, Identity.here(via="cli"), settings=settings, audit=audit, limits=limits
-    )
+    place = StatePlace(state_dsn, settings, limits=limits)
+    shared = SharedIncident(place, Identity.here(via="cli"), audit=audit)
     try:
         incident = shared.current()
         with (

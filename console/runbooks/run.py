@@ -29,6 +29,7 @@ from console.checks.result import CheckResult
 from console.core.config import Settings
 from console.core.db import DatabaseError, SessionLimits, connect, translate
 from console.core.jsonable import jsonable
+from console.incidents.escalation import levels_text
 from console.queries import Query, catalogue
 from console.queries.params import ParamsError, resolve_params
 from console.queries.runner import CatalogueError, QuerySkipped, Rows, run_query
@@ -312,8 +313,7 @@ def _run_manual(step: ManualStep, context: StepContext) -> StepResult:
         people = context.settings.escalation.get(step.escalate, ())
         details = {"escalate": step.escalate, "levels": list(people)}
         if people:
-            levels = ", ".join(f"L{i} {who}" for i, who in enumerate(people, start=1))
-            verdict = f"escalation for {step.escalate} issues: {levels}"
+            verdict = f"escalation for {step.escalate} issues: {levels_text(people)}"
         else:
             verdict = f"no escalation configured for {step.escalate!r} (see [escalation])"
     return _result(step, "skipped", verdict, ran=False, details=details)

@@ -12,12 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from console.checks.signature import EVENT_TOO_OLD, INVALID_SIGNATURE
+from console.core.guide_messages import (
+    EVENT_TOO_OLD,
+    INVALID_SIGNATURE,
+    INVALID_STATE_TRANSITION,
+    RATE_LIMIT_EXCEEDED,
+)
 from console.core.schema_contract import STATE_TRANSITIONS
 
-# Error messages in the guide's words; the console's patterns match these.
-INVALID_STATE_TRANSITION = "Invalid state transition"
-RATE_LIMIT_EXCEEDED = "Rate limit exceeded"
+# More error messages in the guide's words; the console's patterns match these.
 MALFORMED_REQUEST = "Malformed request"
 ORDER_NOT_FOUND = "Order not found"
 DB_CONNECTION_FAILED = "Database connection failed"

@@ -14,8 +14,9 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
-from console.checks.signature import EVENT_TOO_OLD, INVALID_SIGNATURE, sign
+from console.checks.signature import sign
 from console.checks.web import HttpProblem, request
+from console.core.guide_messages import EVENT_TOO_OLD, INVALID_SIGNATURE
 
 Verdict = Literal["delivered", "duplicate", "queued", "rejected", "systematic"]
 USER_AGENT = "incident-console redelivery (Stripe-Signature as Stripe signs)"

@@ -3,6 +3,9 @@ connection, a page that ends early. Never a traceback, never an unmasked key."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from console.core.jsonable import pick
@@ -78,63 +81,102 @@ def _stripe_message(exc: Any) -> str:
     return " ".join(str(text).split())[:300] or type(exc).__name__
 
 
-def translate(exc: BaseException, *, what: str, key: str, api_base: str) -> StripeProblem:
-    """A stripe-python exception as a StripeProblem (`key` is already masked)."""
+@dataclass(frozen=True)
+class _Rule:
+    """One row of the translation table; the first row that fits an exception wins."""
+
+    catches: type[BaseException]
+    kind: ProblemKind
+    message: str  # a str.format template: {key}, {what}, {api_base}, {detail}, {status}
+    hint: str = ""
+    status_fits: Callable[[int | None], bool] | None = None
+    keeps_status: bool = True  # the problem carries the answer's HTTP status
+    asks_retry: bool = False  # Stripe's `Stripe-Should-Retry` header decides retryable
+    waits: bool = False  # the problem carries the `Retry-After` header's seconds
+
+
+@functools.cache
+def _rules() -> tuple[_Rule, ...]:
+    """The table, built on first use so that importing this module never imports stripe."""
     import stripe
 
+    return (
+        _Rule(
+            stripe.AuthenticationError,
+            "unauthorized",
+            "Stripe refused the key {key} (401) while {what}: it is expired, revoked or mistyped",
+            READ_EVENTS_HINT,
+        ),
+        _Rule(
+            stripe.PermissionError,
+            "permission",
+            "the key {key} may not read events (403) while {what}",
+            "give the restricted key Events: Read (Stripe Dashboard -> Developers -> API keys)",
+        ),
+        _Rule(
+            stripe.RateLimitError,
+            "rate_limited",
+            "Stripe rate-limited the console (429) while {what}",
+            "wait a minute, or narrow the window or the types",
+            asks_retry=True,
+            waits=True,
+        ),
+        _Rule(
+            stripe.APIConnectionError,
+            "connection",
+            "cannot reach the Stripe API at {api_base} while {what}: {detail}",
+            "check the network, a proxy, or STRIPE_API_BASE",
+            keeps_status=False,
+            asks_retry=True,
+        ),
+        _Rule(
+            stripe.InvalidRequestError,
+            "not_found",
+            "Stripe has no such object while {what} (404): {detail}",
+            "events older than 30 days, or from another account or mode, cannot be fetched",
+            status_fits=lambda status: status == 404,
+        ),
+        _Rule(
+            stripe.InvalidRequestError,
+            "invalid_request",
+            "Stripe refused the request while {what} ({status}): {detail}",
+        ),
+        _Rule(
+            stripe.StripeError,
+            "unavailable",
+            "Stripe answered {status} while {what}",
+            "Stripe may be degraded (https://status.stripe.com); try again shortly",
+            status_fits=lambda status: status is not None and status >= 500,
+            asks_retry=True,
+        ),
+        _Rule(BaseException, "error", "Stripe call failed while {what}: {detail}"),
+    )
+
+
+def translate(exc: BaseException, *, what: str, key: str, api_base: str) -> StripeProblem:
+    """A stripe-python exception as a StripeProblem (`key` is already masked): the first
+    rule that fits."""
     status = getattr(exc, "http_status", None)
     should_retry = _header(exc, "stripe-should-retry")
     retryable = None if should_retry is None else should_retry == "true"
-    detail = _stripe_message(exc)
-    if isinstance(exc, stripe.AuthenticationError):
+    fields = {
+        "key": key,
+        "what": what,
+        "api_base": api_base,
+        "detail": _stripe_message(exc),
+        "status": status,
+    }
+    for rule in _rules():
+        if not isinstance(exc, rule.catches):
+            continue
+        if rule.status_fits and not rule.status_fits(status):
+            continue
         return StripeProblem(
-            "unauthorized",
-            f"Stripe refused the key {key} (401) while {what}: it is expired, revoked or mistyped",
-            READ_EVENTS_HINT,
-            http_status=status,
+            rule.kind,
+            rule.message.format(**fields),
+            rule.hint,
+            http_status=status if rule.keeps_status else None,
+            retryable=retryable if rule.asks_retry else None,
+            retry_after=_retry_after(exc) if rule.waits else None,
         )
-    if isinstance(exc, stripe.PermissionError):
-        return StripeProblem(
-            "permission",
-            f"the key {key} may not read events (403) while {what}",
-            "give the restricted key Events: Read (Stripe Dashboard -> Developers -> API keys)",
-            http_status=status,
-        )
-    if isinstance(exc, stripe.RateLimitError):
-        return StripeProblem(
-            "rate_limited",
-            f"Stripe rate-limited the console (429) while {what}",
-            "wait a minute, or narrow the window or the types",
-            http_status=status,
-            retryable=retryable,
-            retry_after=_retry_after(exc),
-        )
-    if isinstance(exc, stripe.APIConnectionError):
-        return StripeProblem(
-            "connection",
-            f"cannot reach the Stripe API at {api_base} while {what}: {detail}",
-            "check the network, a proxy, or STRIPE_API_BASE",
-            retryable=retryable,
-        )
-    if isinstance(exc, stripe.InvalidRequestError) and status == 404:
-        return StripeProblem(
-            "not_found",
-            f"Stripe has no such object while {what} (404): {detail}",
-            "events older than 30 days, or from another account or mode, cannot be fetched",
-            http_status=status,
-        )
-    if isinstance(exc, stripe.InvalidRequestError):
-        return StripeProblem(
-            "invalid_request",
-            f"Stripe refused the request while {what} ({status}): {detail}",
-            http_status=status,
-        )
-    if isinstance(exc, stripe.StripeError) and status is not None and status >= 500:
-        return StripeProblem(
-            "unavailable",
-            f"Stripe answered {status} while {what}",
-            "Stripe may be degraded (https://status.stripe.com); try again shortly",
-            http_status=status,
-            retryable=retryable,
-        )
-    return StripeProblem("error", f"Stripe call failed while {what}: {detail}", http_status=status)
+    raise AssertionError("unreachable: the last rule catches every exception")

@@ -29,6 +29,7 @@ from typing import Any, Literal
 from console.core.audit import current_operator
 from console.core.audit_sink import AuditSink
 from console.core.config import Settings
+from console.core.confirmation import token_refusal
 from console.core.jsonable import pick
 from console.stripe.client import StripeEvents
 from console.stripe.delivery import deliver
@@ -104,15 +105,6 @@ class RedeliveryResult:
         }
 
 
-def _check_token(plan: RedeliveryPlan, typed: str | None) -> None:
-    if isinstance(typed, str) and typed.strip() and typed.strip() == plan.token:
-        return
-    shown = "nothing" if not (typed or "").strip() else repr((typed or "").strip()[:24])
-    raise RedeliveryRefused(
-        f"confirmation refused: typed {shown}, nothing was sent", plan.token_prompt()
-    )
-
-
 @dataclass
 class _Run:
     plan: RedeliveryPlan
@@ -161,7 +153,9 @@ async def apply_redelivery(
 ) -> RedeliveryResult:
     """Send a previewed redelivery. Raises RedeliveryRefused (nothing sent) for a wrong
     token, an expired preview, a missing secret or an audit that cannot be written."""
-    _check_token(plan, token)
+    refusal = token_refusal(token, plan.token, "nothing was sent")
+    if refusal:
+        raise RedeliveryRefused(refusal, plan.token_prompt())
     if plan.expired():
         raise RedeliveryRefused(
             f"the preview expired at {plan.expires_at:%H:%M:%S} UTC; nothing was sent",

@@ -5,13 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-from console.core.config import Settings
 from console.training.autopilot import run_autopilot
 from console.training.history import history_path, record_run
 from console.training.model import Scenario
+from console.training.options import DrillOptions
 from console.training.session import TrainingSession
 
 DEFAULT_AUTOPILOT_LIMIT = 60.0
@@ -39,34 +38,19 @@ def training_database() -> Iterator[str]:
 
 
 async def autopilot_outcome(
-    scenario: Scenario,
-    dsn: str,
-    *,
-    settings: Settings | None = None,
-    time_limit: float | None = None,
-    seed: int | None = None,
-    history_dir: Path | None = None,
-    state_dir: Path | None = None,
-    poll_interval: float = 0.5,
-    save: bool = True,
+    scenario: Scenario, dsn: str, options: DrillOptions | None = None, *, save: bool = True
 ) -> dict[str, Any]:
     """Play `scenario` on `dsn` (the guide's schema, empty or with history); one document."""
+    options = options or DrillOptions()
+    time_limit = options.time_limit
     started = time.monotonic()
-    async with TrainingSession(
-        scenario,
-        dsn,
-        settings=settings,
-        seed=seed,
-        time_limit=time_limit,
-        poll_interval=poll_interval,
-        state_dir=state_dir,
-    ) as session:
+    async with TrainingSession(scenario, dsn, options) as session:
         path = await run_autopilot(session, limit=time_limit or DEFAULT_AUTOPILOT_LIMIT)
         final, report = await session.finish()
         progress = session.progress()
     if save:
         record_run(
-            history_path(history_dir),
+            history_path(options.history_dir),
             scenario_id=scenario.id,
             faults=scenario.fault_names,
             final=final,

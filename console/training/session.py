@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import time
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -37,6 +36,7 @@ from console.stripe.watch import StripeWatch
 from console.training.checks import CheckResult, run_check
 from console.training.harm import HarmWatch, harm_from_plan
 from console.training.model import Scenario
+from console.training.options import DrillOptions
 from console.training.progress import Progress, TrainingError
 from console.training.scoring import Debrief, Harm, Score, TraineeEvent, debrief, score
 from console.training.services import STATE_CHANGING, CommandOutcome, TrainingServices
@@ -49,27 +49,18 @@ TRAINEE = "trainee"
 class TrainingSession(Service):
     """One scenario run on `dsn` (a database with the guide's schema). An async context."""
 
-    def __init__(
-        self,
-        scenario: Scenario,
-        dsn: str,
-        *,
-        settings: Settings | None = None,
-        poll_interval: float = 0.5,
-        seed: int | None = None,
-        state_dir: Path | None = None,
-        time_limit: float | None = None,
-    ) -> None:
+    def __init__(self, scenario: Scenario, dsn: str, options: DrillOptions | None = None) -> None:
+        options = options or DrillOptions()
         self.scenario = scenario
         self.dsn = dsn
-        self.poll_interval = poll_interval
-        self.time_limit = time_limit
-        self.live = LiveSystem(dsn, settings, rate=scenario.rate, seed=seed)
+        self.poll_interval = options.poll_interval
+        self.time_limit = options.time_limit
+        self.live = LiveSystem(dsn, options.settings, rate=scenario.rate, seed=options.seed)
         self.services = TrainingServices(self.live)
         self.events: list[TraineeEvent] = []
         self.harmful: list[Harm] = []
         self.runbooks = load_runbooks()
-        self.state_dir = state_dir
+        self.state_dir = options.state_dir
         self._thresholds = resolve_thresholds(TRAINING_THRESHOLDS)
         self._started = 0.0
         self._collector: Collector | None = None

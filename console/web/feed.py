@@ -22,6 +22,7 @@ from typing import Any
 from console.core.config import Settings
 from console.core.db import DatabaseError
 from console.core.service import cancel
+from console.core.state_place import StatePlace
 from console.incidents.live import Changed, Follower, Link, LiveEntry, LiveEvent
 from console.incidents.presence import Heartbeat, Identity
 from console.incidents.session import IncidentView, SharedIncident
@@ -55,7 +56,7 @@ class CommanderFeed:
         self.monitored_dsn = settings.database_url
         self.refresh_seconds = max(refresh_seconds or settings.refresh_seconds, 1.0)
         self.identity = Identity.here(via="browser", who="browser")
-        self.session = SharedIncident(self.state_dsn, self.identity, settings=settings)
+        self.session = SharedIncident(StatePlace(self.state_dsn, settings), self.identity)
         self._runbooks_loader = runbooks
         self._runbooks: Mapping[str, Any] | None = None
         self.view: IncidentView | None = None
@@ -71,7 +72,7 @@ class CommanderFeed:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._follower_stop: Any = None
-        self.heartbeat = Heartbeat(self.state_dsn, self.identity)
+        self.heartbeat = Heartbeat(self.session.place, self.identity)
 
     # -- life cycle --
 
@@ -84,7 +85,7 @@ class CommanderFeed:
         def emit(event: LiveEvent) -> None:
             loop.call_soon_threadsafe(self._on_event, event)
 
-        follower = Follower(self.state_dsn, after=None)
+        follower = Follower(self.session.place, after=None)
         threading.Thread(
             target=follower.run, args=(emit, self._follower_stop), daemon=True, name="serve-follow"
         ).start()

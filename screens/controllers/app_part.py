@@ -6,14 +6,14 @@ knows the screen on top and the last poll's findings, which the screens it hosts
 
 from __future__ import annotations
 
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from textual.app import App
 
-from console.core.config import Settings
 from screens.controllers.presenter import DashboardPresenter
 from screens.findings import FindingLike
+from screens.options import DashboardOptions
 
 
 @dataclass(eq=False)
@@ -21,10 +21,8 @@ class AppPart:
     """The fields and the findings a screen host shares with the others."""
 
     app: App[Any]
-    _: KW_ONLY
     presenter: DashboardPresenter
-    settings: Settings
-    allow_write: bool
+    options: DashboardOptions
 
     def current_findings(self) -> list[FindingLike]:
         return self.presenter.current_findings()

@@ -38,8 +38,6 @@ class ChecklistController(AppPart):
 
     checklists: Checklists
     _: KW_ONLY
-    confirm_expiry: float
-    step_timeout: float
     ops: Operations
     drilldowns: DrillDowns
     actions: RecoveryController
@@ -134,7 +132,7 @@ class ChecklistController(AppPart):
 
         def context(conn: Any) -> StepContext:
             return StepContext(
-                settings=self.settings,
+                settings=self.options.settings,
                 conn=conn,
                 checks=step_checks(),
                 catalogue=self.catalogue(),
@@ -152,9 +150,9 @@ class ChecklistController(AppPart):
                 pending = run_step(step, context(None))
             else:
                 pending = self.ops.run_step(step, context)
-            return await asyncio.wait_for(pending, self.step_timeout)
+            return await asyncio.wait_for(pending, self.options.step_timeout)
         except TimeoutError:
             await self.ops.close()  # the cancelled query's connection is not trusted again
-            return failed(f"no answer within {self.step_timeout:g} s (cancelled)")
+            return failed(f"no answer within {self.options.step_timeout:g} s (cancelled)")
         except DatabaseError as exc:
             return failed(str(exc))

@@ -15,6 +15,7 @@ from textual.app import App
 from console.core.db import application_name
 from screens.controllers.ops import Operations
 from screens.formatting import count, duration, severity_word
+from screens.options import DashboardOptions
 from screens.views.drilldown import RowsScreen, TextScreen, when
 from screens.widgets.findings import show_value
 from screens.widgets.panel import RenderContext
@@ -61,16 +62,13 @@ STRIPE_FINDING = "undelivered_events"  # opens the reconciliation, not the evide
 class DrillDowns:
     """Opens the screen behind a panel row, on top of the dashboard."""
 
-    def __init__(
-        self, app: App[Any], ops: Operations, *, confirm_expiry: float, settings: Any = None
-    ) -> None:
+    def __init__(self, app: App[Any], ops: Operations, options: DashboardOptions) -> None:
         self.app = app
         self.ops = ops
-        self.confirm_expiry = confirm_expiry
-        self.settings = settings  # Stripe's side needs the key and the API base
+        self.options = options  # the settings: Stripe's side needs the key and the API base
 
     def _stripe_configured(self) -> bool:
-        return bool(self.settings is not None and self.settings.stripe_secret_key)
+        return bool(self.options.settings.stripe_secret_key)
 
     def open(self, kind: str, key: str, ctx: RenderContext) -> None:
         """`kind` is the panel's (finding, error, orders, backend), `key` the row's."""
@@ -84,7 +82,7 @@ class DrillDowns:
         if kind == "finding" and key == STRIPE_FINDING and self._stripe_configured():
             from screens.views.reconcile_screen import ReconciliationScreen, stripe_loader
 
-            app.push_screen(ReconciliationScreen(stripe_loader(self.settings, ops.dsn)))
+            app.push_screen(ReconciliationScreen(stripe_loader(self.options.settings, ops.dsn)))
         elif kind == "finding":
             found = next((f for f in ctx.findings if f.id == key), None)
             if found is not None:
@@ -135,6 +133,6 @@ class DrillDowns:
                     ops,
                     signals=signals_of(app),  # the recovery path: locked, audited, on record
                     protected=own_pids(ctx),
-                    confirm_expiry=self.confirm_expiry,
+                    confirm_expiry=self.options.confirm_expiry,
                 )
             )

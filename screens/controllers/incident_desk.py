@@ -14,14 +14,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from console.core.config import Settings
-from console.core.db import DatabaseError, SessionLimits
+from console.core.db import DatabaseError
 from console.core.state import SCHEMA, init_state
+from console.core.state_place import StatePlace
+from console.incidents import timeline as drafts
 from console.incidents.desk_queries import live_schema_ready, state_schema_ready
 from console.incidents.model import Incident, TimelineEntry
 from console.incidents.postmortem_report import write_postmortem
 from console.incidents.presence import Identity
 from console.incidents.session import SharedIncident
+from screens.options import DashboardOptions
 
 INIT_HELP = f"the {SCHEMA} schema is missing: run incident-console init"
 
@@ -29,33 +31,20 @@ INIT_HELP = f"the {SCHEMA} schema is missing: run incident-console init"
 class IncidentDesk:
     """One console's view of the current incident; safe to call from worker threads."""
 
-    def __init__(
-        self,
-        state_dsn: str | None,
-        *,
-        settings: Settings | None = None,
-        local_dir: Path | None = None,
-        limits: SessionLimits | None = None,
-        operator: str = "",
-        report_dir: Path | None = None,
-        recording: Any = None,
-    ) -> None:
-        self.state_dsn = state_dsn
-        self.operator = operator
-        self.report_dir = report_dir or Path.cwd()
+    def __init__(self, options: DashboardOptions, *, recording: Any = None) -> None:
+        from console.core.audit import current_operator
         from console.recovery.audit import AuditLog
 
+        place = StatePlace(
+            options.state_database, options.settings, options.state_dir, options.limits
+        )
+        self.state_dsn = place.dsn
+        self.operator = options.operator or current_operator()
+        self.report_dir = options.report_dir or Path.cwd()
         # The store, shared with the live rules (roles, claims, the two-person rule, whose
         # requests and decisions go to the audit log like every write's).
-        self.audit = AuditLog(state_dsn, local_dir=local_dir, limits=limits or SessionLimits())
-        self.shared = SharedIncident(
-            state_dsn,
-            Identity.here(who=operator or None),
-            local_dir=local_dir,
-            limits=limits,
-            settings=settings,
-            audit=self.audit,
-        )
+        self.audit = AuditLog(place.dsn, local_dir=place.local_dir, limits=place.session_limits)
+        self.shared = SharedIncident(place, Identity.here(who=self.operator), audit=self.audit)
         self.store = self.shared.store
         self.live_ready = False  # the live-sharing tables exist (see schema_ready)
         # console.recording.background.LiveRecording (None: not recording): told of the
@@ -64,7 +53,7 @@ class IncidentDesk:
         if recording is not None:
             self.store.listeners.append(recording.entry)
         self.incident: Incident | None = None
-        self.problem = "" if state_dsn else "no state database configured (--dsn)"
+        self.problem = "" if place.dsn else "no state database configured (--dsn)"
         self._lock = threading.Lock()
 
     # -- the schema --
@@ -149,27 +138,21 @@ class IncidentDesk:
     def record_step(
         self, runbook: str, step: str, verdict: str, rows: int | None, status: str = ""
     ) -> None:
-        if self.incident is not None:
-            with self._lock:
-                self.store.record_step(
-                    self.incident,
-                    author=self.operator,
-                    runbook=runbook,
-                    step=step,
-                    verdict=verdict,
-                    rows=rows,
-                    status=status,
-                )
+        self._record(drafts.step_entry(runbook, step, verdict, rows, status))
 
     def record_plan(self, plan: Any) -> None:
-        if self.incident is not None:
-            with self._lock:
-                self.store.record_plan(self.incident, self.operator, plan)
+        self._record(drafts.plan_entry(plan))
 
     def record_result(self, result: Any) -> None:
+        self._record(drafts.result_entry(result))
+
+    def _record(self, draft: drafts.EntryDraft) -> None:
+        """On the open incident's timeline, by this console's operator."""
         if self.incident is not None:
             with self._lock:
-                self.store.record_result(self.incident, self.operator, result)
+                self.store.add_entry(
+                    self.incident, draft.kind, self.operator, draft.text, draft.data
+                )
 
     # -- the report --
 

@@ -12,10 +12,8 @@ from collections.abc import Callable
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from console.core.db import SessionLimits
 from screens.controllers.app_part import AppPart
 from screens.failures import describe_failure
 from screens.findings import FindingLike
@@ -31,12 +29,6 @@ class IncidentController(AppPart):
     """One console's incident desk, its timeline screen, and its records."""
 
     _: KW_ONLY
-    state_dsn: str | None
-    clock: Callable[[], datetime]
-    local_dir: Path | None = None
-    limits: SessionLimits | None = None
-    operator: str = ""
-    report_dir: Path | None = None
     # console.recording.background.LiveRecording: told of the incident and its entries
     recording: Any = None
     checklists: Checklists = field(default_factory=Checklists)
@@ -49,19 +41,14 @@ class IncidentController(AppPart):
     @property
     def desk(self) -> IncidentDesk:
         if self._desk is None:
-            from console.core.audit import current_operator
             from screens.controllers.incident_desk import IncidentDesk
 
-            self._desk = IncidentDesk(
-                self.state_dsn,
-                settings=self.settings,
-                local_dir=self.local_dir,
-                limits=self.limits,
-                operator=self.operator or current_operator(),
-                report_dir=self.report_dir,
-                recording=self.recording,
-            )
+            self._desk = IncidentDesk(self.options, recording=self.recording)
         return self._desk
+
+    @property
+    def state_dsn(self) -> str | None:
+        return self.options.state_database
 
     @property
     def live(self) -> LiveLink:
@@ -147,7 +134,7 @@ class IncidentController(AppPart):
     # --- what the timeline screen reads (TimelineHost) -------------------------------
 
     def now(self) -> datetime:
-        return self.clock()
+        return self.options.clock()
 
     def selected_finding(self) -> FindingLike | None:
         return self.presenter.selected_finding()

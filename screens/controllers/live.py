@@ -91,11 +91,11 @@ class LiveLink:
         self.started = True
         desk = self.desk
         self._stop = threading.Event()
-        follower = Follower(desk.state_dsn, limits=desk.store.limits)
+        follower = Follower(self.shared.place)
         threading.Thread(
             target=follower.run, args=(self._emit, self._stop), name="live-follow", daemon=True
         ).start()
-        self._heartbeat = Heartbeat(desk.state_dsn, self.shared.identity, limits=desk.store.limits)
+        self._heartbeat = Heartbeat(self.shared.place, self.shared.identity)
         self._heartbeat.show(desk.incident.id if desk.incident else None, screen_name(self.top()))
         self._heartbeat.start()
         self._reader = threading.Thread(target=self._read_views, name="live-view", daemon=True)

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
 from dataclasses import KW_ONLY, dataclass, field
-from datetime import datetime
 from typing import Any
 
 from textual.app import App
@@ -24,6 +22,7 @@ from screens.controllers.presenter import DashboardPresenter
 from screens.controllers.source import Evaluator, SnapshotSource, SourceFactory
 from screens.failures import describe_failure
 from screens.findings import FindingLike, sort_findings
+from screens.options import DashboardOptions
 
 
 @dataclass(eq=False)
@@ -34,17 +33,16 @@ class PollingController:
     source_factory: SourceFactory
     state: PollState
     presenter: DashboardPresenter
+    options: DashboardOptions
     _: KW_ONLY
     evaluate: Evaluator | None
-    clock: Callable[[], datetime]
-    poll_timeout: float
     _source: SnapshotSource | None = field(default=None, init=False)
     _next_poll: Timer | None = field(default=None, init=False)
     # Told of every poll (console.recording.background.LiveRecording); None: no recording.
     recording: Any = field(default=None, init=False)
 
     def start(self) -> None:
-        self.state.polling_since = self.clock()
+        self.state.polling_since = self.options.clock()
         self.poll()
 
     def poll(self) -> None:
@@ -62,7 +60,7 @@ class PollingController:
             if self._source is None:
                 self._source = self.source_factory()
             # The first poll loads the whole window: give it more time than a delta poll.
-            timeout = self.poll_timeout * (1 if self.state.polls else 3)
+            timeout = self.options.poll_timeout * (1 if self.state.polls else 3)
             try:
                 snapshot = await asyncio.wait_for(self._source.poll(), timeout)
             except TimeoutError:
@@ -76,7 +74,7 @@ class PollingController:
         findings, findings_error = self._triage(snapshot)
         self.state.succeeded(snapshot, findings, findings_error)
         if self.recording is not None:
-            self.recording.polled(snapshot, findings, self.clock())
+            self.recording.polled(snapshot, findings, self.options.clock())
         self._schedule(self.state.interval)
         self.presenter.render_now()
 
@@ -93,7 +91,7 @@ class PollingController:
     def failed(self, kind: str, message: str) -> None:
         if self.recording is not None:
             self.recording.poll_failed(message, kind)
-        delay = self.state.failed(kind, message, self.clock())
+        delay = self.state.failed(kind, message, self.options.clock())
         self._schedule(delay)
         self.presenter.render_now()
 

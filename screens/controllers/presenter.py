@@ -23,6 +23,7 @@ from textual.screen import Screen
 
 from screens.controllers.polling import PollState
 from screens.findings import FindingLike
+from screens.options import DashboardOptions
 from screens.views.checklist_index import ChecklistScreen
 from screens.views.dashboard import DashboardScreen
 from screens.widgets.panel import RenderContext
@@ -54,14 +55,13 @@ class DashboardPresenter:
     app: App[Any]
     dashboard: DashboardScreen
     state: PollState
+    options: DashboardOptions
     _: KW_ONLY
-    clock: Callable[[], datetime]
     incident_clock: Callable[[datetime], str]
-    environment: str
-    db_host: str
-    allow_write: bool
 
     def __post_init__(self) -> None:
+        # Writable now: --allow-write and a window open (kept by write_windows.py).
+        self.allow_write = self.options.allow_write
         # What the panels show now (drill-downs open from it: the row the operator saw).
         self.rendered: RenderContext | None = None
         # Who is on the shared incident, for the status bar (set by the incident controller).
@@ -89,7 +89,7 @@ class DashboardPresenter:
         size = self.app.size
         return RenderContext(
             snapshot=self.state.snapshot,
-            now=self.clock(),
+            now=self.options.clock(),
             findings=tuple(self.state.shown_findings()),
             findings_error=self.state.findings_error,
             db_error=self.state.error,
@@ -156,14 +156,14 @@ class DashboardPresenter:
         ]
         if not bars:
             return
-        now = self.clock()
+        now = self.options.clock()
         # Paused, the status tells what the frozen panels show; else the latest poll.
         frozen = self.state.paused and self.rendered is not None
         shown = self.rendered.findings if frozen and self.rendered else self.current_findings()
         snap = self.rendered.snapshot if frozen and self.rendered else self.state.snapshot
         info = StatusInfo(
-            environment=self.environment,
-            db_host=self.db_host,
+            environment=self.options.environment,
+            db_host=self.options.db_host,
             allow_write=self.allow_write,
             severity=min((f.severity for f in shown), default=None),
             now=now,

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import KW_ONLY, InitVar, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from console.core.config import Settings
-from console.core.db import SessionLimits
 from screens.controllers.incidents import IncidentController
+from screens.options import DashboardOptions
 
 if TYPE_CHECKING:
     from console.recovery.actions import ActionResult, Plan, Progress
@@ -29,24 +27,18 @@ if TYPE_CHECKING:
 class RecoveryController:
     """Previews and applies recovery actions through one lazily built `Recovery`."""
 
-    _: KW_ONLY
-    dsn: str | None
-    # --allow-write permits write windows; one must be open to write (write_windows.py).
-    permitted: InitVar[bool]
-    settings: Settings
+    # options.allow_write (--allow-write) permits write windows; one must be open to write
+    # (write_windows.py).
+    options: DashboardOptions
     incidents: IncidentController
-    state_dsn: str | None = None
-    limits: SessionLimits | None = None
-    local_dir: Path | None = None
-    operator: str = ""
-    ttl_seconds: float | None = None
 
-    def __post_init__(self, permitted: bool) -> None:
+    def __post_init__(self) -> None:
         from console.core.audit import current_operator
         from console.recovery.write_window import WriteMode
 
-        operator = self.operator or current_operator()
-        self.mode = WriteMode(permitted, operator, self.settings.write_window_minutes)
+        self.operator = self.options.operator or current_operator()
+        minutes = self.options.settings.write_window_minutes
+        self.mode = WriteMode(self.options.allow_write, self.operator, minutes)
         self._path: Recovery | None = None
 
     @property
@@ -58,18 +50,18 @@ class RecoveryController:
     def path(self) -> Recovery:
         """Where actions run; built on first use (it loads psycopg and the actions)."""
         if self._path is None:
-            from console.core.audit import current_operator
             from console.recovery.actions import DEFAULT_TTL_SECONDS
             from screens.controllers.recovery import Recovery
 
+            options = self.options
             self._path = Recovery(
-                self.dsn,
+                options.dsn,
                 self.mode.permitted,
-                state_dsn=self.state_dsn,
-                limits=self.limits,
-                local_dir=self.local_dir,
-                operator=self.operator or current_operator(),
-                ttl_seconds=self.ttl_seconds or DEFAULT_TTL_SECONDS,
+                state_dsn=options.state_database,
+                limits=options.limits,
+                local_dir=options.state_dir,
+                operator=self.operator,
+                ttl_seconds=options.plan_ttl or DEFAULT_TTL_SECONDS,
                 guard=self.shared_rules,
                 mode=self.mode,
             )
@@ -91,7 +83,7 @@ class RecoveryController:
         live = self.incidents.live_if_started()
         if live is not None:
             live.require_runner("preview recovery actions")
-        return self.path.plan(step, self.settings, params)
+        return self.path.plan(step, self.options.settings, params)
 
     def shared_rules(self, plan: Plan) -> AbstractContextManager[Any]:
         """What an apply runs inside while this console shares an open incident."""

@@ -161,11 +161,11 @@ class WriteWindows:
     def _write(self, phase: str, window: WriteWindow, detail: dict[str, Any], text: str) -> None:
         from console.recovery.audit import AuditLog
 
-        rc = self.recovery
+        options = self.recovery.options
         audit = AuditLog(
-            state_dsn=rc.state_dsn or rc.dsn,
-            local_dir=rc.local_dir,
-            limits=rc.limits or SessionLimits(),
+            state_dsn=options.state_database,
+            local_dir=options.state_dir,
+            limits=options.limits or SessionLimits(),
         )
         desk = self.incidents.desk
         try:

@@ -24,11 +24,22 @@ from console.recording.recording import RecordedEvent, Recording
 from screens.app import IncidentApp
 from screens.dialogs.help import HelpScreen, binding_keys
 from screens.dialogs.prompt import PromptScreen
+from screens.options import DashboardOptions
 from screens.replay.screen import ReplayScreen
 from screens.replay.source import ReplaySource
 from screens.replay.timeline import ReplayTimeline
 
 REFRESH_SECONDS = 0.5  # how often the replayed dashboard catches up with the player
+
+# The player's moves by key (screen.REPLAY_KEYS), and what a jump says when it finds none.
+MOVES: dict[str, tuple[Callable[[Player], object], str]] = {
+    "faster": (Player.faster, ""),
+    "slower": (Player.slower, ""),
+    "next_finding": (Player.next_finding, "next finding"),
+    "previous_finding": (Player.previous_finding, "earlier finding"),
+    "next_entry": (Player.next_entry, "next timeline entry"),
+    "previous_entry": (Player.previous_entry, "earlier timeline entry"),
+}
 
 
 class ReplayApp(IncidentApp):
@@ -46,9 +57,7 @@ class ReplayApp(IncidentApp):
         player = Player(recording, speed=speed, clock=monotonic)
         source = ReplaySource(player)
         database = str(recording.settings.get("database") or "")
-        super().__init__(
-            lambda: source,
-            evaluate=source.evaluate,
+        options = DashboardOptions(
             environment=f"REPLAY {recording.path.name}",
             db_host=dsn_host(database) if database else "recorded",
             dsn=None,
@@ -61,6 +70,7 @@ class ReplayApp(IncidentApp):
             state_dsn=None,
             report_dir=Path.cwd(),
         )
+        super().__init__(lambda: source, options, evaluate=source.evaluate)
         self.player = player
         self.source = source
         self.dashboard = self.presenter.dashboard = ReplayScreen(self.timeline_frame)
@@ -93,7 +103,7 @@ class ReplayApp(IncidentApp):
 
     # --- keys ----------------------------------------------------------------------------
 
-    def _moved(self, event: RecordedEvent | None = None, what: str = "") -> None:
+    def _moved(self, event: object = None, what: str = "") -> None:
         if what and event is None:
             self.notify(f"no {what} after this moment" if "next" in what else f"no {what}")
         self.polling.poll_now()
@@ -103,25 +113,10 @@ class ReplayApp(IncidentApp):
         self.player.toggle()
         self._moved()
 
-    def action_speed_up(self) -> None:
-        self.player.faster()
-        self._moved()
-
-    def action_slow_down(self) -> None:
-        self.player.slower()
-        self._moved()
-
-    def action_next_finding(self) -> None:
-        self._moved(self.player.next_finding(), "next finding")
-
-    def action_previous_finding(self) -> None:
-        self._moved(self.player.previous_finding(), "earlier finding")
-
-    def action_next_entry(self) -> None:
-        self._moved(self.player.next_entry(), "next timeline entry")
-
-    def action_previous_entry(self) -> None:
-        self._moved(self.player.previous_entry(), "earlier timeline entry")
+    def action_move(self, name: str) -> None:
+        """A player key of REPLAY_KEYS (`app.move('faster')`): one of MOVES."""
+        move, looking_for = MOVES[name]
+        self._moved(move(self.player), looking_for)
 
     def action_seek_by(self, seconds: float) -> None:
         self.player.seek_by(float(seconds))

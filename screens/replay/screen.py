@@ -24,12 +24,12 @@ from screens.widgets.status_bar import StatusBar
 
 REPLAY_KEYS: list[BindingType] = [
     Binding("p", "app.toggle_pause", "Play/pause"),
-    Binding("plus", "app.speed_up", "Faster", key_display="+"),
-    Binding("minus", "app.slow_down", "Slower", key_display="-"),
-    Binding("right_square_bracket", "app.next_finding", "Next finding", key_display="]"),
-    Binding("left_square_bracket", "app.previous_finding", "Prev finding", key_display="["),
-    Binding("n", "app.next_entry", "Next entry"),
-    Binding("N", "app.previous_entry", "Previous entry", key_display="N", show=False),
+    Binding("plus", "app.move('faster')", "Faster", key_display="+"),
+    Binding("minus", "app.move('slower')", "Slower", key_display="-"),
+    Binding("right_square_bracket", "app.move('next_finding')", "Next finding", key_display="]"),
+    Binding("left_square_bracket", "app.move('previous_finding')", "Prev finding", key_display="["),
+    Binding("n", "app.move('next_entry')", "Next entry"),
+    Binding("N", "app.move('previous_entry')", "Previous entry", key_display="N", show=False),
     Binding("full_stop", "app.seek_by(30)", "30 s on", key_display=".", show=False),
     Binding("comma", "app.seek_by(-30)", "30 s back", key_display=",", show=False),
     Binding("g", "app.seek", "Go to time"),

@@ -25,9 +25,10 @@ from textual.widgets import Static
 from console.training.history import history_path, record_run
 from console.training.scoring import Debrief, Score
 from console.training.session import TrainingSession
-from screens.app import Clock, IncidentApp, utc_now
+from screens.app import IncidentApp
 from screens.controllers.polling import describe_failure
 from screens.controllers.source import collector_factory, triage_evaluator
+from screens.options import Clock, DashboardOptions, utc_now
 from screens.training.briefing import BriefingScreen
 from screens.training.debrief import DebriefScreen
 from screens.training.dialogs import FinishScreen, HintScreen
@@ -67,9 +68,7 @@ class TrainingApp(IncidentApp):
             session.settings, service_commands=simulated_commands(), write_window_minutes=480
         )
         observer = SessionObserver(session)
-        super().__init__(
-            collector_factory(session.dsn, settings),
-            evaluate=triage_evaluator(settings),
+        options = DashboardOptions(
             environment="training",
             db_host="simulation",
             dsn=session.dsn,
@@ -79,9 +78,10 @@ class TrainingApp(IncidentApp):
             settings=settings,
             state_dir=state_dir,
             operator="trainee",
-            observer=observer,
             handle_signals=handle_signals,
         )
+        factory = collector_factory(session.dsn, settings)
+        super().__init__(factory, options, evaluate=triage_evaluator(settings), observer=observer)
         self.write_windows.reason = f"training drill: {session.scenario.id}"
         self.session = session
         self.session_observer = observer
@@ -101,9 +101,9 @@ class TrainingApp(IncidentApp):
         self.recovery_controller.path = SessionRecovery(
             self.session_observer,
             asyncio.get_running_loop(),
-            limits=self.recovery_controller.limits,
-            local_dir=self.recovery_controller.local_dir,
-            operator="trainee",
+            limits=self.options.limits,
+            local_dir=self.options.state_dir,
+            operator=self.options.operator,
         )
         self.push_screen(self.briefing)
 

@@ -8,45 +8,26 @@ resolved, 2 when it was finished unresolved, 1 when it could not start.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from console.core.config import Settings
+from console.training.options import DrillOptions
 from console.training.scenarios import Scenario
 
 STARTUP_FAILED = 1
 
 
-def run_training(
-    scenario: Scenario,
-    *,
-    settings: Settings | None = None,
-    seed: int | None = None,
-    time_limit: float | None = None,
-    history_dir: Path | None = None,
-) -> int:
+def run_training(scenario: Scenario, options: DrillOptions) -> int:
     from console.training.runner import training_database
     from console.training.session import TrainingSession
     from screens.training.app import TrainingApp
 
     with training_database() as dsn:
-        session = TrainingSession(
-            scenario, dsn, settings=settings, seed=seed, time_limit=time_limit
-        )
+        session = TrainingSession(scenario, dsn, options)
         # SSH drop / SIGTERM: the app leaves, the simulation and the server stop.
-        app = TrainingApp(session, history_dir=history_dir, handle_signals=True)
+        app = TrainingApp(session, history_dir=options.history_dir, handle_signals=True)
         app.run()
         return STARTUP_FAILED if app.return_code is None else app.return_code
 
 
 def train_interactive(scenario: Scenario, args: argparse.Namespace) -> int:
     """Wired from `console.cli.train` (which stays free of textual)."""
-    from console.core.config import load_settings
-
-    raw_history = getattr(args, "history_dir", None)
-    return run_training(
-        scenario,
-        settings=load_settings(config_file=getattr(args, "config", None)),
-        seed=getattr(args, "seed", None),
-        time_limit=getattr(args, "time_limit", None),
-        history_dir=Path(raw_history).expanduser() if raw_history else None,
-    )
+    return run_training(scenario, DrillOptions.from_args(args))

@@ -21,7 +21,6 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from console.core.config import Settings
 from console.core.db import DatabaseError
 from console.runbooks.model import (
     ActionStep,
@@ -44,6 +43,7 @@ from screens.messages import (
     StatusWanted,
     StepRecorded,
 )
+from screens.options import DashboardOptions
 from screens.views.checklist_state import RUNNABLE_KINDS, StepState
 from screens.views.keys import HELP, NOTE, TIMELINE
 from screens.views.step_detail import about_runbook, outcome, status_text, step_body
@@ -59,15 +59,11 @@ ACTION_STATUS = {"applied": "ok", "nothing_to_do": "ok", "dry_run": "skipped"}
 
 
 class RunbookHost(Protocol):
-    """What a runbook screen needs: the console's mode and settings, each step's progress,
+    """What a runbook screen needs: the console's options (mode, settings), each step's progress,
     a way to run a step and to preview an action, and the confirm dialog's host."""
 
     @property
-    def settings(self) -> Settings: ...
-    @property
-    def allow_write(self) -> bool: ...
-    @property
-    def confirm_expiry(self) -> float: ...
+    def options(self) -> DashboardOptions: ...
     @property
     def actions(self) -> ActionHost: ...
 
@@ -172,7 +168,7 @@ class RunbookScreen(Screen[None]):
         self.query_one("#rb-steps", DataTable).move_cursor(row=ids.index(step_id) + 1)
 
     def show_detail(self) -> None:
-        host = self.host
+        host, options = self.host, self.host.options
         step = self.selected()
         body = self.query_one("#rb-body", Static)
         line = self.query_one("#rb-outcome", Static)
@@ -182,9 +178,10 @@ class RunbookScreen(Screen[None]):
             line.update("")
             rows.display = False
             return
-        body.update(step_body(step, host.settings, host.catalogue(), allow_write=host.allow_write))
+        writable = options.allow_write
+        body.update(step_body(step, options.settings, host.catalogue(), allow_write=writable))
         state = self.state(step)
-        line.update(outcome(step, state, host.allow_write))
+        line.update(outcome(step, state, writable))
         self._show_rows(state)
 
     def _show_rows(self, state: StepState) -> None:
@@ -260,7 +257,7 @@ class RunbookScreen(Screen[None]):
         )
 
     def _confirm_command(self, step: CommandStep) -> None:
-        argv = self.host.settings.service_commands.get(step.command)
+        argv = self.host.options.settings.service_commands.get(step.command)
         shown = " ".join(argv) if argv else f"{step.command} (not configured)"
         question = f"Run {shown}? It changes the state of the system."
 
@@ -270,7 +267,7 @@ class RunbookScreen(Screen[None]):
                 self.start_step(step)
 
         self.app.push_screen(
-            ConfirmScreen(question, step.id, expires_after=self.host.confirm_expiry),
+            ConfirmScreen(question, step.id, expires_after=self.host.options.confirm_expiry),
             answered,
         )
 

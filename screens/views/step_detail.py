@@ -14,6 +14,7 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from console.core.config import Settings
+from console.incidents.escalation import levels_text
 from console.runbooks.model import (
     ActionStep,
     AnyStep,
@@ -103,7 +104,7 @@ def step_body(
         parts.append(Text.assemble(("\nLog: ", "bold"), f"{step.source} ({where})"))
     elif isinstance(step, ManualStep) and step.escalate:
         people = settings.escalation.get(step.escalate, ())
-        levels = ", ".join(f"L{i} {who}" for i, who in enumerate(people, 1)) or "not configured"
+        levels = levels_text(people) or "not configured"
         parts.append(Text.assemble(("\nEscalate: ", "bold"), f"{step.escalate}: {levels}"))
     if step.guide:
         parts.append(Text.assemble(("Guide's original: ", "bold"), step.guide))

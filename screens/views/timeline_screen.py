@@ -22,7 +22,6 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from console.core.config import Settings
 from console.incidents.escalation import escalation_level
 from console.incidents.model import Incident, TimelineEntry
 from screens.dialogs.approval import ApprovalScreen
@@ -31,6 +30,7 @@ from screens.dialogs.prompt import PromptScreen
 from screens.failures import describe_error
 from screens.findings import FindingLike
 from screens.messages import LiveUpdated, StatusWanted
+from screens.options import DashboardOptions
 from screens.views.keys import HELP, NOTE
 from screens.views.timeline_live import entry_row, people_text
 from screens.widgets.status_bar import StatusBar
@@ -59,14 +59,12 @@ class Desk(Protocol):
 
 
 class TimelineHost(Protocol):
-    """What the timeline reads besides the desk: mode, settings, clock, the findings."""
+    """What the timeline reads besides the desk: the options (mode, settings), clock, findings."""
 
     @property
     def desk(self) -> Desk: ...
     @property
-    def allow_write(self) -> bool: ...
-    @property
-    def settings(self) -> Settings: ...
+    def options(self) -> DashboardOptions: ...
 
     def now(self) -> datetime: ...
     def current_findings(self) -> Sequence[FindingLike]: ...
@@ -191,9 +189,8 @@ class TimelineScreen(Screen[None]):
             ]
         text = Text("\n".join(lines))
         if problem:
-            hint = (
-                " — or press i to create it now" if host.allow_write and "init" in problem else ""
-            )
+            writable = host.options.allow_write
+            hint = " — or press i to create it now" if writable and "init" in problem else ""
             text.append(f"\n! {problem}{hint}", style="bold")
         head.update(text)
         table = self.query_one(DataTable)
@@ -211,7 +208,7 @@ class TimelineScreen(Screen[None]):
             )
         if entries:
             table.move_cursor(row=len(entries) - 1, animate=False)
-        matrix = dict(host.settings.escalation)
+        matrix = dict(host.options.settings.escalation)
         self.query_one("#tl-escalation", Static).update(escalation_table(self.desk, now, matrix))
         if after:
             self.query_one("#tl-report", Static).update(Text(after, style="bold"))
@@ -349,7 +346,7 @@ class TimelineScreen(Screen[None]):
         self.notify(said)
 
     def action_init_schema(self) -> None:
-        if not self.host.allow_write:
+        if not self.host.options.allow_write:
             self.notify("Read-only console: run incident-console init.", severity="warning")
             return
         self._call(lambda desk: desk.create_schema(), "schema incident_console created")

@@ -2,24 +2,10 @@
 -- source: Issue 3: Idempotency Conflicts — "Check for duplicate events"
 -- params: window
 -- defaults: {"window": "24 hours"}
-WITH recent AS (
-    SELECT DISTINCT event_id
-    FROM webhook_events
-    WHERE created_at > now() - %(window)s::interval
-),
-duplicated AS (
-    SELECT w.event_id
-    FROM webhook_events AS w
-    JOIN recent AS r ON r.event_id = w.event_id
-    GROUP BY w.event_id
-    HAVING count(*) > 1
-)
+WITH
+    \ir ../recovery/include/duplicated_event_ids.sql
 SELECT
-    w.id,
-    w.event_id,
-    w.event_type,
-    w.order_id,
-    w.created_at,
+    \ir ../recovery/include/event_row_columns.sql
     w.processed_at,
     w.error_message,
     w.retry_count

@@ -3,11 +3,7 @@
 -- params: max_retries, window
 -- defaults: {"max_retries": 3, "window": "24 hours"}
 SELECT
-    w.id,
-    w.event_id,
-    w.event_type,
-    w.order_id,
-    w.created_at,
+    \ir ../recovery/include/event_row_columns.sql
     w.error_message,
     w.retry_count,
     EXISTS (
@@ -18,7 +14,6 @@ SELECT
         \ir ../recovery/include/retryable_failed_event.sql
     ) AS retryable
 FROM webhook_events AS w
-WHERE w.processed_at IS NULL
-    AND w.error_message IS NOT NULL
-    AND w.created_at > now() - %(window)s::interval
+WHERE
+    \ir ../recovery/include/failed_event_in_window.sql
 ORDER BY w.created_at DESC

@@ -3,15 +3,11 @@
 -- params: window, limit
 -- defaults: {"window": "1 hour", "limit": 20}
 SELECT
-    id,
-    event_id,
-    event_type,
-    order_id,
-    created_at,
-    processed_at,
-    error_message,
-    retry_count
-FROM webhook_events
-WHERE created_at > now() - %(window)s::interval
-ORDER BY created_at DESC
+    \ir ../recovery/include/event_row_columns.sql
+    w.processed_at,
+    w.error_message,
+    w.retry_count
+FROM webhook_events AS w
+WHERE w.created_at > now() - %(window)s::interval
+ORDER BY w.created_at DESC
 LIMIT %(limit)s

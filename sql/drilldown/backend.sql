@@ -3,16 +3,8 @@
 SELECT
     pid,
     state,
-    usename::text AS usename,
-    application_name,
-    client_addr::text AS client_addr,
     backend_type,
-    backend_start,
-    xact_start,
-    query_start,
-    state_change,
-    wait_event_type,
-    wait_event,
+    \ir ../live/include/session_columns.sql
     coalesce(query, '') AS query,
     extract(epoch FROM clock_timestamp() - coalesce(query_start, backend_start))::float8
         AS duration_seconds,

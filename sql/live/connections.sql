@@ -3,15 +3,7 @@
 -- privileges: without pg_read_all_stats (pg_monitor), another role's session shows only pid, database, user and application: backend_type, state, backend_start and query read NULL (PostgreSQL 14+; query '<insufficient privilege>'). Such a row is a client session when it belongs to a database; background processes have none. Its query says how to see it.
 SELECT pid,
        coalesce(state, 'hidden') AS state,
-       usename::text AS usename,
-       application_name,
-       client_addr::text AS client_addr,
-       backend_start,
-       xact_start,
-       query_start,
-       state_change,
-       wait_event_type,
-       wait_event,
+       \ir include/session_columns.sql
        CASE
            WHEN backend_type IS NULL
                THEN '(hidden from ' || current_user || ': GRANT pg_read_all_stats TO '

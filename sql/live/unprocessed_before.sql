@@ -1,4 +1,4 @@
--- description: Unprocessed events created in [since, before), older than the 24 h window, aggregated per event type and error (old failed history)
+-- description: Unprocessed events created in [since, until), older than the 24 h window, aggregated per event type and error (old failed history)
 -- index: webhook_events_unprocessed_idx (partial, processed_at IS NULL; range scan on created_at)
 -- cost: as the window moves on, only the minutes it left since the last look (since = the
 --       last cut), added to the running total; the whole old history (since = the beginning
@@ -6,14 +6,6 @@
 --       cadence is stretched by its cost
 -- why: failed events keep processed_at NULL forever; re-reading that history every poll made
 --      the console's cost grow with the table
-SELECT event_type,
-       error_message,
-       count(*) AS events,
-       count(*) FILTER (WHERE coalesce(retry_count, 0) < %(retry_limit)s) AS retryable,
-       min(created_at)::timestamptz AS first_at,
-       max(created_at)::timestamptz AS last_at
-FROM webhook_events
-WHERE processed_at IS NULL
-  AND created_at >= %(since)s
-  AND created_at < %(before)s
+SELECT
+\ir include/unprocessed_groups.sql
 GROUP BY event_type, error_message

@@ -4,15 +4,7 @@
 --       rows older than the 24 h window collapse into one group per type and error;
 --       rows before the cut are aggregated on the slow cadence (unprocessed_before);
 --       run twice: the settled minutes on their own cadence, the recent ones each poll
-SELECT CASE WHEN created_at >= %(start)s THEN date_trunc('minute', created_at, 'UTC') END AS minute,
-       event_type,
-       error_message,
-       count(*) AS events,
-       count(*) FILTER (WHERE coalesce(retry_count, 0) < %(retry_limit)s) AS retryable,
-       min(created_at)::timestamptz AS first_at,
-       max(created_at)::timestamptz AS last_at
-FROM webhook_events
-WHERE processed_at IS NULL
-  AND created_at >= %(since)s
-  AND created_at < %(until)s
+SELECT
+    CASE WHEN created_at >= %(start)s THEN date_trunc('minute', created_at, 'UTC') END AS minute,
+\ir include/unprocessed_groups.sql
 GROUP BY 1, 2, 3

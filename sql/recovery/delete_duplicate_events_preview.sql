@@ -3,31 +3,8 @@
 -- key: id
 -- params: window
 -- defaults: {"window": "24 hours"}
-WITH recent AS (
-    SELECT DISTINCT event_id
-    FROM webhook_events
-    WHERE created_at > now() - %(window)s::interval
-),
-ranked AS (
-    SELECT
-        w.id,
-        w.event_id,
-        w.event_type,
-        w.order_id,
-        w.created_at,
-        w.processed_at,
-        w.error_message,
-        row_number() OVER keep_order AS rn,
-        first_value(w.id) OVER keep_order AS kept_id,
-        first_value(w.processed_at IS NOT NULL) OVER keep_order AS kept_is_processed,
-        count(*) OVER (PARTITION BY w.event_id) AS copies
-    FROM webhook_events AS w
-    JOIN recent AS r ON r.event_id = w.event_id
-    WINDOW keep_order AS (
-        PARTITION BY w.event_id
-        ORDER BY w.processed_at IS NULL, w.processed_at, w.created_at DESC, w.id DESC
-    )
-)
+WITH
+    \ir include/duplicated_event_ids.sql
 SELECT
     id,
     event_id,
@@ -38,7 +15,22 @@ SELECT
     copies,
     kept_id,
     kept_is_processed
-FROM ranked
+FROM (
+    SELECT
+        \ir include/event_row_columns.sql
+        w.processed_at,
+        w.error_message,
+        row_number() OVER keep_order AS rn,
+        first_value(w.id) OVER keep_order AS kept_id,
+        first_value(w.processed_at IS NOT NULL) OVER keep_order AS kept_is_processed,
+        count(*) OVER (PARTITION BY w.event_id) AS copies
+    FROM webhook_events AS w
+    JOIN duplicated AS d ON d.event_id = w.event_id
+    WINDOW keep_order AS (
+        PARTITION BY w.event_id
+        ORDER BY w.processed_at IS NULL, w.processed_at, w.created_at DESC, w.id DESC
+    )
+) AS ranked
 WHERE rn > 1
     AND processed_at IS NULL
 ORDER BY event_id, created_at, id

@@ -7,10 +7,10 @@ UPDATE webhook_events AS w
 SET error_message = NULL,
     retry_count = w.retry_count + 1
 WHERE w.id = ANY(%(ids)s)
-    AND w.processed_at IS NULL
-    AND w.error_message IS NOT NULL
     AND (
         \ir include/retryable_failed_event.sql
     )
-    AND w.created_at > now() - %(window)s::interval
+    AND (
+        \ir include/failed_event_in_window.sql
+    )
 RETURNING w.id, w.event_id, w.retry_count

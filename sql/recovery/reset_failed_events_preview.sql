@@ -4,18 +4,14 @@
 -- params: max_retries, window
 -- defaults: {"max_retries": 3, "window": "24 hours"}
 SELECT
-    w.id,
-    w.event_id,
-    w.event_type,
-    w.order_id,
-    w.created_at,
+    \ir include/event_row_columns.sql
     w.error_message,
     w.retry_count
 FROM webhook_events AS w
-WHERE w.processed_at IS NULL
-    AND w.error_message IS NOT NULL
-    AND (
+WHERE (
         \ir include/retryable_failed_event.sql
     )
-    AND w.created_at > now() - %(window)s::interval
+    AND (
+        \ir include/failed_event_in_window.sql
+    )
 ORDER BY w.created_at, w.id

@@ -14,6 +14,7 @@ from console.cli.init import init_command
 from console.core.config import Settings
 from console.core.db import connect_sync
 from console.core.state import InputError, ensure_schema
+from console.core.state_place import StatePlace
 from console.incidents.escalation import escalation_level, escalation_path, issue_type_for
 from console.incidents.phases import phase_at
 from console.incidents.postmortem import postmortem_markdown
@@ -29,7 +30,7 @@ DEAD_DSN = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1"
 def store(db: TestDatabase, tmp_path: Path) -> Any:
     with db.connect() as conn:
         ensure_schema(conn)
-    s = IncidentStore(db.dsn, local_dir=tmp_path)
+    s = IncidentStore(StatePlace(db.dsn, local_dir=tmp_path))
     yield s
     s.close()
 
@@ -103,7 +104,7 @@ def test_a_restarted_console_resumes_the_open_incident_and_operators_share_it(
 
     # "restart": brand-new objects, same database; and a second operator elsewhere
     for operator_dir in (tmp_path / "alice2", tmp_path / "bob"):
-        other = IncidentStore(db.dsn, local_dir=operator_dir)
+        other = IncidentStore(StatePlace(db.dsn, local_dir=operator_dir))
         resumed = other.current_incident()
         assert resumed is not None
         assert resumed.id == incident.id
@@ -111,10 +112,10 @@ def test_a_restarted_console_resumes_the_open_incident_and_operators_share_it(
         assert resumed.severity == "P1"
         assert resumed.issue_type == "code"
         other.close()
-    bob = IncidentStore(db.dsn, local_dir=tmp_path / "bob")
+    bob = IncidentStore(StatePlace(db.dsn, local_dir=tmp_path / "bob"))
     bob.note(resumed, "bob", "customer emails paused")
     resumed = bob.hand_over(resumed, "carol", "dave")
-    restarted = IncidentStore(db.dsn, local_dir=tmp_path)
+    restarted = IncidentStore(StatePlace(db.dsn, local_dir=tmp_path))
     assert restarted.current_incident() == resumed
     assert resumed.commander == "dave"
     restarted.close()
@@ -167,17 +168,17 @@ def test_bad_severity_is_one_clear_line(store: IncidentStore) -> None:
 def test_the_state_database_down_falls_back_to_jsonl_and_syncs_back(
     db: TestDatabase, tmp_path: Path
 ) -> None:
-    offline = IncidentStore(DEAD_DSN, local_dir=tmp_path)
+    offline = IncidentStore(StatePlace(DEAD_DSN, local_dir=tmp_path))
     incident = offline.open_incident("webhooks down", "P0", "carol", "alice")
     offline.note(incident, "alice", "written while the state DB was down")
     assert "state database" in offline.last_problem
-    resumed = IncidentStore(DEAD_DSN, local_dir=tmp_path).current_incident()
+    resumed = IncidentStore(StatePlace(DEAD_DSN, local_dir=tmp_path)).current_incident()
     assert resumed is not None and resumed.id == incident.id
     assert [e.kind for e in offline.timeline(incident)] == ["opened", "note"]
 
     with db.connect() as conn:
         ensure_schema(conn)
-    online = IncidentStore(db.dsn, local_dir=tmp_path)
+    online = IncidentStore(StatePlace(db.dsn, local_dir=tmp_path))
     assert online.current_incident() == resumed  # sync() ran and pushed it
     with db.connect() as conn:
         assert conn.execute("SELECT count(*) FROM incident_console.timeline").fetchone() == (2,)
@@ -189,7 +190,7 @@ def test_the_state_database_down_falls_back_to_jsonl_and_syncs_back(
 def test_nothing_recordable_anywhere_is_a_clear_error(tmp_path: Path) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("")
-    store = IncidentStore(DEAD_DSN, local_dir=blocked)
+    store = IncidentStore(StatePlace(DEAD_DSN, local_dir=blocked))
     with pytest.raises(Exception, match="cannot record the incident anywhere"):
         store.open_incident("t", "P1", "carol", "alice")
 

@@ -7,6 +7,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from support.live_helpers import wait_for
 
 from console.core.db import connect_sync
 from console.core.state import ensure_schema
+from console.core.state_place import StatePlace
 from console.incidents import approvals
 from console.incidents.live import Changed, Follower, Link, LiveEntry, LiveEvent, follow_in_thread
 from console.incidents.model import Incident
@@ -36,9 +38,8 @@ def state(db: TestDatabase) -> TestDatabase:
 
 def person(state: TestDatabase, tmp_path: Path, who: str) -> SharedIncident:
     audit = AuditLog(state.dsn, local_dir=tmp_path / who)
-    return SharedIncident(
-        state.dsn, Identity(who=who, host="test"), local_dir=tmp_path / who, audit=audit
-    )
+    place = StatePlace(state.dsn, local_dir=tmp_path / who)
+    return SharedIncident(place, Identity(who=who, host="test"), audit=audit)
 
 
 People = Callable[[str], SharedIncident]
@@ -93,7 +94,7 @@ class Seen:
 def following(state: TestDatabase, incident_id: Any, **options: Any) -> Iterator[Seen]:
     """A follower in its thread, connected before the body runs, stopped after it."""
     seen = Seen()
-    seen.follower = Follower(state.dsn, incident_id=incident_id, **options)
+    seen.follower = Follower(StatePlace(state.dsn), incident_id=incident_id, **options)
     thread, stop = follow_in_thread(seen.follower, seen)
     try:
         wait_for(lambda: seen.links(), 10, "the follower to connect")
@@ -176,7 +177,7 @@ def test_presence_shows_who_is_on_which_screen_and_forgets_the_departed(
 ) -> None:
     with following(state, incident.id) as seen:
         bob = Identity(who="bob", host="bastion (ssh from 10.0.0.7)", tty="/dev/pts/3")
-        beat = Heartbeat(state.dsn, bob, interval=0.2).start()
+        beat = Heartbeat(StatePlace(state.dsn), bob, interval=0.2).start()
         beat.show(incident.id, "checklists")
         wait_for(
             lambda: (
@@ -196,7 +197,7 @@ def test_presence_shows_who_is_on_which_screen_and_forgets_the_departed(
         beat.stop()
         wait_for(lambda: alice.view(incident).present == [], 5, "bob's presence to go")
         # a console killed without leaving: its row expires on its own
-        ghost = Heartbeat(state.dsn, Identity(who="ghost"), ttl=0.5)
+        ghost = Heartbeat(StatePlace(state.dsn), Identity(who="ghost"), ttl=0.5)
         ghost.show(incident.id, "dashboard")
         ghost.beat_once()
         assert [p.who for p in alice.view(incident).present] == ["ghost"]
@@ -253,15 +254,14 @@ def test_a_step_run_by_someone_else_is_theirs_until_they_finish(
 
 def _ask(asker: SharedIncident, incident: Any, rows: int = 2_345) -> approvals.Approval:
     why = approvals.approval_needed("reset_failed_events", rows)
-    return asker.request_approval(
-        incident,
+    write = approvals.PreviewedWrite(
         action_id="reset_failed_events",
         params={"window": "1 hour"},
         row_count=rows,
         sample=[{"id": n} for n in range(50)],
-        why=why,
         reason="backlog after the outage",
     )
+    return asker.request_approval(incident, write, why=why)
 
 
 def test_the_two_person_rule_asks_the_commander_and_audits_the_decision(
@@ -324,9 +324,10 @@ def test_a_note_while_the_database_is_down_is_kept_and_pushed_once(
     tmp_path: Path, alice: SharedIncident, incident: Incident
 ) -> None:
     offline = SharedIncident(
-        "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1",
+        StatePlace(
+            "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1", local_dir=tmp_path / "alice"
+        ),
         Identity(who="alice"),
-        local_dir=tmp_path / "alice",
     )
     assert offline.current() == incident  # remembered from when the database answered
     entry, in_db = offline.note("typed while the database was down")
@@ -344,7 +345,7 @@ def test_the_store_writes_of_other_modules_reach_followers_too(
     state: TestDatabase, tmp_path: Path
 ) -> None:
     """The trigger announces every writer: the plain IncidentStore here."""
-    store = IncidentStore(state.dsn, local_dir=tmp_path / "s")
+    store = IncidentStore(StatePlace(state.dsn, local_dir=tmp_path / "s"))
     incident = store.open_incident("t", "P1", "alice", "alice")
     with following(state, incident.id) as seen:
         store.record_step(incident, author="alice", runbook="p1", step="s", verdict="ok", rows=3)
@@ -385,44 +386,44 @@ def test_the_rule_at_apply_asks_waits_then_spends_the_approval_once(
 
     bob = people("bob")
     rule = TwoPersonRule(bob)
-    write = {
-        "action_id": "reset_failed_events",
-        "params": {"window": "1 hour"},
-        "row_count": 2_345,
-        "sample": [{"id": 1}],
-        "plan_id": "plan-1",
-    }
-    assert rule.before_apply(None, **write) is None  # no incident: nobody to ask
-    assert TwoPersonRule(alice).before_apply(incident, **write) is None  # the commander's own
-    assert rule.before_apply(incident, **{**write, "row_count": 12}) is None  # small
+    write = approvals.PreviewedWrite(
+        action_id="reset_failed_events",
+        params={"window": "1 hour"},
+        row_count=2_345,
+        sample=[{"id": 1}],
+        plan_id="plan-1",
+    )
+    assert rule.before_apply(None, write) is None  # no incident: nobody to ask
+    assert TwoPersonRule(alice).before_apply(incident, write) is None  # the commander's own
+    assert rule.before_apply(incident, replace(write, row_count=12)) is None  # small
     with pytest.raises(ApprovalPending, match=r"asked the commander \(alice\)"):
-        rule.before_apply(incident, **write)
+        rule.before_apply(incident, write)
     with pytest.raises(ApprovalPending, match="waiting for a second person"):
-        rule.before_apply(incident, **write)
+        rule.before_apply(incident, write)
     waiting = alice.pending_approval(incident)
     assert waiting is not None and waiting.requested_by == "bob"
     alice.decide(waiting.id, approve=True)
-    spent = rule.before_apply(incident, **{**write, "row_count": 2_000})  # fewer rows: fine
+    spent = rule.before_apply(incident, replace(write, row_count=2_000))  # fewer rows: fine
     assert spent is not None and spent.id == waiting.id
     rule.after_refusal(spent)  # the apply was refused before writing: still good
-    assert rule.before_apply(incident, **write) is not None
+    assert rule.before_apply(incident, write) is not None
     with pytest.raises(ApprovalPending, match="asked the commander"):  # used up: ask again
-        rule.before_apply(incident, **write)
+        rule.before_apply(incident, write)
     again = alice.pending_approval(incident)
     assert again is not None
     alice.decide(again.id, approve=False, note="not during the sale")
     with pytest.raises(ApprovalRefused, match=r"alice refused .*not during the sale"):
-        rule.before_apply(incident, **write)
+        rule.before_apply(incident, write)
     with pytest.raises(ApprovalPending, match="asked"):  # a new preview may ask anew
-        rule.before_apply(incident, **{**write, "plan_id": "plan-2"})
-    terminate = {**write, "action_id": "terminate_backend", "row_count": 1, "params": {"pid": 7}}
+        rule.before_apply(incident, replace(write, plan_id="plan-2"))
+    terminate = replace(write, action_id="terminate_backend", row_count=1, params={"pid": 7})
     with pytest.raises(ApprovalPending, match="terminates a database session"):
-        rule.before_apply(incident, **terminate)
+        rule.before_apply(incident, terminate)
 
 
 def test_a_follower_configured_behind_a_transaction_pooler_polls(state: TestDatabase) -> None:
     from console.core.db import SessionLimits
 
-    follower = Follower(state.dsn, limits=SessionLimits(pooler="transaction"))
+    follower = Follower(StatePlace(state.dsn, limits=SessionLimits(pooler="transaction")))
     assert not follower.listen
-    assert Follower(state.dsn, limits=SessionLimits(pooler="auto")).listen
+    assert Follower(StatePlace(state.dsn, limits=SessionLimits(pooler="auto"))).listen

@@ -22,6 +22,8 @@ from support.live_helpers import FollowerProcess, Person, latency_summary, wait_
 from support.metrics_testkit import add_events
 
 from console.core.state import ensure_schema
+from console.core.state_place import StatePlace
+from console.incidents.approvals import PreviewedWrite
 from console.incidents.presence import Identity
 from console.incidents.session import SharedIncident
 from console.recovery.audit import AuditLog
@@ -82,17 +84,17 @@ def test_headless_verbs_lead_roles_approve_and_close(state: TestDatabase, tmp_pa
     assert carol.json("show")["role"] == "observer"
     # a request from alice (now an operator) for bob, the commander, to decide
     audit = AuditLog(state.dsn, local_dir=alice.state_dir)
-    session = SharedIncident(
-        state.dsn, Identity(who="alice"), local_dir=alice.state_dir, audit=audit
-    )
+    place = StatePlace(state.dsn, local_dir=alice.state_dir)
+    session = SharedIncident(place, Identity(who="alice"), audit=audit)
     current = session.require_current()
-    asked = session.request_approval(
-        current,
+    write = PreviewedWrite(
         action_id="reset_failed_events",
         params={"window": "1 hour"},
         row_count=5_000,
         sample=[{"id": 1}],
-        why="5,000 rows, over the two-person threshold of 1,000",
+    )
+    asked = session.request_approval(
+        current, write, why="5,000 rows, over the two-person threshold of 1,000"
     )
     session.close()
     audit.close()
@@ -115,7 +117,7 @@ def test_five_followers_twenty_notes_a_second_for_thirty_seconds(
     state: TestDatabase, tmp_path: Path
 ) -> None:
     writers = [
-        SharedIncident(state.dsn, Identity(who=n), local_dir=tmp_path / n)
+        SharedIncident(StatePlace(state.dsn, local_dir=tmp_path / n), Identity(who=n))
         for n in ("alice", "bob", "carol", "dave", "erin")
     ]
     incident, _ = writers[0].open("load", "P1")

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from support.metrics_testkit import add_event, add_events, add_order
+from support.metrics_testkit import add_event, add_events, add_order, summary_polls_around
 from support.sim_helpers import wait_until
 
 from console.core.config import Settings
@@ -115,18 +115,14 @@ async def test_a_settled_row_processed_late_leaves_a_large_backlog_on_the_next_p
     """Summary mode with the settled minutes held for an hour: their processed rows leave."""
     with db.connect() as conn:
         add_events(conn, 30, oldest=7200, newest=900, latency=None)
-        async with Collector(
-            db.dsn, Settings(), max_backlog_rows=20, settled_check_seconds=3600
-        ) as collector:
-            before = await collector.poll()
-            assert before.backlog.unprocessed == 30
-            conn.execute(
+        before, after, recount = await summary_polls_around(
+            db.dsn,
+            lambda: conn.execute(
                 "UPDATE webhook_events SET processed_at = now() WHERE id = "
                 "(SELECT id FROM webhook_events ORDER BY created_at LIMIT 1)"
-            )
-            after = await collector.poll()
-        async with Collector(db.dsn, Settings(), max_backlog_rows=20) as fresh:
-            recount = await fresh.poll()
+            ),
+        )
+    assert before.backlog.unprocessed == 30
     assert after.backlog.unprocessed == recount.backlog.unprocessed == 29
     ages = [s.backlog.oldest_unprocessed_age_seconds or 0.0 for s in (before, after, recount)]
     assert ages[1] < ages[0] - 100 and abs(ages[1] - ages[2]) < 60  # the oldest one left

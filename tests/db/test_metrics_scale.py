@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
-from support.metrics_testkit import add_events, add_order
+from support.metrics_testkit import add_events, add_order, summary_polls_around
 
 from console import queries
 from console.core.config import Settings
@@ -371,15 +371,13 @@ async def test_a_large_backlog_rereads_only_its_recent_minutes_and_agrees_with_a
     with db.connect() as conn:
         add_events(conn, 80, oldest=20 * 3600, newest=3600, latency=None, error="Event too old")
         add_events(conn, 30, oldest=7200, newest=900, latency=None)
-        async with Collector(
-            db.dsn, Settings(), max_backlog_rows=20, settled_check_seconds=3600
-        ) as collector:
-            before = await collector.poll()
-            assert before.backlog.unprocessed == 110
-            add_events(conn, 3, oldest=40, newest=20, latency=None, error="Invalid signature")
-            after = await collector.poll()
-        async with Collector(db.dsn, Settings(), max_backlog_rows=20) as fresh:
-            recount = await fresh.poll()
+        before, after, recount = await summary_polls_around(
+            db.dsn,
+            lambda: add_events(
+                conn, 3, oldest=40, newest=20, latency=None, error="Invalid signature"
+            ),
+        )
+        assert before.backlog.unprocessed == 110
         assert after.backlog.unprocessed == recount.backlog.unprocessed == 113
         assert _errors(after) == _errors(recount)
         assert _errors(after)["Invalid signature"] == (3, 3, 3)

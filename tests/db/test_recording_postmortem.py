@@ -16,6 +16,7 @@ from PIL import Image, ImageStat
 from console.cli import main
 from console.core.config import Settings
 from console.core.state import init_state
+from console.core.state_place import StatePlace
 from console.incidents.postmortem_charts import CHART_SIZE
 from console.incidents.store import IncidentStore
 from console.recording.recording import Recording
@@ -31,7 +32,7 @@ def demo_incident(db, tmp_path: Path) -> tuple[str, Path]:
     """An incident opened on a demo system whose processor is down, recorded for 14 s;
     the worker restarted (an action on the timeline) 9 s in."""
     init_state(db.dsn)
-    store = IncidentStore(db.dsn, local_dir=tmp_path / "state")
+    store = IncidentStore(StatePlace(db.dsn, local_dir=tmp_path / "state"))
     incident = store.open_incident("Checkout payments stuck", "P0", "carol", "alice")
     path = tmp_path / "incident.icrec.gz"
 

@@ -14,6 +14,7 @@ import pytest
 from support.sim_helpers import query
 
 from console.stripe.redeliver import AUDIT_BATCH
+from console.training.options import DrillOptions
 from console.training.runner import autopilot_outcome
 from console.training.scenarios import get_scenario
 
@@ -24,9 +25,7 @@ async def test_the_autopilot_redelivers_every_missed_event(db, tmp_path: Path) -
     outcome = await autopilot_outcome(
         get_scenario("missed_events"),
         db.dsn,
-        time_limit=30.0,
-        poll_interval=0.3,
-        state_dir=tmp_path,
+        DrillOptions(time_limit=30.0, poll_interval=0.3, state_dir=tmp_path),
         save=False,
     )
     assert outcome["resolved"], json.dumps(outcome["checks"])

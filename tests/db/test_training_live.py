@@ -13,12 +13,14 @@ import json
 import subprocess
 import uuid
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 from support.cli import run_console
 
 from console.training.autopilot import run_autopilot
+from console.training.options import DrillOptions
 from console.training.runner import autopilot_outcome
 from console.training.scenarios import all_scenario_ids, get_scenario
 from console.training.session import TrainingSession
@@ -27,14 +29,17 @@ pytestmark = pytest.mark.timeout(60)
 POLL = 0.3
 
 
+def _drill(tmp_path: Path, **more: Any) -> DrillOptions:
+    """The tests' drill: quick polls, its audit log in the test's own folder."""
+    return DrillOptions(poll_interval=POLL, state_dir=tmp_path, **more)
+
+
 @pytest.mark.parametrize("scenario_id", all_scenario_ids())
 async def test_autopilot_resolves_every_scenario(scenario_id: str, db, tmp_path: Path) -> None:
     outcome = await autopilot_outcome(
         get_scenario(scenario_id),
         db.dsn,
-        time_limit=30.0,
-        poll_interval=POLL,
-        state_dir=tmp_path,
+        _drill(tmp_path, time_limit=30.0),
         save=False,
     )
     assert outcome["resolved"], json.dumps(outcome["checks"])
@@ -54,9 +59,7 @@ async def test_uuid_ids_too(pg_server, tmp_path: Path) -> None:
         outcome = await autopilot_outcome(
             get_scenario("duplicate_deliveries+paid_without_payment"),
             dsn,
-            time_limit=30.0,
-            poll_interval=POLL,
-            state_dir=tmp_path,
+            _drill(tmp_path, time_limit=30.0),
             save=False,
         )
     finally:
@@ -66,9 +69,7 @@ async def test_uuid_ids_too(pg_server, tmp_path: Path) -> None:
 
 async def test_a_scenario_left_alone_stays_unresolved(db, tmp_path: Path) -> None:
     scenario = get_scenario("paid_without_payment")
-    async with TrainingSession(
-        scenario, db.dsn, poll_interval=POLL, state_dir=tmp_path, time_limit=3.0
-    ) as session:
+    async with TrainingSession(scenario, db.dsn, _drill(tmp_path, time_limit=3.0)) as session:
         lit = await session.wait_for(
             lambda p: "inconsistent_orders" in {f.id for f in p.findings}, 10.0
         )
@@ -88,9 +89,7 @@ async def test_the_time_limit_fails_a_slow_run(db, tmp_path: Path) -> None:
     outcome = await autopilot_outcome(
         get_scenario("processor_down"),
         db.dsn,
-        time_limit=1.0,
-        poll_interval=POLL,
-        state_dir=tmp_path,
+        _drill(tmp_path, time_limit=1.0),
         save=False,
     )
     assert (outcome["resolved"], outcome["grade"], outcome["score"]) == (False, "F", 0)
@@ -98,7 +97,7 @@ async def test_the_time_limit_fails_a_slow_run(db, tmp_path: Path) -> None:
 
 async def test_harmful_actions_are_detected_and_penalised(db, tmp_path: Path) -> None:
     scenario = get_scenario("wrong_secret")
-    async with TrainingSession(scenario, db.dsn, poll_interval=POLL, state_dir=tmp_path) as s:
+    async with TrainingSession(scenario, db.dsn, _drill(tmp_path)) as s:
         assert await s.wait_for(lambda p: "signature_failures" in {f.id for f in p.findings}, 30.0)
         assert s.view_finding("signature_failures") is not None
         s.open_runbook("signature_failures")
@@ -142,7 +141,7 @@ async def test_harmful_actions_are_detected_and_penalised(db, tmp_path: Path) ->
 
 async def test_stopping_the_cause_without_fixing_the_data_is_harm(db, tmp_path: Path) -> None:
     scenario = get_scenario("paid_without_payment")
-    async with TrainingSession(scenario, db.dsn, poll_interval=POLL, state_dir=tmp_path) as s:
+    async with TrainingSession(scenario, db.dsn, _drill(tmp_path)) as s:
         assert await s.wait_for(lambda p: "inconsistent_orders" in {f.id for f in p.findings}, 30.0)
         hint = s.take_hint()
         await s.run_command("webhook_restart")
@@ -154,7 +153,7 @@ async def test_stopping_the_cause_without_fixing_the_data_is_harm(db, tmp_path: 
 
 async def test_a_trainee_run_is_recorded_with_times(db, tmp_path: Path) -> None:
     scenario = get_scenario("stuck_orders")
-    async with TrainingSession(scenario, db.dsn, poll_interval=POLL, state_dir=tmp_path) as s:
+    async with TrainingSession(scenario, db.dsn, _drill(tmp_path)) as s:
         s.take_hint()
         await run_autopilot(s, limit=20.0)
         final, report = await s.finish()

@@ -25,9 +25,10 @@ from console.metrics.snapshot import (
     Snapshot,
     StuckOrders,
 )
+from console.recording.finding import ShownFinding
 from screens.app import IncidentApp
 from screens.controllers.source import StaticSource
-from screens.findings import LocalFinding
+from screens.options import DashboardOptions
 
 NOW = datetime(2026, 11, 28, 3, 0, 0, tzinfo=UTC)
 TAKEN = NOW - timedelta(seconds=2)
@@ -163,9 +164,9 @@ def p1_firing() -> Snapshot:
 
 def lit(
     finding_id: str, severity: str, title: str, value: Any, threshold: Any, evidence: Any = ()
-) -> LocalFinding:
+) -> ShownFinding:
     """A lit finding; its runbook has the finding's id, as every shipped one does."""
-    return LocalFinding(finding_id, severity, title, value, threshold, finding_id, evidence)
+    return ShownFinding(finding_id, severity, title, value, threshold, finding_id, evidence)
 
 
 ERRORS_EVIDENCE = ("31 of 190 events failed in the last 5 min",)
@@ -190,7 +191,11 @@ def make_app(
     kwargs.setdefault("db_host", "db.internal:5432")
     if kwargs.get("allow_write"):  # its write window is audited: never in the real home
         kwargs.setdefault("state_dir", Path(tempfile.mkdtemp(prefix="ic-state-")))
-    app = IncidentApp(lambda: src, evaluate=lambda snapshot: list(findings), **kwargs)
+    parts = {
+        name: kwargs.pop(name) for name in ("checklists", "observer", "recording") if name in kwargs
+    }
+    options = DashboardOptions(**kwargs)
+    app = IncidentApp(lambda: src, options, evaluate=lambda snapshot: list(findings), **parts)
     if kwargs.get("allow_write"):  # the write window opens without asking why (W tests ask)
         app.write_windows.reason = "under test"
     return app

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -138,6 +139,22 @@ def add_notifications(
 async def poll_once(dsn: str, settings: Settings | None = None, **kwargs: Any) -> Snapshot:
     async with Collector(dsn, settings or Settings(), **kwargs) as collector:
         return await collector.poll()
+
+
+async def summary_polls_around(
+    dsn: str, change: Callable[[], object]
+) -> tuple[Snapshot, Snapshot, Snapshot]:
+    """Summary mode (a backlog over 20 rows) with the settled minutes held for an hour: the
+    poll before `change`, the poll after it, and a fresh Collector's full recount."""
+    async with Collector(
+        dsn, Settings(), max_backlog_rows=20, settled_check_seconds=3600
+    ) as collector:
+        before = await collector.poll()
+        change()
+        after = await collector.poll()
+    async with Collector(dsn, Settings(), max_backlog_rows=20) as fresh:
+        recount = await fresh.poll()
+    return before, after, recount
 
 
 def poll_once_sync(dsn: str, settings: Settings | None = None, **kwargs: Any) -> Snapshot:

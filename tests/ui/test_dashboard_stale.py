@@ -13,6 +13,7 @@ from console.core.config import Settings
 from console.metrics.snapshot import Backlog
 from screens.app import IncidentApp
 from screens.controllers.source import collector_factory
+from screens.options import DashboardOptions
 from tests.db.test_check_locked import locked
 
 LOCKED = MappingProxyType(
@@ -67,7 +68,9 @@ async def test_a_real_lock_on_webhook_events_names_the_session_and_keeps_the_val
     with db.connect() as conn:
         add_events(conn, 6, oldest=100, newest=10, latency=None)
     settings = Settings(lock_timeout_ms=300, statement_timeout_ms=3_000)
-    app = IncidentApp(collector_factory(db.dsn, settings), interval=60, settings=settings)
+    app = IncidentApp(
+        collector_factory(db.dsn, settings), DashboardOptions(interval=60, settings=settings)
+    )
     async with app.run_test(size=(240, 60)) as pilot:
         await settle(pilot, timeout=15)
         before = panel_text(app, "backlog")
@@ -85,7 +88,9 @@ async def test_a_missing_optional_table_turns_its_detector_off_in_one_line(db) -
     with db.connect() as conn:
         conn.execute("DROP TABLE IF EXISTS notifications CASCADE")
     settings = Settings()
-    app = IncidentApp(collector_factory(db.dsn, settings), interval=60, settings=settings)
+    app = IncidentApp(
+        collector_factory(db.dsn, settings), DashboardOptions(interval=60, settings=settings)
+    )
     async with app.run_test(size=(240, 60)) as pilot:
         await settle(pilot, timeout=15)
         app.action_poll_now()

@@ -24,6 +24,8 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
 from console.core.state import init_state
+from console.core.state_place import StatePlace
+from console.incidents.approvals import PreviewedWrite
 from console.incidents.model import Incident
 from console.incidents.presence import Heartbeat, Identity
 from console.incidents.session import SharedIncident
@@ -38,7 +40,7 @@ from tests.conftest import TestDatabase
 def other_console(db: TestDatabase, tmp_path: Path, who: str) -> SharedIncident:
     audit = AuditLog(db.dsn, local_dir=tmp_path / who)
     identity = Identity(who=who, host="bastion", tty="/dev/pts/7")
-    return SharedIncident(db.dsn, identity, local_dir=tmp_path / who, audit=audit)
+    return SharedIncident(StatePlace(db.dsn, local_dir=tmp_path / who), identity, audit=audit)
 
 
 @pytest.fixture
@@ -79,7 +81,7 @@ async def test_a_note_presence_and_the_lead_from_another_console(
         await pilot.press("t")
         screen = await wait_screen(pilot, TimelineScreen)
         await shared(app, pilot)
-        beat = Heartbeat(db.dsn, bob.identity, interval=0.2).start()
+        beat = Heartbeat(StatePlace(db.dsn), bob.identity, interval=0.2).start()
         beat.show(incident.id, "runbook high_error_rate")
         await wait_until(
             pilot,
@@ -180,11 +182,14 @@ async def test_the_commander_decides_a_request_from_the_timeline(
     async with running(app) as pilot:
         incident = app.desk.open("duplicates", "P1")
         await shared(app, pilot)
-        asked = bob.request_approval(
-            incident, action_id="delete_duplicate_events", params={"window": "1 hour"},
+        write = PreviewedWrite(
+            action_id="delete_duplicate_events", params={"window": "1 hour"},
             row_count=4_321, sample=[{"id": n, "event_id": f"evt_{n}"} for n in range(30)],
-            why="4,321 rows, over the two-person threshold of 1,000", reason="dup storm",
+            reason="dup storm",
         )  # fmt: skip
+        asked = bob.request_approval(
+            incident, write, why="4,321 rows, over the two-person threshold of 1,000"
+        )
         await pilot.press("t")
         screen = await wait_screen(pilot, TimelineScreen)
         await wait_until(

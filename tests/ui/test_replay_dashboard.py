@@ -81,7 +81,7 @@ async def test_pause_speed_and_seek_to_a_time(recording: Recording) -> None:
 
 async def test_nothing_is_written_and_nothing_recorded(recording: Recording) -> None:
     app = ReplayApp(recording, monotonic=ManualClock())
-    assert app.polling.recording is None and app.allow_write is False  # never recorded
+    assert app.polling.recording is None and app.options.allow_write is False  # never recorded
     assert app.incident_controller.state_dsn is None
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: app.state.polls >= 1)

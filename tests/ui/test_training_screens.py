@@ -19,6 +19,7 @@ from textual.app import App
 from textual.widgets import DataTable, Input, Static
 
 from console.training.history import history_path, read_history
+from console.training.options import DrillOptions
 from console.training.scenarios import get_scenario
 from console.training.scoring import (
     DIAGNOSE_OVERRUN_POINTS,
@@ -62,10 +63,7 @@ def make_app(dsn: str, tmp_path: Path, time_limit: float | None = None) -> Train
     session = TrainingSession(
         get_scenario(SCENARIO),
         dsn,
-        poll_interval=POLL,
-        state_dir=tmp_path,
-        seed=7,
-        time_limit=time_limit,
+        DrillOptions(poll_interval=POLL, state_dir=tmp_path, seed=7, time_limit=time_limit),
     )
     return TrainingApp(session, history_dir=tmp_path / "history", interval=POLL, state_dir=tmp_path)
 

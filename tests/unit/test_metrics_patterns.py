@@ -8,9 +8,9 @@ from console.metrics.latency import LatencyAgg, bin_seconds, latency_bin
 from console.metrics.patterns import (
     CONNECTION,
     EVENT_TOO_OLD,
-    RATE_LIMIT,
-    SIGNATURE,
-    STATE_TRANSITION,
+    INVALID_SIGNATURE,
+    INVALID_STATE_TRANSITION,
+    RATE_LIMIT_EXCEEDED,
     ErrorClassifier,
 )
 
@@ -18,12 +18,12 @@ from console.metrics.patterns import (
 @pytest.mark.parametrize(
     ("message", "group"),
     [
-        ("Invalid signature", SIGNATURE),
-        ("No signatures found matching the expected signature for payload", SIGNATURE),
+        ("Invalid signature", INVALID_SIGNATURE),
+        ("No signatures found matching the expected signature for payload", INVALID_SIGNATURE),
         ("Event too old", EVENT_TOO_OLD),
         ("event TOO OLD (age 4000s)", EVENT_TOO_OLD),
-        ("Rate limit exceeded", RATE_LIMIT),
-        ("Invalid state transition: paid -> pending", STATE_TRANSITION),
+        ("Rate limit exceeded", RATE_LIMIT_EXCEEDED),
+        ("Invalid state transition: paid -> pending", INVALID_STATE_TRANSITION),
         ("Connection terminated unexpectedly", CONNECTION),
         ("canceling statement due to statement timeout", CONNECTION),
         ("upstream timed out", CONNECTION),
@@ -42,8 +42,10 @@ def test_unmatched_messages_are_grouped_as_themselves_trimmed() -> None:
 
 
 def test_configured_patterns_override_and_extend_the_defaults() -> None:
-    classifier = ErrorClassifier({SIGNATURE: "%bad sig%", "Upstream": "upstream 50_|%gateway%"})
-    assert classifier.classify("bad sig v1") == SIGNATURE
+    classifier = ErrorClassifier(
+        {INVALID_SIGNATURE: "%bad sig%", "Upstream": "upstream 50_|%gateway%"}
+    )
+    assert classifier.classify("bad sig v1") == INVALID_SIGNATURE
     assert classifier.classify("Invalid signature") == "Invalid signature"  # as itself now
     assert classifier.classify("upstream 502") == "Upstream"
     assert classifier.classify("upstream 5023") == "upstream 5023"  # `_` is one character

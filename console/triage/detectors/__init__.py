@@ -7,7 +7,7 @@ DEFAULT_THRESHOLDS (thresholds.py) and a runbook of the same name.
 
 from __future__ import annotations
 
-from console.metrics.patterns import EVENT_TOO_OLD, RATE_LIMIT, SIGNATURE
+from console.metrics.patterns import EVENT_TOO_OLD, INVALID_SIGNATURE, RATE_LIMIT_EXCEEDED
 from console.triage.detectors.common import Detector
 from console.triage.detectors.database import (
     db_connection_failure,
@@ -35,7 +35,7 @@ DETECTORS: dict[str, Detector] = {
     "signature_failures": counted(
         "signature_failures",
         "P1",
-        SIGNATURE,
+        INVALID_SIGNATURE,
         "signature_failures",
         "Signature validation failures: {count} in the last 5 min",
     ),
@@ -45,7 +45,7 @@ DETECTORS: dict[str, Detector] = {
     "rate_limiting": counted(
         "rate_limiting",
         "P2",
-        RATE_LIMIT,
+        RATE_LIMIT_EXCEEDED,
         "rate_limiting",
         "Rate limiting triggered: {count} rejections in the last 5 min",
     ),

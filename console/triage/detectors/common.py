@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from console.metrics.snapshot import Snapshot
 from console.triage.findings import Finding
@@ -11,6 +13,48 @@ from console.triage.findings import Finding
 # A detector is a pure function of one Snapshot and the resolved thresholds, so a one-shot
 # `check` and the live dashboard judge the same way.
 Detector = Callable[[Snapshot, Mapping[str, float]], Finding | None]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a one-threshold detector read from the Snapshot, before `past_limit` judges it."""
+
+    measure: float  # compared with the threshold
+    title: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    since: datetime | None = None
+    shown: float | None = None  # the finding's value, when it is not the measure itself
+
+
+def past_limit(
+    finding_id: str, severity: str, limit: str
+) -> Callable[[Callable[[Snapshot], Reading | None]], Detector]:
+    """A detector made of a reading: it fires when the measure passes threshold `limit`.
+
+    The comparison and the Finding's wording live here once, so each such detector says
+    only what it reads; a reading of None (a panel not measured yet) never fires.
+    """
+
+    def detector(read: Callable[[Snapshot], Reading | None]) -> Detector:
+        def detect(s: Snapshot, t: Mapping[str, float]) -> Finding | None:
+            got = read(s)
+            if got is None or got.measure <= t[limit]:
+                return None
+            value = float(got.measure) if got.shown is None else got.shown
+            return Finding(
+                finding_id,
+                severity,
+                got.title,
+                value,
+                t[limit],
+                finding_id,
+                got.evidence,
+                got.since,
+            )
+
+        return detect
+
+    return detector
 
 
 def ago(snapshot: Snapshot, seconds: float | None) -> datetime | None:

@@ -1,104 +1,83 @@
 """Detectors of what the tables and sessions say: connections, duplicates, orders, mail.
 
 Connection rules are instantaneous; the others read panels the Collector refreshes on
-their own cadence (console.metrics.periodic) and are None while not measured.
+their own cadence (console.metrics.periodic) and are None while not measured. Each one
+passes a single threshold, so each is only its reading (`past_limit` judges and words it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import timedelta
 
 from console.metrics.snapshot import Snapshot
-from console.triage.findings import Finding
+from console.triage.detectors.common import Reading, past_limit
 
 
-def db_connection_failure(s: Snapshot, t: Mapping[str, float]) -> Finding | None:
+@past_limit("db_connection_failure", "P0", "db_connection_usage_percent")
+def db_connection_failure(s: Snapshot) -> Reading | None:
     conns = s.connections
     if not conns.max_connections:
         return None
     usage = 100.0 * conns.total / conns.max_connections
-    if usage <= t["db_connection_usage_percent"]:
-        return None
-    return Finding(
-        "db_connection_failure",
-        "P0",
+    return Reading(
+        usage,
         f"Database connections nearly exhausted: {conns.total} of {conns.max_connections}",
-        round(usage, 1),
-        t["db_connection_usage_percent"],
-        "db_connection_failure",
         {"total": conns.total, "max": conns.max_connections, "by_state": dict(conns.by_state)},
         s.taken_at,
+        shown=round(usage, 1),
     )
 
 
-def idempotency_conflicts(s: Snapshot, t: Mapping[str, float]) -> Finding | None:
+@past_limit("idempotency_conflicts", "P1", "idempotency_duplicates")
+def idempotency_conflicts(s: Snapshot) -> Reading | None:
     dup = s.duplicates_1h
-    if dup is None or dup.duplicated_event_ids <= t["idempotency_duplicates"]:
+    if dup is None:
         return None
-    return Finding(
-        "idempotency_conflicts",
-        "P1",
+    return Reading(
+        dup.duplicated_event_ids,
         f"Idempotency conflicts: {dup.duplicated_event_ids} event_ids received more than once "
         "in the last hour",
-        float(dup.duplicated_event_ids),
-        t["idempotency_duplicates"],
-        "idempotency_conflicts",
         {"extra_copies": dup.extra_copies, "examples": list(dup.examples[:5])},
         dup.first_seen,
     )
 
 
-def stuck_orders(s: Snapshot, t: Mapping[str, float]) -> Finding | None:
+@past_limit("stuck_orders", "P1", "stuck_orders")
+def stuck_orders(s: Snapshot) -> Reading | None:
     stuck = s.stuck_orders
-    if stuck.total <= t["stuck_orders"]:
-        return None
-    became = (
-        stuck.oldest_updated_at + timedelta(minutes=stuck.older_than_minutes)
-        if stuck.oldest_updated_at
-        else None
-    )
-    return Finding(
-        "stuck_orders",
-        "P1",
+    wait = timedelta(minutes=stuck.older_than_minutes)
+    return Reading(
+        stuck.total,
         f"Stuck orders: {stuck.total} in pending/pending_payment with no update for "
         f"over {stuck.older_than_minutes:g} min",
-        float(stuck.total),
-        t["stuck_orders"],
-        "stuck_orders",
         dict(stuck.by_state),
-        became,
+        stuck.oldest_updated_at + wait if stuck.oldest_updated_at else None,
     )
 
 
-def inconsistent_orders(s: Snapshot, t: Mapping[str, float]) -> Finding | None:
+@past_limit("inconsistent_orders", "P1", "inconsistent_orders")
+def inconsistent_orders(s: Snapshot) -> Reading | None:
     paid = s.paid_without_payment
-    if paid is None or paid.count <= t["inconsistent_orders"]:
+    if paid is None:
         return None
-    return Finding(
-        "inconsistent_orders",
-        "P1",
+    return Reading(
+        paid.count,
         f"Inconsistent orders: {paid.count} marked paid in 24 h without a completed payment",
-        float(paid.count),
-        t["inconsistent_orders"],
-        "inconsistent_orders",
         {"examples": list(paid.examples[:5])},
         paid.oldest_updated_at,
     )
 
 
-def notification_failures(s: Snapshot, t: Mapping[str, float]) -> Finding | None:
+@past_limit("notification_failures", "P2", "notification_failure_percent")
+def notification_failures(s: Snapshot) -> Reading | None:
     stats = s.notifications
-    if stats is None or stats.failure_rate <= t["notification_failure_percent"]:
+    if stats is None:
         return None
-    return Finding(
-        "notification_failures",
-        "P2",
+    return Reading(
+        stats.failure_rate,
         f"Notification delivery issues: {stats.failed_1h} of {stats.total_1h} failed "
         "in the last hour",
-        round(stats.failure_rate, 2),
-        t["notification_failure_percent"],
-        "notification_failures",
         {"failed_1h": stats.failed_1h, "total_1h": stats.total_1h},
         stats.first_failed,
+        shown=round(stats.failure_rate, 2),
     )

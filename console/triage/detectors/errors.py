@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from console.metrics.patterns import SECURITY_GROUPS
 from console.metrics.snapshot import Snapshot
-from console.triage.detectors.common import Detector, group_5m
+from console.triage.detectors.common import Detector, Reading, group_5m, past_limit
 from console.triage.findings import Finding
 
 
@@ -57,19 +57,10 @@ def counted(
 ) -> Detector:
     """A detector that fires when one error group's 5-minute count passes its threshold."""
 
-    def detect(s: Snapshot, t: Mapping[str, float]) -> Finding | None:
+    def read(s: Snapshot) -> Reading:
         count, first = group_5m(s, group)
-        if count <= t[threshold_name]:
-            return None
-        return Finding(
-            finding_id,
-            severity,
-            title.format(count=count),
-            float(count),
-            t[threshold_name],
-            finding_id,
-            {"message": group, "count_5m": count},
-            first,
+        return Reading(
+            count, title.format(count=count), {"message": group, "count_5m": count}, first
         )
 
-    return detect
+    return past_limit(finding_id, severity, threshold_name)(read)

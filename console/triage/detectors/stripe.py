@@ -7,29 +7,20 @@ is disabled with that reason (the `stripe` panel error) rather than reporting he
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from console.metrics.snapshot import Snapshot
-from console.triage.detectors.common import duration_text
-from console.triage.findings import Finding
+from console.triage.detectors.common import Reading, duration_text, past_limit
 
 
-def undelivered_events(s: Snapshot, t: Mapping[str, float]) -> Finding | None:
+@past_limit("undelivered_events", "P1", "undelivered_events")
+def undelivered_events(s: Snapshot) -> Reading | None:
     side = s.stripe
     if side is None or side.error:
         return None
-    count = side.undelivered
-    if count <= t["undelivered_events"]:
-        return None
-    return Finding(
-        "undelivered_events",
-        "P1",
-        f"Stripe holds {count} events of the last {duration_text(side.window_seconds)} that "
-        f"were never processed ({side.missing} missing from webhook_events, {side.failed} "
-        "failed)",
-        float(count),
-        t["undelivered_events"],
-        "undelivered_events",
+    return Reading(
+        side.undelivered,
+        f"Stripe holds {side.undelivered} events of the last "
+        f"{duration_text(side.window_seconds)} that were never processed ({side.missing} "
+        f"missing from webhook_events, {side.failed} failed)",
         {
             "missing": side.missing,
             "failed": side.failed,
