@@ -8,10 +8,9 @@ of events.
 Why newest first and in chunks: on a big table the whole day takes seconds to aggregate,
 and the first minutes of an incident are exactly when the console is opened. The first
 poll loads the last 15 minutes (what the error rate, throughput and processing
-detectors judge first) and then older hours only while its budget lasts; every later poll
-loads more within its own budget, until the window is complete. A chunk starts only if
-its predicted cost (the last chunk's per minute, with a margin) still fits: at 10M events
-one hour costs more than the whole first poll's budget. Until then the Snapshot's
+detectors judge first) and then older hours only while its budget lasts (none on a big
+table: at 10M events one hour costs more than the whole budget); every later poll loads
+more within its own budget, until the window is complete. Until then the Snapshot's
 `loading` names the panels whose longer windows are partial. Each chunk is one
 statement applied as soon as it returns, so memory holds one hour's aggregate at most and
 a failed chunk is simply retried on a later poll.
@@ -27,17 +26,12 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta
 
-from console.metrics.buckets import MINUTE, MetricWindow
+from console.metrics.buckets import MetricWindow
 from console.metrics.panels import EVENTS
 from console.metrics.patterns import ErrorClassifier
 from console.metrics.reader import PanelReader
 
 INITIAL_CHUNK = timedelta(hours=1)  # older history is aggregated an hour per statement
-# An older hour holds more rows per minute than the last minutes (all of them processed,
-# one per latency bin: 5x the rows, 2x the server time per minute at 10M events), so the
-# first hour's cost is predicted as the last minutes' per minute times this; each later
-# hour's as the hour before it.
-FIRST_HOUR_MARGIN = 4.0
 FIRST_DATA = timedelta(minutes=15)  # the first poll always loads these (5, 10, 15 min windows)
 
 
@@ -94,8 +88,6 @@ class History:
         self.poll_budget = poll_budget
         self.loaded_from: datetime | None = None  # None: nothing loaded yet
         self._processed_since: datetime | None = None
-        self._seconds_per_minute = 0.0  # what the last chunk cost, per minute of history
-        self._margin = 1.0  # how much more the next chunk may cost per minute
 
     def complete(self, start: datetime) -> bool:
         return self.loaded_from is not None and self.loaded_from <= start
@@ -130,14 +122,10 @@ class History:
     ) -> None:
         first = at_least_one
         while self.loaded_from is not None and self._processed_since is not None:
-            chunk_start = max(start, self.loaded_from - INITIAL_CHUNK)
-            minutes = (self.loaded_from - chunk_start) / MINUTE
-            predicted = self._margin * self._seconds_per_minute * minutes
-            if self.loaded_from <= start or (
-                not first and time.monotonic() + predicted >= deadline
-            ):
+            if self.loaded_from <= start or (not first and time.monotonic() >= deadline):
                 return
             first = False
+            chunk_start = max(start, self.loaded_from - INITIAL_CHUNK)
             if not await self._load(reader, chunk_start, self.loaded_from, self._processed_since):
                 return  # retried on a later poll (the panel says why)
             self.loaded_from = chunk_start
@@ -145,8 +133,7 @@ class History:
     async def _load(
         self, reader: PanelReader, start: datetime, cut: datetime, processed_since: datetime
     ) -> bool:
-        began = time.monotonic()
-        loaded = await load_chunk(
+        return await load_chunk(
             reader,
             self.window,
             self.classifier,
@@ -154,8 +141,3 @@ class History:
             cut=cut,
             processed_since=processed_since,
         )
-        if loaded and cut > start:
-            minutes = (cut - start) / MINUTE
-            self._seconds_per_minute = (time.monotonic() - began) / minutes
-            self._margin = FIRST_HOUR_MARGIN if cut - start < INITIAL_CHUNK else 1.0
-        return loaded
