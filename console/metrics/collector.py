@@ -7,7 +7,10 @@ module only orchestrates one poll; each part says why it works the way it does:
 
 - reader.py: the connection, one savepoint per panel query, panels switched off with
   their reason (`panel_errors`) while the others go on; timeouts are retried later;
-- initial_load.py: the first poll, the window aggregated in SQL an hour at a time;
+- initial_load.py: the first poll, the window aggregated in SQL an hour at a time; on a
+  big table (`first_poll_big_rows`) the first poll reads the last minutes only, and the
+  history, the backlog before its last minutes, stuck orders and the detector inputs
+  fill in on the next poll, each panel saying so in `loading`;
 - deltas.py: new and newly processed events since the watermarks;
 - tracked.py, unprocessed.py: the unprocessed backlog (tracked by id, summarised when
   large, the old failed history aggregated on the slow cadence);
