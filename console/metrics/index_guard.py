@@ -78,8 +78,8 @@ class IndexGuard:
         self.interval = interval
         self._due = 0.0
         self._held: set[str] = set()
-        # estimated entries by index name, as last read (a partial index's tell the size of
-        # what it covers: the unprocessed backlog's for webhook_events_unprocessed_idx)
+        # estimated entries by index name, as last read (a partial index's count is the size
+        # of what it covers: webhook_events_unprocessed_idx's, the unprocessed backlog)
         self.index_rows: dict[str, int] = {}
         self.table_rows: dict[str, int] = {}  # estimated rows by table, as last read
 
