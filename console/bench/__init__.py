@@ -21,7 +21,6 @@ growth from the smaller size to the larger one.
 from __future__ import annotations
 
 import statistics
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,9 +28,9 @@ import psycopg
 
 from console import queries
 from console.bench.probe import measure_console_process, measure_guide_loop
+from console.bench.worlds import BenchWorld, build_worlds, database_name, timed
 from console.core.config import load_settings
 from console.sim.embedded import EmbeddedPostgres
-from console.sim.schema import apply_monitored_schema
 
 # The guide queries that one refresh of the console's live panels replaces.
 GUIDE_REFRESH = (
@@ -140,32 +139,27 @@ def measure_console(dsn: str, result: SizeResult, seconds: float, interval: floa
 
 
 def bench_size(
-    server: EmbeddedPostgres, events: int, *, seconds: float, interval: float, say: Any
+    server: EmbeddedPostgres, world: BenchWorld, *, seconds: float, interval: float, say: Any
 ) -> SizeResult:
+    """Measure the console and the guide on one generated world, then drop its database."""
     from console.sim.demo import BackgroundLive
-    from console.sim.world import generate_world
 
-    dsn = server.create_database(f"bench_{events}")
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        apply_monitored_schema(conn)
-    result = SizeResult(events=events)
-    say(f"generating {events:,} events")
-    started = time.perf_counter()
-    generate_world(dsn, events=events, seed=7)
-    result.generate_seconds = time.perf_counter() - started
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(queries.get("bench/vacuum_analyze").text)
+    events, dsn = world.events, world.dsn
+    result = SizeResult(events=events, generate_seconds=world.generate_seconds)
     live = BackgroundLive(dsn, load_settings(environ={}, config_file=None), [], rate=LIVE_RATE)
     live.start()
     try:
         say(f"measuring the console at {events:,} events for {seconds:.0f} s (live traffic on)")
-        measure_console(dsn, result, seconds, interval)
+        with timed(say, "console measured"):
+            measure_console(dsn, result, seconds, interval)
         say(f"measuring the guide's queries at {events:,} events for {seconds:.0f} s")
-        result.guide_felt = measure_guide_loop(dsn, GUIDE_REFRESH, seconds, interval)
-        measure_guide(dsn, result)
+        with timed(say, "guide loop"):
+            result.guide_felt = measure_guide_loop(dsn, GUIDE_REFRESH, seconds, interval)
+        with timed(say, "guide EXPLAIN ANALYZE"):
+            measure_guide(dsn, result)
     finally:
         live.stop()
-    server.drop_database(f"bench_{events}")
+    server.drop_database(database_name(events))
     return result
 
 
@@ -174,9 +168,14 @@ def run_bench(
 ) -> dict:
     say = say or (lambda _msg: None)
     sizes = sorted({max(1_000, events // 10), events})
-    with EmbeddedPostgres(server_settings=dict(BENCH_SERVER_SETTINGS)) as server:
+    with (
+        timed(say, "whole bench"),
+        EmbeddedPostgres(server_settings=dict(BENCH_SERVER_SETTINGS)) as server,
+    ):
+        worlds = build_worlds(server, sizes, say)
         results = [
-            bench_size(server, size, seconds=seconds, interval=interval, say=say) for size in sizes
+            bench_size(server, world, seconds=seconds, interval=interval, say=say)
+            for world in worlds
         ]
     small, large = results[0].as_dict(), results[-1].as_dict()
     console_large = max(large["console"]["poll_p50_ms"], 1e-6)

@@ -9,6 +9,8 @@
 -- upper case so they read like Stripe's mixed-case ids; base64 would cost 2 s per 1M).
 -- Rejected signatures carry no order (the payload was never trusted). `OFFSET 0` keeps the
 -- hash a computed value rather than an expression repeated wherever it is read.
+-- Rows are ordered by arrival, ties (the same microsecond) by event id: a total order, so
+-- the ids the rows get never depend on how the sort ran (in memory or spilled to disk).
 INSERT INTO webhook_events (
     event_id, event_type, order_id, created_at, processed_at, error_message, retry_count
 )
@@ -83,4 +85,4 @@ SELECT
         4 * (('x' || substr(e.h, 25, 8))::bit(32)::bigint::float8 / 4294967296)
     )::int END
 FROM events AS e
-ORDER BY 4
+ORDER BY 4, 1
