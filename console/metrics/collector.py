@@ -7,7 +7,10 @@ module only orchestrates one poll; each part says why it works the way it does:
 
 - reader.py: the connection, one savepoint per panel query, panels switched off with
   their reason (`panel_errors`) while the others go on; timeouts are retried later;
-- initial_load.py: the first poll, the window aggregated in SQL an hour at a time;
+- initial_load.py: the first poll, the window aggregated in SQL an hour at a time; on a
+  big table (`first_poll_big_rows`) the first poll reads the last minutes only, and the
+  history, the backlog before its last minutes, stuck orders and the detector inputs
+  fill in on the next poll, each panel saying so in `loading`;
 - deltas.py: new and newly processed events since the watermarks;
 - tracked.py, unprocessed.py: the unprocessed backlog (tracked by id, summarised when
   large, the old failed history aggregated on the slow cadence);
@@ -46,12 +49,14 @@ from console.metrics.assemble import PollFacts, assemble
 from console.metrics.buckets import MetricWindow, window_start
 from console.metrics.deltas import Delta, EventDeltas
 from console.metrics.index_guard import IndexGuard
-from console.metrics.panels import EVENTS, PAID_WITHOUT_PAYMENT, PROCESSED
+from console.metrics.panels import EVENTS, PAID_WITHOUT_PAYMENT, PROCESSED, UNPROCESSED
 from console.metrics.patterns import ErrorClassifier
 from console.metrics.periodic import PeriodicPanels
 from console.metrics.reader import PanelReader
 from console.metrics.snapshot import Snapshot
 from console.metrics.unprocessed import UnprocessedBacklog
+
+UNPROCESSED_INDEX = "webhook_events_unprocessed_idx"
 
 
 class SnapshotAddon(Protocol):
@@ -85,6 +90,8 @@ class Collector:
         first_data_seconds: float = 0.3,
         history_seconds_per_poll: float = 0.25,
         index_guard_rows: int = 200_000,
+        backlog_first_poll_rows: int = 50_000,
+        first_poll_big_rows: int = 1_000_000,
         addons: Sequence[SnapshotAddon] = (),
     ) -> None:
         self.dsn = dsn
@@ -100,6 +107,14 @@ class Collector:
         # later poll loads more within its own budget (initial_load.py).
         self.first_data_seconds = first_data_seconds
         self.history_seconds_per_poll = history_seconds_per_poll
+        # The backlog's history (the window's settled minutes, ~27k rows, and the failed
+        # history before it, ~160k, at 10M events: 0.4-0.8 s together): past this many
+        # unprocessed rows (the partial index's estimate) the first poll reads only the
+        # last minutes of the backlog, the rest on the next poll, the panel saying so.
+        self.backlog_first_poll_rows = backlog_first_poll_rows
+        # a table estimated above this: the first poll reads the last minutes only; the
+        # older history, stuck orders and the detector inputs fill in behind
+        self.first_poll_big_rows = first_poll_big_rows
         patterns = {**settings.error_patterns, **(error_patterns or {})}
         self.classifier = ErrorClassifier(patterns)
         self._reader = PanelReader(dsn, settings, retry_seconds=panel_retry_seconds)
@@ -182,16 +197,13 @@ class Collector:
                 await self._guard.check(reader)
                 await self._poll_events(now)
                 # the first poll answers the cheap questions first: once its budget is
-                # spent, the scan of stuck orders waits for the next poll
-                elapsed = time.perf_counter() - started
-                spent = not self._answered and elapsed > self.first_data_seconds
-                stuck = await self._periodic.stuck_orders(reader, now, defer=spent)
+                # spent, or at once on big tables, the scan of stuck orders waits for
+                # the next poll, and so do the detector inputs
+                stuck = await self._periodic.stuck_orders(reader, now, defer=self._spent(started))
                 connections = await self._periodic.connections(
                     reader, now, server["max_connections"]
                 )
-                elapsed = time.perf_counter() - started
-                spent = not self._answered and elapsed > self.first_data_seconds
-                await self._periodic.detector_inputs(reader, now, defer=spent)
+                await self._periodic.detector_inputs(reader, now, defer=self._spent(started))
         except DatabaseError:
             raise
         except psycopg.Error as exc:
@@ -221,6 +233,18 @@ class Collector:
             snapshot = addon.apply(snapshot)
         return snapshot
 
+    def _big(self) -> bool:
+        """The first poll, on a table big enough for any one long read to spend its budget
+        (an hour of history, the stuck orders, a detector input: 0.1-0.4 s at 10M events)."""
+        rows = max(self._guard.table_rows.values(), default=0)
+        return not self._answered and rows > self.first_poll_big_rows
+
+    def _spent(self, started: float) -> bool:
+        """The first poll's budget is spent, or would be by its next read (a big table)."""
+        if self._answered:
+            return False
+        return self._big() or time.perf_counter() - started > self.first_data_seconds
+
     def _loading(self, now: datetime) -> dict[str, str]:
         """The panels whose longer windows are still partial, and how far they have got."""
         loading: dict[str, str] = {}
@@ -229,6 +253,9 @@ class Collector:
             loading[PAID_WITHOUT_PAYMENT] = paid
         for panel in self._periodic.deferred:
             loading[panel] = "loading: read on the next poll"
+        backlog = self._backlog.loading
+        if backlog is not None:
+            loading[UNPROCESSED] = backlog
         history, start = self._deltas.history, window_start(now)
         if history.loaded_from is None or history.complete(start):
             return loading
@@ -239,17 +266,21 @@ class Collector:
     async def _poll_events(self, now: datetime) -> None:
         """The deltas, the newest processed_at, then the backlog reconciled against them."""
         start = window_start(now)
-        delta = await self._deltas.read(self._reader, now, start, self._backlog.pending())
+        backlog_rows = self._guard.index_rows.get(UNPROCESSED_INDEX, 0)
+        defer = not self._answered and backlog_rows > self.backlog_first_poll_rows
+        delta = await self._deltas.read(
+            self._reader, now, start, self._backlog.pending(), recent_only=self._big()
+        )
         if delta is None:
             # the initial load failed (retried on a later poll, the panel says why): the
             # backlog, read by its own index, still answers
-            await self._backlog.poll(self._reader, now, start, Delta(start))
+            await self._backlog.poll(self._reader, now, start, Delta(start), defer=defer)
             return
         self._periodic.duplicates_watch.arrived(delta.arrived_event_ids)
         newest = await self._reader.fetch(PROCESSED, "live/last_processed", probe=True)
         if newest is not None:
             self._last_processed_at = newest[0]["last_processed_at"] if newest else None
-        await self._backlog.poll(self._reader, now, start, delta)
+        await self._backlog.poll(self._reader, now, start, delta, defer=defer)
         self._deltas.prune(now, start)
 
 

@@ -69,11 +69,14 @@ class EventDeltas:
         now: datetime,
         start: datetime,
         pending: Mapping[Any, Any] | None,
+        *,
+        recent_only: bool = False,
     ) -> Delta | None:
         """This poll's deltas (the initial load first); None if the initial load failed.
 
         `pending` is the backlog as last read by id (None while it is not tracked by id):
         a processed row that neither arrived nor waited there arrived late.
+        `recent_only`: the initial load reads the last minutes only (a big table).
         """
         first_load = self._events_from is None
         events_since = max(start, self._events_from or start)
@@ -83,7 +86,11 @@ class EventDeltas:
             # last moments come row by row, so their ids can be deduplicated next time.
             cut = max(start, now - self.overlap)
             loaded = await self.history.first(
-                reader, start=start, cut=cut, processed_since=processed_since
+                reader,
+                start=start,
+                cut=cut,
+                processed_since=processed_since,
+                recent_only=recent_only,
             )
             if not loaded:
                 return None  # retried on a later poll (the panel says why)

@@ -78,6 +78,10 @@ class IndexGuard:
         self.interval = interval
         self._due = 0.0
         self._held: set[str] = set()
+        # estimated entries by index name, as last read (a partial index's count is the size
+        # of what it covers: webhook_events_unprocessed_idx's, the unprocessed backlog)
+        self.index_rows: dict[str, int] = {}
+        self.table_rows: dict[str, int] = {}  # estimated rows by table, as last read
 
     async def check(self, reader: PanelReader) -> None:
         if time.monotonic() < self._due:
@@ -86,6 +90,10 @@ class IndexGuard:
         if rows is None:
             return  # no catalogue access: the panels simply run (and may time out)
         self._due = time.monotonic() + self.interval
+        self.index_rows = {
+            row["index_name"]: int(row["index_rows"]) for row in rows if row["index_name"]
+        }
+        self.table_rows = {row["table_name"]: int(row["estimated_rows"]) for row in rows}
         missing = missing_indexes(rows, self.big_rows)
         held: set[str] = set()
         for panel, names in NEEDS.items():

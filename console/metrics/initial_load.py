@@ -8,7 +8,8 @@ of events.
 Why newest first and in chunks: on a big table the whole day takes seconds to aggregate,
 and the first minutes of an incident are exactly when the console is opened. The first
 poll loads the last 15 minutes (what the error rate, throughput and processing
-detectors judge first) and then older hours only while its budget lasts; every later poll loads
+detectors judge first) and then older hours only while its budget lasts (none on a big
+table: at 10M events one hour costs more than the whole budget); every later poll loads
 more within its own budget, until the window is complete. Until then the Snapshot's
 `loading` names the panels whose longer windows are partial. Each chunk is one
 statement applied as soon as it returns, so memory holds one hour's aggregate at most and
@@ -92,15 +93,23 @@ class History:
         return self.loaded_from is not None and self.loaded_from <= start
 
     async def first(
-        self, reader: PanelReader, *, start: datetime, cut: datetime, processed_since: datetime
+        self,
+        reader: PanelReader,
+        *,
+        start: datetime,
+        cut: datetime,
+        processed_since: datetime,
+        recent_only: bool = False,
     ) -> bool:
-        """The first poll: the last minutes, then older hours while the budget lasts."""
+        """The first poll: the last minutes, then older hours while the budget lasts
+        (`recent_only`: none, the table is known to be too big for the budget)."""
         started = time.monotonic()
         recent = max(start, cut - FIRST_DATA)
         if not await self._load(reader, recent, cut, processed_since):
             return False
         self.loaded_from, self._processed_since = recent, processed_since
-        await self._more(reader, start, started + self.first_budget, at_least_one=False)
+        if not recent_only:
+            await self._more(reader, start, started + self.first_budget, at_least_one=False)
         return True
 
     async def more(self, reader: PanelReader, start: datetime) -> None:

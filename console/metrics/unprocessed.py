@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from console.metrics.backlog import BacklogIndex, PendingGroup
+from console.metrics.backlog import BacklogIndex, JoinedIndex, PendingGroup
 from console.metrics.buckets import MINUTE, minute_of
 from console.metrics.cadence import RECOUNT_FACTOR, Cadence
 from console.metrics.deltas import Delta, EventDeltas
@@ -45,6 +45,7 @@ OPEN_CUT = datetime.min.replace(tzinfo=UTC)  # no old backlog aggregated yet: tr
 FAR = datetime.max.replace(tzinfo=UTC)
 SETTLED_CEILING = 300.0  # the settled summary is re-read at least this often (seconds)
 _Settled = tuple[datetime, datetime, list[PendingGroup]]  # (cut, split, groups) as last read
+_Parts = tuple[list[PendingGroup], ...]  # the backlog's groups, in parts indexed apart
 # The old failed history (0.6 s to aggregate at 10M events) is recounted at least this often.
 OLD_RECOUNT_CEILING = 1800.0
 
@@ -124,10 +125,14 @@ class UnprocessedBacklog:
         # are aggregated on the slow cadence; the rest is tracked by id.
         self._old_cut: datetime | None = None
         self._old_groups: list[PendingGroup] = []
+        self._old_loaded = False  # False: the old history is not in the totals yet
+        self._settled_deferred = False  # the first poll read the recent minutes only
         self._old_cadence = Cadence(slow_interval, slow_interval)  # the cut moves on
         self._old_recount = Cadence(slow_interval, OLD_RECOUNT_CEILING, factor=RECOUNT_FACTOR)
-        self._tracked_groups: list[PendingGroup] = []
-        self._index: BacklogIndex | None = None  # None: rebuild from the groups
+        self._tracked_parts: _Parts = ()
+        self._index: JoinedIndex | None = None  # None: join the parts' indexes again
+        # each part's index, by the part's identity: a part unchanged is not indexed again
+        self._part_indexes: dict[int, tuple[list[PendingGroup], BacklogIndex]] = {}
         # summary mode: (cut, split, groups) of the settled minutes [cut, split), as last read
         self._settled_summary: _Settled | None = None
         self._settled_cadence = Cadence(
@@ -140,28 +145,58 @@ class UnprocessedBacklog:
         """The rows held by id, or None while the backlog is not tracked row by row."""
         return self._pending if self._pending_loaded else None
 
-    def index(self) -> BacklogIndex:
-        """Every group (tracked and old), sorted once after each change."""
+    @property
+    def loading(self) -> str | None:
+        """What the first poll on a big backlog left for the next one, if still left."""
+        if self._settled_deferred:
+            return "loading: the backlog before the last 5 min, read on the next poll"
+        if self._old_cut is not None and not self._old_loaded:
+            return "loading: failed history before the 24 h window, read on the next poll"
+        return None
+
+    def index(self) -> JoinedIndex:
+        """Every group (tracked and old); each part sorted once after it changes."""
         if self._index is None:
-            groups = [*self._tracked_groups, *self._old_groups]
-            self._index = BacklogIndex(groups, self.retry_limit)
+            parts = (*self._tracked_parts, self._old_groups)
+            indexes = [self._indexed(part) for part in parts]
+            self._part_indexes = {id(p): (p, i) for p, i in zip(parts, indexes, strict=True)}
+            self._index = JoinedIndex(indexes, self.retry_limit)
         return self._index
 
-    async def poll(self, reader: PanelReader, now: datetime, start: datetime, delta: Delta) -> None:
-        cut = await self._poll_old(reader, start)
+    def _indexed(self, part: list[PendingGroup]) -> BacklogIndex:
+        held = self._part_indexes.get(id(part))
+        if held is not None and held[0] is part:
+            return held[1]
+        index = BacklogIndex(part, self.retry_limit)
+        self._part_indexes[id(part)] = (part, index)
+        return index
+
+    async def poll(
+        self,
+        reader: PanelReader,
+        now: datetime,
+        start: datetime,
+        delta: Delta,
+        *,
+        defer: bool = False,
+    ) -> None:
+        """`defer`: the first poll on a big backlog reads its recent minutes only; the
+        window's settled minutes and the old failed history wait for the next poll."""
+        cut = await self._poll_old(reader, start, defer=defer)
         held = self._settled_summary
         if held is not None:
             self._dirty.update(m for m in delta.processed_minutes if held[0] <= m < held[1])
         if self._summary_mode:
-            groups = await self._summary(reader, now, start, cut)
-            if groups is None:
+            parts = await self._summary(reader, now, start, cut, defer=defer)
+            if parts is None:
                 return
-            if sum(g.count for g in groups) > self.max_rows // 2:
+            rows = sum(self._indexed(part).count for part in parts)
+            if self._settled_deferred or rows > self.max_rows // 2:
                 # Too large to track row by row: deletions and late processed_at of
                 # unprocessed rows go unseen until the backlog shrinks again.
                 self._pending, self._pending_loaded = {}, False
                 self._tracked.forget_settled()
-                self._set_groups(groups, start, since=self._summary_from)
+                self._set_groups(parts, start, since=self._summary_from)
                 return
             self._summary_mode = False
             self._settled_summary = None
@@ -176,24 +211,22 @@ class UnprocessedBacklog:
         self._pending_loaded = True
         self._summary_mode = len(tracked.pending) > self.max_rows
         if tracked.changed:  # unchanged rows: the backlog and volatile errors stand as they are
-            self._set_groups(
-                [
-                    PendingGroup(
-                        p.created_at,
-                        p.created_at,
-                        p.event_type,
-                        p.error_message,
-                        1,
-                        int(p.retry_count < self.retry_limit),
-                    )
-                    for p in tracked.pending.values()
-                ],
-                start,
-            )
+            groups = [
+                PendingGroup(
+                    p.created_at,
+                    p.created_at,
+                    p.event_type,
+                    p.error_message,
+                    1,
+                    int(p.retry_count < self.retry_limit),
+                )
+                for p in tracked.pending.values()
+            ]
+            self._set_groups((groups,), start)
 
     async def _summary(
-        self, reader: PanelReader, now: datetime, start: datetime, cut: datetime
-    ) -> list[PendingGroup] | None:
+        self, reader: PanelReader, now: datetime, start: datetime, cut: datetime, *, defer: bool
+    ) -> _Parts | None:
         """The window's backlog per minute: the recent minutes each poll, the settled rest
         held from its last read. The settled minutes are re-read whole when their cadence
         is due (stretched by its cost on a big backlog, 3 min at 10M events: a failure,
@@ -204,6 +237,11 @@ class UnprocessedBacklog:
         if held is not None and held[0] != cut:
             held = self._settled_summary = _trimmed(held, cut)
         self._summary_from = None  # None: the settled minutes changed, replace them all
+        if held is None and defer:  # the first poll on a big backlog: the recent minutes
+            self._settled_deferred = True
+            split = max(cut, minute_of(now - self.recent))
+            recent = await self._summarised(reader, start, split, FAR)
+            return None if recent is None else (recent,)
         if held is None or self._settled_cadence.due():
             split = max(cut, minute_of(now - self.recent))
             self._settled_cadence.start()
@@ -212,6 +250,7 @@ class UnprocessedBacklog:
             if rows is None:
                 return None
             held = self._settled_summary = (cut, split, rows)
+            self._settled_deferred = False
             self._dirty.clear()
         elif self._dirty:
             lo, hi = min(self._dirty), min(held[1], max(self._dirty) + MINUTE)
@@ -227,7 +266,7 @@ class UnprocessedBacklog:
         rows = await self._summarised(reader, start, held[1], FAR)
         if rows is None:
             return None
-        return [*held[2], *rows]
+        return (held[2], rows)
 
     async def _summarised(
         self, reader: PanelReader, start: datetime, since: datetime, until: datetime
@@ -239,16 +278,20 @@ class UnprocessedBacklog:
         )
         return None if rows is None else _groups(rows)
 
-    async def _poll_old(self, reader: PanelReader, start: datetime) -> datetime:
+    async def _poll_old(self, reader: PanelReader, start: datetime, *, defer: bool) -> datetime:
         """Move the old backlog's cut up to the window's start (slow cadence); the cut.
 
         The minutes the window left are added to the running total; a recount, when due,
-        replaces it (every change inside the old history is seen then)."""
-        due = self._old_cut is None or self._old_cadence.due()
+        replaces it (every change inside the old history is seen then). `defer` (the
+        first poll, a big backlog): the cut is set, the old history counted next poll."""
+        if defer and self._old_cut is None:
+            self._old_cut = start
+            return start
+        due = not self._old_loaded or self._old_cadence.due()
         if due and reader.enabled(UNPROCESSED):
             cut = max(start, self._old_cut or start)
-            recount = self._old_cut is None or self._old_recount.due()
-            since = OPEN_CUT if recount or self._old_cut is None else self._old_cut
+            recount = not self._old_loaded or self._old_recount.due()
+            since = OPEN_CUT if recount else self._old_cut or OPEN_CUT
             self._old_cadence.start()
             if recount:
                 self._old_recount.start()
@@ -261,20 +304,20 @@ class UnprocessedBacklog:
             if recount:
                 self._old_recount.done()
             if rows is not None:
-                self._old_cut = cut
+                self._old_cut, self._old_loaded = cut, True
                 self._index = None
                 groups = _groups(rows)
                 self._old_groups = groups if recount else _merged(self._old_groups, groups)
         return self._old_cut or OPEN_CUT
 
-    def _set_groups(
-        self, groups: list[PendingGroup], start: datetime, *, since: datetime | None = None
-    ) -> None:
+    def _set_groups(self, parts: _Parts, start: datetime, *, since: datetime | None = None) -> None:
         """The backlog's groups; their errors replace the window's volatile part (only the
         minutes from `since` on when given: the rest is known unchanged)."""
-        self._tracked_groups = groups
+        self._tracked_parts = parts
         self._index = None
         low = start if since is None else max(start, since)
+        # a part whose groups all start before `low` has no minute to replace
+        changed = [p for p in parts if (latest := self._indexed(p).latest) and latest >= low]
         rows = (
             (
                 g.first_at,
@@ -283,7 +326,8 @@ class UnprocessedBacklog:
                 self.classifier.classify(g.error_message),
                 g.count,
             )
-            for g in groups
+            for part in changed
+            for g in part
             if g.error_message is not None and g.first_at >= low
         )
         self.window.set_volatile(rows, since=since)

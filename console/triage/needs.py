@@ -32,14 +32,20 @@ NEEDS: dict[str, tuple[str, ...]] = {
 # Detectors judged against a 24 h baseline: while the history is still loading (the
 # first polls on a big table, Snapshot.loading) the baseline is partial, so they wait.
 DAY_BASELINE = frozenset({"security_anomaly", "performance_degradation"})
+# While a big backlog's first poll has read only its last minutes (Snapshot.loading), the
+# detectors reading its oldest waiting rows (or a day's baseline) wait; the others judge
+# the last 5 minutes' errors, which are complete.
+BACKLOG_AGES = frozenset({"processing_down", "payments_not_processing"}) | DAY_BASELINE
 
 
 def _judges(snapshot: Snapshot, panel: str, detector: str) -> bool:
     """Whether a still-loading panel's partial reading is a judgment: the recent minutes
     are loaded first (not a day's baseline), and an order found paid without a payment
-    is one, once part of the day has been read at all."""
+    is one, once part of the day has been read at all; the backlog's last minutes."""
     if panel in (panels.EVENTS, panels.PROCESSED):
         return detector not in DAY_BASELINE
+    if panel == panels.UNPROCESSED:
+        return detector not in BACKLOG_AGES
     if panel == panels.PAID_WITHOUT_PAYMENT:
         return snapshot.paid_without_payment is not None
     return False

@@ -1,9 +1,10 @@
--- description: The monitored tables' estimated rows and their indexes (key columns, predicate, validity): a panel whose query would scan a big table says which index it needs instead of running, and doctor matches the recommended indexes against the same rows (a table without an index has one row with a NULL index_name)
+-- description: The monitored tables' estimated rows and their indexes (estimated entries, key columns, predicate, validity): a panel whose query would scan a big table says which index it needs instead of running, and doctor matches the recommended indexes against the same rows (a table without an index has one row with a NULL index_name)
 -- cost: the system catalogues only (pg_class, pg_index): constant, whatever the tables' sizes
 -- params: tables
 SELECT t.name AS table_name,
        greatest(c.reltuples, 0)::bigint AS estimated_rows,
        ic.relname AS index_name,
+       greatest(ic.reltuples, 0)::bigint AS index_rows,
        i.indisvalid AS valid,
        ARRAY(
            SELECT coalesce(a.attname::text, '(expression)')

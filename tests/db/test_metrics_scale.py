@@ -26,6 +26,7 @@ from console.metrics.panels import (
     PAID_WITHOUT_PAYMENT,
     PROCESSED,
     STUCK_ORDERS,
+    UNPROCESSED,
 )
 from console.metrics.snapshot import Snapshot
 from console.triage.evaluate import evaluate
@@ -162,6 +163,57 @@ async def test_first_poll_answers_the_last_minutes_and_the_day_fills_in_behind(d
         assert later.loading == {}
         assert _totals(later) == _totals(await whole.poll())
         assert later.p95_processing_seconds_1h == full.p95_processing_seconds_1h
+
+
+async def test_a_big_backlog_fills_in_on_the_second_poll(db) -> None:
+    """Past its size limit the backlog before the last minutes waits a poll, the panel says so."""
+    with db.connect() as conn:
+        add_events(conn, 300, oldest=7 * 86400, newest=25 * 3600, latency=None, error="Timeout")
+        add_events(conn, 20, oldest=3600, newest=60, latency=0.3)
+        add_events(conn, 3, oldest=3000, newest=60, latency=None, error="Invalid signature")
+        conn.execute("VACUUM ANALYZE webhook_events")  # the partial index's estimate
+        async with (
+            Collector(db.dsn, Settings(), backlog_first_poll_rows=100) as quick,
+            Collector(db.dsn, Settings()) as whole,
+        ):
+            first, full = await quick.poll(), await whole.poll()
+            assert UNPROCESSED in first.loading and UNPROCESSED not in full.loading
+            # the last 5 minutes' backlog, and their errors, as a full read has them
+            assert first.backlog.unprocessed == 1 and full.backlog.unprocessed == 303
+            assert [(g.message, g.count_5m) for g in first.errors] == [
+                (g.message, g.count_5m) for g in full.errors
+            ]
+            # the oldest waiting rows may be before the window: those detectors wait
+            disabled = disabled_detectors(first)
+            assert "payments_not_processing" in disabled and "processing_down" in disabled
+            assert "high_error_rate" not in disabled and "signature_failures" not in disabled
+            second, again = await quick.poll(), await whole.poll()
+            assert UNPROCESSED not in second.loading
+            for field in ("unprocessed", "failed_24h", "retryable_failed", "unprocessed_by_type"):
+                assert getattr(second.backlog, field) == getattr(again.backlog, field), field
+            assert [(g.message, g.count_24h) for g in second.errors] == [
+                (g.message, g.count_24h) for g in again.errors
+            ]
+            age = second.backlog.oldest_unprocessed_age_seconds
+            assert age is not None and age >= 7 * 86400
+
+
+async def test_on_big_tables_the_first_poll_reads_only_the_last_minutes(db) -> None:
+    """No budget is spent on a read that alone would spend it: the rest fills in behind."""
+    with db.connect() as conn:
+        _day_of_traffic(conn)
+        conn.execute("ANALYZE")  # the tables' estimates
+    async with (
+        Collector(db.dsn, Settings(), first_poll_big_rows=100) as quick,
+        Collector(db.dsn, Settings(), first_data_seconds=float("inf")) as whole,
+    ):
+        first, full = await quick.poll(), await whole.poll()
+        later_panels = {STUCK_ORDERS, DUPLICATES, NOTIFICATIONS, PAID_WITHOUT_PAYMENT}
+        assert set(first.loading) == {EVENTS, PROCESSED, *later_panels}
+        assert first.events_5m == full.events_5m and first.errors_5m == full.errors_5m
+        assert sum(_totals(first).values()) < sum(_totals(full).values())
+        later = await quick.poll()
+        assert STUCK_ORDERS not in later.loading and later.stuck_orders.total == 1
 
 
 BIG_TABLES = ("webhook_events", "orders", "payments")

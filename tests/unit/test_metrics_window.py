@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from console.metrics.aggregate import Aggregate
-from console.metrics.backlog import BacklogIndex, PendingGroup, build_backlog
+from console.metrics.backlog import BacklogIndex, JoinedIndex, PendingGroup, build_backlog
 from console.metrics.buckets import MINUTE, MetricWindow
 
 BASE = datetime(2026, 11, 28, 6, 53, tzinfo=UTC)  # not on an hour: blocks start mid-range
@@ -136,3 +136,12 @@ def test_backlog_index_gives_the_figures_of_a_plain_pass() -> None:
     assert index.oldest_since(now) is None
     assert BacklogIndex([], 3).build(now) == build_backlog([], now, 3)
     assert Counter(index.build(now).unprocessed_by_type)["charge.refunded"] == 501
+    # in parts indexed apart (old, settled, recent), read as one: the same figures
+    for cuts in ((2, 5), (0, 7), (1, 1), (3, 6)):
+        parts = [groups[: cuts[0]], groups[cuts[0] : cuts[1]], groups[cuts[1] :]]
+        joined = JoinedIndex([BacklogIndex(p, 3) for p in parts], retry_limit=3)
+        for at in (now, now + timedelta(minutes=30), now + timedelta(days=2)):
+            assert joined.build(at) == build_backlog(groups, at, 3), cuts
+        for since in (now - timedelta(hours=25), now - timedelta(hours=1), now):
+            assert joined.oldest_since(since) == index.oldest_since(since), cuts
+    assert JoinedIndex([], 3).build(now) == build_backlog([], now, 3)
