@@ -17,13 +17,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
 from console.metrics.aggregate import Aggregate, ErrorPart
-from console.metrics.latency import LatencyAgg
+from console.metrics.latency import LatencyAgg, MinuteLatency
 from console.metrics.snapshot import MinuteBucket
 
 MINUTE = timedelta(minutes=1)
@@ -42,12 +41,16 @@ def window_start(now: datetime) -> datetime:
     return minute_of(now - WINDOW)
 
 
-@dataclass
 class _Bucket:
-    arrivals: Counter[str] = field(default_factory=Counter)
-    latency: dict[str, LatencyAgg] = field(default_factory=dict)
-    latency_total: LatencyAgg = field(default_factory=LatencyAgg)  # all types together
-    errors: ErrorPart = field(default_factory=ErrorPart)
+    """One minute's final part; slots and MinuteLatency keep a day of them small."""
+
+    __slots__ = ("arrivals", "errors", "latency", "latency_total")
+
+    def __init__(self) -> None:
+        self.arrivals: Counter[str] = Counter()
+        self.latency: dict[str, MinuteLatency] = {}
+        self.latency_total = MinuteLatency()  # all types together
+        self.errors = ErrorPart()
 
 
 class MetricWindow:
@@ -93,7 +96,7 @@ class MetricWindow:
         self, created_at: datetime, event_type: str, us: int, error_group: str | None
     ) -> None:
         bucket = self._bucket(created_at)
-        bucket.latency.setdefault(event_type, LatencyAgg()).add(us)
+        bucket.latency.setdefault(event_type, MinuteLatency()).add(us)
         bucket.latency_total.add(us)
         if error_group is not None:
             bucket.errors.add(error_group, event_type, created_at)
@@ -112,11 +115,8 @@ class MetricWindow:
     ) -> None:
         """Processed events pre-aggregated by the database (the initial load)."""
         bucket = self._bucket(minute)
-        for lat in (bucket.latency.setdefault(event_type, LatencyAgg()), bucket.latency_total):
-            lat.count += count
-            lat.sum_us += sum_us
-            lat.max_us = max(lat.max_us, max_us)
-            lat.hist[bin_index] += count
+        for lat in (bucket.latency.setdefault(event_type, MinuteLatency()), bucket.latency_total):
+            lat.add_group(count, sum_us, max_us, bin_index)
         if error_group is not None:
             bucket.errors.add(error_group, event_type, first_at, count, last_at)
 
@@ -208,14 +208,10 @@ class MetricWindow:
                 arrivals[event_type] = arrivals.get(event_type, 0) + count
             total = bucket.latency_total
             agg.processed += total.count
-            if histogram:
-                agg.latency.merge(total)
-            else:
-                agg.latency.count += total.count
-                agg.latency.sum_us += total.sum_us
+            total.merge_into(agg.latency, histogram=histogram)
             if by_type:
                 for event_type, lat in bucket.latency.items():
-                    agg.latency_by_type.setdefault(event_type, LatencyAgg()).merge(lat)
+                    lat.merge_into(agg.latency_by_type.setdefault(event_type, LatencyAgg()))
             if bucket.errors.counts:
                 agg.add_errors(bucket.errors)
         for minute in self._minutes(first, last, self._volatile):
