@@ -101,7 +101,11 @@ class Aggregate:
         if by_type:
             for event_type, lat in other.latency_by_type.items():
                 self.latency_by_type.setdefault(event_type, LatencyAgg()).merge(lat)
-        for group, theirs in other.groups.items():
+        self.merge_groups(other.groups)
+
+    def merge_groups(self, groups: dict[str, GroupAgg]) -> None:
+        """Add the error groups of another run of minutes (theirs are left unchanged)."""
+        for group, theirs in groups.items():
             mine = self.groups.setdefault(group, GroupAgg())
             mine.count += theirs.count
             mine.types |= theirs.types

@@ -53,6 +53,33 @@ class _Bucket:
         self.errors = ErrorPart()
 
 
+class _Block:
+    """A cached block of minutes: an Aggregate's totals with its latencies compact."""
+
+    __slots__ = ("arrivals", "errors", "groups", "latency", "latency_by_type", "processed")
+
+    def __init__(self, agg: Aggregate) -> None:
+        self.arrivals = agg.arrivals
+        self.processed = agg.processed
+        self.errors = agg.errors
+        self.latency = MinuteLatency.of(agg.latency)
+        self.latency_by_type = {t: MinuteLatency.of(a) for t, a in agg.latency_by_type.items()}
+        self.groups = agg.groups
+
+    def merge_into(self, agg: Aggregate, *, by_type: bool, histogram: bool) -> None:
+        """What Aggregate.merge does with the Aggregate this block was made from."""
+        arrivals = agg.arrivals
+        for event_type, count in self.arrivals.items():
+            arrivals[event_type] = arrivals.get(event_type, 0) + count
+        agg.processed += self.processed
+        agg.errors += self.errors
+        self.latency.merge_into(agg.latency, histogram=histogram)
+        if by_type:
+            for event_type, lat in self.latency_by_type.items():
+                lat.merge_into(agg.latency_by_type.setdefault(event_type, LatencyAgg()))
+        agg.merge_groups(self.groups)
+
+
 class MetricWindow:
     """The 24 h of per-minute buckets, updated by deltas and read as windows.
 
@@ -67,7 +94,7 @@ class MetricWindow:
         self._buckets: dict[datetime, _Bucket] = {}
         self._volatile: dict[datetime, ErrorPart] = {}
         self._frozen: dict[datetime, MinuteBucket] = {}
-        self._blocks: dict[tuple[int, datetime], Aggregate] = {}  # by (minutes, first minute)
+        self._blocks: dict[tuple[int, datetime], _Block] = {}  # by (minutes, first minute)
         self._type_minutes: Counter[str] = Counter()  # event type: minutes with arrivals
 
     def _changed(self, minute: datetime) -> None:
@@ -189,10 +216,10 @@ class MetricWindow:
         while block + size - MINUTE <= last:
             cached = self._blocks.get((size_minutes, block))
             if cached is None:
-                cached = Aggregate()
-                self._add_range(cached, block, block + size - MINUTE, True, True, level + 1)
-                self._blocks[(size_minutes, block)] = cached
-            agg.merge(cached, by_type=by_type, histogram=histogram)
+                whole = Aggregate()
+                self._add_range(whole, block, block + size - MINUTE, True, True, level + 1)
+                cached = self._blocks[(size_minutes, block)] = _Block(whole)
+            cached.merge_into(agg, by_type=by_type, histogram=histogram)
             block += size
         self._add_range(agg, block, last, by_type, histogram, level + 1)
 

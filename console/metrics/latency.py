@@ -104,6 +104,16 @@ class MinuteLatency:
         self.bins = array("H")  # histogram bin indexes, ascending (the last bin is ~500)
         self.counts = array("I")  # events in each of those bins
 
+    @classmethod
+    def of(cls, agg: LatencyAgg) -> MinuteLatency:
+        """The compact copy of an aggregate (a cached block of minutes keeps these)."""
+        part = cls()
+        part.count, part.sum_us, part.max_us = agg.count, agg.sum_us, agg.max_us
+        bins = sorted(index for index, count in agg.hist.items() if count)
+        part.bins = array("H", bins)
+        part.counts = array("I", [agg.hist[index] for index in bins])
+        return part
+
     def add(self, us: int) -> None:
         self.add_group(1, us, us, latency_bin(us))
 
