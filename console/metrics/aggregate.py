@@ -7,6 +7,7 @@ they only know how to add and merge, not which minutes they stand for.
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,7 +15,7 @@ from datetime import datetime
 from console.metrics.latency import LatencyAgg
 
 
-@dataclass
+@dataclass(slots=True)
 class GroupAgg:
     """Errors of one message group within some minutes."""
 
@@ -35,7 +36,7 @@ class GroupAgg:
             self.last = last
 
 
-@dataclass
+@dataclass(slots=True)
 class ErrorPart:
     """Errors by (group, event type) in one minute, and when each group was first/last seen."""
 
@@ -53,6 +54,7 @@ class ErrorPart:
     ) -> None:
         """Count errors of one group; `created_at`..`last_at` is when they happened."""
         last_at = last_at or created_at
+        group, event_type = sys.intern(group), sys.intern(event_type)  # one copy per name
         self.counts[(group, event_type)] += count
         if group not in self.first or created_at < self.first[group]:
             self.first[group] = created_at
@@ -64,7 +66,7 @@ class ErrorPart:
         return sum(self.counts.values())
 
 
-@dataclass
+@dataclass(slots=True)
 class Aggregate:
     """Totals over a run of minutes (final and volatile parts together)."""
 

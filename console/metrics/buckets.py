@@ -15,6 +15,7 @@ A window of "the last N minutes" is the current (partial) minute and the N-1 bef
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -47,7 +48,8 @@ class _Bucket:
     __slots__ = ("arrivals", "errors", "latency", "latency_total")
 
     def __init__(self) -> None:
-        self.arrivals: Counter[str] = Counter()
+        # never changed in place (replaced): a frozen MinuteBucket shares it, no copy
+        self.arrivals: dict[str, int] = {}
         self.latency: dict[str, MinuteLatency] = {}
         self.latency_total = MinuteLatency()  # all types together
         self.errors = ErrorPart()
@@ -112,18 +114,30 @@ class MetricWindow:
 
     def add_arrival(self, created_at: datetime, event_type: str, delta: int = 1) -> None:
         bucket = self._bucket(created_at)
-        had = event_type in bucket.arrivals
-        bucket.arrivals[event_type] += delta
-        if bucket.arrivals[event_type] <= 0:
-            del bucket.arrivals[event_type]
-        if had != (event_type in bucket.arrivals):
+        event_type = sys.intern(event_type)  # one string per type, not one per minute
+        arrivals = dict(bucket.arrivals)
+        had = event_type in arrivals
+        count = arrivals.get(event_type, 0) + delta
+        if count > 0:
+            arrivals[event_type] = count
+        else:
+            arrivals.pop(event_type, None)
+        bucket.arrivals = arrivals
+        if had != (event_type in arrivals):
             self._type_minutes[event_type] += -1 if had else 1
+
+    @staticmethod
+    def _latency(bucket: _Bucket, event_type: str) -> MinuteLatency:
+        lat = bucket.latency.get(event_type)
+        if lat is None:
+            lat = bucket.latency[sys.intern(event_type)] = MinuteLatency()
+        return lat
 
     def add_processed(
         self, created_at: datetime, event_type: str, us: int, error_group: str | None
     ) -> None:
         bucket = self._bucket(created_at)
-        bucket.latency.setdefault(event_type, MinuteLatency()).add(us)
+        self._latency(bucket, event_type).add(us)
         bucket.latency_total.add(us)
         if error_group is not None:
             bucket.errors.add(error_group, event_type, created_at)
@@ -142,7 +156,7 @@ class MetricWindow:
     ) -> None:
         """Processed events pre-aggregated by the database (the initial load)."""
         bucket = self._bucket(minute)
-        for lat in (bucket.latency.setdefault(event_type, MinuteLatency()), bucket.latency_total):
+        for lat in (self._latency(bucket, event_type), bucket.latency_total):
             lat.add_group(count, sum_us, max_us, bin_index)
         if error_group is not None:
             bucket.errors.add(error_group, event_type, first_at, count, last_at)
@@ -273,7 +287,7 @@ class MetricWindow:
             return MinuteBucket(minute=minute, errors=errors)
         return MinuteBucket(
             minute=minute,
-            by_type=MappingProxyType(dict(bucket.arrivals)),
+            by_type=MappingProxyType(bucket.arrivals),
             errors=errors + bucket.errors.total,
             processed=bucket.latency_total.count,
             latency_sum_seconds=bucket.latency_total.sum_us / 1e6,

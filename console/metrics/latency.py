@@ -41,7 +41,7 @@ def bin_seconds(index: int) -> float:
     return _FIRST_EDGE_US * _RATIO ** (index - 0.5) / 1e6
 
 
-@dataclass
+@dataclass(slots=True)
 class LatencyAgg:
     """Count, exact sum and max, and a histogram for percentiles."""
 
