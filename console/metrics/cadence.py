@@ -7,7 +7,9 @@ database cost. A read that cost more than `CHEAP_SECONDS` twice in a row (one sl
 host is not the table's size) waits `COST_FACTOR` times its cost (at most `ceiling`), so
 no single read takes more than ~1/300 of a database core. A full recount whose changes
 are also followed by cheap increments between recounts (the stuck orders, the old failed
-history) may wait longer (`factor`), as it only corrects what the increments cannot see.
+history) may wait longer (`factor`), as it only corrects what the increments cannot see;
+for the same reason it stretches from its first slow run (waiting costs no freshness),
+so the 0.8 s first count of a 10M table's old history is not repeated a minute later.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class Cadence:
         self._due = 0.0  # due at once
         self._started = 0.0
         self._slow_runs = 0
+        self._slow_runs_to_stretch = 1 if factor > COST_FACTOR else 2
 
     def due(self) -> bool:
         return time.monotonic() >= self._due
@@ -41,5 +44,6 @@ class Cadence:
         """The read just finished: schedule the next one from what it cost."""
         took = time.monotonic() - self._started
         self._slow_runs = self._slow_runs + 1 if took >= CHEAP_SECONDS else 0
-        wait = min(self.ceiling, took * self.factor) if self._slow_runs >= 2 else self.base
+        stretch = self._slow_runs >= self._slow_runs_to_stretch
+        wait = min(self.ceiling, took * self.factor) if stretch else self.base
         self._due = time.monotonic() + max(self.base, wait)
