@@ -14,6 +14,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from console.metrics.aggregate import Aggregate
 from console.metrics.backlog import BacklogIndex
 from console.metrics.buckets import MINUTE, MetricWindow, minute_of, window_start
 from console.metrics.patterns import SECURITY_GROUPS, ErrorClassifier
@@ -44,6 +45,15 @@ class PollFacts:
     queries_run: int
 
 
+def _joined(before: Aggregate, after: Aggregate) -> Aggregate:
+    """Two adjacent runs of minutes as one (no histogram): the day is the 15 min baseline
+    and the last 15 min, both read anyway, so the day's ~30 blocks are not merged again."""
+    joined = Aggregate()
+    joined.merge(before, by_type=False, histogram=False)
+    joined.merge(after, by_type=False, histogram=False)
+    return joined
+
+
 def assemble(
     facts: PollFacts,
     window: MetricWindow,
@@ -63,8 +73,12 @@ def assemble(
     last10 = w.aggregate(since(10), current, histogram=False)
     last15 = w.aggregate(since(15), current)
     last60 = w.aggregate(since(60), current, by_type=True)
-    day = w.aggregate(start, current, histogram=False)
     before15 = w.aggregate(start, since(15) - MINUTE)
+    day = (
+        _joined(before15, last15)
+        if since(15) > start
+        else w.aggregate(start, current, histogram=False)
+    )
     security_5m = sum(last5.groups[g].count for g in SECURITY_GROUPS if g in last5.groups)
     security_day = sum(day.groups[g].count for g in SECURITY_GROUPS if g in day.groups)
     slots = max(1.0, ((current - start) / MINUTE + 1 - 5) / 5)

@@ -45,6 +45,7 @@ OPEN_CUT = datetime.min.replace(tzinfo=UTC)  # no old backlog aggregated yet: tr
 FAR = datetime.max.replace(tzinfo=UTC)
 SETTLED_CEILING = 300.0  # the settled summary is re-read at least this often (seconds)
 _Settled = tuple[datetime, datetime, list[PendingGroup]]  # (cut, split, groups) as last read
+_Volatile = tuple[datetime, datetime, str, str, int]  # as MetricWindow.set_volatile takes them
 _Parts = tuple[list[PendingGroup], ...]  # the backlog's groups, in parts indexed apart
 # The old failed history (0.6 s to aggregate at 10M events) is recounted at least this often.
 OLD_RECOUNT_CEILING = 1800.0
@@ -140,6 +141,9 @@ class UnprocessedBacklog:
         )
         self._dirty: set[datetime] = set()  # settled minutes a processed row came from
         self._summary_from: datetime | None = None  # minutes before it unchanged since last
+        # the last errors given to the window's volatile part, and from which minute: the
+        # backlog's waiting rows change every poll, its failed ones every few seconds
+        self._volatile_given: tuple[list[_Volatile], datetime | None] | None = None
 
     def pending(self) -> Mapping[Any, Pending] | None:
         """The rows held by id, or None while the backlog is not tracked row by row."""
@@ -318,7 +322,7 @@ class UnprocessedBacklog:
         low = start if since is None else max(start, since)
         # a part whose groups all start before `low` has no minute to replace
         changed = [p for p in parts if (latest := self._indexed(p).latest) and latest >= low]
-        rows = (
+        rows = [
             (
                 g.first_at,
                 g.last_at,
@@ -329,8 +333,11 @@ class UnprocessedBacklog:
             for part in changed
             for g in part
             if g.error_message is not None and g.first_at >= low
-        )
+        ]
+        if (rows, since) == self._volatile_given:
+            return  # the same errors for the same minutes: the window has them already
         self.window.set_volatile(rows, since=since)
+        self._volatile_given = (rows, since)
 
     async def _reconcile(
         self, reader: PanelReader, tracked: Tracked, start: datetime, delta: Delta

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import KW_ONLY, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from textual.app import App
 from textual.screen import Screen
@@ -71,6 +72,9 @@ class DashboardPresenter:
         self.fired: FindingLike | None = None
         # The write window's time left, for the status bar (set by write_windows.py).
         self.write_left: Callable[[], str] = lambda: ""
+        # Each screen's status bars, found once: a query walks the screen's whole DOM,
+        # every second (only screens that have one are remembered, while mounted).
+        self._bars: WeakKeyDictionary[Screen[Any], list[StatusBar]] = WeakKeyDictionary()
 
     @property
     def dashboard_on_top(self) -> bool:
@@ -152,7 +156,7 @@ class DashboardPresenter:
             bar
             for screen in self.visible_screens()
             if screen.is_mounted
-            for bar in screen.query(StatusBar)
+            for bar in self.status_bars(screen)
         ]
         if not bars:
             return
@@ -183,6 +187,16 @@ class DashboardPresenter:
             if behind and bar.info is not None and steady(bar.info) == steady(info):
                 continue  # only the clock moved: not worth a repaint of the dialog in front
             bar.info = info
+
+    def status_bars(self, screen: Screen[Any]) -> list[StatusBar]:
+        """The screen's status bars, as found the last time while they stay on it."""
+        held = self._bars.get(screen)
+        if held and all(bar.is_attached and bar.screen is screen for bar in held):
+            return held
+        found = list(screen.query(StatusBar))
+        if found:
+            self._bars[screen] = found
+        return found
 
     def current_findings(self) -> list[FindingLike]:
         """The findings of the last poll, most severe first."""
