@@ -15,6 +15,7 @@ so the 0.8 s first count of a 10M table's old history is not repeated a minute l
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 CHEAP_SECONDS = 0.05
 COST_FACTOR = 300.0
@@ -25,7 +26,14 @@ RECOUNT_FACTOR = 1200.0
 class Cadence:
     """The next due time of one read, from its base interval and its last cost."""
 
-    def __init__(self, base: float, ceiling: float, *, factor: float = COST_FACTOR) -> None:
+    def __init__(
+        self,
+        base: float,
+        ceiling: float,
+        *,
+        factor: float = COST_FACTOR,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.base = base
         self.ceiling = max(base, ceiling)
         self.factor = factor
@@ -33,17 +41,18 @@ class Cadence:
         self._started = 0.0
         self._slow_runs = 0
         self._slow_runs_to_stretch = 1 if factor > COST_FACTOR else 2
+        self._clock = clock
 
     def due(self) -> bool:
-        return time.monotonic() >= self._due
+        return self._clock() >= self._due
 
     def start(self) -> None:
-        self._started = time.monotonic()
+        self._started = self._clock()
 
     def done(self) -> None:
         """The read just finished: schedule the next one from what it cost."""
-        took = time.monotonic() - self._started
+        took = self._clock() - self._started
         self._slow_runs = self._slow_runs + 1 if took >= CHEAP_SECONDS else 0
         stretch = self._slow_runs >= self._slow_runs_to_stretch
         wait = min(self.ceiling, took * self.factor) if stretch else self.base
-        self._due = time.monotonic() + max(self.base, wait)
+        self._due = self._clock() + max(self.base, wait)

@@ -14,10 +14,10 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
+from support.live_helpers import wait_for
 from support.terminal import PtyApp, child_script
 
 CHILD = child_script(
@@ -39,15 +39,10 @@ def _keep_continuing(pid: int, stop: threading.Event) -> None:
             return
 
 
-def _wait_stopped(pid: int, seconds: float = 15.0) -> bool:
-    """Wait until the process is stopped (state T), as a shell's `fg` would find it."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        if stat.rsplit(")", 1)[1].split()[0] == "T":
-            return True
-        time.sleep(0.02)
-    return False
+def _stopped(pid: int) -> bool:
+    """The process is stopped (state T), as a shell's `fg` would find it."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat.rsplit(")", 1)[1].split()[0] == "T"
 
 
 def test_quit_during_a_hangups_sigcont_still_exits(pty_app: Callable[..., PtyApp]) -> None:
@@ -72,7 +67,7 @@ def test_a_real_suspend_still_resumes(pty_app: Callable[..., PtyApp]) -> None:
     assert term.read_until(b"READ-ONLY"), term.output[-500:]
     term.proc.send_signal(signal.SIGTSTP)
     assert term.read_until(b"\x1b[?1049l"), "the suspend did not leave the alternate screen"
-    assert _wait_stopped(term.proc.pid), "the console did not stop itself after Ctrl+Z"
+    wait_for(lambda: _stopped(term.proc.pid), 15, "the console to stop itself after Ctrl+Z")
     mark = len(term.output)
     term.proc.send_signal(signal.SIGCONT)
     assert term.read_until(b"\x1b[?1049h", since=mark), "the resume did not redraw"
