@@ -90,11 +90,7 @@ class Aggregate:
 
     def merge(self, other: Aggregate, *, by_type: bool, histogram: bool) -> None:
         """Add another run of minutes (computed with by_type and histogram on)."""
-        arrivals = self.arrivals
-        for event_type, count in other.arrivals.items():
-            arrivals[event_type] = arrivals.get(event_type, 0) + count
-        self.processed += other.processed
-        self.errors += other.errors
+        self.add_counts(other.arrivals, other.processed, other.errors)
         if histogram:
             self.latency.merge(other.latency)
         else:
@@ -104,6 +100,14 @@ class Aggregate:
             for event_type, lat in other.latency_by_type.items():
                 self.latency_by_type.setdefault(event_type, LatencyAgg()).merge(lat)
         self.merge_groups(other.groups)
+
+    def add_counts(self, arrivals: dict[str, int], processed: int, errors: int) -> None:
+        """Add another run of minutes' arrivals by type, processed and error counts."""
+        mine = self.arrivals
+        for event_type, count in arrivals.items():
+            mine[event_type] = mine.get(event_type, 0) + count
+        self.processed += processed
+        self.errors += errors
 
     def merge_groups(self, groups: dict[str, GroupAgg]) -> None:
         """Add the error groups of another run of minutes (theirs are left unchanged)."""

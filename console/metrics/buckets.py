@@ -70,11 +70,7 @@ class _Block:
 
     def merge_into(self, agg: Aggregate, *, by_type: bool, histogram: bool) -> None:
         """What Aggregate.merge does with the Aggregate this block was made from."""
-        arrivals = agg.arrivals
-        for event_type, count in self.arrivals.items():
-            arrivals[event_type] = arrivals.get(event_type, 0) + count
-        agg.processed += self.processed
-        agg.errors += self.errors
+        agg.add_counts(self.arrivals, self.processed, self.errors)
         self.latency.merge_into(agg.latency, histogram=histogram)
         if by_type:
             for event_type, lat in self.latency_by_type.items():
