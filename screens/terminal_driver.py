@@ -11,7 +11,6 @@ and leave its bounded queue to fill and block the next write, keeps draining to 
 
 from __future__ import annotations
 
-import sys
 from typing import IO, Any
 
 from textual.app import App
@@ -52,7 +51,7 @@ class HangupTolerantDriver(LinuxDriver):
 
     def __init__(self, app: App[Any], **kwargs: Any) -> None:
         super().__init__(app, **kwargs)
-        self._file = HangupTolerantFile(self._file or sys.__stderr__)  # type: ignore[assignment]
+        self._file = HangupTolerantFile(self._file)  # type: ignore[assignment]
 
     def _sigcont_application(self, *args: Any) -> None:
         """Resume only after our own suspend (Ctrl+Z), never on a hangup's SIGCONT."""
