@@ -10,16 +10,18 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+
+from screens.keys import CANCEL
 
 
 class ConfirmScreen(ModalScreen[bool]):
     """Returns True only when the typed text equals `token`."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [CANCEL]
 
     def __init__(self, question: str, token: str, *, expires_after: float = 60.0) -> None:
         super().__init__()

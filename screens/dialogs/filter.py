@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+
+from screens.keys import CANCEL
 
 
 class FilterScreen(ModalScreen[str | None]):
     """Returns the new filter text, or None when cancelled."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [CANCEL]
 
     def __init__(self, current: str) -> None:
         super().__init__()

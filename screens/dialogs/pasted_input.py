@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static, TextArea
 
 from console.runbooks.model import CheckStep
+from screens.keys import CANCEL
 
 MULTILINE = frozenset({"payload", "body"})
 LABELS = {
@@ -61,7 +62,7 @@ class PastedInputScreen(ModalScreen[dict[str, str] | None]):
     PastedInputScreen #pasted-submit { margin: 1 0 0 0; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"),
+        CANCEL,
         Binding("ctrl+s", "submit", "Verify"),
     ]
 

@@ -32,8 +32,8 @@ from console.recovery.results import ActionResult
 from screens.dialogs.confirm import ConfirmScreen
 from screens.failures import describe_failure
 from screens.formatting import duration
+from screens.keys import CLOSE
 from screens.views.drilldown import when
-from screens.views.keys import CLOSE
 
 READ_ONLY_NOTE = "read-only: restart with --allow-write to cancel or terminate backends"
 QUESTIONS = {

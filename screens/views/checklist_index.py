@@ -13,15 +13,15 @@ from typing import Any, ClassVar, Protocol
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from screens.findings import FindingLike
 from screens.formatting import shorten
+from screens.keys import HELP, TIMELINE, back
 from screens.messages import LiveUpdated, OpenRunbook, StatusWanted
 from screens.views.checklist_state import Checklists
-from screens.views.keys import HELP, TIMELINE
 from screens.widgets.status_bar import StatusBar
 
 FIRING_STYLE = {"P0": "bold reverse red", "P1": "bold red", "P2": "bold yellow"}
@@ -44,7 +44,7 @@ class ChecklistHost(Protocol):
 
 class ChecklistScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,c", "app.pop_screen", "Dashboard"),
+        back("c", "Dashboard"),
         TIMELINE,
         HELP,
     ]

@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Static
 
 from console.core.db import DatabaseError
 from screens.failures import describe_failure
-from screens.views.keys import CLOSE
+from screens.keys import CLOSE
 
 Loader = Callable[[], Awaitable[Sequence[Sequence[str]]]]
 

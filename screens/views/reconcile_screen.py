@@ -18,8 +18,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
+from screens.keys import CLOSE
 from screens.views.drilldown import LoadingDialog, drill_dialog
-from screens.views.keys import CLOSE
 
 COLUMNS = ("event id", "type", "created", "class", "error")
 Loader = Callable[[], Awaitable[Any]]  # -> console.stripe.reconcile.Reconciliation

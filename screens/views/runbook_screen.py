@@ -36,6 +36,7 @@ from screens.dialogs.pasted_input import PastedInputScreen, pasted_inputs
 from screens.dialogs.prompt import PromptScreen
 from screens.failures import describe_failure
 from screens.formatting import cell
+from screens.keys import HELP, NOTE, TIMELINE, back
 from screens.messages import (
     ActionApplied,
     LiveUpdated,
@@ -45,7 +46,6 @@ from screens.messages import (
 )
 from screens.options import DashboardOptions
 from screens.views.checklist_state import RUNNABLE_KINDS, StepState
-from screens.views.keys import HELP, NOTE, TIMELINE
 from screens.views.step_detail import about_runbook, outcome, status_text, step_body
 from screens.widgets.status_bar import StatusBar
 
@@ -86,7 +86,7 @@ class RunbookHost(Protocol):
 
 class RunbookScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.pop_screen", "Back"),
+        back(),
         Binding("r", "run", "Run step"),
         Binding("space", "toggle_done", "Done"),
         NOTE,

@@ -29,9 +29,9 @@ from screens.dialogs.confirm import ConfirmScreen
 from screens.dialogs.prompt import PromptScreen
 from screens.failures import describe_error
 from screens.findings import FindingLike
+from screens.keys import HELP, NOTE, back
 from screens.messages import LiveUpdated, StatusWanted
 from screens.options import DashboardOptions
-from screens.views.keys import HELP, NOTE
 from screens.views.timeline_live import entry_row, people_text
 from screens.widgets.status_bar import StatusBar
 
@@ -108,7 +108,7 @@ def resume_if_needed(desk: Desk) -> None:
 
 class TimelineScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,t", "app.pop_screen", "Back"),
+        back("t"),
         Binding("o", "open_incident", "Open incident"),
         Binding("f", "open_from_finding", "Open from finding"),
         NOTE,
