@@ -15,16 +15,7 @@ from rich.text import Text
 
 from console.core.config import Settings
 from console.incidents.escalation import levels_text
-from console.runbooks.model import (
-    ActionStep,
-    AnyStep,
-    CheckStep,
-    CommandStep,
-    LogStep,
-    ManualStep,
-    QueryStep,
-    Runbook,
-)
+from console.runbooks import model as rb
 from screens.views.checklist_state import RUNNABLE_KINDS, STATUS_STYLE, StepState
 
 
@@ -32,7 +23,7 @@ def status_text(status: str) -> Text:
     return Text(status.upper() if status != "pending" else "pending", STATUS_STYLE.get(status, ""))
 
 
-def about_runbook(runbook: Runbook) -> RenderableType:
+def about_runbook(runbook: rb.Runbook) -> RenderableType:
     parts: list[RenderableType] = [Text(runbook.summary)]
     for heading, lines in (
         ("Symptoms", runbook.symptoms),
@@ -54,12 +45,12 @@ def sql_of(name: str, catalogue: Mapping[str, Any]) -> RenderableType:
     return Syntax(query.text.strip(), "sql", theme="ansi_dark", word_wrap=True)
 
 
-def keys_hint(step: AnyStep, allow_write: bool) -> str:
+def keys_hint(step: rb.AnyStep, allow_write: bool) -> str:
     if step.kind in RUNNABLE_KINDS:
         return "r / Enter runs this step; n adds a note."
-    if isinstance(step, ManualStep):
+    if isinstance(step, rb.ManualStep):
         return "Space marks it done (or not); n adds a note."
-    if isinstance(step, CommandStep):
+    if isinstance(step, rb.CommandStep):
         ask = ", after you confirm (it changes state)" if step.changes_state else ""
         return f"r / Enter runs the configured command{ask}; n adds a note."
     write = "" if allow_write else " (applying needs --allow-write)"
@@ -67,7 +58,7 @@ def keys_hint(step: AnyStep, allow_write: bool) -> str:
 
 
 def step_body(
-    step: AnyStep,
+    step: rb.AnyStep,
     settings: Settings,
     catalogue: Mapping[str, Any],
     *,
@@ -81,9 +72,9 @@ def step_body(
         parts.append(Text.assemble(("Why: ", "bold"), step.why))
     if step.prevention:
         parts.append(Text.assemble(("Prevention: ", "bold"), step.prevention))
-    if isinstance(step, QueryStep):
+    if isinstance(step, rb.QueryStep):
         parts += [Text(f"\nSQL ({step.query}):", style="bold"), sql_of(step.query, catalogue)]
-    elif isinstance(step, ActionStep):
+    elif isinstance(step, rb.ActionStep):
         from console.recovery.actions import get_spec
 
         spec = get_spec(step.action)
@@ -91,18 +82,18 @@ def step_body(
         parts += [Text(f"\nPreview SQL ({step.preview}):", style="bold")]
         parts.append(sql_of(step.preview, catalogue))
         parts += [Text(f"Apply SQL ({step.write}):", style="bold"), sql_of(step.write, catalogue)]
-    elif isinstance(step, CommandStep):
+    elif isinstance(step, rb.CommandStep):
         argv = settings.service_commands.get(step.command)
         shown = " ".join(argv) if argv else "not configured ([service_commands])"
         parts.append(Text.assemble(("\nCommand: ", "bold"), shown))
         if step.changes_state:
             parts.append(Text("It changes state: it runs only after you confirm.", "bold"))
-    elif isinstance(step, CheckStep):
+    elif isinstance(step, rb.CheckStep):
         parts.append(Text.assemble(("\nCheck: ", "bold"), step.check))
-    elif isinstance(step, LogStep):
+    elif isinstance(step, rb.LogStep):
         where = settings.log_sources.get(step.source) or step.default_path or "not configured"
         parts.append(Text.assemble(("\nLog: ", "bold"), f"{step.source} ({where})"))
-    elif isinstance(step, ManualStep) and step.escalate:
+    elif isinstance(step, rb.ManualStep) and step.escalate:
         people = settings.escalation.get(step.escalate, ())
         levels = levels_text(people) or "not configured"
         parts.append(Text.assemble(("\nEscalate: ", "bold"), f"{step.escalate}: {levels}"))
@@ -111,7 +102,7 @@ def step_body(
     return Group(*parts)
 
 
-def outcome(step: AnyStep, state: StepState, allow_write: bool = False) -> Text:
+def outcome(step: rb.AnyStep, state: StepState, allow_write: bool = False) -> Text:
     """The step's status line: verdict, rows and time, or the operator's note."""
     line = Text.assemble(status_text(state.status), " ")
     result = state.result
@@ -128,7 +119,7 @@ def outcome(step: AnyStep, state: StepState, allow_write: bool = False) -> Text:
             line.append(f" ({', '.join(extra)})", "dim")
     elif state.verdict:
         line.append(state.verdict)
-    elif isinstance(step, ManualStep):
+    elif isinstance(step, rb.ManualStep):
         line.append("not done yet")
     else:
         line.append("not run yet")

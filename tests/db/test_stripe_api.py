@@ -9,14 +9,7 @@ from dataclasses import dataclass
 import pytest
 from support.stripe_world import TYPES, fill_ledger
 
-from console.sim.stripe_api import (
-    DEMO_NO_PERMISSION_KEY,
-    DEMO_RESTRICTED_KEY,
-    DEMO_SECRET_KEY,
-    EVENTS_READ,
-    StripeApi,
-    ThreadedStripeApi,
-)
+from console.sim import stripe_api as demo_stripe
 from console.stripe.client import RetryPolicy, StripeEvents
 from console.stripe.errors import StripeProblem
 from console.stripe.keys import StripeKeyRefused
@@ -28,18 +21,18 @@ LIVE_KEY = "rk_live_" + "L1ve" * 6
 
 @dataclass
 class Served:
-    api: StripeApi
+    api: demo_stripe.StripeApi
     url: str
 
-    def client(self, key: str = DEMO_RESTRICTED_KEY, **kwargs: object) -> StripeEvents:
+    def client(self, key: str = demo_stripe.DEMO_RESTRICTED_KEY, **kwargs: object) -> StripeEvents:
         return StripeEvents(key, api_base=self.url, retry=FAST, **kwargs)  # type: ignore[arg-type]
 
 
 @pytest.fixture
 def served() -> Iterator[Served]:
-    api = StripeApi(keys=None)
-    api.keys[LIVE_KEY] = frozenset({EVENTS_READ})
-    with ThreadedStripeApi(api) as url:
+    api = demo_stripe.StripeApi(keys=None)
+    api.keys[LIVE_KEY] = frozenset({demo_stripe.EVENTS_READ})
+    with demo_stripe.ThreadedStripeApi(api) as url:
         yield Served(api, url)
 
 
@@ -97,10 +90,10 @@ def test_an_invalid_key_gets_one_line_and_no_retry(served: Served) -> None:
 
 def test_a_key_without_events_permission_is_told_what_to_grant(served: Served) -> None:
     with pytest.raises(StripeProblem) as caught:
-        served.client(DEMO_NO_PERMISSION_KEY).list_events(make_window("2h"))
+        served.client(demo_stripe.DEMO_NO_PERMISSION_KEY).list_events(make_window("2h"))
     assert caught.value.kind == "permission" and caught.value.http_status == 403
     assert "Events: Read" in caught.value.line()
-    assert DEMO_NO_PERMISSION_KEY not in caught.value.line()
+    assert demo_stripe.DEMO_NO_PERMISSION_KEY not in caught.value.line()
     assert len(served.api.requests) == 1
 
 
@@ -192,10 +185,10 @@ def test_keys_that_cannot_list_events_are_refused_before_any_request(
 
 
 def test_a_full_secret_key_works_and_is_told_a_restricted_one_is_enough(served: Served) -> None:
-    client = served.client(DEMO_SECRET_KEY)
+    client = served.client(demo_stripe.DEMO_SECRET_KEY)
     assert client.key_info.kind == "secret"
     assert any("restricted key" in note for note in client.key_info.notes())
-    assert DEMO_SECRET_KEY not in repr(client)
+    assert demo_stripe.DEMO_SECRET_KEY not in repr(client)
 
 
 def test_fetch_returns_the_exact_bytes_stripe_sent(served: Served) -> None:
