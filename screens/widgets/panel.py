@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import ClassVar, Self
+from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.errors import MarkupError
@@ -23,7 +23,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.coordinate import Coordinate
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
@@ -223,17 +223,11 @@ class PanelTable(DrawnCells, QuietRefresh, DataTable[Text | str]):
         width, height = self.container_size
         return self.is_mounted and 0 < virtual.width <= width and virtual.height <= height
 
-    def refresh(
-        self,
-        *regions: Region,
-        repaint: bool = True,
-        layout: bool = False,
-        recompose: bool = False,
-    ) -> Self:
-        if layout and self._layout_unneeded:  # asked for by the virtual size's change
-            self._layout_unneeded = False
-            layout = False
-        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+    def layout_needed(self) -> bool:
+        """No layout for the refresh the virtual size's change asks for (see above)."""
+        needed = not self._layout_unneeded
+        self._layout_unneeded = False
+        return needed
 
     def set_columns(self, names: Sequence[str]) -> None:
         """The column set (wide vs compact) used by the next `replace_rows`."""

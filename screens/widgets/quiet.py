@@ -140,10 +140,16 @@ class QuietRefresh(_WidgetMixin):
         layout: bool = False,
         recompose: bool = False,
     ) -> Self:
+        layout = layout and self.layout_needed()
         if self._holding and not regions and not layout and not recompose:
             return self  # the caller refreshes the cells that changed
         super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
         return self
+
+    def layout_needed(self) -> bool:
+        """Whether a layout asked for is really needed (a widget that knows its size is
+        set from outside says no)."""
+        return True
 
     def apply_quietly(self, change: Callable[[], None]) -> None:
         """Apply `change` (which may refresh the whole widget) and repaint only the
