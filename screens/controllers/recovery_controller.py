@@ -9,7 +9,7 @@ apply is audited under. Training swaps the path for one that goes through its se
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -18,7 +18,7 @@ from screens.controllers.incidents import IncidentController
 from screens.options import DashboardOptions
 
 if TYPE_CHECKING:
-    from console.recovery.actions import ActionResult, Plan, Progress
+    from console.recovery.actions import ActionResult, Plan, ProgressCallback
     from console.runbooks.model import ActionStep
     from screens.controllers.recovery import Recovery
 
@@ -91,12 +91,7 @@ class RecoveryController:
         return live.guard(plan) if live is not None else nullcontext()
 
     def apply(
-        self,
-        plan: Plan,
-        typed: str,
-        on_progress: Callable[[Progress], None],
-        *,
-        exact: bool = False,
+        self, plan: Plan, typed: str, on_progress: ProgressCallback, *, exact: bool = False
     ) -> ActionResult:
         """Apply a previewed plan under the open incident (if any); raises a DatabaseError
         (nothing written) when refused. `exact`: the all-or-nothing rule."""

@@ -18,7 +18,6 @@ the "exact" checkbox, shown for row actions, keeps the all-or-nothing rule.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -35,7 +34,7 @@ from console.core.db import DatabaseError
 from screens.formatting import cell
 
 if TYPE_CHECKING:
-    from console.recovery.actions import ActionResult, Plan
+    from console.recovery.actions import ActionResult, Plan, ProgressCallback
     from console.recovery.actions import Progress as ApplyProgress
 
 
@@ -48,12 +47,7 @@ class ActionHost(Protocol):
     def read_only_help(self) -> str: ...
 
     def apply(
-        self,
-        plan: Plan,
-        typed: str,
-        on_progress: Callable[[ApplyProgress], None],
-        *,
-        exact: bool = False,
+        self, plan: Plan, typed: str, on_progress: ProgressCallback, *, exact: bool = False
     ) -> ActionResult:
         """Apply the previewed plan (blocking: from a thread worker); raises a
         DatabaseError, with nothing written, when refused."""
