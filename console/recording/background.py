@@ -51,14 +51,6 @@ class BackgroundRecorder:
         recorder.open()
         self._thread.start()
 
-    @property
-    def path(self) -> Path:
-        return self.recorder.path
-
-    @property
-    def problem(self) -> str:
-        return self.recorder.problem
-
     def snapshot(
         self,
         snapshot: Snapshot,
@@ -166,11 +158,11 @@ class LiveRecording:
 
     @property
     def problem(self) -> str:
-        return self.current.problem if self.current is not None else ""
+        return self.current.recorder.problem if self.current is not None else ""
 
     @property
     def path(self) -> Path | None:
-        return self.current.path if self.current is not None else None
+        return self.current.recorder.path if self.current is not None else None
 
     def _start(self, path: Path, extra: dict[str, Any]) -> BackgroundRecorder:
         from console.recording.writer import Recorder
@@ -232,7 +224,7 @@ class LiveRecording:
         if self.current is None:
             return None
         self.current.flush()
-        return self.current.path
+        return self.current.recorder.path
 
     def close(self) -> None:
         if self.current is not None:
