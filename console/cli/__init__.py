@@ -9,6 +9,7 @@ never a traceback.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -149,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _reconcile_flags(parser: argparse.ArgumentParser) -> None:
     """`reconcile`'s own flags (console/cli/reconcile.py says what they do)."""
     add = parser.add_argument
+    flag = functools.partial(add, action="store_true")  # an on/off switch
     add("--since", metavar="DURATION", help="window up to now: 30m, 2h, 3d (default 2h)")
     add("--from", dest="start", metavar="T", help="window start (ISO 8601 or Unix seconds)")
     add("--to", dest="end", metavar="T", help="window end (default: now)")
@@ -160,25 +162,19 @@ def _reconcile_flags(parser: argparse.ArgumentParser) -> None:
         metavar="TYPE",
         help="only these event types (space- or comma-separated, at most 20)",
     )
-    add(
+    flag(
         "--failed-deliveries",
-        action="store_true",
         help="list only events Stripe could not deliver (delivery_success=false)",
     )
-    add("--live", action="store_true", help="allow a live-mode Stripe key")
-    add("--redeliver", action="store_true", help="preview (then apply) the redelivery")
-    add("--allow-write", action="store_true", help="allow the redelivery")
+    flag("--live", help="allow a live-mode Stripe key")
+    flag("--redeliver", help="preview (then apply) the redelivery")
+    flag("--allow-write", help="allow the redelivery")
     add("--reason", metavar="TEXT", help="why (kept in the audit log)")
     add("--confirm", metavar="TOKEN", help="the token the preview asked for")
     add("--rate", type=float, metavar="N", help="events per second (capped)")
-    add(
-        "--include-old",
-        action="store_true",
-        help="also redeliver events older than MAX_EVENT_AGE_SECONDS",
-    )
-    add(
+    flag("--include-old", help="also redeliver events older than MAX_EVENT_AGE_SECONDS")
+    flag(
         "--resend-commands",
-        action="store_true",
         help="print the `stripe events resend` commands instead of redelivering",
     )
     add("--webhook-endpoint", metavar="WE_ID", help="for --resend-commands")
