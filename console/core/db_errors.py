@@ -11,6 +11,7 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from console.core.config import mask_dsn
 
@@ -31,42 +32,48 @@ class DatabaseError(Exception):
 
     kind = "error"
 
+    def __init_subclass__(cls, kind: str = "", **kwargs: Any) -> None:
+        """`class LockTimeout(DatabaseError, kind="lock_timeout")`: the kind on one line."""
+        super().__init_subclass__(**kwargs)
+        if kind:
+            cls.kind = kind
+
     def __init__(self, message: str, hint: str = "") -> None:
         self.message = message
         self.hint = hint
         super().__init__(f"{message} — {hint}" if hint else message)
 
 
-class ConnectionFailed(DatabaseError):
-    kind = "unreachable"
+class ConnectionFailed(DatabaseError, kind="unreachable"):
+    """The server could not be reached or let us in (host, port, database, role, password)."""
 
 
-class QueryTimeout(DatabaseError):
-    kind = "timeout"
+class QueryTimeout(DatabaseError, kind="timeout"):
+    """A query was cancelled after the console's statement_timeout."""
 
 
-class LockTimeout(DatabaseError):
-    kind = "lock_timeout"
+class LockTimeout(DatabaseError, kind="lock_timeout"):
+    """A statement gave up waiting for a lock that another session holds."""
 
 
-class PrivilegeError(DatabaseError):
-    kind = "privilege"
+class PrivilegeError(DatabaseError, kind="privilege"):
+    """The role lacks a privilege: a grant on a table, or pg_signal_backend."""
 
 
-class ReadOnlyError(DatabaseError):
-    kind = "read_only"
+class ReadOnlyError(DatabaseError, kind="read_only"):
+    """A write asked of a read-only console: it needs --allow-write."""
 
 
-class FeatureMissing(DatabaseError):
-    kind = "missing"
+class FeatureMissing(DatabaseError, kind="missing"):
+    """A table or column is not in this database, or the server lacks a feature."""
 
 
-class ConnectionLost(DatabaseError):
-    kind = "lost"
+class ConnectionLost(DatabaseError, kind="lost"):
+    """An open connection was closed under us (server restart, pooler, network)."""
 
 
-class NoDatabaseConfigured(DatabaseError):
-    kind = "unconfigured"
+class NoDatabaseConfigured(DatabaseError, kind="unconfigured"):
+    """No DSN was given (--dsn, DATABASE_URL or the settings file)."""
 
 
 _Test = Callable[[str, str], object]

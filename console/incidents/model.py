@@ -40,8 +40,8 @@ ENTRY_KINDS = (
 )
 
 
-class IncidentError(DatabaseError):
-    kind = "incident"
+class IncidentError(DatabaseError, kind="incident"):
+    """No state database, no such incident, or nowhere left to record one."""
 
 
 @dataclass(frozen=True)

@@ -24,14 +24,12 @@ from console.incidents.model import Incident
 from console.incidents.session import SharedIncident
 
 
-class ApprovalPending(DatabaseError):
+class ApprovalPending(DatabaseError, kind="approval_pending"):
     """The write waits for the second person; nothing was changed."""
 
-    kind = "approval_pending"
 
-
-class ApprovalRefused(DatabaseError):
-    kind = "approval_refused"
+class ApprovalRefused(DatabaseError, kind="approval_refused"):
+    """The commander refused this very plan; nothing was changed."""
 
 
 @dataclass

@@ -29,8 +29,8 @@ from console.recovery.audit_chain import chained, last_local_hash
 AUDIT_FILE = "audit.jsonl"
 
 
-class AuditUnavailable(DatabaseError):
-    kind = "audit"
+class AuditUnavailable(DatabaseError, kind="audit"):
+    """Neither the state database nor the local file took the record: no write runs."""
 
 
 @dataclass(frozen=True)

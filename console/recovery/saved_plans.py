@@ -34,8 +34,8 @@ SAVED_TTL_SECONDS = 900.0
 PLANS_DIR = "plans"
 
 
-class PlanNotFound(ActionError):
-    kind = "plan"
+class PlanNotFound(ActionError, kind="plan"):
+    """No saved plan to apply: preview first (it prints the plan_id)."""
 
 
 @dataclass(frozen=True)
