@@ -24,6 +24,7 @@ from console.metrics.buckets import minute_of
 from console.metrics.collector import Collector
 from console.metrics.latency import latency_us
 from console.metrics.snapshot import Snapshot
+from console.metrics.tuning import CollectorTuning
 
 TYPES = ["payment_intent.succeeded", "payment_intent.payment_failed", "charge.refunded"]
 ERRORS = [
@@ -160,9 +161,11 @@ async def _run(dsn: str, ops: list[tuple[Any, ...]], overlap: float) -> None:
         async with Collector(
             dsn,
             Settings(),
-            overlap_seconds=overlap,
-            slow_interval_seconds=0.0,  # every part checked at every poll: exact each time
-            settled_check_seconds=0.0,
+            tuning=CollectorTuning(
+                overlap_seconds=overlap,
+                slow_interval_seconds=0.0,  # every part checked at every poll: exact each time
+                settled_check_seconds=0.0,
+            ),
         ) as incremental:
             await incremental.poll()
             polled = set(_pending_ids(conn))
@@ -208,7 +211,7 @@ async def test_a_poll_reads_what_changed_not_the_table(db) -> None:
         add_events(conn, 3000, oldest=23 * 3600, newest=120, latency=0.4)
         add_events(conn, 3, oldest=600, newest=300, latency=None, error="Invalid signature")
         async with Collector(
-            db.dsn, Settings(), overlap_seconds=30, settled_check_seconds=60
+            db.dsn, Settings(), tuning=CollectorTuning(overlap_seconds=30, settled_check_seconds=60)
         ) as collector:
             first = await collector.poll()
             idle = await collector.poll()
@@ -284,7 +287,8 @@ async def test_initial_load_aggregated_in_sql_equals_counting_row_by_row(any_db)
             add_event(conn, age=1800 + index, latency=latency, error=error)
         add_events(conn, 40, oldest=3000, newest=2000, latency=None, error="Event too old")
     aggregated = await poll_once(any_db.dsn)
-    row_by_row = await poll_once(any_db.dsn, overlap_seconds=4 * 3600)  # all inside the overlap
+    # all inside the overlap
+    row_by_row = await poll_once(any_db.dsn, tuning=CollectorTuning(overlap_seconds=4 * 3600))
     assert aggregated.rows_read < row_by_row.rows_read
     assert _buckets(aggregated) == _buckets(row_by_row) == _recount_from(any_db)
     assert aggregated.latency == row_by_row.latency
@@ -306,7 +310,11 @@ async def test_large_backlog_is_summarised_in_sql_and_tracked_row_by_row_again_l
         conn.execute("UPDATE webhook_events SET retry_count = 3 WHERE event_type = %s", (TYPES[2],))
         async with (
             # settled rows checked at every poll, so the deletion shows at the next one
-            Collector(db.dsn, Settings(), max_backlog_rows=50, settled_check_seconds=0) as small,
+            Collector(
+                db.dsn,
+                Settings(),
+                tuning=CollectorTuning(max_backlog_rows=50, settled_check_seconds=0),
+            ) as small,
             Collector(db.dsn, Settings()) as exact,
         ):
             summary = await small.poll()
@@ -335,9 +343,8 @@ async def test_old_failed_history_is_counted_but_not_reread_each_poll(any_db) ->
         add_events(conn, 2000, oldest=7 * 86400, newest=25 * 3600, latency=None, error="Timeout")
         add_events(conn, 50, oldest=3600, newest=60, latency=0.3)
         add_event(conn, age=7200, latency=None, error="Invalid state transition")
-        async with Collector(
-            any_db.dsn, Settings(), slow_interval_seconds=1.0, settled_check_seconds=0.0
-        ) as collector:
+        cadence = CollectorTuning(slow_interval_seconds=1.0, settled_check_seconds=0.0)
+        async with Collector(any_db.dsn, Settings(), tuning=cadence) as collector:
             first = await collector.poll()
             steady = await collector.poll()
             conn.execute(
@@ -371,7 +378,9 @@ async def test_a_change_to_an_older_unprocessed_row_is_seen_at_the_next_poll(db)
     with db.connect() as conn:
         quiet = add_event(conn, age=3600, latency=None)
         add_events(conn, 20, oldest=7200, newest=1800, latency=None, error="Event too old")
-        async with Collector(db.dsn, Settings(), settled_check_seconds=0.0) as collector:
+        async with Collector(
+            db.dsn, Settings(), tuning=CollectorTuning(settled_check_seconds=0.0)
+        ) as collector:
             await collector.poll()
             steady = await collector.poll()
             conn.execute(
@@ -397,7 +406,9 @@ async def test_older_rows_are_checked_on_their_cadence_and_processing_shows_at_o
     with db.connect() as conn:
         quiet = add_event(conn, age=3600, latency=None)
         done = add_event(conn, age=1800, latency=None)
-        async with Collector(db.dsn, Settings(), settled_check_seconds=1.5) as collector:
+        async with Collector(
+            db.dsn, Settings(), tuning=CollectorTuning(settled_check_seconds=1.5)
+        ) as collector:
             await collector.poll()
             conn.execute("UPDATE webhook_events SET processed_at = now() WHERE id = %s", (done,))
             conn.execute(
