@@ -16,6 +16,7 @@ module only orchestrates one poll; each part says why it works the way it does:
   large, the old failed history aggregated on the slow cadence);
 - periodic.py: stuck orders, sessions, and the detector inputs that are not deltas;
 - assemble.py: the state read out as a Snapshot;
+- tuning.py: the cadences, budgets and size caps above, one `CollectorTuning` value;
 - `addons`: sources that are not this database (console.stripe.watch: Stripe's undelivered
   events), each on its own cadence in a task of its own, never inside the poll's
   transaction and never delaying it; given by the caller, so metrics knows none of them.
@@ -54,6 +55,7 @@ from console.metrics.patterns import ErrorClassifier
 from console.metrics.periodic import PeriodicPanels
 from console.metrics.reader import PanelReader
 from console.metrics.snapshot import Snapshot
+from console.metrics.tuning import CollectorTuning
 from console.metrics.unprocessed import UnprocessedBacklog
 
 UNPROCESSED_INDEX = "webhook_events_unprocessed_idx"
@@ -80,54 +82,29 @@ class Collector:
         settings: Settings,
         *,
         error_patterns: Mapping[str, str] | None = None,
-        overlap_seconds: float = 30.0,
-        slow_interval_seconds: float = 60.0,
-        detector_interval_seconds: float = 10.0,
-        panel_retry_seconds: float = 60.0,
-        max_backlog_rows: int = 1_000,
-        recent_seconds: float = 300.0,
-        settled_check_seconds: float = 5.0,
-        first_data_seconds: float = 0.3,
-        history_seconds_per_poll: float = 0.25,
-        index_guard_rows: int = 200_000,
-        backlog_first_poll_rows: int = 50_000,
-        first_poll_big_rows: int = 1_000_000,
+        tuning: CollectorTuning = CollectorTuning(),
         addons: Sequence[SnapshotAddon] = (),
     ) -> None:
         self.dsn = dsn
         self.settings = settings
+        self.tuning = tuning
         thresholds = settings.thresholds
         self.retry_limit = int(thresholds.get("retry_limit", 3))
-        self.overlap = timedelta(seconds=overlap_seconds)
-        self.slow_interval = slow_interval_seconds
-        self.max_backlog_rows = max_backlog_rows
-        self.recent = timedelta(seconds=recent_seconds)
-        self.settled_check = settled_check_seconds
-        # The first poll loads the last minutes, then older history while this lasts; each
-        # later poll loads more within its own budget (initial_load.py).
-        self.first_data_seconds = first_data_seconds
-        self.history_seconds_per_poll = history_seconds_per_poll
-        # The backlog's history (the window's settled minutes, ~27k rows, and the failed
-        # history before it, ~160k, at 10M events: 0.4-0.8 s together): past this many
-        # unprocessed rows (the partial index's estimate) the first poll reads only the
-        # last minutes of the backlog, the rest on the next poll, the panel saying so.
-        self.backlog_first_poll_rows = backlog_first_poll_rows
-        # a table estimated above this: the first poll reads the last minutes only; the
-        # older history, stuck orders and the detector inputs fill in behind
-        self.first_poll_big_rows = first_poll_big_rows
         patterns = {**settings.error_patterns, **(error_patterns or {})}
         self.classifier = ErrorClassifier(patterns)
-        self._reader = PanelReader(dsn, settings, retry_seconds=panel_retry_seconds)
+        self._reader = PanelReader(dsn, settings, retry_seconds=tuning.panel_retry_seconds)
         # a panel whose index is missing on a big table says so instead of scanning it
-        self._guard = IndexGuard(big_rows=index_guard_rows, interval=slow_interval_seconds)
+        self._guard = IndexGuard(
+            big_rows=tuning.index_guard_rows, interval=tuning.slow_interval_seconds
+        )
         # Duplicates, notification failures and orders paid without a payment are judged
         # every few seconds so those faults light quickly; each read is stretched by its
         # cost on a big table (cadence.py), paid orders are judged incrementally.
         self._periodic = PeriodicPanels(
             stuck_minutes=float(thresholds.get("stuck_order_minutes", 60)),
-            detector_interval=min(detector_interval_seconds, slow_interval_seconds),
-            slow_interval=slow_interval_seconds,
-            first_budget=first_data_seconds,
+            detector_interval=tuning.detector_interval(),
+            slow_interval=tuning.slow_interval_seconds,
+            first_budget=tuning.first_data_seconds,
         )
         self._last_processed_at: datetime | None = None
         self._answered = False  # a poll has returned a Snapshot (the first one is budgeted)
@@ -139,21 +116,22 @@ class Collector:
 
     def resync(self) -> None:
         """Forget every count: the next poll reloads the 24 h window from scratch."""
+        tuning = self.tuning
         self._window = MetricWindow()
         self._deltas = EventDeltas(
             self._window,
             self.classifier,
-            self.overlap,
-            first_budget=self.first_data_seconds,
-            poll_budget=self.history_seconds_per_poll,
+            tuning.overlap(),
+            first_budget=tuning.first_data_seconds,
+            poll_budget=tuning.history_seconds_per_poll,
         )
         self._backlog = UnprocessedBacklog(
             self._deltas,
             retry_limit=self.retry_limit,
-            max_rows=self.max_backlog_rows,
-            slow_interval=self.slow_interval,
-            recent=self.recent,
-            settled_check_seconds=self.settled_check,
+            max_rows=tuning.max_backlog_rows,
+            slow_interval=tuning.slow_interval_seconds,
+            recent=tuning.recent(),
+            settled_check_seconds=tuning.settled_check_seconds,
         )
 
     async def __aenter__(self) -> Collector:
@@ -237,13 +215,13 @@ class Collector:
         """The first poll, on a table big enough for any one long read to spend its budget
         (an hour of history, the stuck orders, a detector input: 0.1-0.4 s at 10M events)."""
         rows = max(self._guard.table_rows.values(), default=0)
-        return not self._answered and rows > self.first_poll_big_rows
+        return not self._answered and rows > self.tuning.first_poll_big_rows
 
     def _spent(self, started: float) -> bool:
         """The first poll's budget is spent, or would be by its next read (a big table)."""
         if self._answered:
             return False
-        return self._big() or time.perf_counter() - started > self.first_data_seconds
+        return self._big() or time.perf_counter() - started > self.tuning.first_data_seconds
 
     def _loading(self, now: datetime) -> dict[str, str]:
         """The panels whose longer windows are still partial, and how far they have got."""
@@ -269,7 +247,7 @@ class Collector:
         backlog_rows = self._guard.index_rows.get(UNPROCESSED_INDEX, 0)
         # a big table defers even a small backlog's old history: read cold (the console
         # opened on a database whose cache holds other work) it alone took ~0.9 s at 10M
-        big_backlog = backlog_rows > self.backlog_first_poll_rows
+        big_backlog = backlog_rows > self.tuning.backlog_first_poll_rows
         defer = not self._answered and (big_backlog or self._big())
         delta = await self._deltas.read(
             self._reader, now, start, self._backlog.pending(), recent_only=self._big()

@@ -27,6 +27,7 @@ from psycopg.rows import dict_row
 from console.core.config import Settings
 from console.core.service import Service, cancel
 from console.metrics.collector import Collector
+from console.metrics.tuning import CollectorTuning
 from console.recovery import actions, router
 from console.recovery.audit import AuditLog
 from console.runbooks.loader import load_runbooks
@@ -127,9 +128,9 @@ class TrainingSession(Service):
             await self.live.start()
             watch = StripeWatch.from_settings(self.settings, self.dsn)
             addons = (watch,) if watch else ()
-            self._collector = Collector(
-                self.dsn, self.settings, slow_interval_seconds=1.0, addons=addons
-            )
+            # a drill is minutes long: the slow cadence every second
+            tuning = CollectorTuning(slow_interval_seconds=1.0)
+            self._collector = Collector(self.dsn, self.settings, tuning=tuning, addons=addons)
             await self._collector.poll()
             for name, params in later:
                 self.live.faults.enable(name, **dict(params))

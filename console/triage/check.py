@@ -16,6 +16,7 @@ from console.core.db_errors import reason_hint
 from console.metrics import panels
 from console.metrics.collector import Collector
 from console.metrics.snapshot import Snapshot
+from console.metrics.tuning import CollectorTuning
 from console.triage.findings import Finding, overall_severity
 from console.triage.needs import disabled_detectors
 
@@ -91,9 +92,8 @@ async def one_shot(dsn: str, settings: Settings) -> Snapshot:
     watch = StripeWatch.from_settings(settings, dsn)
     # a one-shot check has no later poll to fill the history in: it loads the whole window
     addons = (watch,) if watch else ()
-    async with Collector(
-        dsn, settings, first_data_seconds=float("inf"), addons=addons
-    ) as collector:
+    whole = CollectorTuning(first_data_seconds=float("inf"))
+    async with Collector(dsn, settings, tuning=whole, addons=addons) as collector:
         snapshot = await collector.poll()
         if watch is not None:
             snapshot = await watch.complete(snapshot)

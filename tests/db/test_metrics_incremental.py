@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter, defaultdict
+from dataclasses import replace
 from typing import Any
 
 import psycopg
@@ -24,7 +25,9 @@ from console.metrics.buckets import minute_of
 from console.metrics.collector import Collector
 from console.metrics.latency import latency_us
 from console.metrics.snapshot import Snapshot
+from console.metrics.tuning import CollectorTuning
 
+SETTLED_EVERY_POLL = CollectorTuning(settled_check_seconds=0.0)  # held rows checked each poll
 TYPES = ["payment_intent.succeeded", "payment_intent.payment_failed", "charge.refunded"]
 ERRORS = [
     "Invalid signature",
@@ -157,13 +160,9 @@ async def _run(dsn: str, ops: list[tuple[Any, ...]], overlap: float) -> None:
         add_events(conn, 5, oldest=2000, newest=50, event_type=TYPES[2], latency=None)
         # failed history older than the window: aggregated apart (every poll here)
         add_events(conn, 4, oldest=30 * 3600, newest=25 * 3600, latency=None, error=ERRORS[1])
-        async with Collector(
-            dsn,
-            Settings(),
-            overlap_seconds=overlap,
-            slow_interval_seconds=0.0,  # every part checked at every poll: exact each time
-            settled_check_seconds=0.0,
-        ) as incremental:
+        # every part checked at every poll: exact each time
+        exact = replace(SETTLED_EVERY_POLL, overlap_seconds=overlap, slow_interval_seconds=0.0)
+        async with Collector(dsn, Settings(), tuning=exact) as incremental:
             await incremental.poll()
             polled = set(_pending_ids(conn))
             for op in ops:
@@ -207,9 +206,8 @@ async def test_a_poll_reads_what_changed_not_the_table(db) -> None:
     with db.connect() as conn:
         add_events(conn, 3000, oldest=23 * 3600, newest=120, latency=0.4)
         add_events(conn, 3, oldest=600, newest=300, latency=None, error="Invalid signature")
-        async with Collector(
-            db.dsn, Settings(), overlap_seconds=30, settled_check_seconds=60
-        ) as collector:
+        tuning = CollectorTuning(overlap_seconds=30, settled_check_seconds=60)
+        async with Collector(db.dsn, Settings(), tuning=tuning) as collector:
             first = await collector.poll()
             idle = await collector.poll()
             add_events(conn, 7, oldest=10, newest=1, latency=0.2)
@@ -284,7 +282,8 @@ async def test_initial_load_aggregated_in_sql_equals_counting_row_by_row(any_db)
             add_event(conn, age=1800 + index, latency=latency, error=error)
         add_events(conn, 40, oldest=3000, newest=2000, latency=None, error="Event too old")
     aggregated = await poll_once(any_db.dsn)
-    row_by_row = await poll_once(any_db.dsn, overlap_seconds=4 * 3600)  # all inside the overlap
+    all_inside = CollectorTuning(overlap_seconds=4 * 3600)  # every row inside the overlap
+    row_by_row = await poll_once(any_db.dsn, tuning=all_inside)
     assert aggregated.rows_read < row_by_row.rows_read
     assert _buckets(aggregated) == _buckets(row_by_row) == _recount_from(any_db)
     assert aggregated.latency == row_by_row.latency
@@ -304,9 +303,10 @@ async def test_large_backlog_is_summarised_in_sql_and_tracked_row_by_row_again_l
         add_events(conn, 40, oldest=900, newest=100, latency=None, error="Invalid signature")
         add_events(conn, 20, oldest=3000, newest=2000, event_type=TYPES[2], latency=None)
         conn.execute("UPDATE webhook_events SET retry_count = 3 WHERE event_type = %s", (TYPES[2],))
+        # settled rows checked at every poll, so the deletion shows at the next one
+        summarised = replace(SETTLED_EVERY_POLL, max_backlog_rows=50)
         async with (
-            # settled rows checked at every poll, so the deletion shows at the next one
-            Collector(db.dsn, Settings(), max_backlog_rows=50, settled_check_seconds=0) as small,
+            Collector(db.dsn, Settings(), tuning=summarised) as small,
             Collector(db.dsn, Settings()) as exact,
         ):
             summary = await small.poll()
@@ -335,9 +335,8 @@ async def test_old_failed_history_is_counted_but_not_reread_each_poll(any_db) ->
         add_events(conn, 2000, oldest=7 * 86400, newest=25 * 3600, latency=None, error="Timeout")
         add_events(conn, 50, oldest=3600, newest=60, latency=0.3)
         add_event(conn, age=7200, latency=None, error="Invalid state transition")
-        async with Collector(
-            any_db.dsn, Settings(), slow_interval_seconds=1.0, settled_check_seconds=0.0
-        ) as collector:
+        cadence = replace(SETTLED_EVERY_POLL, slow_interval_seconds=1.0)
+        async with Collector(any_db.dsn, Settings(), tuning=cadence) as collector:
             first = await collector.poll()
             steady = await collector.poll()
             conn.execute(
@@ -371,7 +370,7 @@ async def test_a_change_to_an_older_unprocessed_row_is_seen_at_the_next_poll(db)
     with db.connect() as conn:
         quiet = add_event(conn, age=3600, latency=None)
         add_events(conn, 20, oldest=7200, newest=1800, latency=None, error="Event too old")
-        async with Collector(db.dsn, Settings(), settled_check_seconds=0.0) as collector:
+        async with Collector(db.dsn, Settings(), tuning=SETTLED_EVERY_POLL) as collector:
             await collector.poll()
             steady = await collector.poll()
             conn.execute(
@@ -397,7 +396,8 @@ async def test_older_rows_are_checked_on_their_cadence_and_processing_shows_at_o
     with db.connect() as conn:
         quiet = add_event(conn, age=3600, latency=None)
         done = add_event(conn, age=1800, latency=None)
-        async with Collector(db.dsn, Settings(), settled_check_seconds=1.5) as collector:
+        every_1_5_s = CollectorTuning(settled_check_seconds=1.5)
+        async with Collector(db.dsn, Settings(), tuning=every_1_5_s) as collector:
             await collector.poll()
             conn.execute("UPDATE webhook_events SET processed_at = now() WHERE id = %s", (done,))
             conn.execute(

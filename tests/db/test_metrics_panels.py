@@ -17,6 +17,7 @@ from support.metrics_testkit import add_events, add_order, poll_once, wait_for_s
 from console import queries
 from console.core.config import Settings
 from console.metrics.collector import Collector
+from console.metrics.tuning import CollectorTuning
 from console.triage import disabled_detectors, evaluate
 
 
@@ -56,7 +57,8 @@ async def test_timed_out_panel_is_retried_later(db) -> None:
     locker = psycopg.connect(db.dsn)
     settings = Settings(lock_timeout_ms=100, statement_timeout_ms=2000)
     try:
-        async with Collector(db.dsn, settings, panel_retry_seconds=0.05) as collector:
+        retry_soon = CollectorTuning(panel_retry_seconds=0.05)
+        async with Collector(db.dsn, settings, tuning=retry_soon) as collector:
             locker.execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")
             blocked = await collector.poll()
             locker.rollback()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -24,6 +25,7 @@ from console.metrics.paid_orders import PaidWithoutPaymentWatch
 from console.metrics.reader import PanelReader
 from console.metrics.snapshot import StuckOrders
 from console.metrics.stuck import StuckOrdersWatch
+from console.metrics.tuning import CollectorTuning
 
 T = TypeVar("T")
 
@@ -80,12 +82,12 @@ async def test_duplicates_between_rereads_of_the_hour_follow_new_copies_and_dele
         add_event(conn, age=600, event_id="evt_twice")
         add_event(conn, age=900, event_id="evt_once")
         add_event(conn, age=2 * 3600, event_id="evt_old")  # its copy below is the only one
+        whole = CollectorTuning(first_data_seconds=float("inf"))
         async with Collector(
             db.dsn,
             Settings(),
-            detector_interval_seconds=0,
-            slow_interval_seconds=3600,  # the hour is read once, then probed
-            first_data_seconds=float("inf"),
+            # the hour is read once, then probed
+            tuning=replace(whole, detector_interval_seconds=0, slow_interval_seconds=3600),
         ) as collector:
             first = await collector.poll()
             assert first.duplicates_1h is not None
@@ -104,7 +106,7 @@ async def test_duplicates_between_rereads_of_the_hour_follow_new_copies_and_dele
             assert more.examples == ("evt_twice", "evt_once")
             conn.execute("DELETE FROM webhook_events WHERE id = %s", (third,))
             fewer = (await collector.poll()).duplicates_1h
-        async with Collector(db.dsn, Settings(), first_data_seconds=float("inf")) as fresh:
+        async with Collector(db.dsn, Settings(), tuning=whole) as fresh:
             reread = (await fresh.poll()).duplicates_1h
     assert fewer is not None and reread is not None
     assert (fewer.duplicated_event_ids, fewer.extra_copies) == (2, 2)

@@ -29,10 +29,12 @@ from console.metrics.panels import (
     UNPROCESSED,
 )
 from console.metrics.snapshot import Snapshot
+from console.metrics.tuning import CollectorTuning
 from console.triage.evaluate import evaluate
 from console.triage.needs import disabled_detectors
 
 BACKLOG_MINUTES = 300  # the rows spread over the same minutes at every size
+WHOLE_WINDOW = CollectorTuning(first_data_seconds=float("inf"))  # no budget: all at once
 
 
 def _grow(conn: psycopg.Connection[Any], rows: int) -> None:
@@ -65,7 +67,8 @@ async def _retained_bytes(dsn: str) -> tuple[int, Any]:
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
-        async with Collector(dsn, Settings(), settled_check_seconds=0) as collector:
+        tuning = CollectorTuning(settled_check_seconds=0)
+        async with Collector(dsn, Settings(), tuning=tuning) as collector:
             for _ in range(3):
                 snapshot = await collector.poll()
             gc.collect()
@@ -122,11 +125,11 @@ async def test_first_poll_answers_the_last_minutes_and_the_day_fills_in_behind(d
         Collector(
             db.dsn,
             Settings(),
-            first_data_seconds=0,
-            history_seconds_per_poll=0,
-            detector_interval_seconds=0,
+            tuning=CollectorTuning(
+                first_data_seconds=0, history_seconds_per_poll=0, detector_interval_seconds=0
+            ),
         ) as quick,
-        Collector(db.dsn, Settings(), first_data_seconds=float("inf")) as whole,
+        Collector(db.dsn, Settings(), tuning=WHOLE_WINDOW) as whole,
     ):
         first, full = await quick.poll(), await whole.poll()
         assert full.loading == {}
@@ -173,7 +176,9 @@ async def test_a_big_backlog_fills_in_on_the_second_poll(db) -> None:
         add_events(conn, 3, oldest=3000, newest=60, latency=None, error="Invalid signature")
         conn.execute("VACUUM ANALYZE webhook_events")  # the partial index's estimate
         async with (
-            Collector(db.dsn, Settings(), backlog_first_poll_rows=100) as quick,
+            Collector(
+                db.dsn, Settings(), tuning=CollectorTuning(backlog_first_poll_rows=100)
+            ) as quick,
             Collector(db.dsn, Settings()) as whole,
         ):
             first, full = await quick.poll(), await whole.poll()
@@ -204,8 +209,8 @@ async def test_on_big_tables_the_first_poll_reads_only_the_last_minutes(db) -> N
         _day_of_traffic(conn)
         conn.execute("ANALYZE")  # the tables' estimates
     async with (
-        Collector(db.dsn, Settings(), first_poll_big_rows=100) as quick,
-        Collector(db.dsn, Settings(), first_data_seconds=float("inf")) as whole,
+        Collector(db.dsn, Settings(), tuning=CollectorTuning(first_poll_big_rows=100)) as quick,
+        Collector(db.dsn, Settings(), tuning=WHOLE_WINDOW) as whole,
     ):
         first, full = await quick.poll(), await whole.poll()
         later_panels = {STUCK_ORDERS, DUPLICATES, NOTIFICATIONS, PAID_WITHOUT_PAYMENT}
@@ -310,7 +315,8 @@ async def test_orders_paid_without_payment_are_judged_once_and_rechecked_until_r
         gap = add_order(conn, state="paid", updated_age=2 * 3600)
         add_order(conn, state="paid", updated_age=3600, payment_status="completed")
         add_order(conn, state="paid", updated_age=30 * 3600)  # outside the day
-        async with Collector(db.dsn, Settings(), detector_interval_seconds=0) as collector:
+        every_poll = CollectorTuning(detector_interval_seconds=0)
+        async with Collector(db.dsn, Settings(), tuning=every_poll) as collector:
             first = await collector.poll()  # a small day: judged whole on the first poll
             assert PAID_WITHOUT_PAYMENT not in first.loading
             assert first.paid_without_payment is not None
@@ -342,9 +348,8 @@ async def test_a_panel_without_its_index_on_a_big_table_says_which_and_the_rest_
         add_events(conn, 5, oldest=600, newest=300, latency=None)
         add_order(conn, state="pending", updated_age=3 * 3600)
         conn.execute("ANALYZE")
-        async with Collector(
-            db.dsn, Settings(), index_guard_rows=1_000, slow_interval_seconds=0
-        ) as collector:
+        guarded = CollectorTuning(index_guard_rows=1_000, slow_interval_seconds=0)
+        async with Collector(db.dsn, Settings(), tuning=guarded) as collector:
             held = await collector.poll()
             reason = held.panel_errors[EVENTS]
             assert reason.startswith("waiting for an index: webhook_events has ~3,005 rows")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import psycopg
@@ -15,6 +16,7 @@ import psycopg
 from console.core.config import Settings
 from console.metrics.collector import Collector
 from console.metrics.snapshot import Snapshot
+from console.metrics.tuning import CollectorTuning
 from support.rows import new_id
 
 
@@ -136,8 +138,10 @@ def add_notifications(
     )
 
 
-async def poll_once(dsn: str, settings: Settings | None = None, **kwargs: Any) -> Snapshot:
-    async with Collector(dsn, settings or Settings(), **kwargs) as collector:
+async def poll_once(
+    dsn: str, settings: Settings | None = None, *, tuning: CollectorTuning = CollectorTuning()
+) -> Snapshot:
+    async with Collector(dsn, settings or Settings(), tuning=tuning) as collector:
         return await collector.poll()
 
 
@@ -146,19 +150,21 @@ async def summary_polls_around(
 ) -> tuple[Snapshot, Snapshot, Snapshot]:
     """Summary mode (a backlog over 20 rows) with the settled minutes held for an hour: the
     poll before `change`, the poll after it, and a fresh Collector's full recount."""
-    async with Collector(
-        dsn, Settings(), max_backlog_rows=20, settled_check_seconds=3600
-    ) as collector:
+    summary = CollectorTuning(max_backlog_rows=20)
+    held = replace(summary, settled_check_seconds=3600)
+    async with Collector(dsn, Settings(), tuning=held) as collector:
         before = await collector.poll()
         change()
         after = await collector.poll()
-    async with Collector(dsn, Settings(), max_backlog_rows=20) as fresh:
+    async with Collector(dsn, Settings(), tuning=summary) as fresh:
         recount = await fresh.poll()
     return before, after, recount
 
 
-def poll_once_sync(dsn: str, settings: Settings | None = None, **kwargs: Any) -> Snapshot:
-    return asyncio.run(poll_once(dsn, settings, **kwargs))
+def poll_once_sync(
+    dsn: str, settings: Settings | None = None, *, tuning: CollectorTuning = CollectorTuning()
+) -> Snapshot:
+    return asyncio.run(poll_once(dsn, settings, tuning=tuning))
 
 
 def wait_for_sessions(
