@@ -2,7 +2,8 @@
 
 A new order is pending, then pending_payment with a payment intent id (or left pending
 for a checkout session to move it). The storefront has its own connection
-(application_name `storefront`); `stuck_orders` abandons checkouts through it.
+(application_name `storefront`); `stuck_orders` abandons checkouts through it, and
+`without_payment` tells which paid orders the receiver's `paid_without_payment` damaged.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,3 +94,18 @@ class Storefront:
         conn = self._connection()
         async with self._lock:
             return await create_stuck_orders(conn, count, age_seconds)
+
+    async def without_payment(self, order_ids: Collection[Any]) -> set[Any]:
+        """The ids among `order_ids` marked paid with no completed payment: a fault's damage.
+
+        Why: the sender refunds and disputes only other orders, so the damage stays until
+        someone repairs it, as every other fault's does (a refund would hide it).
+        """
+        if not order_ids:
+            return set()
+        conn = self._connection()
+        async with self._lock:
+            cur = await conn.execute(
+                *statements.bound("sim/storefront_paid_without_payment", ids=list(order_ids))
+            )
+            return {row[0] for row in await cur.fetchall()}

@@ -5,8 +5,10 @@ pending_payment with a payment intent id, or left pending for a checkout session
 Stripe it sends Stripe-shaped events (`evt_…`, `type`, `created`, `livemode: false`,
 `data.object` with the `pi_…` id and `metadata.order_id`), signed with the endpoint secret,
 at a configurable rate: mostly payments that succeed, some that fail, now and then a
-refund or a dispute. Like Stripe, it retries a non-2xx delivery with exponential backoff
-(scaled down from hours to seconds) and re-signs every attempt with the time of sending.
+refund or a dispute (never of an order paid_without_payment left without its payment
+row: a fault's damage stays until someone repairs it). Like Stripe, it retries a non-2xx
+delivery with exponential backoff (scaled down from hours to seconds) and re-signs every
+attempt with the time of sending.
 
 Sender-side faults come from the shared `FaultSet`: wrong_secret, clock_skew,
 duplicate_deliveries, retry_storm, and the storefront's stuck_orders. With a `ledger`
@@ -262,12 +264,9 @@ class TrafficGenerator(Service):
         if self._awaiting_payment:
             order = self._awaiting_payment.popleft()
             event_type = "payment_intent.succeeded"
-        elif roll < c.refund_ratio and self._paid:
-            order = self._paid.popleft()
-            event_type = "charge.refunded"
-        elif roll < c.refund_ratio + c.dispute_ratio and self._paid:
-            order = self._paid.popleft()
-            event_type = "charge.dispute.created"
+        elif roll < c.refund_ratio + c.dispute_ratio and (settled := await self._take_settled()):
+            order = settled
+            event_type = "charge.refunded" if roll < c.refund_ratio else "charge.dispute.created"
         elif roll < c.refund_ratio + c.dispute_ratio + c.checkout_ratio:
             order = await self.create_order(checkout=True)
             event_type = "checkout.session.completed"
@@ -285,6 +284,21 @@ class TrafficGenerator(Service):
         self.stats.events += 1
         self._spawn(self._deliver_and_follow(event, order))
         return event
+
+    async def _take_settled(self) -> Order | None:
+        """The oldest paid order with its payment recorded, taken off the paid list.
+
+        Orders paid_without_payment damaged stay on it, untouched: a refund or dispute
+        would move them out of 'paid' and so hide the damage from a drill left alone.
+        """
+        if not self._paid:
+            return None
+        damaged = await self._shop.without_payment([order.id for order in self._paid])
+        for order in self._paid:
+            if order.id not in damaged:
+                self._paid.remove(order)
+                return order
+        return None
 
     async def _deliver_and_follow(self, event: dict[str, Any], order: Order) -> None:
         if await self.deliver(event):
