@@ -1,35 +1,20 @@
 """What the screens know of a finding: the fields they show, and the one they raise.
 
-Triage (`console.triage`) produces the real findings; the dashboard depends only on the
-`FindingLike` protocol, so it runs before triage loads (or exists). At the bottom of
-`screens/`: panels, views and controllers all read findings.
+Triage (`console.triage`) produces the real findings; the dashboard depends only on
+`FindingLike` (the plain ShownFinding that triage's Finding extends), so it runs before
+triage loads. At the bottom of `screens/`: panels, views and controllers all read findings.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import TypeAlias
 
 from console.recording.finding import ShownFinding
 
-
-class FindingLike(Protocol):
-    """The fields of a triage Finding the dashboard shows."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def severity(self) -> str: ...
-    @property
-    def title(self) -> str: ...
-    @property
-    def value(self) -> Any: ...
-    @property
-    def threshold(self) -> Any: ...
-    @property
-    def runbook(self) -> str: ...
-    @property
-    def evidence(self) -> Any: ...
+# The fields of a finding the dashboard shows: triage's Finding is a ShownFinding measured
+# by a detector; a replay reads ShownFindings back, the dashboard raises its own as one.
+FindingLike: TypeAlias = ShownFinding
 
 
 def unreachable_finding(error: str) -> ShownFinding:

@@ -30,56 +30,11 @@ def make_event(
 ) -> dict[str, Any]:
     """A Stripe-shaped event for one order; `data.object` matches the event type."""
     metadata = {"order_id": str(order_id)} if order_id is not None else {}
-    if event_type.startswith("payment_intent."):
-        status = "succeeded" if event_type.endswith("succeeded") else "requires_payment_method"
-        obj: dict[str, Any] = {
-            "id": payment_intent,
-            "object": "payment_intent",
-            "amount": amount_cents,
-            "currency": currency,
-            "status": status,
-            "metadata": metadata,
-        }
-        if status != "succeeded":
-            obj["last_payment_error"] = {
-                "code": "card_declined",
-                "message": "Your card was declined.",
-            }
-    elif event_type == "charge.refunded":
-        obj = {
-            "id": stripe_id("ch"),
-            "object": "charge",
-            "payment_intent": payment_intent,
-            "amount": amount_cents,
-            "amount_refunded": amount_cents,
-            "currency": currency,
-            "refunded": True,
-            "metadata": metadata,
-        }
-    elif event_type == "charge.dispute.created":
-        obj = {
-            "id": stripe_id("dp"),
-            "object": "dispute",
-            "charge": stripe_id("ch"),
-            "payment_intent": payment_intent,
-            "amount": amount_cents,
-            "currency": currency,
-            "reason": "fraudulent",
-            "status": "needs_response",
-            "metadata": metadata,
-        }
-    elif event_type == "checkout.session.completed":
-        obj = {
-            "id": stripe_id("cs"),
-            "object": "checkout.session",
-            "payment_intent": payment_intent,
-            "amount_total": amount_cents,
-            "currency": currency,
-            "payment_status": "unpaid",
-            "metadata": metadata,
-        }
-    else:
-        obj = {"object": "unknown", "metadata": metadata}
+    obj = {
+        **_data_object(event_type, payment_intent, amount_cents),
+        "currency": currency,
+        "metadata": metadata,
+    }
     return {
         "id": event_id or stripe_id("evt"),
         "object": "event",
@@ -91,6 +46,43 @@ def make_event(
         "request": {"id": None, "idempotency_key": None},
         "data": {"object": obj},
     }
+
+
+def _data_object(event_type: str, payment_intent: str, amount_cents: int) -> dict[str, Any]:
+    """What `data.object` holds for this event type, besides currency and metadata."""
+    if event_type.startswith("payment_intent."):
+        succeeded = event_type.endswith("succeeded")
+        obj: dict[str, Any] = {
+            "id": payment_intent,
+            "object": "payment_intent",
+            "amount": amount_cents,
+            "status": "succeeded" if succeeded else "requires_payment_method",
+        }
+        if not succeeded:
+            obj["last_payment_error"] = {
+                "code": "card_declined",
+                "message": "Your card was declined.",
+            }
+        return obj
+    if event_type == "charge.refunded":
+        refund = {"amount": amount_cents, "amount_refunded": amount_cents, "refunded": True}
+        return _paying_object("ch", "charge", payment_intent, refund)
+    if event_type == "charge.dispute.created":
+        dispute = {"charge": stripe_id("ch"), "amount": amount_cents, "reason": "fraudulent"}
+        return _paying_object(
+            "dp", "dispute", payment_intent, {**dispute, "status": "needs_response"}
+        )
+    if event_type == "checkout.session.completed":
+        checkout = {"amount_total": amount_cents, "payment_status": "unpaid"}
+        return _paying_object("cs", "checkout.session", payment_intent, checkout)
+    return {"object": "unknown"}
+
+
+def _paying_object(
+    prefix: str, kind: str, payment_intent: str, fields: dict[str, Any]
+) -> dict[str, Any]:
+    """A charge, dispute or checkout session: its own id, and the payment intent it is of."""
+    return {"id": stripe_id(prefix), "object": kind, "payment_intent": payment_intent, **fields}
 
 
 def encode(event: dict[str, Any]) -> bytes:

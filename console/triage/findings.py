@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from console.core.jsonable import jsonable, pick
+from console.recording.finding import ShownFinding
 
 SEVERITIES = ("P0", "P1", "P2")
 
@@ -52,17 +53,14 @@ def runbook_for(finding_id: str) -> str:
 
 
 @dataclass(frozen=True)
-class Finding:
-    """One detector that fired: what, how bad, the number against its limit, what to do."""
+class Finding(ShownFinding):
+    """One detector that fired: what, how bad, the number against its limit, what to do.
 
-    id: str
-    severity: str
-    title: str
+    Its fields are the dashboard's ShownFinding's (one definition), measured here."""
+
     value: float
     threshold: float
-    runbook: str
     evidence: Mapping[str, Any] = field(default_factory=dict)
-    since: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
