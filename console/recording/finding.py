@@ -1,8 +1,9 @@
-"""A finding as the dashboard shows it: the one plain value behind its FindingLike.
+"""A finding as the dashboard shows it: the one definition of a finding's fields.
 
-Replay reads findings back from a recording into it; the live dashboard raises its own
-(the database unreachable) as one. It needs nothing from triage, so neither the replay nor
-the dashboard's start loads the detectors for it.
+Triage's Finding extends it (measured by a detector); replay reads findings back from a
+recording into it; the live dashboard raises its own (the database unreachable) as one.
+It needs nothing from triage, so neither the replay nor the dashboard's start loads the
+detectors for it.
 """
 
 from __future__ import annotations
