@@ -3,7 +3,7 @@
 Why one value: the defaults are what the console runs with; tests, the training session
 and triage change a few of them (a cadence of 0 to check every part at every poll, an
 infinite first budget to load the whole window at once), and a frozen dataclass keeps
-each change named, checked by the type checker and shared by `dataclasses.replace`.
+each change named and typed, and shared by `dataclasses.replace`.
 """
 
 from __future__ import annotations

@@ -68,10 +68,13 @@ def _data_object(event_type: str, payment_intent: str, amount_cents: int) -> dic
         refund = {"amount": amount_cents, "amount_refunded": amount_cents, "refunded": True}
         return _paying_object("ch", "charge", payment_intent, refund)
     if event_type == "charge.dispute.created":
-        dispute = {"charge": stripe_id("ch"), "amount": amount_cents, "reason": "fraudulent"}
-        return _paying_object(
-            "dp", "dispute", payment_intent, {**dispute, "status": "needs_response"}
-        )
+        dispute = {
+            "charge": stripe_id("ch"),
+            "amount": amount_cents,
+            "reason": "fraudulent",
+            "status": "needs_response",
+        }
+        return _paying_object("dp", "dispute", payment_intent, dispute)
     if event_type == "checkout.session.completed":
         checkout = {"amount_total": amount_cents, "payment_status": "unpaid"}
         return _paying_object("cs", "checkout.session", payment_intent, checkout)
